@@ -76,17 +76,82 @@ def run(args) -> int:
     runs: Path = args.runs
     tiny = args.tiny
     if args.cmd == "pretrain":
-        cfg = BertConfig(num_hidden_layers=args.layers, hidden_size=args.hidden,
-                         num_attention_heads=args.heads, intermediate_size=4 * args.hidden,
-                         max_position_embeddings=args.max_len)
-        if tiny:
-            cfg = BertConfig(num_hidden_layers=1, hidden_size=32, num_attention_heads=2,
-                             intermediate_size=64, max_position_embeddings=args.max_len)
-        train.pretrain(runs / "pretrain", cfg, steps=args.steps, batch_size=args.batch_size,
-                       lr=args.lr, time_budget_s=args.time_budget, seed=args.seed,
-                       threads=args.threads, limit_docs=4 if tiny else None)
+        return cmd_pretrain(args, train, BertConfig)
+    if args.cmd == "finetune":
+        return cmd_finetune(args, train, TaggerConfig)
+    if args.cmd == "export":
+        from . import export
+        tagger = args.tagger or runs / "finetune" / "tagger.pt"
+        print(f"exporting {tagger} -> {args.out}")
+        export.export_bundle(tagger, args.out, plain=args.no_lstm)
         return 0
+    if args.cmd == "quantize":
+        from . import export
+        import shutil
+        args.out.mkdir(parents=True, exist_ok=True)
+        for f in args.bundle.iterdir():
+            if f.is_file() and f.name != "model.onnx":
+                shutil.copy2(f, args.out / f.name)
+        counts = export.quantize_model(args.bundle / "model.onnx", args.out / "model.onnx")
+        print(f"quantized {counts} -> {args.out / 'model.onnx'}")
+        return 0
+    if args.cmd == "evaluate":
+        return cmd_evaluate(args)
+    if args.cmd == "all":
+        from . import pipeline_all
+        return pipeline_all(args)
     raise SystemExit(f"unknown command {args.cmd}")
+
+
+def cmd_pretrain(args, train, BertConfig) -> int:
+    cfg = BertConfig(num_hidden_layers=args.layers, hidden_size=args.hidden,
+                     num_attention_heads=args.heads, intermediate_size=4 * args.hidden,
+                     max_position_embeddings=args.max_len)
+    if args.tiny:
+        cfg = BertConfig(num_hidden_layers=1, hidden_size=32, num_attention_heads=2,
+                         intermediate_size=64, max_position_embeddings=args.max_len)
+    train.pretrain(args.runs / "pretrain", cfg, steps=args.steps, batch_size=args.batch_size,
+                   lr=args.lr, time_budget_s=args.time_budget, seed=args.seed,
+                   threads=args.threads, limit_docs=4 if args.tiny else None)
+    return 0
+
+
+def cmd_finetune(args, train, TaggerConfig) -> int:
+    import json
+    import torch
+    from .model import BertConfig, BertModel, load_hf_bert_state_dict
+    name = args.name or ("finetune-frozen" if args.freeze_bert else "finetune")
+    bert_ckpt = None
+    if args.hf_checkpoint:
+        folder = args.hf_checkpoint if args.hf_checkpoint.is_dir() else args.hf_checkpoint.parent
+        hf = json.loads((folder / "config.json").read_text())
+        fields = BertConfig.__dataclass_fields__
+        bert_cfg = BertConfig(**{k: v for k, v in hf.items() if k in fields})
+        bert = BertModel(bert_cfg)
+        weights = folder / "pytorch_model.bin" if args.hf_checkpoint.is_dir() else args.hf_checkpoint
+        load_hf_bert_state_dict(bert, torch.load(weights, map_location="cpu"))
+        bert_ckpt = args.runs / name / "hf_bert.pt"
+        bert_ckpt.parent.mkdir(parents=True, exist_ok=True)
+        torch.save({"config": bert_cfg.to_dict(), "state_dict": bert.state_dict(),
+                    "steps": "hf"}, bert_ckpt)
+    else:
+        bert_ckpt = args.bert or args.runs / "pretrain" / "bert.pt"
+        if not bert_ckpt.exists():
+            raise SystemExit(f"no pretrained encoder at {bert_ckpt}: run pretrain first")
+        bert_cfg = BertConfig(**torch.load(bert_ckpt)["config"])
+    cfg = TaggerConfig(bert=bert_cfg, lstm_hidden_size=args.lstm_hidden,
+                       lstm_layers=args.lstm_layers, bidirectional=not args.unidirectional,
+                       sequence_head=args.sequence_head)
+    train.finetune(args.runs / name, bert_ckpt, cfg, epochs=args.epochs,
+                   batch_size=args.batch_size, lr_bert=args.lr_bert, lr_head=args.lr_head,
+                   freeze_bert=args.freeze_bert, sequence_weight=args.sequence_weight,
+                   time_budget_s=args.time_budget, seed=args.seed, threads=args.threads,
+                   limit_docs=4 if args.tiny else None)
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    raise SystemExit("evaluate: not yet")
 
 
 if __name__ == "__main__":

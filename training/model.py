@@ -243,7 +243,11 @@ class BertLstmTagger(nn.Module):
         lengths = attention_mask.sum(1)
         packed = pack_padded_sequence(self.dropout(hidden), lengths.cpu(), batch_first=True,
                                       enforce_sorted=False)
-        out, (h_n, _) = self.lstm(packed)
+        # explicit zero initial states sized from the input, so the ONNX graph keeps a dynamic
+        # batch axis (torch.onnx would otherwise bake in the example's batch size)
+        layers = self.config.lstm_layers * (2 if self.config.bidirectional else 1)
+        h0 = hidden.new_zeros(layers, input_ids.shape[0], self.config.lstm_hidden_size)
+        out, (h_n, _) = self.lstm(packed, (h0, h0))
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=input_ids.shape[1])
         out = self.dropout(out)
         token_logits = self.token_head(out)
@@ -251,7 +255,9 @@ class BertLstmTagger(nn.Module):
             seq_repr = out[:, 0]
         else:
             # final state of the last layer: forward's at each row's true end, backward's at 0
-            last = h_n[-2:] if self.config.bidirectional else h_n[-1:]
-            seq_repr = torch.cat(list(last), dim=-1)
+            if self.config.bidirectional:
+                seq_repr = torch.cat([h_n[-2], h_n[-1]], dim=-1)
+            else:
+                seq_repr = h_n[-1]
         sequence_logits = self.sequence_head(self.dropout(seq_repr))
         return token_logits, sequence_logits, torch.stack(attentions, dim=1)

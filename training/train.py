@@ -84,7 +84,7 @@ def pretrain(run_dir: Path, bert_config: BertConfig, steps: int, batch_size: int
         torch.set_rng_state(state["torch_rng"])
         log(run_dir, f"resumed at step {step}")
 
-    start, loss_sum, hit, total, last_log = time.time(), 0.0, 0, 0, time.time()
+    start, loss_sum, hit, total, last_log, since = time.time(), 0.0, 0, 0, time.time(), 0
     model.train()
     while step < steps:
         for batch in batches(chunks, batch_size, rng):
@@ -107,14 +107,15 @@ def pretrain(run_dir: Path, bert_config: BertConfig, steps: int, batch_size: int
             sched.step()
             step += 1
             loss_sum += loss.item()
+            since += 1
             hit += (logits.argmax(-1) == tgt[sel]).sum().item()
             total += sel.sum().item()
             if step % 50 == 0 or step == steps:
                 el = time.time() - start
-                log(run_dir, f"step {step}/{steps} loss {loss_sum / 50:.3f} masked-acc "
+                log(run_dir, f"step {step}/{steps} loss {loss_sum / since:.3f} masked-acc "
                              f"{hit / max(1, total):.3f} lr {sched.get_last_lr()[0]:.2e} "
-                             f"{el:.0f}s ({ids.numel() * 50 / (time.time() - last_log):.0f} tok/s)")
-                loss_sum, hit, total, last_log = 0.0, 0, 0, time.time()
+                             f"{el:.0f}s ({ids.numel() * since / (time.time() - last_log):.0f} tok/s)")
+                loss_sum, hit, total, last_log, since = 0.0, 0, 0, time.time(), 0
             if step % 200 == 0 or step == steps:
                 save_checkpoint(ckpt, model=model.state_dict(), opt=opt.state_dict(),
                                 sched=sched.state_dict(), step=step, rng=rng.getstate(),

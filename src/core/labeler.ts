@@ -1,0 +1,222 @@
+// The labeling pipeline: text -> words and pieces -> windows -> batched inference in the
+// worker -> per-word labels (aggregated pieces) and per-window sequence scores.
+import { aggregatePieces, argmax, softmax, topK, type AggregationStrategy, type LabelScore } from './aggregate';
+import { checkSignature, loadBundle, type Bundle, type OutputRoles, type Result } from './bundle';
+import { Engine, type EngineOptions } from './engine';
+import type { OutputTensor } from './engine_protocol';
+import { TextTokenizer, type TokenizedWord } from './tokenize';
+import { planWindows, wordPieceCount, type Window } from './windows';
+
+export interface PieceLabel {
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+  readonly label: string;
+  readonly score: number;
+}
+
+export interface WordLabel {
+  /** UTF-16 offsets into the labeled text. */
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+  readonly label: string;
+  readonly score: number;
+  /** Best labels first (the label itself included), at most `topK`. */
+  readonly alternatives: readonly LabelScore[];
+  readonly pieces: readonly PieceLabel[];
+  /** Index into `LabeledText.windows` of the window the label came from. */
+  readonly window: number;
+}
+
+export interface WindowResult {
+  readonly start: number;
+  readonly end: number;
+  readonly pieces: number;
+  /** Sequence-label probabilities, sorted best first; empty without a sequence head. */
+  readonly sequence: readonly LabelScore[];
+}
+
+export interface LabeledText {
+  readonly words: readonly WordLabel[];
+  readonly windows: readonly WindowResult[];
+  /** Windows' sequence probabilities averaged, weighted by their number of pieces. */
+  readonly sequence: readonly LabelScore[];
+  readonly timing: { readonly totalMs: number; readonly inferenceMs: number };
+}
+
+export interface LabelOptions {
+  readonly strategy?: AggregationStrategy;
+  /** Pieces shared by consecutive windows. */
+  readonly stride?: number;
+  /** Windows per inference batch. */
+  readonly batchSize?: number;
+  readonly topK?: number;
+  readonly signal?: AbortSignal;
+  /** Label only text[from, to); offsets stay relative to the whole text. */
+  readonly from?: number;
+  readonly to?: number;
+}
+
+export interface LabelerOptions extends EngineOptions {}
+
+export class Labeler {
+  private constructor(
+    readonly bundle: Bundle,
+    readonly tokenizer: TextTokenizer,
+    readonly engine: Engine,
+    readonly roles: OutputRoles,
+  ) {}
+
+  /** Loads and validates a bundle and starts its engine; problems are returned, not thrown. */
+  static async open(dir: string, options: LabelerOptions = {}): Promise<Result<Labeler>> {
+    const bundle = await loadBundle(dir);
+    if (!bundle.ok) return bundle;
+    let tokenizer: TextTokenizer;
+    try {
+      tokenizer = new TextTokenizer(bundle.value.tokenizerJson, { wordPattern: bundle.value.config.wordPattern });
+    } catch (e) {
+      return { ok: false, problems: [`tokenizer.json could not be used: ${(e as Error).message}`] };
+    }
+    const engine = await Engine.start(bundle.value.modelPath, options);
+    if (!engine.ok) return engine;
+    const roles = checkSignature(engine.value.signature, bundle.value.config);
+    if (!roles.ok) {
+      await engine.value.dispose();
+      return roles;
+    }
+    return { ok: true, value: new Labeler(bundle.value, tokenizer, engine.value, roles.value) };
+  }
+
+  get labels(): readonly string[] {
+    return this.bundle.config.labels;
+  }
+
+  async label(text: string, options: LabelOptions = {}): Promise<LabeledText> {
+    const t0 = performance.now();
+    const inf0 = this.engine.runMs;
+    const cfg = this.bundle.config;
+    const words = this.tokenizer.tokenize(text, options.from ?? 0, options.to ?? text.length);
+    const plan = planWindows(words, cfg.maxLength, options.stride ?? Math.floor(cfg.maxLength / 4));
+    const batchSize = Math.max(1, options.batchSize ?? 8);
+    const k = options.topK ?? 3;
+    const strategy = options.strategy ?? 'first';
+    const budget = cfg.maxLength - 2;
+
+    const wordResults: WordLabel[] = new Array(words.length);
+    const windowResults: WindowResult[] = new Array(plan.windows.length);
+    const outputs = [this.roles.tokenLogits, this.roles.sequenceLogits].filter((o): o is string => !!o);
+
+    // Windows of similar length share a batch, so little time goes to padding.
+    const order = plan.windows.map((_, i) => i).sort((a, b) => plan.windows[a].pieces - plan.windows[b].pieces);
+    const batches: number[][] = [];
+    for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize));
+
+    for (const batch of batches) {
+      const ws = batch.map((i) => plan.windows[i]);
+      const seqLen = Math.max(...ws.map((w) => w.pieces)) + 2;
+      const input = this.encodeBatch(words, ws, seqLen, budget);
+      const out = await this.engine.run(input, outputs, options.signal);
+      batch.forEach((wi, row) => {
+        windowResults[wi] = this.windowResult(words, plan.windows[wi], out, row);
+        if (this.roles.tokenLogits) {
+          this.wordLabels(words, plan.windows[wi], wi, plan.owner, out[this.roles.tokenLogits], row, seqLen, budget, strategy, k, text, wordResults);
+        }
+      });
+    }
+    const labeled = this.roles.tokenLogits ? wordResults : [];
+    return {
+      words: labeled,
+      windows: windowResults,
+      sequence: averageSequence(windowResults, cfg.sequenceLabels),
+      timing: { totalMs: performance.now() - t0, inferenceMs: this.engine.runMs - inf0 },
+    };
+  }
+
+  private encodeBatch(words: readonly TokenizedWord[], ws: readonly Window[], seqLen: number, budget: number) {
+    const n = ws.length * seqLen;
+    const ids = new BigInt64Array(n).fill(BigInt(this.tokenizer.padId));
+    const mask = new BigInt64Array(n);
+    ws.forEach((w, row) => {
+      let pos = row * seqLen;
+      ids[pos] = BigInt(this.tokenizer.clsId);
+      mask[pos++] = 1n;
+      for (let i = w.firstWord; i < w.endWord; i++) {
+        const pieces = words[i].pieces;
+        const count = wordPieceCount(words[i], budget);
+        for (let p = 0; p < count; p++) {
+          ids[pos] = BigInt(pieces.length ? pieces[p].id : this.tokenizer.unkId);
+          mask[pos++] = 1n;
+        }
+      }
+      ids[pos] = BigInt(this.tokenizer.sepId);
+      mask[pos] = 1n;
+    });
+    const inputs: Record<string, BigInt64Array> = { input_ids: ids, attention_mask: mask };
+    if (this.roles.hasTokenTypeIds) inputs['token_type_ids'] = new BigInt64Array(n);
+    return { batch: ws.length, sequence: seqLen, inputs };
+  }
+
+  private windowResult(words: readonly TokenizedWord[], w: Window, out: Record<string, OutputTensor>, row: number): WindowResult {
+    const start = w.endWord > w.firstWord ? words[w.firstWord].start : 0;
+    const end = w.endWord > w.firstWord ? words[w.endWord - 1].end : 0;
+    let sequence: LabelScore[] = [];
+    const name = this.roles.sequenceLogits;
+    if (name) {
+      const n = out[name].dims[1];
+      const probs = softmax(out[name].data, row * n, n);
+      sequence = topK(probs, this.bundle.config.sequenceLabels, n);
+    }
+    return { start, end, pieces: w.pieces, sequence };
+  }
+
+  private wordLabels(
+    words: readonly TokenizedWord[], w: Window, wi: number, owner: Int32Array, logits: OutputTensor, row: number,
+    seqLen: number, budget: number, strategy: AggregationStrategy, k: number, text: string, out: WordLabel[],
+  ): void {
+    const labels = this.bundle.config.labels;
+    const n = logits.dims[2];
+    let pos = 1; // after [CLS]
+    for (let i = w.firstWord; i < w.endWord; i++) {
+      const word = words[i];
+      const count = wordPieceCount(word, budget);
+      if (owner[i] === wi) {
+        const probs: Float32Array[] = [];
+        const pieces: PieceLabel[] = [];
+        for (let p = 0; p < count; p++) {
+          const pr = softmax(logits.data, (row * seqLen + pos + p) * n, n);
+          probs.push(pr);
+          const best = argmax(pr);
+          const piece = word.pieces[p];
+          pieces.push({
+            text: piece?.text ?? '[UNK]', start: piece?.start ?? word.start, end: piece?.end ?? word.end,
+            label: labels[best] ?? String(best), score: pr[best],
+          });
+        }
+        const agg = aggregatePieces(probs, strategy);
+        const alternatives = topK(agg, labels, k);
+        out[i] = {
+          start: word.start, end: word.end, text: text.slice(word.start, word.end),
+          label: alternatives[0].label, score: alternatives[0].score, alternatives, pieces, window: wi,
+        };
+      }
+      pos += count;
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.engine.dispose();
+  }
+}
+
+/** Length-weighted mean of the windows' sequence probabilities, sorted best first. */
+export function averageSequence(windows: readonly WindowResult[], labels: readonly string[]): LabelScore[] {
+  if (!labels.length || !windows.length || !windows[0]?.sequence.length) return [];
+  const sums = new Map<string, number>();
+  let total = 0;
+  for (const w of windows) {
+    for (const s of w.sequence) sums.set(s.label, (sums.get(s.label) ?? 0) + s.score * w.pieces);
+    total += w.pieces;
+  }
+  return labels.map((label) => ({ label, score: total ? (sums.get(label) ?? 0) / total : 0 })).sort((a, b) => b.score - a.score);
+}

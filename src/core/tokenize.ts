@@ -1,0 +1,166 @@
+// Tokenization with UTF-16 offsets into the document (VS Code positions are UTF-16).
+//
+// @huggingface/tokenizers gives ids but no offsets, so the pieces are computed from its own
+// parts: the normalizer applied one code point at a time (BERT's normalizer is per character:
+// cleaning, CJK spacing, lowercasing and accent stripping), its pre-tokenizer, and its WordPiece
+// model on each pre-token. The normalized text keeps a map back to the original offsets.
+//
+// Words (the units that get a label) come from the bundle's `word_pattern` when it has one (the
+// default model's: contractions, possessives, hyphenated words and decimals stay whole, as in
+// Brown), else from BERT's pre-tokenization (whitespace, and each punctuation mark alone), which
+// is what the Hugging Face pipeline uses. Document text is always plain text: a literal
+// `[MASK]` or `[SEP]` in the document is tokenized as the characters it is made of, never as
+// the special token.
+import { Tokenizer } from '@huggingface/tokenizers';
+
+export interface Piece {
+  readonly id: number;
+  readonly text: string;
+  /** UTF-16 offsets into the document. */
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface TokenizedWord {
+  readonly start: number;
+  readonly end: number;
+  readonly pieces: readonly Piece[];
+}
+
+interface RelativePiece {
+  id: number;
+  text: string;
+  start: number;
+  end: number;
+}
+
+export interface TokenizerOptions {
+  /** A Unicode regular expression (flags `gu`) whose matches are the words. */
+  wordPattern?: string;
+  /** Cache size for per-word tokenization (words repeat: Zipf). */
+  cacheSize?: number;
+}
+
+const BERT_PUNCT = /[\p{P}!-/:-@[-`{-~]/u;
+const CJK = /[\u4E00-\u9FFF\u3400-\u4DBF\u{20000}-\u{2A6DF}\u{2A700}-\u{2B73F}\u{2B740}-\u{2B81F}\u{2B820}-\u{2CEAF}\uF900-\uFAFF\u{2F800}-\u{2FA1F}]/u;
+// BERT's pre-tokenization words on original text: runs of non-space, non-punctuation characters;
+// each punctuation mark or CJK ideograph alone. Control and format characters are dropped.
+const BERT_WORDS = new RegExp(
+  `${BERT_PUNCT.source}|${CJK.source}|(?:(?!${BERT_PUNCT.source}|${CJK.source})[^\\s\\p{Z}\\p{Cc}\\p{Cf}])+`,
+  'gu',
+);
+
+export class TextTokenizer {
+  readonly tokenizer: Tokenizer;
+  private readonly wordRegex: RegExp;
+  private readonly normCache = new Map<number, string>();
+  private readonly wordCache = new Map<string, RelativePiece[]>();
+  private readonly cacheSize: number;
+  readonly clsId: number;
+  readonly sepId: number;
+  readonly padId: number;
+  readonly unkId: number;
+
+  constructor(tokenizerJson: object, options: TokenizerOptions = {}) {
+    this.tokenizer = new Tokenizer(tokenizerJson, {});
+    this.wordRegex = options.wordPattern ? new RegExp(options.wordPattern, 'gu') : BERT_WORDS;
+    this.cacheSize = options.cacheSize ?? 50_000;
+    const id = (t: string): number => {
+      const v = this.tokenizer.model?.tokens_to_ids.get(t);
+      if (v === undefined) throw new Error(`the tokenizer has no ${t} token`);
+      return v;
+    };
+    this.clsId = id('[CLS]');
+    this.sepId = id('[SEP]');
+    this.padId = id('[PAD]');
+    this.unkId = id('[UNK]');
+  }
+
+  /** Word spans [start, end) of text[from, to), as UTF-16 offsets into text. */
+  *wordSpans(text: string, from = 0, to = text.length): Generator<[number, number]> {
+    const re = new RegExp(this.wordRegex.source, 'gu');
+    re.lastIndex = from;
+    for (let m = re.exec(text); m !== null && m.index < to; m = re.exec(text)) {
+      if (m[0].length === 0) {
+        re.lastIndex++;
+        continue;
+      }
+      yield [m.index, Math.min(m.index + m[0].length, to)];
+    }
+  }
+
+  /** Words of text[from, to) with their pieces; offsets are into text. */
+  tokenize(text: string, from = 0, to = text.length): TokenizedWord[] {
+    const words: TokenizedWord[] = [];
+    for (const [start, end] of this.wordSpans(text, from, to)) {
+      const rel = this.wordPieces(text.slice(start, end));
+      words.push({
+        start,
+        end,
+        pieces: rel.map((p) => ({ id: p.id, text: p.text, start: start + p.start, end: start + p.end })),
+      });
+    }
+    return words;
+  }
+
+  /** Pieces of one word with offsets relative to it (cached). */
+  wordPieces(word: string): RelativePiece[] {
+    const cached = this.wordCache.get(word);
+    if (cached) return cached;
+    const pieces = this.computeWordPieces(word);
+    if (this.wordCache.size >= this.cacheSize) this.wordCache.clear();
+    this.wordCache.set(word, pieces);
+    return pieces;
+  }
+
+  private normalizeCodePoint(cp: number, ch: string): string {
+    const cached = this.normCache.get(cp);
+    if (cached !== undefined) return cached;
+    const n = this.tokenizer.normalizer ? this.tokenizer.normalizer.normalize(ch) : ch;
+    this.normCache.set(cp, n);
+    return n;
+  }
+
+  private computeWordPieces(word: string): RelativePiece[] {
+    // Normalize per code point, remembering each normalized unit's original span.
+    let norm = '';
+    const origStart: number[] = [];
+    const origEnd: number[] = [];
+    for (let i = 0; i < word.length; ) {
+      const cp = word.codePointAt(i)!;
+      const len = cp > 0xffff ? 2 : 1;
+      const n = this.normalizeCodePoint(cp, word.slice(i, i + len));
+      for (let k = 0; k < n.length; k++) {
+        origStart.push(i);
+        origEnd.push(i + len);
+      }
+      norm += n;
+      i += len;
+    }
+    const model = this.tokenizer.model!;
+    const preTokens = this.tokenizer.pre_tokenizer
+      ? this.tokenizer.pre_tokenizer.pre_tokenize_text(norm)
+      : norm.split(/\s+/u).filter((s) => s.length > 0);
+    const out: RelativePiece[] = [];
+    let cursor = 0;
+    for (const pre of preTokens) {
+      const at = norm.indexOf(pre, cursor);
+      if (at < 0) continue; // a pre-tokenizer that rewrites text: cannot be mapped back
+      cursor = at + pre.length;
+      let pos = at;
+      const pieces = model.encode([pre]);
+      for (const text of pieces) {
+        const id = model.tokens_to_ids.get(text) ?? this.unkId;
+        let len: number;
+        if (id === this.unkId && text === model.unk_token) len = at + pre.length - pos;
+        else len = text.startsWith('##') && pos > at ? text.length - 2 : text.length;
+        len = Math.max(0, Math.min(len, at + pre.length - pos));
+        const s = pos;
+        const e = pos + len;
+        out.push({ id, text, start: origStart[s] ?? word.length, end: e > s ? origEnd[e - 1] : origStart[s] ?? word.length });
+        pos = e;
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,67 @@
+// Windows: a document longer than the model's maximum length is cut into overlapping windows
+// of whole words. Like the Hugging Face pipeline's `stride`, consecutive windows share about
+// `stride` pieces; unlike it, each word then takes its prediction from the one window where it
+// has the most context on both sides (the pipeline keeps the first window's), and windows never
+// cut a word in two.
+import type { TokenizedWord } from './tokenize';
+
+export interface Window {
+  /** Words [firstWord, endWord) of the tokenized text. */
+  readonly firstWord: number;
+  readonly endWord: number;
+  /** Number of pieces, without [CLS]/[SEP]. */
+  readonly pieces: number;
+}
+
+export interface WindowPlan {
+  readonly windows: readonly Window[];
+  /** For each word, the index of the window whose prediction it takes. */
+  readonly owner: Int32Array;
+}
+
+/** Pieces a word contributes to a window; a word longer than a window keeps its first pieces. */
+export function wordPieceCount(word: TokenizedWord, budget: number): number {
+  return Math.min(Math.max(word.pieces.length, 1), budget);
+}
+
+export function planWindows(words: readonly TokenizedWord[], maxLength: number, stride: number): WindowPlan {
+  const budget = maxLength - 2;
+  if (budget < 1) throw new Error(`maximum length ${maxLength} leaves no room for pieces`);
+  const overlap = Math.max(0, Math.min(stride, Math.floor(budget / 2)));
+  const counts = words.map((w) => wordPieceCount(w, budget));
+  const windows: Window[] = [];
+  let first = 0;
+  while (first < words.length) {
+    let end = first;
+    let n = 0;
+    while (end < words.length && n + counts[end] <= budget) n += counts[end++];
+    windows.push({ firstWord: first, endWord: end, pieces: n });
+    if (end >= words.length) break;
+    // the next window starts `overlap` pieces back, and always moves forward
+    let next = end;
+    let back = 0;
+    while (next - 1 > first && back + counts[next - 1] <= overlap) back += counts[--next];
+    first = next;
+  }
+  // Owner: the window where the word's smaller side context (in pieces) is largest.
+  const prefix = new Float64Array(words.length + 1);
+  for (let i = 0; i < words.length; i++) prefix[i + 1] = prefix[i] + counts[i];
+  const owner = new Int32Array(words.length);
+  let k0 = 0; // first window that can still contain word i
+  for (let i = 0; i < words.length; i++) {
+    while (windows[k0].endWord <= i) k0++;
+    let best = k0;
+    let bestCtx = -1;
+    for (let k = k0; k < windows.length && windows[k].firstWord <= i; k++) {
+      const before = prefix[i] - prefix[windows[k].firstWord];
+      const after = prefix[windows[k].endWord] - prefix[i + 1];
+      const ctx = Math.min(before, after);
+      if (ctx > bestCtx) {
+        bestCtx = ctx;
+        best = k;
+      }
+    }
+    owner[i] = best;
+  }
+  return { windows, owner };
+}
