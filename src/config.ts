@@ -1,0 +1,56 @@
+// The only reader of the extension's settings: typed getters over `bertLstm.*`.
+import * as vscode from 'vscode';
+import type { AggregationStrategy } from './core/aggregate';
+
+export const SECTION = 'bertLstm';
+
+export class Config {
+  private get cfg(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration(SECTION);
+  }
+
+  /**
+   * The bundle folder the user chose, or undefined for the default model. In an untrusted
+   * workspace a path from workspace settings is ignored (VS Code's restricted configuration
+   * hands back the user-level value only).
+   */
+  get modelPath(): string | undefined {
+    const v = this.cfg.get<string>('modelPath', '').trim();
+    return v.length ? v : undefined;
+  }
+
+  /** Whether the model path set in workspace settings was ignored because of trust. */
+  get workspaceModelPathIgnored(): boolean {
+    if (vscode.workspace.isTrusted) return false;
+    const i = this.cfg.inspect<string>('modelPath');
+    return !!(i?.workspaceValue || i?.workspaceFolderValue);
+  }
+
+  get aggregationStrategy(): AggregationStrategy {
+    const v = this.cfg.get<string>('aggregationStrategy', 'first');
+    return v === 'average' || v === 'max' ? v : 'first';
+  }
+
+  get hiddenLabels(): ReadonlySet<string> {
+    return new Set(this.cfg.get<string[]>('hiddenLabels', ['O']));
+  }
+
+  get confidenceThreshold(): number {
+    const v = this.cfg.get<number>('confidenceThreshold', 0.5);
+    return Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0.5;
+  }
+
+  get threads(): number {
+    const v = this.cfg.get<number>('threads', 1);
+    return Number.isInteger(v) && v >= 1 ? Math.min(v, 16) : 1;
+  }
+
+  get stride(): number | undefined {
+    const v = this.cfg.get<number | null>('stride', null);
+    return typeof v === 'number' && v >= 0 ? Math.floor(v) : undefined;
+  }
+
+  affects(e: vscode.ConfigurationChangeEvent, key: string): boolean {
+    return e.affectsConfiguration(`${SECTION}.${key}`);
+  }
+}

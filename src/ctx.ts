@@ -1,0 +1,47 @@
+// The extension's context: owns every disposable, the log, the configuration, the model host,
+// the label store and the decorations. Features get what they need from here.
+import * as vscode from 'vscode';
+import { Config } from './config';
+import { LabelDecorations } from './decorations';
+import { LabelStore } from './label_store';
+import { ModelHost } from './model';
+
+export class Ctx implements vscode.Disposable {
+  readonly config = new Config();
+  readonly log: vscode.LogOutputChannel;
+  readonly model: ModelHost;
+  readonly store = new LabelStore();
+  readonly decorations = new LabelDecorations();
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Per document: the run in progress, so that a newer run can cancel it. */
+  readonly runs = new Map<string, AbortController>();
+
+  constructor(readonly extensionContext: vscode.ExtensionContext) {
+    this.log = vscode.window.createOutputChannel('BERT+LSTM Labeler', { log: true });
+    this.model = new ModelHost(extensionContext.extensionPath, this.config, this.log);
+    this.push(this.log, this.model, this.decorations, this.store);
+  }
+
+  push(...d: vscode.Disposable[]): void {
+    this.disposables.push(...d);
+  }
+
+  /** Editors currently showing a document. */
+  editorsOf(doc: vscode.TextDocument): vscode.TextEditor[] {
+    return vscode.window.visibleTextEditors.filter((e) => e.document === doc);
+  }
+
+  /** Redraw a document's stored labels in all its visible editors. */
+  redraw(doc: vscode.TextDocument): void {
+    const labels = this.store.get(doc);
+    for (const editor of this.editorsOf(doc)) {
+      if (!labels || labels.version !== doc.version) this.decorations.clear(editor);
+      else this.decorations.apply(editor, labels.result.words, this.config.hiddenLabels, this.config.confidenceThreshold);
+    }
+  }
+
+  dispose(): void {
+    for (const c of this.runs.values()) c.abort();
+    for (const d of this.disposables.splice(0).reverse()) d.dispose();
+  }
+}

@@ -1,0 +1,76 @@
+// Activation: builds the context, registers the features, and returns the extension's API.
+// Nothing heavy happens here: the model loads on first use.
+import * as vscode from 'vscode';
+import type { LabeledText, WordLabel } from './core/labeler';
+import { registerCommands } from './commands';
+import { Ctx } from './ctx';
+import type { DecorationSnapshot } from './decorations';
+import { LabelHoverProvider } from './hover';
+
+/** What the extension exports (used by its tests and by other extensions). */
+export interface BertLstmApi {
+  readonly activationMs: number;
+  /** The labels of a document at its current version, if labeled. */
+  labelsFor(doc: vscode.TextDocument): readonly WordLabel[] | undefined;
+  /** The decorations this extension set on an editor. */
+  decorationsFor(editor: vscode.TextEditor): DecorationSnapshot[];
+  /** Labels text with the current model through the core (loading the model if needed). */
+  labelText(text: string): Promise<LabeledText | undefined>;
+  /** The current model, loading it if needed. */
+  model(): Promise<{ name: string; dir: string; labels: readonly string[]; sequenceLabels: readonly string[] } | undefined>;
+}
+
+let ctx: Ctx | undefined;
+
+export function activate(context: vscode.ExtensionContext): BertLstmApi {
+  const t0 = performance.now();
+  ctx = new Ctx(context);
+  const c = ctx;
+  context.subscriptions.push(c);
+  registerCommands(c);
+  c.push(
+    vscode.languages.registerHoverProvider({ scheme: '*' }, new LabelHoverProvider(c.store, c.config)),
+    vscode.window.onDidChangeVisibleTextEditors((editors) => {
+      for (const e of editors) c.redraw(e.document);
+    }),
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      // Labels belong to one version: an edit makes them stale until the next run.
+      if (e.contentChanges.length && c.store.get(e.document)) c.redraw(e.document);
+    }),
+    vscode.workspace.onDidCloseTextDocument((doc) => {
+      c.runs.get(doc.uri.toString())?.abort();
+      c.store.delete(doc.uri);
+    }),
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (c.config.affects(e, 'modelPath') || c.config.affects(e, 'threads')) {
+        c.log.info('model settings changed: the model will be reloaded on next use');
+        await c.model.reset();
+      }
+      if (c.config.affects(e, 'hiddenLabels') || c.config.affects(e, 'confidenceThreshold')) {
+        for (const editor of vscode.window.visibleTextEditors) c.redraw(editor.document);
+      }
+    }),
+  );
+  const activationMs = performance.now() - t0;
+  c.log.info(`activated in ${activationMs.toFixed(1)} ms`);
+  return {
+    activationMs,
+    labelsFor: (doc) => {
+      const l = c.store.get(doc);
+      return l && l.version === doc.version ? l.result.words : undefined;
+    },
+    decorationsFor: (editor) => c.decorations.snapshot(editor),
+    labelText: async (text) => (await c.model.get())?.label(text, { strategy: c.config.aggregationStrategy }),
+    model: async () => {
+      const l = await c.model.get();
+      if (!l) return undefined;
+      const cfg = l.bundle.config;
+      return { name: cfg.name, dir: l.bundle.dir, labels: cfg.labels, sequenceLabels: cfg.sequenceLabels };
+    },
+  };
+}
+
+export function deactivate(): void {
+  ctx?.dispose();
+  ctx = undefined;
+}

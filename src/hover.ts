@@ -1,0 +1,45 @@
+// Hover on a labeled word: its label and confidence, the top alternatives, its sub-word pieces
+// with their own labels, the aggregation strategy, and the segment's sequence label.
+import * as vscode from 'vscode';
+import type { WordLabel, WindowResult } from './core/labeler';
+import type { Config } from './config';
+import { LabelStore } from './label_store';
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+const code = (s: string): string => '`` ' + s.replace(/`/g, 'ˋ') + ' ``';
+
+export function hoverMarkdown(word: WordLabel, window: WindowResult | undefined, strategy: string, threshold: number): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.supportHtml = false;
+  md.isTrusted = false;
+  const low = word.score < threshold ? ' $(warning) low confidence' : '';
+  md.appendMarkdown(`**${word.label}** ${pct(word.score)}${low}\n\n`);
+  const alts = word.alternatives.slice(1).map((a) => `${a.label} ${pct(a.score)}`);
+  if (alts.length) md.appendMarkdown(`Alternatives: ${alts.join(' · ')}\n\n`);
+  if (word.pieces.length > 1 || (word.pieces[0] && word.pieces[0].text !== word.text.toLowerCase())) {
+    const pieces = word.pieces.map((p) => `${code(p.text)} ${p.label} ${pct(p.score)}`);
+    md.appendMarkdown(`Pieces (${strategy}): ${pieces.join(' · ')}\n\n`);
+  }
+  const top = window?.sequence[0];
+  if (top) md.appendMarkdown(`Segment: **${top.label}** ${pct(top.score)}`);
+  return md;
+}
+
+export class LabelHoverProvider implements vscode.HoverProvider {
+  constructor(
+    private readonly store: LabelStore,
+    private readonly config: Config,
+  ) {}
+
+  provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+    const labels = this.store.get(doc);
+    if (!labels || labels.version !== doc.version) return undefined;
+    const word = LabelStore.wordAt(labels.result.words, doc.offsetAt(pos));
+    if (!word) return undefined;
+    const range = new vscode.Range(doc.positionAt(word.start), doc.positionAt(word.end));
+    return new vscode.Hover(
+      hoverMarkdown(word, labels.result.windows[word.window], this.config.aggregationStrategy, this.config.confidenceThreshold),
+      range,
+    );
+  }
+}

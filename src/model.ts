@@ -1,0 +1,85 @@
+// The model host: loads the configured bundle lazily (on first use, with a progress
+// notification), keeps one Labeler, and reports problems in words.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { Labeler } from './core/labeler';
+import type { Config } from './config';
+
+export class ModelHost implements vscode.Disposable {
+  private loading: Promise<Labeler | undefined> | undefined;
+  private current: Labeler | undefined;
+
+  constructor(
+    private readonly extensionPath: string,
+    private readonly config: Config,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  get defaultModelDir(): string {
+    return path.join(this.extensionPath, 'models', 'default');
+  }
+
+  get modelDir(): string {
+    return this.config.modelPath ?? this.defaultModelDir;
+  }
+
+  /** The loaded labeler, if any, without loading. */
+  get loaded(): Labeler | undefined {
+    return this.current;
+  }
+
+  /** The labeler, loading it first if needed; undefined (after telling the user) on failure. */
+  get(): Promise<Labeler | undefined> {
+    if (this.current?.engine.alive) return Promise.resolve(this.current);
+    this.loading ??= this.load().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async load(): Promise<Labeler | undefined> {
+    if (this.config.workspaceModelPathIgnored) {
+      void vscode.window.showWarningMessage(
+        'BERT+LSTM: this workspace is not trusted, so the model path in its settings is not loaded. The default model is used.',
+      );
+    }
+    const dir = this.modelDir;
+    this.log.info(`loading model bundle ${dir}`);
+    const t0 = performance.now();
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `BERT+LSTM: loading model ${path.basename(dir)}…` },
+      () => Labeler.open(dir, { threads: this.config.threads }),
+    );
+    if (!result.ok) {
+      for (const p of result.problems) this.log.error(p);
+      void vscode.window.showErrorMessage(`BERT+LSTM: the model in ${dir} cannot be used: ${result.problems.join('; ')}`, 'Show Log').then((a) => {
+        if (a) this.log.show();
+      });
+      return undefined;
+    }
+    const labeler = result.value;
+    labeler.engine.onCrash = (message) => {
+      this.log.error(message);
+      void vscode.window.showErrorMessage(`BERT+LSTM: ${message}. The model will be reloaded on the next run.`);
+    };
+    await this.current?.dispose();
+    this.current = labeler;
+    const c = labeler.bundle.config;
+    this.log.info(
+      `loaded "${c.name}" (${c.architecture}, ${c.labels.length} token labels, ${c.sequenceLabels.length} sequence labels, ` +
+        `max length ${c.maxLength}) in ${(performance.now() - t0).toFixed(0)} ms`,
+    );
+    return labeler;
+  }
+
+  /** Forget the loaded model (the next use loads the configured one). */
+  async reset(): Promise<void> {
+    const old = this.current;
+    this.current = undefined;
+    await old?.dispose();
+  }
+
+  dispose(): void {
+    void this.current?.dispose();
+  }
+}
