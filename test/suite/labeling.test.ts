@@ -1,0 +1,106 @@
+// Extension-host tests: the real `vscode` API in code-server, the real default model.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { api, assertWholeWord, closeAllEditors, openSample, openText } from './helpers';
+
+suite('Label Document', () => {
+  suiteSetup(async () => {
+    const a = await api();
+    console.log(`activation: ${a.activationMs.toFixed(1)} ms`);
+  });
+
+  teardown(closeAllEditors);
+
+  test('activation is lazy and fast: the model is not loaded by activate()', async () => {
+    const a = await api();
+    assert.ok(a.activationMs < 500, `activation took ${a.activationMs} ms`);
+  });
+
+  test('labels a sample: decorations cover whole words with labels from the bundle', async () => {
+    const a = await api();
+    const editor = await openSample('sentences.txt');
+    const result = await vscode.commands.executeCommand<{ words: unknown[] } | undefined>('bertLstm.labelDocument');
+    assert.ok(result, 'the command returned no result');
+    const model = await a.model();
+    assert.ok(model, 'no model');
+    const labels = a.labelsFor(editor.document);
+    assert.ok(labels && labels.length > 20, `too few labels: ${labels?.length}`);
+    const decorations = a.decorationsFor(editor);
+    assert.ok(decorations.length > 0, 'no decorations were set');
+    let ranges = 0;
+    for (const d of decorations) {
+      assert.ok(model.labels.includes(d.label), `label ${d.label} is not in the bundle's label set`);
+      assert.match(d.colorId, /^bertLstm\.(label|palette)\./);
+      for (const r of d.ranges) {
+        assertWholeWord(editor.document, r);
+        ranges++;
+      }
+    }
+    // every labeled word is drawn once (no label is hidden by default for UPOS)
+    assert.equal(ranges, labels.filter((w) => w.label !== 'O').length);
+  });
+
+  test('labels on fixed sentences are the ones the core gives', async () => {
+    const a = await api();
+    const sentences = [
+      'The cat sat on the mat.',
+      "She didn't know what to say, so she laughed.",
+      'Prices rose 3.5% in 1961, the committee said.',
+    ];
+    for (const s of sentences) {
+      const editor = await openText(s);
+      await vscode.commands.executeCommand('bertLstm.labelDocument');
+      const viaEditor = a.labelsFor(editor.document)?.map((w) => `${w.text}/${w.label}`);
+      const direct = (await a.labelText(s))?.words.map((w) => `${w.text}/${w.label}`);
+      assert.ok(direct && direct.length > 0);
+      assert.deepEqual(viaEditor, direct);
+      console.log(`  ${viaEditor?.join(' ')}`);
+      // the decorations drawn are exactly those labels, at those places
+      const drawn = a
+        .decorationsFor(editor)
+        .flatMap((d) => d.ranges.map((r) => ({ at: editor.document.offsetAt(r.start), s: `${editor.document.getText(r)}/${d.label}` })))
+        .sort((x, y) => x.at - y.at)
+        .map((x) => x.s);
+      assert.deepEqual(drawn, viaEditor);
+    }
+  });
+
+  test('the model labels a simple sentence sensibly', async () => {
+    const a = await api();
+    const r = await a.labelText('The cat sat on the mat.');
+    const tags = r?.words.map((w) => w.label);
+    // a trained UPOS tagger gets these; this fails for an untrained or broken bundle
+    assert.deepEqual(tags, ['DET', 'NOUN', 'VERB', 'ADP', 'DET', 'NOUN', 'PUNCT']);
+  });
+
+  test('an edit makes labels stale: they are not shown for the new version', async () => {
+    const a = await api();
+    const editor = await openText('Dogs bark loudly.');
+    await vscode.commands.executeCommand('bertLstm.labelDocument');
+    assert.ok(a.labelsFor(editor.document));
+    await editor.edit((e) => e.insert(new vscode.Position(0, 0), 'Big '));
+    assert.equal(a.labelsFor(editor.document), undefined);
+    assert.equal(a.decorationsFor(editor).length, 0);
+  });
+
+  test('Clear Labels removes the decorations', async () => {
+    const a = await api();
+    const editor = await openText('Birds fly south in winter.');
+    await vscode.commands.executeCommand('bertLstm.labelDocument');
+    assert.ok(a.decorationsFor(editor).length > 0);
+    await vscode.commands.executeCommand('bertLstm.clearLabels');
+    assert.equal(a.decorationsFor(editor).length, 0);
+    assert.equal(a.labelsFor(editor.document), undefined);
+  });
+
+  test('hover shows the label and its confidence', async () => {
+    const a = await api();
+    const editor = await openText('The cat sat on the mat.');
+    await vscode.commands.executeCommand('bertLstm.labelDocument');
+    const word = a.labelsFor(editor.document)![1];
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider', editor.document.uri, editor.document.positionAt(word.start + 1));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
+    assert.match(text, new RegExp(`\\*\\*${word.label}\\*\\* ${(word.score * 100).toFixed(1)}%`));
+  });
+});
