@@ -11,7 +11,7 @@ from pathlib import Path
 DEFAULT_RUNS = Path(__file__).resolve().parent / "runs"
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python3 -m training", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", type=Path, default=DEFAULT_RUNS, help="folder for runs")
@@ -63,9 +63,20 @@ def main(argv=None) -> int:
     ev.add_argument("--bundle", type=Path, required=True)
     ev.add_argument("--split", choices=["dev", "test"], default="dev")
 
-    sub.add_parser("all", help="pretrain, finetune (both variants), export, quantize, evaluate "
-                               "and write models/default")
-    args = p.parse_args(argv)
+    al = sub.add_parser("all", help="pretrain, finetune (both variants), export, quantize, "
+                                    "evaluate and write models/default")
+    al.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "models" / "default")
+    al.add_argument("--budget-minutes", type=float, default=85,
+                    help="wall-clock budget of the training steps (pretraining gets 58%%)")
+    return p
+
+
+def parse(argv=None):
+    return build_parser().parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse(argv)
 
     return run(args)
 
@@ -98,8 +109,7 @@ def run(args) -> int:
     if args.cmd == "evaluate":
         return cmd_evaluate(args)
     if args.cmd == "all":
-        from . import pipeline_all
-        return pipeline_all(args)
+        return cmd_all(args)
     raise SystemExit(f"unknown command {args.cmd}")
 
 
@@ -151,7 +161,57 @@ def cmd_finetune(args, train, TaggerConfig) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    raise SystemExit("evaluate: not yet")
+    import json
+    from . import export
+    scores = export.evaluate_bundle(args.bundle, args.split, args.runs)
+    print(json.dumps({k: v for k, v in scores.items() if k != "upos_per_tag"}, indent=1))
+    return 0
+
+
+def cmd_all(args) -> int:
+    """The whole default model, from a clean checkout: pretrain, fine-tune (BERT trained and
+    BERT frozen), export, quantize, evaluate, and write models/default. Every step resumes."""
+    import json
+    import shutil
+    import time
+    from . import export
+    runs: Path = args.runs
+    t0 = time.time()
+    step = lambda *a: run(parse(["--runs", str(runs), "--seed", str(args.seed),
+                                 "--threads", str(args.threads)] + (["--tiny"] if args.tiny else [])
+                                + list(a)))
+    budget = args.budget_minutes * 60
+    if args.tiny:
+        step("pretrain", "--steps", "4", "--max-len", "64")
+        step("finetune", "--epochs", "0.5")
+        step("finetune", "--freeze-bert", "--epochs", "0.5")
+    else:
+        if not (runs / "pretrain" / "bert.pt").exists():
+            step("pretrain", "--time-budget", str(int(budget * 0.58)))
+        if not (runs / "finetune" / "tagger.pt").exists():
+            step("finetune", "--epochs", "2", "--time-budget", str(int(budget * 0.27)))
+        if not (runs / "finetune-frozen" / "tagger.pt").exists():
+            step("finetune", "--freeze-bert", "--epochs", "1", "--time-budget", str(int(budget * 0.08)))
+    fp32, int8 = runs / "bundle-fp32", runs / "bundle-int8"
+    step("export", "--out", str(fp32))
+    step("quantize", "--bundle", str(fp32), "--out", str(int8))
+    dev = {"fp32": export.evaluate_bundle(fp32, "dev", runs, tiny=args.tiny),
+           "int8": export.evaluate_bundle(int8, "dev", runs, tiny=args.tiny)}
+    # int8 ships if it loses at most 0.5 UPOS accuracy points on dev (test is not looked at)
+    chosen = "int8" if dev["int8"]["upos_accuracy"] >= dev["fp32"]["upos_accuracy"] - 0.005 else "fp32"
+    test = {k: export.evaluate_bundle(b, "test", runs, tiny=args.tiny) for k, b in (("fp32", fp32), ("int8", int8))}
+    out = args.out
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(int8 if chosen == "int8" else fp32, out)
+    export.write_card(out, runs, chosen, dev, test, time.time() - t0)
+    if not args.tiny:
+        # held-out sentences with gold tags, for the test that runs the shipped bundle
+        export.write_eval_sentences(export.data.ROOT / "test" / "fixtures" / "brown-test-sentences.jsonl",
+                                    "test", every=10)
+    print(f"models: {out} ({chosen}); dev UPOS {dev[chosen]['upos_accuracy']:.4f}, "
+          f"test UPOS {test[chosen]['upos_accuracy']:.4f}")
+    return 0
 
 
 if __name__ == "__main__":

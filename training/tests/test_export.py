@@ -1,0 +1,121 @@
+import json
+import subprocess
+
+import numpy as np
+import pytest
+import torch
+
+from training import data, export
+from training.tests.conftest import ROOT, node_available, run_training
+
+needs_node = pytest.mark.skipif(not node_available(), reason="node and onnxruntime-node are needed (npm ci)")
+
+
+def random_cases(max_len):
+    g = torch.Generator().manual_seed(0)
+    cases = []
+    for lengths in ([7], [5, 12, 3], [max_len, max_len - 4], [2]):
+        ids = torch.zeros(len(lengths), max(lengths), dtype=torch.long)
+        mask = torch.zeros_like(ids)
+        for i, n in enumerate(lengths):
+            ids[i, :n] = torch.randint(1000, 30000, (n,), generator=g)
+            ids[i, 0], ids[i, n - 1] = 101, 102
+            mask[i, :n] = 1
+        cases.append((ids, mask))
+    return cases
+
+
+def run_ort(model_path, cases, tmp_path):
+    f = tmp_path / "cases.json"
+    f.write_text(json.dumps([{"input_ids": i.tolist(), "attention_mask": m.tolist(),
+                              "token_type_ids": torch.zeros_like(i).tolist()} for i, m in cases]))
+    out = subprocess.run(["node", str(ROOT / "training" / "tests" / "ort_run.mjs"), str(model_path), str(f)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+@needs_node
+def test_onnx_matches_pytorch_on_several_lengths(tiny_runs, tmp_path):
+    model, _ = export.load_tagger(tiny_runs / "finetune" / "tagger.pt")
+    cases = random_cases(model.config.bert.max_position_embeddings)
+    results = run_ort(tiny_runs / "bundle" / "model.onnx", cases, tmp_path)
+    with torch.no_grad():
+        for (ids, mask), got in zip(cases, results):
+            tok, seq, att = model(ids, mask)
+            m = mask.numpy().astype(bool)
+            g_tok = np.array(got["token_logits"]["data"]).reshape(got["token_logits"]["dims"])
+            assert np.abs(g_tok - tok.numpy())[m].max() < 1e-4
+            g_seq = np.array(got["sequence_logits"]["data"]).reshape(got["sequence_logits"]["dims"])
+            assert np.abs(g_seq - seq.numpy()).max() < 1e-4
+            g_att = np.array(got["attentions"]["data"]).reshape(got["attentions"]["dims"])
+            assert g_att.shape == tuple(att.shape)
+            real = m[:, None, None, :, None] & m[:, None, None, None, :]
+            assert np.abs(g_att - att.numpy())[np.broadcast_to(real, g_att.shape)].max() < 1e-4
+
+
+@needs_node
+def test_int8_quantization_agrees_with_fp32(tiny_runs, tmp_path):
+    q = tmp_path / "int8.onnx"
+    counts = export.quantize_model(tiny_runs / "bundle" / "model.onnx", q, min_elements=512)
+    assert counts["matmul"] + counts["gemm"] > 0 and counts["gather"] == 1
+    cases = random_cases(32)
+    a = run_ort(tiny_runs / "bundle" / "model.onnx", cases, tmp_path)
+    b = run_ort(q, cases, tmp_path)
+    agree = total = 0
+    for (ids, mask), x, y in zip(cases, a, b):
+        n = x["token_logits"]["dims"][-1]
+        lx = np.array(x["token_logits"]["data"]).reshape(-1, n)
+        ly = np.array(y["token_logits"]["data"]).reshape(-1, n)
+        sel = mask.numpy().reshape(-1).astype(bool)
+        agree += (lx[sel].argmax(1) == ly[sel].argmax(1)).sum()
+        total += sel.sum()
+        assert np.abs(lx[sel] - ly[sel]).max() < 0.5
+    assert agree / total > 0.9
+
+
+def test_bundle_files_follow_the_contract(tiny_runs):
+    b = tiny_runs / "bundle"
+    cfg = json.loads((b / "config.json").read_text())
+    assert [cfg["id2label"][str(i)] for i in range(17)] == data.UPOS
+    assert list(cfg["sequence_id2label"].values()) == data.SEQUENCE_LABELS
+    assert cfg["label_scheme"] == "plain" and cfg["word_pattern"] == data.WORD_PATTERN
+    tok = json.loads((b / "tokenizer.json").read_text())
+    assert tok["model"]["type"] == "WordPiece" and tok["model"]["vocab"]["[CLS]"] == 101
+    assert tok["normalizer"]["type"] == "BertNormalizer" and tok["pre_tokenizer"]["type"] == "BertPreTokenizer"
+    vocab = (b / "vocab.txt").read_text().splitlines()
+    assert vocab[1996] == "the" and len(vocab) == 30522
+
+
+def test_plain_bert_export_has_3d_logits(tiny_runs):
+    out = tiny_runs / "plain"
+    run_training("export", "--no-lstm", "--out", str(out), runs=tiny_runs)
+    import onnx
+    m = onnx.load(str(out / "model.onnx"))
+    assert [o.name for o in m.graph.output] == ["logits"]
+    assert len(m.graph.output[0].type.tensor_type.shape.dim) == 3
+    assert [i.name for i in m.graph.input] == ["input_ids", "attention_mask", "token_type_ids"]
+    cfg = json.loads((out / "config.json").read_text())
+    assert "sequence_id2label" not in cfg and cfg["model_type"] == "bert"
+
+
+@needs_node
+def test_every_command_runs_on_a_tiny_config(tmp_path):
+    """The documented pipeline end to end, tiny: all -> a bundle with a card and metrics."""
+    out = tmp_path / "model"
+    log = run_training("--tiny", "--threads", "1", "all", "--out", str(out), runs=tmp_path / "runs")
+    assert "models:" in log
+    for f in ("model.onnx", "tokenizer.json", "tokenizer_config.json", "config.json", "README.md", "metrics.json"):
+        assert (out / f).exists(), f
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert 0 <= metrics["test"]["upos_accuracy"] <= 1
+    assert "not Google's BERT" in (out / "README.md").read_text()
+    # evaluate on its own, as a user would
+    log = run_training("--tiny", "evaluate", "--bundle", str(out), "--split", "dev", runs=tmp_path / "runs")
+    assert "upos_accuracy" in log
+
+
+def test_pretraining_resumes_from_checkpoint(tmp_path):
+    runs = tmp_path / "runs"
+    run_training("--tiny", "--threads", "1", "pretrain", "--steps", "2", "--max-len", "32", runs=runs)
+    log = run_training("--tiny", "--threads", "1", "pretrain", "--steps", "3", "--max-len", "32", runs=runs)
+    assert "resumed at step 2" in log
