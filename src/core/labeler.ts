@@ -58,7 +58,7 @@ export interface LabelOptions {
   readonly to?: number;
 }
 
-export interface LabelerOptions extends EngineOptions {}
+export type LabelerOptions = EngineOptions;
 
 export class Labeler {
   private constructor(
