@@ -61,7 +61,7 @@ const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.key
 let passed = 0;
 let failed = 0;
 const lines = [];
-const build = await run('bash', ['-c', 'npx tsc -p . && node scripts/build.mjs']);
+const build = await run('bash', ['-c', 'npx tsc -p . && npx tsc -p webview && node scripts/build.mjs']);
 if (build.code !== 0) {
   console.log('\nbuild failed');
   console.log('0 passed, 1 failed');

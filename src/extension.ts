@@ -6,6 +6,8 @@ import { registerCommands } from './commands';
 import { Ctx } from './ctx';
 import type { DecorationSnapshot } from './decorations';
 import { LabelHoverProvider } from './hover';
+import { AnalysisPanel, registerPanel } from './panel';
+import type { HostMessage } from './webview_protocol';
 
 /** What the extension exports (used by its tests and by other extensions). */
 export interface BertLstmApi {
@@ -16,6 +18,8 @@ export interface BertLstmApi {
   decorationsFor(editor: vscode.TextEditor): DecorationSnapshot[];
   /** Labels text with the current model through the core (loading the model if needed). */
   labelText(text: string): Promise<LabeledText | undefined>;
+  /** The last message the analysis panel was sent, if it is open. */
+  panelMessage(): HostMessage | undefined;
   /** The current model, loading it if needed. */
   model(): Promise<{ name: string; dir: string; labels: readonly string[]; sequenceLabels: readonly string[] } | undefined>;
 }
@@ -28,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): BertLstmApi {
   const c = ctx;
   context.subscriptions.push(c);
   registerCommands(c);
+  registerPanel(c);
   c.push(
     vscode.languages.registerHoverProvider({ scheme: '*' }, new LabelHoverProvider(c.store, c.config)),
     vscode.window.onDidChangeVisibleTextEditors((editors) => {
@@ -60,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): BertLstmApi {
       return l && l.version === doc.version ? l.result.words : undefined;
     },
     decorationsFor: (editor) => c.decorations.snapshot(editor),
+    panelMessage: () => AnalysisPanel.current?.lastMessage,
     labelText: async (text) => (await c.model.get())?.label(text, { strategy: c.config.aggregationStrategy }),
     model: async () => {
       const l = await c.model.get();
