@@ -18,6 +18,8 @@ export interface BertLstmApi {
   decorationsFor(editor: vscode.TextEditor): DecorationSnapshot[];
   /** Labels text with the current model through the core (loading the model if needed). */
   labelText(text: string): Promise<LabeledText | undefined>;
+  /** What was wrong with the last model that failed to load. */
+  modelProblems(): readonly string[];
   /** The last message the analysis panel was sent, if it is open. */
   panelMessage(): HostMessage | undefined;
   /** The current model, loading it if needed. */
@@ -65,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): BertLstmApi {
       return l && l.version === doc.version ? l.result.words : undefined;
     },
     decorationsFor: (editor) => c.decorations.snapshot(editor),
+    modelProblems: () => c.model.problems,
     panelMessage: () => AnalysisPanel.current?.lastMessage,
     labelText: async (text) => (await c.model.get())?.label(text, { strategy: c.config.aggregationStrategy }),
     model: async () => {

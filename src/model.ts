@@ -8,6 +8,8 @@ import type { Config } from './config';
 export class ModelHost implements vscode.Disposable {
   private loading: Promise<Labeler | undefined> | undefined;
   private current: Labeler | undefined;
+  /** What was wrong with the last bundle that failed to load (empty after a good load). */
+  problems: readonly string[] = [];
 
   constructor(
     private readonly extensionPath: string,
@@ -51,6 +53,7 @@ export class ModelHost implements vscode.Disposable {
       () => Labeler.open(dir, { threads: this.config.threads }),
     );
     if (!result.ok) {
+      this.problems = result.problems;
       for (const p of result.problems) this.log.error(p);
       void vscode.window.showErrorMessage(`BERT+LSTM: the model in ${dir} cannot be used: ${result.problems.join('; ')}`, 'Show Log').then((a) => {
         if (a) this.log.show();
@@ -58,6 +61,7 @@ export class ModelHost implements vscode.Disposable {
       return undefined;
     }
     const labeler = result.value;
+    this.problems = [];
     labeler.engine.onCrash = (message) => {
       this.log.error(message);
       void vscode.window.showErrorMessage(`BERT+LSTM: ${message}. The model will be reloaded on the next run.`);

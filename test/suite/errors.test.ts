@@ -1,0 +1,47 @@
+// Bad model settings: a clear problem, nothing drawn, and the editor keeps working.
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { api, closeAllEditors, openText } from './helpers';
+
+async function setModelPath(value: string | undefined): Promise<void> {
+  await vscode.workspace.getConfiguration('bertLstm').update('modelPath', value, vscode.ConfigurationTarget.Global);
+}
+
+suite('Model errors', () => {
+  teardown(async () => {
+    await setModelPath(undefined);
+    await closeAllEditors();
+  });
+
+  test('a missing bundle folder is reported in words and nothing is drawn', async () => {
+    const a = await api();
+    await setModelPath('/nonexistent/bundle');
+    const editor = await openText('Nothing to see here.');
+    const result = await vscode.commands.executeCommand('bertLstm.labelDocument');
+    assert.equal(result, undefined);
+    assert.match(a.modelProblems().join('\n'), /does not exist/);
+    assert.equal(a.decorationsFor(editor).length, 0);
+    // back to the default model: labeling works again without a reload
+    await setModelPath(undefined);
+    assert.ok(await vscode.commands.executeCommand('bertLstm.labelDocument'));
+    assert.ok(a.decorationsFor(editor).length > 0);
+    assert.deepEqual(a.modelProblems(), []);
+  });
+
+  test('a corrupt bundle names the broken file', async () => {
+    const a = await api();
+    const dir = mkdtempSync(path.join(tmpdir(), 'bad-bundle-'));
+    writeFileSync(path.join(dir, 'model.onnx'), 'not onnx');
+    writeFileSync(path.join(dir, 'tokenizer.json'), '{"model": {"type": "WordPiece", "vocab": {}}}');
+    writeFileSync(path.join(dir, 'config.json'), '{ this is not json');
+    await setModelPath(dir);
+    await openText('Still usable.');
+    assert.equal(await vscode.commands.executeCommand('bertLstm.labelDocument'), undefined);
+    const problems = a.modelProblems().join('\n');
+    assert.match(problems, /config\.json is not valid JSON/);
+    assert.match(problems, /\[CLS\]/);
+  });
+});
