@@ -5,6 +5,7 @@ import { checkSignature, loadBundle, type Bundle, type OutputRoles, type Result 
 import { Engine, type EngineOptions } from './engine';
 import type { OutputTensor } from './engine_protocol';
 import { TextTokenizer, type TokenizedWord } from './tokenize';
+import { joinSegments, segmentText, type SegmentCache } from './segments';
 import { planWindows, wordPieceCount, type Window } from './windows';
 
 export interface PieceLabel {
@@ -43,6 +44,8 @@ export interface LabeledText {
   /** Windows' sequence probabilities averaged, weighted by their number of pieces. */
   readonly sequence: readonly LabelScore[];
   readonly timing: { readonly totalMs: number; readonly inferenceMs: number };
+  /** Segments of the text, and how many had to be run (the rest came from the cache). */
+  readonly segments: { readonly total: number; readonly run: number };
 }
 
 export interface LabelOptions {
@@ -53,9 +56,8 @@ export interface LabelOptions {
   readonly batchSize?: number;
   readonly topK?: number;
   readonly signal?: AbortSignal;
-  /** Label only text[from, to); offsets stay relative to the whole text. */
-  readonly from?: number;
-  readonly to?: number;
+  /** Labels of segments seen before, by text; filled with the new ones. */
+  readonly cache?: SegmentCache;
 }
 
 export type LabelerOptions = EngineOptions;
@@ -92,52 +94,89 @@ export class Labeler {
     return this.bundle.config.labels;
   }
 
+  /**
+   * Labels a document: cut into segments at paragraph and sentence ends (segments.ts), each
+   * segment labeled on its own (windows inside it if it is longer than the model's length),
+   * segments found in `options.cache` reused. Offsets are into `text`.
+   */
   async label(text: string, options: LabelOptions = {}): Promise<LabeledText> {
     const t0 = performance.now();
     const inf0 = this.engine.runMs;
-    const cfg = this.bundle.config;
-    const words = this.tokenizer.tokenize(text, options.from ?? 0, options.to ?? text.length);
-    const plan = planWindows(words, cfg.maxLength, options.stride ?? Math.floor(cfg.maxLength / 4));
-    const batchSize = Math.max(1, options.batchSize ?? 8);
-    const k = options.topK ?? 3;
-    const strategy = options.strategy ?? 'first';
-    const budget = cfg.maxLength - 2;
-
-    const wordResults: WordLabel[] = new Array(words.length);
-    const windowResults: WindowResult[] = new Array(plan.windows.length);
-    const outputs = [this.roles.tokenLogits, this.roles.sequenceLogits].filter((o): o is string => !!o);
-
-    // Windows of similar length share a batch, so little time goes to padding.
-    const order = plan.windows.map((_, i) => i).sort((a, b) => plan.windows[a].pieces - plan.windows[b].pieces);
-    const batches: number[][] = [];
-    for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize));
-
-    for (const batch of batches) {
-      const ws = batch.map((i) => plan.windows[i]);
-      const seqLen = Math.max(...ws.map((w) => w.pieces)) + 2;
-      const input = this.encodeBatch(words, ws, seqLen, budget);
-      const out = await this.engine.run(input, outputs, options.signal);
-      batch.forEach((wi, row) => {
-        windowResults[wi] = this.windowResult(words, plan.windows[wi], out, row);
-        if (this.roles.tokenLogits) {
-          this.wordLabels(words, plan.windows[wi], wi, plan.owner, out[this.roles.tokenLogits], row, seqLen, budget, strategy, k, text, wordResults);
-        }
-      });
-    }
-    const labeled = this.roles.tokenLogits ? wordResults : [];
+    const budget = this.bundle.config.maxLength - 2;
+    const segments = segmentText(text, { budget, countPieces: (s) => this.tokenizer.countPieces(s, budget) });
+    const results: (LabeledText | undefined)[] = segments.map((s) => options.cache?.get(s.text));
+    const missing = segments.map((_, i) => i).filter((i) => !results[i]);
+    const fresh = await this.labelTexts(missing.map((i) => segments[i].text), options);
+    missing.forEach((i, k) => {
+      results[i] = fresh[k];
+      options.cache?.set(segments[i].text, fresh[k]);
+    });
+    const { words, windows } = joinSegments(segments, results as LabeledText[]);
     return {
-      words: labeled,
-      windows: windowResults,
-      sequence: averageSequence(windowResults, cfg.sequenceLabels),
+      words,
+      windows,
+      sequence: averageSequence(windows, this.bundle.config.sequenceLabels),
       timing: { totalMs: performance.now() - t0, inferenceMs: this.engine.runMs - inf0 },
+      segments: { total: segments.length, run: missing.length },
     };
   }
 
-  private encodeBatch(words: readonly TokenizedWord[], ws: readonly Window[], seqLen: number, budget: number) {
-    const n = ws.length * seqLen;
+  /**
+   * Labels several texts independently (offsets relative to each text), batching the windows
+   * of all of them together.
+   */
+  async labelTexts(texts: readonly string[], options: LabelOptions = {}): Promise<LabeledText[]> {
+    const t0 = performance.now();
+    const inf0 = this.engine.runMs;
+    const cfg = this.bundle.config;
+    const budget = cfg.maxLength - 2;
+    const stride = options.stride ?? Math.floor(cfg.maxLength / 4);
+    const batchSize = Math.max(1, options.batchSize ?? 8);
+    const k = options.topK ?? 3;
+    const strategy = options.strategy ?? 'first';
+    const outputs = [this.roles.tokenLogits, this.roles.sequenceLogits].filter((o): o is string => !!o);
+
+    const docs = texts.map((text) => {
+      const words = this.tokenizer.tokenize(text);
+      const plan = planWindows(words, cfg.maxLength, stride);
+      return {
+        text, words, plan,
+        wordResults: new Array<WordLabel>(words.length),
+        windowResults: new Array<WindowResult>(plan.windows.length),
+      };
+    });
+    // All windows of all texts; those of similar length share a batch (little padding).
+    const all = docs.flatMap((d, di) => d.plan.windows.map((w, wi) => ({ di, wi, w })));
+    all.sort((a, b) => a.w.pieces - b.w.pieces);
+    for (let i = 0; i < all.length; i += batchSize) {
+      const batch = all.slice(i, i + batchSize);
+      const seqLen = Math.max(...batch.map((b) => b.w.pieces)) + 2;
+      const input = this.encodeBatch(batch.map((b) => ({ words: docs[b.di].words, window: b.w })), seqLen, budget);
+      const out = await this.engine.run(input, outputs, options.signal);
+      batch.forEach(({ di, wi, w }, row) => {
+        const d = docs[di];
+        d.windowResults[wi] = this.windowResult(d.words, w, out, row);
+        if (this.roles.tokenLogits) {
+          this.wordLabels(d.words, w, wi, d.plan.owner, out[this.roles.tokenLogits], row, seqLen, budget, strategy, k, d.text, d.wordResults);
+        }
+      });
+    }
+    const totalMs = performance.now() - t0;
+    const inferenceMs = this.engine.runMs - inf0;
+    return docs.map((d) => ({
+      words: this.roles.tokenLogits ? d.wordResults : [],
+      windows: d.windowResults,
+      sequence: averageSequence(d.windowResults, cfg.sequenceLabels),
+      timing: { totalMs, inferenceMs },
+      segments: { total: 1, run: 1 },
+    }));
+  }
+
+  private encodeBatch(rows: ReadonlyArray<{ words: readonly TokenizedWord[]; window: Window }>, seqLen: number, budget: number) {
+    const n = rows.length * seqLen;
     const ids = new BigInt64Array(n).fill(BigInt(this.tokenizer.padId));
     const mask = new BigInt64Array(n);
-    ws.forEach((w, row) => {
+    rows.forEach(({ words, window: w }, row) => {
       let pos = row * seqLen;
       ids[pos] = BigInt(this.tokenizer.clsId);
       mask[pos++] = 1n;
@@ -154,7 +193,7 @@ export class Labeler {
     });
     const inputs: Record<string, BigInt64Array> = { input_ids: ids, attention_mask: mask };
     if (this.roles.hasTokenTypeIds) inputs['token_type_ids'] = new BigInt64Array(n);
-    return { batch: ws.length, sequence: seqLen, inputs };
+    return { batch: rows.length, sequence: seqLen, inputs };
   }
 
   private windowResult(words: readonly TokenizedWord[], w: Window, out: Record<string, OutputTensor>, row: number): WindowResult {

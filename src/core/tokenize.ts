@@ -43,12 +43,23 @@ export interface TokenizerOptions {
 
 const BERT_PUNCT = /[\p{P}!-/:-@[-`{-~]/u;
 const CJK = /[\u4E00-\u9FFF\u3400-\u4DBF\u{20000}-\u{2A6DF}\u{2A700}-\u{2B73F}\u{2B740}-\u{2B81F}\u{2B820}-\u{2CEAF}\uF900-\uFAFF\u{2F800}-\u{2FA1F}]/u;
+// Unicode's Final_Sigma context (a capital sigma after a cased letter and not before one lowers
+// to `ς`): the training tokenizer lowercases whole words (Python's str.lower), so must we.
+const FINAL_SIGMA = /(?<=\p{Cased}\p{Case_Ignorable}*)\u03A3(?!\p{Case_Ignorable}*\p{Cased})/uy;
 // BERT's pre-tokenization words on original text: runs of non-space, non-punctuation characters;
 // each punctuation mark or CJK ideograph alone. Control and format characters are dropped.
 const BERT_WORDS = new RegExp(
   `${BERT_PUNCT.source}|${CJK.source}|(?:(?!${BERT_PUNCT.source}|${CJK.source})[^\\s\\p{Z}\\p{Cc}\\p{Cf}])+`,
   'gu',
 );
+
+/** Whether offset i is between the two halves of a surrogate pair. */
+function splitsPair(text: string, i: number): boolean {
+  if (i <= 0 || i >= text.length) return false;
+  const hi = text.charCodeAt(i - 1);
+  const lo = text.charCodeAt(i);
+  return hi >= 0xd800 && hi <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff;
+}
 
 export class TextTokenizer {
   readonly tokenizer: Tokenizer;
@@ -60,6 +71,7 @@ export class TextTokenizer {
   readonly sepId: number;
   readonly padId: number;
   readonly unkId: number;
+  private readonly spaceAstralCjk: boolean;
 
   constructor(tokenizerJson: object, options: TokenizerOptions = {}) {
     this.tokenizer = new Tokenizer(tokenizerJson, {});
@@ -74,15 +86,23 @@ export class TextTokenizer {
     this.sepId = id('[SEP]');
     this.padId = id('[PAD]');
     this.unkId = id('[UNK]');
+    // The library's BertNormalizer spaces CJK ideographs by UTF-16 unit, missing the astral ones
+    // (Extension B and later) that BERT and the training tokenizer space too.
+    const n = this.tokenizer.normalizer;
+    this.spaceAstralCjk = !!n && n.normalize('\u4E00').trim() !== n.normalize('\u4E00');
   }
 
   /** Word spans [start, end) of text[from, to), as UTF-16 offsets into text. */
   *wordSpans(text: string, from = 0, to = text.length): Generator<[number, number]> {
+    // A range never keeps half a character: a unicode regex would start a match at the pair.
+    if (splitsPair(text, from)) from++;
+    if (splitsPair(text, to)) to--;
     const re = new RegExp(this.wordRegex.source, 'gu');
     re.lastIndex = from;
     for (let m = re.exec(text); m !== null && m.index < to; m = re.exec(text)) {
       if (m[0].length === 0) {
-        re.lastIndex++;
+        // step a whole code point (one unit into a pair would match there again, forever)
+        re.lastIndex = m.index + ((text.codePointAt(m.index) ?? 0) > 0xffff ? 2 : 1);
         continue;
       }
       yield [m.index, Math.min(m.index + m[0].length, to)];
@@ -103,6 +123,13 @@ export class TextTokenizer {
     return words;
   }
 
+  /** Number of pieces of a text (each word counted as at least 1 and at most `maxPerWord`). */
+  countPieces(text: string, maxPerWord = Infinity): number {
+    let n = 0;
+    for (const [s, e] of this.wordSpans(text)) n += Math.min(Math.max(this.wordPieces(text.slice(s, e)).length, 1), maxPerWord);
+    return n;
+  }
+
   /** Pieces of one word with offsets relative to it (cached). */
   wordPieces(word: string): RelativePiece[] {
     const cached = this.wordCache.get(word);
@@ -116,7 +143,8 @@ export class TextTokenizer {
   private normalizeCodePoint(cp: number, ch: string): string {
     const cached = this.normCache.get(cp);
     if (cached !== undefined) return cached;
-    const n = this.tokenizer.normalizer ? this.tokenizer.normalizer.normalize(ch) : ch;
+    let n = this.tokenizer.normalizer ? this.tokenizer.normalizer.normalize(ch) : ch;
+    if (cp > 0xffff && this.spaceAstralCjk && n.length > 0 && n.trim() === n && CJK.test(ch)) n = ` ${n} `;
     this.normCache.set(cp, n);
     return n;
   }
@@ -129,9 +157,16 @@ export class TextTokenizer {
     for (let i = 0; i < word.length; ) {
       const cp = word.codePointAt(i)!;
       const len = cp > 0xffff ? 2 : 1;
-      const n = this.normalizeCodePoint(cp, word.slice(i, i + len));
+      let n = this.normalizeCodePoint(cp, word.slice(i, i + len));
+      if (cp === 0x3a3 && n === '\u03C3') {
+        FINAL_SIGMA.lastIndex = i;
+        if (FINAL_SIGMA.test(word)) n = '\u03C2';
+      }
+      // Characters the normalizer removes (accents, controls) join the unit before them, or the
+      // first unit when none is before, as in Hugging Face's alignments.
+      if (n.length === 0 && origEnd.length > 0) origEnd[origEnd.length - 1] = i + len;
       for (let k = 0; k < n.length; k++) {
-        origStart.push(i);
+        origStart.push(origStart.length === 0 ? 0 : i);
         origEnd.push(i + len);
       }
       norm += n;
