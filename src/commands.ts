@@ -2,14 +2,31 @@
 import * as vscode from 'vscode';
 import { CancelledError } from './core/engine';
 import type { LabeledText } from './core/labeler';
+import type { SegmentCache } from './core/segments';
 import type { Ctx } from './ctx';
 
-/** Labels a whole document and draws the labels; undefined if it was superseded or failed. */
-export async function labelDocument(ctx: Ctx, doc: vscode.TextDocument): Promise<LabeledText | undefined> {
+/**
+ * Labels a whole document and draws the labels; undefined if it was superseded or failed.
+ * A run already going for the same version of the document is joined, not repeated; a run for
+ * an older version is aborted.
+ */
+export function labelDocument(ctx: Ctx, doc: vscode.TextDocument, cache?: SegmentCache): Promise<LabeledText | undefined> {
   const key = doc.uri.toString();
-  ctx.runs.get(key)?.abort();
+  const running = ctx.runs.get(key);
+  if (running && running.doc === doc && running.version === doc.version && !running.controller.signal.aborted) {
+    return running.promise;
+  }
+  running?.controller.abort();
   const controller = new AbortController();
-  ctx.runs.set(key, controller);
+  const run = { doc, version: doc.version, controller, promise: runLabeling(ctx, doc, controller, cache) };
+  ctx.runs.set(key, run);
+  void run.promise.finally(() => {
+    if (ctx.runs.get(key) === run) ctx.runs.delete(key);
+  });
+  return run.promise;
+}
+
+async function runLabeling(ctx: Ctx, doc: vscode.TextDocument, controller: AbortController, cache?: SegmentCache): Promise<LabeledText | undefined> {
   try {
     const labeler = await ctx.model.get();
     if (!labeler) return undefined;
@@ -19,12 +36,13 @@ export async function labelDocument(ctx: Ctx, doc: vscode.TextDocument): Promise
       strategy: ctx.config.aggregationStrategy,
       stride: ctx.config.stride,
       signal: controller.signal,
+      cache,
     });
     if (controller.signal.aborted || doc.isClosed || doc.version !== version) return undefined; // stale: never drawn
     ctx.store.set(doc, version, result);
     ctx.redraw(doc);
     ctx.log.info(
-      `labeled ${vscode.workspace.asRelativePath(doc.uri)}: ${result.words.length} words, ${result.windows.length} windows, ` +
+      `labeled ${vscode.workspace.asRelativePath(doc.uri)}: ${result.words.length} words, ${result.segments.run}/${result.segments.total} segments run, ` +
         `${result.timing.totalMs.toFixed(0)} ms (inference ${result.timing.inferenceMs.toFixed(0)} ms)`,
     );
     return result;
@@ -33,8 +51,6 @@ export async function labelDocument(ctx: Ctx, doc: vscode.TextDocument): Promise
     ctx.log.error(`labeling ${doc.uri.toString()} failed: ${(e as Error).message}`);
     void vscode.window.showErrorMessage(`BERT+LSTM: labeling failed: ${(e as Error).message}`);
     return undefined;
-  } finally {
-    if (ctx.runs.get(key) === controller) ctx.runs.delete(key);
   }
 }
 
@@ -47,13 +63,18 @@ export function registerCommands(ctx: Ctx): void {
   ctx.push(
     vscode.commands.registerCommand('bertLstm.labelDocument', async () => {
       const doc = activeDoc();
-      return doc ? labelDocument(ctx, doc) : undefined;
+      return doc ? labelDocument(ctx, doc, ctx.live?.cacheFor(doc)) : undefined;
+    }),
+    vscode.commands.registerCommand('bertLstm.toggleLive', () => {
+      const on = ctx.live?.toggle() ?? false;
+      void vscode.window.setStatusBarMessage(`BERT+LSTM: live labeling ${on ? 'on' : 'off'}`, 3000);
+      return on;
     }),
     vscode.commands.registerCommand('bertLstm.clearLabels', () => {
       const doc = vscode.window.activeTextEditor?.document;
       if (!doc) return;
-      ctx.runs.get(doc.uri.toString())?.abort();
-      ctx.store.delete(doc.uri);
+      ctx.runs.get(doc.uri.toString())?.controller.abort();
+      ctx.store.delete(doc);
       ctx.redraw(doc);
     }),
     vscode.commands.registerCommand('bertLstm.showLog', () => ctx.log.show()),

@@ -50,6 +50,23 @@ export class Config {
     return typeof v === 'number' && v >= 0 ? Math.floor(v) : undefined;
   }
 
+  get liveEnabled(): boolean {
+    return this.cfg.get<boolean>('live.enabled', true);
+  }
+
+  get liveLanguages(): readonly string[] {
+    return this.cfg.get<string[]>('live.languages', ['plaintext', 'markdown']);
+  }
+
+  get liveDebounceMs(): number {
+    const v = this.cfg.get<number>('live.debounceMs', 300);
+    return Number.isFinite(v) ? Math.min(10_000, Math.max(0, v)) : 300;
+  }
+
+  get liveMaxDocumentLength(): number {
+    return this.cfg.get<number>('live.maxDocumentLength', 2_000_000);
+  }
+
   affects(e: vscode.ConfigurationChangeEvent, key: string): boolean {
     return e.affectsConfiguration(`${SECTION}.${key}`);
   }

@@ -1,10 +1,19 @@
 // The extension's context: owns every disposable, the log, the configuration, the model host,
 // the label store and the decorations. Features get what they need from here.
 import * as vscode from 'vscode';
+import type { LabeledText } from './core/labeler';
 import { Config } from './config';
 import { LabelDecorations } from './decorations';
 import { LabelStore } from './label_store';
+import type { LiveLabeling } from './live';
 import { ModelHost } from './model';
+
+export interface LabelingRun {
+  readonly doc: vscode.TextDocument;
+  readonly version: number;
+  readonly controller: AbortController;
+  readonly promise: Promise<LabeledText | undefined>;
+}
 
 export class Ctx implements vscode.Disposable {
   readonly config = new Config();
@@ -13,8 +22,10 @@ export class Ctx implements vscode.Disposable {
   readonly store = new LabelStore();
   readonly decorations = new LabelDecorations();
   private readonly disposables: vscode.Disposable[] = [];
-  /** Per document: the run in progress, so that a newer run can cancel it. */
-  readonly runs = new Map<string, AbortController>();
+  /** Per document URI: the run in progress, so that a newer run can cancel or join it. */
+  readonly runs = new Map<string, LabelingRun>();
+  /** Live labeling, once registered. */
+  live: LiveLabeling | undefined;
 
   constructor(readonly extensionContext: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel('BERT+LSTM Labeler', { log: true });
@@ -41,7 +52,7 @@ export class Ctx implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const c of this.runs.values()) c.abort();
+    for (const r of this.runs.values()) r.controller.abort();
     for (const d of this.disposables.splice(0).reverse()) d.dispose();
   }
 }

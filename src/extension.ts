@@ -6,6 +6,7 @@ import { registerCommands } from './commands';
 import { Ctx } from './ctx';
 import type { DecorationSnapshot } from './decorations';
 import { LabelHoverProvider } from './hover';
+import { LiveLabeling } from './live';
 import { AnalysisPanel, registerPanel } from './panel';
 import type { HostMessage } from './webview_protocol';
 
@@ -14,6 +15,8 @@ export interface BertLstmApi {
   readonly activationMs: number;
   /** The labels of a document at its current version, if labeled. */
   labelsFor(doc: vscode.TextDocument): readonly WordLabel[] | undefined;
+  /** The whole last result of a document at its current version (words, windows, segment stats). */
+  resultFor(doc: vscode.TextDocument): LabeledText | undefined;
   /** The decorations this extension set on an editor. */
   decorationsFor(editor: vscode.TextEditor): DecorationSnapshot[];
   /** Labels text with the current model through the core (loading the model if needed). */
@@ -35,29 +38,36 @@ export function activate(context: vscode.ExtensionContext): BertLstmApi {
   context.subscriptions.push(c);
   registerCommands(c);
   registerPanel(c);
+  c.live = new LiveLabeling(c);
+  c.push(c.live);
   c.push(
     vscode.languages.registerHoverProvider({ scheme: '*' }, new LabelHoverProvider(c.store, c.config)),
     vscode.window.onDidChangeVisibleTextEditors((editors) => {
       for (const e of editors) c.redraw(e.document);
     }),
     vscode.workspace.onDidChangeTextDocument((e) => {
-      // Labels belong to one version: an edit makes them stale until the next run.
-      if (e.contentChanges.length && c.store.get(e.document)) c.redraw(e.document);
+      // Labels belong to one version. Live documents keep their decorations, which VS Code
+      // moves with the text, until the relabel; others drop them at once.
+      if (e.contentChanges.length && c.store.get(e.document) && !c.live?.applies(e.document)) c.redraw(e.document);
     }),
     vscode.workspace.onDidCloseTextDocument((doc) => {
-      c.runs.get(doc.uri.toString())?.abort();
-      c.store.delete(doc.uri);
+      c.runs.get(doc.uri.toString())?.controller.abort();
+      c.store.delete(doc);
     }),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (c.config.affects(e, 'modelPath') || c.config.affects(e, 'threads')) {
-        c.log.info('model settings changed: the model will be reloaded on next use');
-        await c.model.reset();
+        if (await c.model.reset()) {
+          c.log.info('model settings changed: reloading the model and relabeling open documents');
+          c.live?.reset();
+          c.live?.labelVisible();
+        }
       }
       if (c.config.affects(e, 'hiddenLabels') || c.config.affects(e, 'confidenceThreshold')) {
         for (const editor of vscode.window.visibleTextEditors) c.redraw(editor.document);
       }
     }),
   );
+  c.live.labelVisible();
   const activationMs = performance.now() - t0;
   c.log.info(`activated in ${activationMs.toFixed(1)} ms`);
   return {
@@ -65,6 +75,10 @@ export function activate(context: vscode.ExtensionContext): BertLstmApi {
     labelsFor: (doc) => {
       const l = c.store.get(doc);
       return l && l.version === doc.version ? l.result.words : undefined;
+    },
+    resultFor: (doc) => {
+      const l = c.store.get(doc);
+      return l && l.version === doc.version ? l.result : undefined;
     },
     decorationsFor: (editor) => c.decorations.snapshot(editor),
     modelProblems: () => c.model.problems,

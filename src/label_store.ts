@@ -8,22 +8,24 @@ export interface DocumentLabels {
   readonly result: LabeledText;
 }
 
+// Keyed by the document object, not its URI: an untitled document's URI is reused by the next
+// untitled document, which must not inherit its labels.
 export class LabelStore {
-  private readonly byUri = new Map<string, DocumentLabels>();
+  private byDoc = new WeakMap<vscode.TextDocument, DocumentLabels>();
   private readonly changed = new vscode.EventEmitter<string>();
   readonly onDidChange = this.changed.event;
 
   get(doc: vscode.TextDocument): DocumentLabels | undefined {
-    return this.byUri.get(doc.uri.toString());
+    return this.byDoc.get(doc);
   }
 
   set(doc: vscode.TextDocument, version: number, result: LabeledText): void {
-    this.byUri.set(doc.uri.toString(), { uri: doc.uri.toString(), version, result });
+    this.byDoc.set(doc, { uri: doc.uri.toString(), version, result });
     this.changed.fire(doc.uri.toString());
   }
 
-  delete(uri: vscode.Uri): void {
-    if (this.byUri.delete(uri.toString())) this.changed.fire(uri.toString());
+  delete(doc: vscode.TextDocument): void {
+    if (this.byDoc.delete(doc)) this.changed.fire(doc.uri.toString());
   }
 
   /** The labeled word at an offset (binary search: words are sorted and disjoint). */
@@ -42,6 +44,6 @@ export class LabelStore {
 
   dispose(): void {
     this.changed.dispose();
-    this.byUri.clear();
+    this.byDoc = new WeakMap();
   }
 }

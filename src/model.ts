@@ -68,6 +68,7 @@ export class ModelHost implements vscode.Disposable {
     };
     await this.current?.dispose();
     this.current = labeler;
+    this.loadedThreads = this.config.threads;
     const c = labeler.bundle.config;
     this.log.info(
       `loaded "${c.name}" (${c.architecture}, ${c.labels.length} token labels, ${c.sequenceLabels.length} sequence labels, ` +
@@ -76,11 +77,20 @@ export class ModelHost implements vscode.Disposable {
     return labeler;
   }
 
-  /** Forget the loaded model (the next use loads the configured one). */
-  async reset(): Promise<void> {
+  private loadedThreads = 0;
+
+  /**
+   * After a settings change: forget the loaded model if it is no longer the configured one (the
+   * next use loads that). Returns whether it was dropped.
+   */
+  async reset(): Promise<boolean> {
+    if (this.current && this.current.bundle.dir === this.modelDir && this.loadedThreads === this.config.threads) {
+      return false;
+    }
     const old = this.current;
     this.current = undefined;
     await old?.dispose();
+    return true;
   }
 
   dispose(): void {

@@ -1,7 +1,7 @@
 // Extension-host tests: the real `vscode` API in code-server, the real default model.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { api, assertWholeWord, closeAllEditors, openSample, openText } from './helpers';
+import { api, assertWholeWord, closeAllEditors, openSample, openText, setLive } from './helpers';
 
 suite('Label Document', () => {
   suiteSetup(async () => {
@@ -73,14 +73,19 @@ suite('Label Document', () => {
     assert.deepEqual(tags, ['DET', 'NOUN', 'VERB', 'ADP', 'DET', 'NOUN', 'PUNCT']);
   });
 
-  test('an edit makes labels stale: they are not shown for the new version', async () => {
+  test('without live labeling, an edit makes labels stale: they are not shown for the new version', async () => {
     const a = await api();
-    const editor = await openText('Dogs bark loudly.');
-    await vscode.commands.executeCommand('bertLstm.labelDocument');
-    assert.ok(a.labelsFor(editor.document));
-    await editor.edit((e) => e.insert(new vscode.Position(0, 0), 'Big '));
-    assert.equal(a.labelsFor(editor.document), undefined);
-    assert.equal(a.decorationsFor(editor).length, 0);
+    await setLive(false);
+    try {
+      const editor = await openText('Dogs bark loudly.');
+      await vscode.commands.executeCommand('bertLstm.labelDocument');
+      assert.ok(a.labelsFor(editor.document));
+      await editor.edit((e) => e.insert(new vscode.Position(0, 0), 'Big '));
+      assert.equal(a.labelsFor(editor.document), undefined);
+      assert.equal(a.decorationsFor(editor).length, 0);
+    } finally {
+      await setLive(undefined);
+    }
   });
 
   test('Clear Labels removes the decorations', async () => {
