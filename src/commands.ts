@@ -18,7 +18,8 @@ export function labelDocument(ctx: Ctx, doc: vscode.TextDocument, cache?: Segmen
   }
   running?.controller.abort();
   const controller = new AbortController();
-  const run = { doc, version: doc.version, controller, promise: runLabeling(ctx, doc, controller, cache) };
+  const work = runLabeling(ctx, doc, controller, cache);
+  const run = { doc, version: doc.version, controller, promise: ctx.status ? ctx.status.busy(work) : work };
   ctx.runs.set(key, run);
   void run.promise.finally(() => {
     if (ctx.runs.get(key) === run) ctx.runs.delete(key);

@@ -6,6 +6,7 @@ import { Config } from './config';
 import { LabelDecorations } from './decorations';
 import { LabelStore } from './label_store';
 import type { LiveLabeling } from './live';
+import type { StatusDisplay } from './status_display';
 import { ModelHost } from './model';
 
 export interface LabelingRun {
@@ -26,6 +27,7 @@ export class Ctx implements vscode.Disposable {
   readonly runs = new Map<string, LabelingRun>();
   /** Live labeling, once registered. */
   live: LiveLabeling | undefined;
+  status: StatusDisplay | undefined;
 
   constructor(readonly extensionContext: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel('BERT+LSTM Labeler', { log: true });

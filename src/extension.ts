@@ -7,6 +7,7 @@ import { Ctx } from './ctx';
 import type { DecorationSnapshot } from './decorations';
 import { LabelHoverProvider } from './hover';
 import { LiveLabeling } from './live';
+import { StatusDisplay } from './status_display';
 import { AnalysisPanel, registerPanel } from './panel';
 import type { HostMessage } from './webview_protocol';
 
@@ -21,6 +22,8 @@ export interface BertLstmApi {
   decorationsFor(editor: vscode.TextEditor): DecorationSnapshot[];
   /** Labels text with the current model through the core (loading the model if needed). */
   labelText(text: string): Promise<LabeledText | undefined>;
+  /** The status bar item's text. */
+  statusText(): string;
   /** What was wrong with the last model that failed to load. */
   modelProblems(): readonly string[];
   /** The last message the analysis panel was sent, if it is open. */
@@ -39,7 +42,8 @@ export function activate(context: vscode.ExtensionContext): BertLstmApi {
   registerCommands(c);
   registerPanel(c);
   c.live = new LiveLabeling(c);
-  c.push(c.live);
+  c.status = new StatusDisplay(c);
+  c.push(c.live, c.status);
   c.push(
     vscode.languages.registerHoverProvider({ scheme: '*' }, new LabelHoverProvider(c.store, c.config)),
     vscode.window.onDidChangeVisibleTextEditors((editors) => {
@@ -82,6 +86,7 @@ export function activate(context: vscode.ExtensionContext): BertLstmApi {
     },
     decorationsFor: (editor) => c.decorations.snapshot(editor),
     modelProblems: () => c.model.problems,
+    statusText: () => c.status?.text ?? '',
     panelMessage: () => AnalysisPanel.current?.lastMessage,
     labelText: async (text) => (await c.model.get())?.label(text, { strategy: c.config.aggregationStrategy }),
     model: async () => {

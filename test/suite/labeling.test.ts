@@ -1,7 +1,7 @@
 // Extension-host tests: the real `vscode` API in code-server, the real default model.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { api, assertWholeWord, closeAllEditors, openSample, openText, setLive } from './helpers';
+import { api, assertWholeWord, closeAllEditors, openSample, openText, setLive, waitFor } from './helpers';
 
 suite('Label Document', () => {
   suiteSetup(async () => {
@@ -96,6 +96,19 @@ suite('Label Document', () => {
     await vscode.commands.executeCommand('bertLstm.clearLabels');
     assert.equal(a.decorationsFor(editor).length, 0);
     assert.equal(a.labelsFor(editor.document), undefined);
+  });
+
+  test('the status bar shows the label under the cursor and the last latency', async () => {
+    const a = await api();
+    const editor = await openText('The cat sat on the mat.');
+    await vscode.commands.executeCommand('bertLstm.labelDocument');
+    const word = a.labelsFor(editor.document)![1];
+    editor.selection = new vscode.Selection(editor.document.positionAt(word.start + 1), editor.document.positionAt(word.start + 1));
+    const text = await waitFor('status text', () => {
+      const t = a.statusText();
+      return t.includes(word.label) ? t : undefined;
+    }, 5000);
+    assert.match(text, new RegExp(`${word.label} ${Math.round(word.score * 100)}% · \\d+ ms`));
   });
 
   test('hover shows the label and its confidence', async () => {
