@@ -90,7 +90,6 @@ const rows = [];
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 let peakRss = process.memoryUsage().rss;
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
-let torchRows = [];
 const torchWeights = path.join(ROOT, 'training/runs/finetune/tagger.pt');
 mkdirSync(path.join(ROOT, 'bench/tmp'), { recursive: true });
 

@@ -77,9 +77,9 @@ export function labelsFromIdMap(map: unknown, field: string, problems: string[])
   const entries = Object.entries(map as Record<string, unknown>);
   const labels: string[] = new Array(entries.length);
   for (const [k, v] of entries) {
-    const id = Number(k);
-    if (!Number.isInteger(id) || id < 0 || id >= entries.length) {
-      problems.push(`config.json: "${field}" has id ${JSON.stringify(k)}; ids must be 0..${entries.length - 1}`);
+    const id = /^\d+$/.test(k) ? Number(k) : NaN; // not "", " 1" or "1.0", which Number() takes
+    if (!Number.isInteger(id) || id < 0 || id >= entries.length || labels[id] !== undefined) {
+      problems.push(`config.json: "${field}" has id ${JSON.stringify(k)}; ids must be 0..${entries.length - 1}, each once`);
       return [];
     }
     if (typeof v !== 'string' || v.length === 0) {
@@ -178,10 +178,11 @@ export async function loadBundle(dir: string): Promise<Result<Bundle>> {
 export function checkSignature(sig: ModelSignature, config: BundleConfig): Result<OutputRoles> {
   const problems: string[] = [];
   const inputs = new Map(sig.inputs.map((i) => [i.name, i]));
-  for (const name of ['input_ids', 'attention_mask']) {
+  for (const name of ['input_ids', 'attention_mask', 'token_type_ids']) {
     const i = inputs.get(name);
-    if (!i) problems.push(`model.onnx has no input named "${name}" (its inputs: ${sig.inputs.map((x) => x.name).join(', ') || 'none'})`);
-    else if (i.rank !== undefined && i.rank !== 2) problems.push(`model.onnx input "${name}" must be [batch, sequence] (it has rank ${i.rank})`);
+    if (!i) {
+      if (name !== 'token_type_ids') problems.push(`model.onnx has no input named "${name}" (its inputs: ${sig.inputs.map((x) => x.name).join(', ') || 'none'})`);
+    } else if (i.rank !== undefined && i.rank !== 2) problems.push(`model.onnx input "${name}" must be [batch, sequence] (it has rank ${i.rank})`);
   }
   const allowed = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
   for (const i of sig.inputs) {

@@ -44,7 +44,9 @@ export interface TokenizerOptions {
 const BERT_PUNCT = /[\p{P}!-/:-@[-`{-~]/u;
 const CJK = /[\u4E00-\u9FFF\u3400-\u4DBF\u{20000}-\u{2A6DF}\u{2A700}-\u{2B73F}\u{2B740}-\u{2B81F}\u{2B820}-\u{2CEAF}\uF900-\uFAFF\u{2F800}-\u{2FA1F}]/u;
 // Unicode's Final_Sigma context (a capital sigma after a cased letter and not before one lowers
-// to `ς`): the training tokenizer lowercases whole words (Python's str.lower), so must we.
+// to `ς`): the default model's training tokenizer lowercases whole pattern words (Python's
+// str.lower), so words from a word pattern do too; BERT words lowercase per character, as
+// Hugging Face's tokenizers do.
 const FINAL_SIGMA = /(?<=\p{Cased}\p{Case_Ignorable}*)\u03A3(?!\p{Case_Ignorable}*\p{Cased})/uy;
 // BERT's pre-tokenization words on original text: runs of non-space, non-punctuation characters;
 // each punctuation mark or CJK ideograph alone. Control and format characters are dropped.
@@ -72,10 +74,12 @@ export class TextTokenizer {
   readonly padId: number;
   readonly unkId: number;
   private readonly spaceAstralCjk: boolean;
+  private readonly finalSigma: boolean;
 
   constructor(tokenizerJson: object, options: TokenizerOptions = {}) {
     this.tokenizer = new Tokenizer(tokenizerJson, {});
     this.wordRegex = options.wordPattern ? new RegExp(options.wordPattern, 'gu') : BERT_WORDS;
+    this.finalSigma = !!options.wordPattern;
     this.cacheSize = options.cacheSize ?? 50_000;
     const id = (t: string): number => {
       const v = this.tokenizer.model?.tokens_to_ids.get(t);
@@ -158,7 +162,7 @@ export class TextTokenizer {
       const cp = word.codePointAt(i)!;
       const len = cp > 0xffff ? 2 : 1;
       let n = this.normalizeCodePoint(cp, word.slice(i, i + len));
-      if (cp === 0x3a3 && n === '\u03C3') {
+      if (cp === 0x3a3 && n === '\u03C3' && this.finalSigma) {
         FINAL_SIGMA.lastIndex = i;
         if (FINAL_SIGMA.test(word)) n = '\u03C2';
       }

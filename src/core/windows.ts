@@ -41,6 +41,8 @@ export function planWindows(words: readonly TokenizedWord[], maxLength: number, 
     let next = end;
     let back = 0;
     while (next - 1 > first && back + counts[next - 1] <= overlap) back += counts[--next];
+    // ...but a window that could not reach past `end` would only repeat words: start it later
+    while (next < end && back + counts[end] > budget) back -= counts[next++];
     first = next;
   }
   // Owner: the window where the word's smaller side context (in pieces) is largest.

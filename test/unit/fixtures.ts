@@ -1,0 +1,38 @@
+// Shared fixture access for the unit tests (not a test file itself).
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { TextTokenizer } from '../../src/core/tokenize';
+
+/** test/fixtures, from out/test/unit (compiled) or test/unit (source). */
+const ABOVE = path.resolve(__dirname, '..', '..');
+export const REPO = path.basename(ABOVE) === 'out' ? path.dirname(ABOVE) : ABOVE;
+export const FIXTURES = path.join(REPO, 'test', 'fixtures');
+
+export function readFixtureJson<T = unknown>(...parts: string[]): T {
+  return JSON.parse(readFileSync(path.join(FIXTURES, ...parts), 'utf8')) as T;
+}
+
+let tokenizerJson: object | undefined;
+/** The bert-base-uncased tokenizer.json written by training/export.py (write_tokenizer_files). */
+export function tokenizerJsonFixture(): object {
+  return (tokenizerJson ??= readFixtureJson<object>('tokenizer', 'tokenizer.json'));
+}
+
+/** The default model's word pattern (training/data.py WORD_PATTERN). */
+export const WORD_PATTERN: string = readFixtureJson<{ word_pattern: string }>('word_pattern.json').word_pattern;
+
+/** The vocabulary as piece -> id, read straight from the JSON (independently of the library). */
+export function vocabFixture(): Record<string, number> {
+  return (tokenizerJsonFixture() as { model: { vocab: Record<string, number> } }).model.vocab;
+}
+
+let withPattern: TextTokenizer | undefined;
+let bertWords: TextTokenizer | undefined;
+/** A tokenizer with the default model's word pattern. */
+export function patternTokenizer(): TextTokenizer {
+  return (withPattern ??= new TextTokenizer(tokenizerJsonFixture(), { wordPattern: WORD_PATTERN }));
+}
+/** A tokenizer with BERT's own pre-tokenization words (no word pattern). */
+export function bertTokenizer(): TextTokenizer {
+  return (bertWords ??= new TextTokenizer(tokenizerJsonFixture()));
+}

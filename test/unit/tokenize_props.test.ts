@@ -1,0 +1,169 @@
+// Property tests of TextTokenizer on random Unicode text, in both word modes. fast-check prints
+// the seed and the shrunk counterexample of a failure; rerun with { seed, path } to reproduce.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import type { TextTokenizer } from '../../src/core/tokenize';
+import { bertTokenizer, patternTokenizer, vocabFixture } from './fixtures';
+
+const vocab = vocabFixture();
+const byId: string[] = [];
+for (const [piece, id] of Object.entries(vocab)) byId[id] = piece;
+const NOT_LABELED = new Set([vocab['[PAD]'], vocab['[CLS]'], vocab['[SEP]'], vocab['[MASK]']]);
+
+// Characters no word may contain (whitespace, separators, controls, format characters) and
+// every other character must be in some word.
+const OUTSIDE = /[\s\p{Z}\p{Cc}\p{Cf}]/u;
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
+const isHigh = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;
+const isLow = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
+/** Whether offset i falls between the two halves of a surrogate pair. */
+function insidePair(text: string, i: number): boolean {
+  return i > 0 && i < text.length && isHigh(text.charCodeAt(i - 1)) && isLow(text.charCodeAt(i));
+}
+
+function checkInvariants(tok: TextTokenizer, text: string): void {
+  const words = tok.tokenize(text);
+  const covered = new Uint8Array(text.length);
+  let prevEnd = 0;
+  for (const w of words) {
+    const wt = JSON.stringify(text.slice(w.start, w.end));
+    assert.ok(w.start >= prevEnd, `words overlap or are out of order at ${w.start}`);
+    assert.ok(w.start < w.end && w.end <= text.length, `empty or out-of-text word ${wt}`);
+    assert.ok(!insidePair(text, w.start) && !insidePair(text, w.end), `word ${wt} cuts a surrogate pair`);
+    prevEnd = w.end;
+    for (let i = w.start; i < w.end; i++) covered[i] = 1;
+    for (const ch of text.slice(w.start, w.end)) assert.ok(!OUTSIDE.test(ch), `word ${wt} contains ${JSON.stringify(ch)}`);
+    if (w.pieces.length === 0) {
+      assert.ok(!LETTER_OR_DIGIT.test(text.slice(w.start, w.end)), `word ${wt} has letters or digits but no pieces`);
+    }
+    let prevStart = w.start;
+    let prevPieceEnd = w.start;
+    for (const p of w.pieces) {
+      assert.ok(p.start >= w.start && p.end <= w.end && p.start < p.end, `piece ${p.text} [${p.start}, ${p.end}) outside word ${wt} [${w.start}, ${w.end})`);
+      assert.ok(p.start >= prevStart && p.end >= prevPieceEnd, `pieces of ${wt} go backwards`);
+      assert.ok(!insidePair(text, p.start) && !insidePair(text, p.end), `piece of ${wt} cuts a surrogate pair`);
+      prevStart = p.start;
+      prevPieceEnd = p.end;
+      assert.ok(Number.isInteger(p.id) && p.id >= 0 && p.id < byId.length, `piece id ${p.id} is not in the vocabulary`);
+      assert.equal(byId[p.id], p.text, `piece id ${p.id} is ${byId[p.id]}, not ${p.text}`);
+      assert.ok(!NOT_LABELED.has(p.id), `special token ${p.text} from document text ${wt}`);
+    }
+  }
+  // every character that is not whitespace / control / format is in some word
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i)!;
+    const ch = String.fromCodePoint(cp);
+    const len = cp > 0xffff ? 2 : 1;
+    if (!OUTSIDE.test(ch)) assert.equal(covered[i], 1, `${JSON.stringify(ch)} at ${i} is in no word`);
+    if (LETTER_OR_DIGIT.test(ch)) assert.equal(covered[i], 1, `letter/digit ${JSON.stringify(ch)} at ${i} is in no word`);
+    i += len;
+  }
+}
+
+// Characters that meet the tokenizer's special cases, to be mixed with random ones.
+const tricky = fc.constantFrom(
+  'a', 'Z', '9', ' ', '\t', '\r\n', '\n', "'", '\u2019', '-', '.', ',', '#', '##', '[', ']', '[MASK]', '[CLS]',
+  'e\u0301', '\u0301', '\u0308', '\u200b', '\u200d', '\u200c', '\ufeff', '\u00a0', '\u3000', '\u0000', '\u0007', '\u007f',
+  '\u0130', '\u0131', '\u00df', '\ufb01', '\u01c5', '\u03a3', '\u03c3', '\u1f08', '\u00e9', '\u00c9',
+  '\u6771', '\u4eac', '\u3042', '\ud55c', '\u{20000}', '\u{2f800}',
+  '\u{1f600}', '\u{1f468}\u200d\u{1f469}\u200d\u{1f467}', '\u{1f1ef}\u{1f1f5}', '\u2764\ufe0f', '\u{1f44d}\u{1f3fd}',
+  '\ufffd', '\ue000', '\u{10ffff}', '\u0378', '\ud800', '\udc00', 'a'.repeat(101), '\u{1d400}', '\u0663', '\u00bd',
+);
+
+const arbitraries: Array<[string, fc.Arbitrary<string>]> = [
+  ['binary code points', fc.string({ unit: 'binary', maxLength: 40 })],
+  ['graphemes', fc.string({ unit: 'grapheme', maxLength: 20 })],
+  ['single-code-point graphemes', fc.string({ unit: 'grapheme-composite', maxLength: 30 })],
+  ['binary ASCII (controls included)', fc.string({ unit: 'binary-ascii', maxLength: 40 })],
+  ['tricky characters mixed with random ones', fc.string({ unit: fc.oneof(tricky, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 25 })],
+];
+
+const RUNS = 1500;
+
+describe('TextTokenizer properties on random Unicode text', () => {
+  for (const [mode, tok] of [['word pattern', patternTokenizer], ['BERT words', bertTokenizer]] as const) {
+    describe(mode, () => {
+      for (const [name, arb] of arbitraries) {
+        it(`${name}: sorted disjoint words, pieces inside their word in order, valid ids, every letter/digit in a word`, () => {
+          fc.assert(fc.property(arb, (text) => checkInvariants(tok(), text)), { numRuns: RUNS });
+        });
+      }
+
+      it('a range [from, to) gives only words inside it', () => {
+        fc.assert(
+          fc.property(fc.string({ unit: fc.oneof(tricky, fc.constantFrom('word', ' ', 'x-y')), maxLength: 20 }), fc.nat(), fc.nat(), (text, a, b) => {
+            const from = a % (text.length + 1);
+            const to = from + (b % (text.length - from + 1));
+            for (const w of tok().tokenize(text, from, to)) {
+              assert.ok(w.start >= from && w.end <= to, `[${w.start}, ${w.end}) outside [${from}, ${to})`);
+              for (const p of w.pieces) assert.ok(p.start >= w.start && p.end <= w.end);
+            }
+          }),
+          { numRuns: RUNS },
+        );
+      });
+    });
+  }
+
+  it('countPieces(text, max) is the sum over tokenize(text) of min(max(pieces, 1), max), in both modes', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.oneof(tricky, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 25 }), fc.integer({ min: 1, max: 6 }), (text, max) => {
+        for (const tok of [patternTokenizer(), bertTokenizer()]) {
+          const words = tok.tokenize(text);
+          assert.equal(tok.countPieces(text), words.reduce((a, w) => a + Math.max(w.pieces.length, 1), 0));
+          assert.equal(tok.countPieces(text, max), words.reduce((a, w) => a + Math.min(Math.max(w.pieces.length, 1), max), 0));
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('word pattern mode: the ids of a text are the ids of its words tokenized alone', () => {
+    const tok = patternTokenizer();
+    fc.assert(
+      fc.property(fc.string({ unit: fc.oneof(tricky, fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })), maxLength: 20 }), (text) => {
+        for (const w of tok.tokenize(text)) {
+          const alone = tok.tokenize(text.slice(w.start, w.end));
+          assert.equal(alone.length, 1, `word ${JSON.stringify(text.slice(w.start, w.end))} is not one word alone`);
+          assert.deepEqual(alone[0].pieces.map((p) => p.id), w.pieces.map((p) => p.id));
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('TextTokenizer with a word pattern that can match the empty string', () => {
+  // A bundle may bring any regular expression; one that matches "" must not hang the tokenizer
+  // (an infinite loop cannot be timed out in-process, so this runs in a child process).
+  it('terminates, and its words are non-empty, sorted and cover every letter/digit', () => {
+    const script = `
+      const fc = require('fast-check');
+      const assert = require('node:assert/strict');
+      const { TextTokenizer } = require(${JSON.stringify(require.resolve('../../src/core/tokenize'))});
+      const { tokenizerJsonFixture } = require(${JSON.stringify(require.resolve('./fixtures'))});
+      const tok = new TextTokenizer(tokenizerJsonFixture(), { wordPattern: '[\\\\p{L}\\\\p{N}]*' });
+      assert.deepEqual(tok.tokenize('ab \\u{1f600} cd').map((w) => [w.start, w.end]), [[0, 2], [6, 8]]);
+      fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 30 }), (text) => {
+        const words = tok.tokenize(text);
+        let prev = 0;
+        const covered = new Uint8Array(text.length);
+        for (const w of words) {
+          assert.ok(w.start >= prev && w.end > w.start);
+          prev = w.end;
+          covered.fill(1, w.start, w.end);
+        }
+        for (let i = 0; i < text.length; i++) {
+          if (/[\\p{L}\\p{N}]/u.test(String.fromCodePoint(text.codePointAt(i)))) assert.equal(covered[i], 1);
+        }
+      }), { numRuns: ${RUNS} });
+    `;
+    const r = spawnSync(process.execPath, ['-e', script], { timeout: 30_000, encoding: 'utf8', cwd: path.resolve(__dirname) });
+    assert.equal(r.error?.message, undefined, `the tokenizer hung or could not run: ${r.error?.message}`);
+    assert.equal(r.status, 0, r.stderr);
+  });
+});
