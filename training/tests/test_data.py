@@ -109,3 +109,11 @@ def test_masking_only_targets_real_pieces():
     n = sum(t != data.IGNORE for t in tgt[0])
     assert 5 <= n <= 30
     assert all(t == b for t, b in zip(tgt[0], batch[0]) if t != data.IGNORE)
+
+
+def test_word_pattern_fixture_matches_training():
+    """The extension's unit tests use test/fixtures/word_pattern.json; it must be this pattern."""
+    import json
+    from training.tests.conftest import ROOT
+    fixture = json.loads((ROOT / "test" / "fixtures" / "word_pattern.json").read_text())
+    assert fixture["word_pattern"] == data.WORD_PATTERN
