@@ -2,7 +2,7 @@
 // Chromium driven by playwright-core, for the extension-host tests, the end-to-end tests and
 // the demo. Nothing here downloads anything.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -47,8 +47,10 @@ export const DEFAULT_SETTINGS = {
 
 /**
  * Starts code-server on a free loopback port. Options: folder, userDataDir, extensionsDir,
- * settings (user settings.json), smokeTestDriver (needed for extension tests), env, log.
- * Returns { port, url, stop }.
+ * settings (user settings.json), smokeTestDriver (needed for extension tests), env, log, port,
+ * baseDir, installExtension (installs a .vsix and returns once that is done).
+ * Returns { port, url, base, userDataDir, extensionsDir, stop, exited } (exited: a promise of
+ * the exit code, for callers that keep it running).
  */
 export async function startCodeServer(opts = {}) {
   if (!existsSync(NODE24) || !existsSync(CODE_SERVER)) {
@@ -81,6 +83,7 @@ export async function startCodeServer(opts = {}) {
     XDG_CACHE_HOME: path.join(base, 'xdg-cache'),
   };
   const child = spawn(NODE24, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const exitedPromise = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
   const log = opts.log ?? (() => {});
   child.stdout.on('data', (d) => log(String(d)));
   child.stderr.on('data', (d) => log(String(d)));
@@ -118,7 +121,7 @@ export async function startCodeServer(opts = {}) {
       /* gone */
     }
   };
-  return { port, url, base, userDataDir, extensionsDir, stop };
+  return { port, url, base, userDataDir, extensionsDir, stop, exited: exitedPromise };
 }
 
 export async function launchBrowser() {
@@ -134,4 +137,273 @@ export function extensionTestUrl(port, folder, extensionDevelopmentPath, extensi
     ['extensionTestsPath', remote(extensionTestsPath)],
   ];
   return `http://127.0.0.1:${port}/?folder=${encodeURIComponent(path.resolve(folder))}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Installing a .vsix and driving the workbench UI (end-to-end tests and the demo).
+
+/** The extension's manifest (publisher, name, version, contributed colors). */
+export function extensionManifest() {
+  return JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+}
+
+/**
+ * Installs a .vsix into extensionsDir with `code-server --install-extension` and returns the
+ * folder it was installed into. Options: baseDir (shared with the later startCodeServer call),
+ * extensionsDir, log.
+ */
+export async function installVsix(vsix, opts = {}) {
+  if (!existsSync(vsix)) throw new Error(`no .vsix at ${vsix}`);
+  const out = [];
+  const log = (s) => {
+    out.push(s);
+    opts.log?.(s);
+  };
+  let r;
+  try {
+    r = await startCodeServer({ ...opts, log, installExtension: path.resolve(vsix) });
+  } catch (e) {
+    throw new Error(`${e.message}\n${out.join('').trim()}`);
+  }
+  const m = extensionManifest();
+  const prefix = `${m.publisher}.${m.name}-${m.version}`.toLowerCase();
+  const dir = readdirSync(r.extensionsDir).find((d) => d.toLowerCase().startsWith(prefix));
+  if (!dir) throw new Error(`the .vsix was not installed into ${r.extensionsDir}:\n${out.join('').trim()}`);
+  return { ...r, installedDir: path.join(r.extensionsDir, dir) };
+}
+
+/** Settings that keep the workbench plain for screenshots (no secondary sidebar, bigger text). */
+export const UI_SETTINGS = {
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'editor.fontSize': 16,
+  'editor.minimap.enabled': false,
+};
+
+/** Opens the workbench on folder in a new page and waits until it is usable. */
+export async function openWorkbench(browser, server, folder, { viewport = { width: 1400, height: 900 }, timeout = 120_000 } = {}) {
+  const page = await browser.newPage({ viewport });
+  await page.goto(`${server.url}/?folder=${encodeURIComponent(path.resolve(folder))}`);
+  await page.waitForSelector('.monaco-workbench .part.statusbar', { state: 'visible', timeout });
+  await page.waitForSelector('.monaco-workbench .part.editor', { state: 'visible', timeout });
+  // The folder's files are listed once the remote file system answers.
+  await page.waitForSelector('.explorer-folders-view .monaco-list-row, .part.sidebar .monaco-list-row', { state: 'visible', timeout }).catch(() => {});
+  return page;
+}
+
+/** Closes notification toasts (and the notification center) so that they hide nothing. */
+export async function dismissNotifications(page) {
+  for (let i = 0; i < 10; i++) {
+    const closed = await page.evaluate(() => {
+      const buttons = [...document.querySelectorAll('.notifications-toasts .notification-toast .codicon-notifications-clear, .notifications-toasts .notification-toast .codicon-close')];
+      for (const b of buttons) (b.closest('a,.action-label,.monaco-button') ?? b).dispatchEvent(new MouseEvent('click', { bubbles: true }));
+      return buttons.length;
+    });
+    if (!closed) break;
+    await page.waitForTimeout(200);
+  }
+  await page.evaluate(() => {
+    const center = document.querySelector('.notifications-center.visible .codicon-notifications-hide');
+    center?.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+  });
+}
+
+/** The visible notifications' texts (for error messages). */
+export async function notificationTexts(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item')].map((n) => {
+      const message = n.querySelector('.notification-list-item-message');
+      const source = n.querySelector('.notification-list-item-source');
+      return [(message ?? n).innerText, source?.innerText].filter(Boolean).join(' — ').replace(/\s+/g, ' ').trim();
+    }),
+  );
+}
+
+async function openQuickInput(page, key, timeout) {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  for (let attempt = 0; attempt < 4; attempt++) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press(key);
+    try {
+      await input.waitFor({ state: 'visible', timeout: Math.min(timeout, 10_000) });
+      return input;
+    } catch {
+      // The workbench may not have had keyboard focus yet: give it focus and retry.
+      await page.locator('.monaco-workbench .part.editor').click({ position: { x: 200, y: 200 } }).catch(() => {});
+    }
+  }
+  throw new Error(`the quick input did not open on ${key}`);
+}
+
+/** Picks the quick-input row whose label includes text, by typing it and pressing Enter. */
+async function pickRow(page, input, typed, text, timeout) {
+  await input.fill(typed);
+  const row = page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: text });
+  try {
+    await row.first().waitFor({ state: 'visible', timeout });
+  } catch {
+    const rows = await page.locator('.quick-input-widget .monaco-list-row').allTextContents();
+    throw new Error(`no focused quick-input row with "${text}" after typing "${typed}"; rows: ${JSON.stringify(rows)}`);
+  }
+  await page.keyboard.press('Enter');
+}
+
+/** Opens a workspace file through Quick Open (Ctrl+P) and waits for its editor tab. */
+export async function quickOpen(page, fileName, { timeout = 60_000 } = {}) {
+  const input = await openQuickInput(page, 'Control+P', timeout);
+  await pickRow(page, input, fileName, fileName, timeout);
+  await page.locator('.tabs-container .tab.active', { hasText: fileName }).waitFor({ state: 'visible', timeout });
+  await page.locator('.editor-instance .monaco-editor .view-lines .view-line').first().waitFor({ state: 'visible', timeout });
+}
+
+/** Runs a command from the command palette (F1) by its title, e.g. "BERT+LSTM: Label Document". */
+export async function runCommand(page, title, { timeout = 60_000 } = {}) {
+  const input = await openQuickInput(page, 'F1', timeout);
+  await pickRow(page, input, `>${title}`, title, timeout);
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout }).catch(() => {});
+}
+
+/**
+ * The label decorations drawn in the active editor: the decoration boxes whose bottom border is
+ * visible, each with its color, style, page rectangle, and the text of the line's spans under
+ * it that carry the same decoration type (VS Code draws the border in .view-overlays and marks
+ * the text spans in .view-lines with the type's inline class).
+ */
+export async function labelDecorations(page) {
+  return page.evaluate(() => {
+    const editor = document.querySelector('.editor-instance .monaco-editor');
+    if (!editor) return [];
+    const lines = [...editor.querySelectorAll('.view-lines .view-line')];
+    const out = [];
+    for (const box of editor.querySelectorAll('.view-overlays .cdr')) {
+      const cs = getComputedStyle(box);
+      if (cs.borderBottomStyle === 'none' || parseFloat(cs.borderBottomWidth) < 1) continue;
+      const color = cs.borderBottomColor;
+      if (!color || /^rgba\(\s*0,\s*0,\s*0,\s*0\s*\)$|transparent/.test(color)) continue;
+      const type = [...box.classList].find((c) => /^ced-.*-\d+$/.test(c));
+      const typeKey = type?.replace(/-\d+$/, '');
+      const r = box.getBoundingClientRect();
+      const top = box.parentElement?.style.top;
+      const line = lines.find((l) => l.style.top === top);
+      let text = '';
+      let sameType = true;
+      for (const span of line?.querySelectorAll('span > span') ?? []) {
+        const s = span.getBoundingClientRect();
+        if (s.width === 0 || s.left < r.left - 1 || s.right > r.right + 1) continue;
+        text += span.textContent;
+        if (!typeKey || ![...span.classList].some((c) => c.startsWith(typeKey + '-'))) sameType = false;
+      }
+      out.push({
+        type: typeKey ?? null,
+        color,
+        style: cs.borderBottomStyle,
+        width: cs.borderBottomWidth,
+        rect: { left: r.left, top: r.top, width: r.width, height: r.height },
+        line: lines.indexOf(line),
+        text: text.replace(/\u00a0/g, ' '),
+        sameType,
+      });
+    }
+    return out;
+  });
+}
+
+/** Waits until at least `min` label decorations are drawn; returns them. */
+export async function waitForLabelDecorations(page, { min = 1, timeout = 180_000 } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const decos = await labelDecorations(page);
+    if (decos.length >= min) {
+      // Let the run finish drawing (all types set) before reading them.
+      await page.waitForTimeout(500);
+      return labelDecorations(page);
+    }
+    if (Date.now() > deadline) {
+      const notes = await notificationTexts(page).catch(() => []);
+      throw new Error(`no label decorations within ${timeout / 1000} s${notes.length ? `; notifications: ${JSON.stringify(notes)}` : ''}`);
+    }
+    await page.waitForTimeout(500);
+  }
+}
+
+/**
+ * Moves the mouse onto a decoration's word and waits for the editor hover whose text matches
+ * `pattern`; returns the hover's text.
+ */
+export async function hoverDecoration(page, deco, { pattern = /\d+(\.\d+)?%/, timeout = 30_000 } = {}) {
+  const x = deco.rect.left + deco.rect.width / 2;
+  const y = deco.rect.top + deco.rect.height / 2 - 3;
+  const deadline = Date.now() + timeout;
+  let last = '';
+  while (Date.now() < deadline) {
+    await page.mouse.move(x - 40, y + 200);
+    await page.waitForTimeout(200);
+    await page.mouse.move(x, y, { steps: 4 });
+    try {
+      const handle = await page.waitForFunction(
+        ([src, flags]) => {
+          const re = new RegExp(src, flags);
+          for (const h of document.querySelectorAll('.monaco-editor .monaco-hover, .monaco-hover')) {
+            const r = h.getBoundingClientRect();
+            if (r.width > 0 && r.height > 0 && re.test(h.textContent ?? '')) return h.textContent;
+          }
+          return false;
+        },
+        [pattern.source, pattern.flags],
+        { timeout: 5_000, polling: 200 },
+      );
+      return await handle.jsonValue();
+    } catch {
+      last = await page.evaluate(() => [...document.querySelectorAll('.monaco-hover')].map((h) => h.textContent).join(' | '));
+    }
+  }
+  throw new Error(`no hover matching ${pattern} over "${deco.text}" within ${timeout / 1000} s; hovers seen: ${JSON.stringify(last)}`);
+}
+
+/**
+ * Puts the text cursor at the end of the document (Ctrl+End, so that no word is highlighted)
+ * and the mouse in a corner (so that no hover opens).
+ */
+export async function parkCursor(page) {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+End');
+  const vp = page.viewportSize() ?? { width: 1400, height: 900 };
+  await page.mouse.move(5, vp.height - 5);
+  await page.waitForTimeout(400);
+}
+
+/** The color a label's decoration has in a light theme (contributed colors, palette fallback). */
+export function expectedLightColor(label) {
+  const colors = extensionManifest().contributes?.colors ?? [];
+  const entity = label.replace(/^[BIESL]-/, '');
+  const byId = (id) => colors.find((c) => c.id === id)?.defaults?.light;
+  let hex = byId(`bertLstm.label.${entity}`);
+  if (!hex) {
+    let h = 0;
+    for (let i = 0; i < entity.length; i++) h = (h * 31 + entity.charCodeAt(i)) >>> 0;
+    const size = colors.filter((c) => c.id.startsWith('bertLstm.palette.')).length || 1;
+    hex = byId(`bertLstm.palette.${h % size}`);
+  }
+  if (!hex) return undefined;
+  const n = parseInt(hex.slice(1, 7), 16);
+  return `rgb(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255})`;
+}
+
+/** Copies code-server's and the extension host's logs under base into dest (for failures). */
+export function collectLogs(base, dest) {
+  const copied = [];
+  const walk = (dir, depth) => {
+    if (depth > 8 || !existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p, depth + 1);
+      else if (e.isFile() && /\.log$/.test(e.name) && /logs/.test(p)) {
+        const name = path.relative(base, p).replace(/[\\/]/g, '__');
+        mkdirSync(dest, { recursive: true });
+        copyFileSync(p, path.join(dest, name));
+        copied.push(path.join(dest, name));
+      }
+    }
+  };
+  walk(base, 0);
+  return copied;
 }
