@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     ft.add_argument("--freeze-bert", action="store_true", help="train only the LSTM and heads")
     ft.add_argument("--epochs", type=float, default=3)
     ft.add_argument("--batch-size", type=int, default=16)
-    ft.add_argument("--lr-bert", type=float, default=1e-4)
+    ft.add_argument("--lr-bert", type=float, default=2e-4)
     ft.add_argument("--lr-head", type=float, default=1e-3)
     ft.add_argument("--lstm-hidden", type=int, default=128)
     ft.add_argument("--lstm-layers", type=int, default=1)
