@@ -19,7 +19,8 @@ export class StatusDisplay implements vscode.Disposable {
       ctx.store.onDidChange(() => {
         const editor = vscode.window.activeTextEditor;
         const labels = editor && ctx.store.get(editor.document);
-        if (labels) this.lastLatencyMs = labels.result.timing.totalMs;
+        // runs served wholly from the segment cache did no work: keep the last real latency
+        if (labels && labels.result.segments.run > 0) this.lastLatencyMs = labels.result.timing.totalMs;
         this.refresh();
       }),
     );
