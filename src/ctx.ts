@@ -49,7 +49,10 @@ export class Ctx implements vscode.Disposable {
     const labels = this.store.get(doc);
     for (const editor of this.editorsOf(doc)) {
       if (!labels || labels.version !== doc.version) this.decorations.clear(editor);
-      else this.decorations.apply(editor, labels.result.words, this.config.hiddenLabels, this.config.confidenceThreshold);
+      else {
+        const scheme = this.model.loaded?.bundle.config.labelScheme ?? 'plain';
+        this.decorations.apply(editor, labels.result.words, scheme, this.config.hiddenLabels, this.config.confidenceThreshold);
+      }
     }
   }
 

@@ -2,7 +2,9 @@
 // reused; colors are contributed theme colors (`bertLstm.label.<LABEL>`; labels a bundle
 // brings that are not contributed get one of the palette colors, stable per label).
 import * as vscode from 'vscode';
+import type { LabelScheme } from './core/bundle';
 import type { WordLabel } from './core/labeler';
+import { decodeSpans, type LabeledUnit } from './core/spans';
 
 /** Labels with a contributed color of their own (package.json contributes.colors). */
 export const CONTRIBUTED_LABELS = [
@@ -50,11 +52,15 @@ export class LabelDecorations implements vscode.Disposable {
     return t;
   }
 
-  /** Draws the labels on the editor, replacing what was drawn before. */
-  apply(editor: vscode.TextEditor, words: readonly WordLabel[], hidden: ReadonlySet<string>, threshold: number): void {
+  /**
+   * Draws the labels on the editor, replacing what was drawn before. With a BIO or BIOES label
+   * scheme, words are merged into entity spans drawn with the entity type.
+   */
+  apply(editor: vscode.TextEditor, words: readonly WordLabel[], scheme: LabelScheme, hidden: ReadonlySet<string>, threshold: number): void {
     const doc = editor.document;
     const groups = new Map<string, DecorationSnapshot & { ranges: vscode.Range[] }>();
-    for (const w of words) {
+    const units: readonly LabeledUnit[] = scheme === 'plain' ? words : decodeSpans(words, scheme, hidden);
+    for (const w of units) {
       if (hidden.has(w.label)) continue;
       const low = w.score < threshold;
       const key = `${w.label}\u0000${low ? 'low' : 'ok'}`;
