@@ -41,6 +41,21 @@ def linear_schedule(opt, warmup, total):
     return torch.optim.lr_scheduler.LambdaLR(opt, f)
 
 
+def resume(run_dir: Path, ckpt: Path, model, opt, sched, rng: random.Random) -> int:
+    """Loads a run's checkpoint into model, optimizer, schedule and RNGs; the step reached."""
+    if not ckpt.exists():
+        return 0
+    state = torch.load(ckpt)
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["opt"])
+    sched.load_state_dict(state["sched"])
+    rng.setstate(state["rng"])
+    if "torch_rng" in state:
+        torch.set_rng_state(state["torch_rng"])
+    log(run_dir, f"resumed at step {state['step']}")
+    return state["step"]
+
+
 def save_checkpoint(path: Path, **state) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
@@ -73,16 +88,7 @@ def pretrain(run_dir: Path, bert_config: BertConfig, steps: int, batch_size: int
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     sched = linear_schedule(opt, warmup=max(1, steps // 20), total=steps)
     ckpt = run_dir / "checkpoint.pt"
-    step = 0
-    if ckpt.exists():
-        state = torch.load(ckpt)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        sched.load_state_dict(state["sched"])
-        step = state["step"]
-        rng.setstate(state["rng"])
-        torch.set_rng_state(state["torch_rng"])
-        log(run_dir, f"resumed at step {step}")
+    step = resume(run_dir, ckpt, model, opt, sched, rng)
 
     start, loss_sum, hit, total, last_log, since = time.time(), 0.0, 0, 0, time.time(), 0
     model.train()
@@ -179,15 +185,7 @@ def finetune(run_dir: Path, bert_ckpt: Path | None, tagger_config: TaggerConfig,
     sched = linear_schedule(opt, warmup=max(1, total_steps // 20), total=total_steps)
 
     ckpt = run_dir / "checkpoint.pt"
-    step = 0
-    if ckpt.exists():
-        state = torch.load(ckpt)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        sched.load_state_dict(state["sched"])
-        step = state["step"]
-        rng.setstate(state["rng"])
-        log(run_dir, f"resumed at step {step}")
+    step = resume(run_dir, ckpt, model, opt, sched, rng)
 
     start = time.time()
     tok_loss = nn.CrossEntropyLoss(ignore_index=data.IGNORE)
