@@ -2,10 +2,10 @@
 // worker -> per-word labels (aggregated pieces) and per-window sequence scores.
 import { aggregatePieces, argmax, softmax, topK, type AggregationStrategy, type LabelScore } from './aggregate';
 import { checkSignature, loadBundle, type Bundle, type OutputRoles, type Result } from './bundle';
-import { Engine, type EngineOptions } from './engine';
+import { CancelledError, Engine, type EngineOptions } from './engine';
 import type { OutputTensor } from './engine_protocol';
 import { TextTokenizer, type TokenizedWord } from './tokenize';
-import { joinSegments, segmentText, type SegmentCache } from './segments';
+import { appendSegment, iterateSegments, type Segment, type SegmentCache } from './segments';
 import { planWindows, wordPieceCount, type Window } from './windows';
 
 export interface PieceLabel {
@@ -103,15 +103,26 @@ export class Labeler {
     const t0 = performance.now();
     const inf0 = this.engine.runMs;
     const budget = this.bundle.config.maxLength - 2;
-    const segments = segmentText(text, { budget, countPieces: (s) => this.tokenizer.countPieces(s, budget) });
-    const results: (LabeledText | undefined)[] = segments.map((s) => options.cache?.get(s.text));
+    const pause = new Pause();
+    const segments: Segment[] = [];
+    const results: (LabeledText | undefined)[] = [];
+    for (const seg of iterateSegments(text, { budget, countPieces: (s) => this.tokenizer.countPieces(s, budget) })) {
+      segments.push(seg);
+      results.push(options.cache?.get(seg.text));
+      await pause.maybe(options.signal);
+    }
     const missing = segments.map((_, i) => i).filter((i) => !results[i]);
     const fresh = await this.labelTexts(missing.map((i) => segments[i].text), options);
     missing.forEach((i, k) => {
       results[i] = fresh[k];
       options.cache?.set(segments[i].text, fresh[k]);
     });
-    const { words, windows } = joinSegments(segments, results as LabeledText[]);
+    const words: WordLabel[] = [];
+    const windows: WindowResult[] = [];
+    for (let i = 0; i < segments.length; i++) {
+      appendSegment(segments[i], results[i]!, words, windows);
+      await pause.maybe(options.signal);
+    }
     return {
       words,
       windows,
@@ -136,15 +147,21 @@ export class Labeler {
     const strategy = options.strategy ?? 'first';
     const outputs = [this.roles.tokenLogits, this.roles.sequenceLogits].filter((o): o is string => !!o);
 
-    const docs = texts.map((text) => {
+    const pause = new Pause();
+    const docs: Array<{
+      text: string; words: TokenizedWord[]; plan: ReturnType<typeof planWindows>;
+      wordResults: WordLabel[]; windowResults: WindowResult[];
+    }> = [];
+    for (const text of texts) {
       const words = this.tokenizer.tokenize(text);
       const plan = planWindows(words, cfg.maxLength, stride);
-      return {
+      docs.push({
         text, words, plan,
         wordResults: new Array<WordLabel>(words.length),
         windowResults: new Array<WindowResult>(plan.windows.length),
-      };
-    });
+      });
+      await pause.maybe(options.signal);
+    }
     // All windows of all texts; those of similar length share a batch (little padding).
     const all = docs.flatMap((d, di) => d.plan.windows.map((w, wi) => ({ di, wi, w })));
     all.sort((a, b) => a.w.pieces - b.w.pieces);
@@ -245,6 +262,22 @@ export class Labeler {
 
   async dispose(): Promise<void> {
     await this.engine.dispose();
+  }
+}
+
+/**
+ * Lets the event loop run every few milliseconds during long synchronous work (tokenizing and
+ * assembling a large document), so that labeling never blocks the extension host for long.
+ */
+export class Pause {
+  private last = performance.now();
+  constructor(private readonly everyMs = 8) {}
+
+  async maybe(signal?: AbortSignal): Promise<void> {
+    if (performance.now() - this.last < this.everyMs) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.last = performance.now();
+    if (signal?.aborted) throw new CancelledError();
   }
 }
 

@@ -69,12 +69,19 @@ function sentences(text: string, from: number, to: number): Array<[number, numbe
 
 /** Cuts a document into segments (see the file comment). Every character is in one segment. */
 export function segmentText(text: string, options: SegmentOptions): Segment[] {
+  return [...iterateSegments(text, options)];
+}
+
+/** The segments of a document one paragraph at a time (callers can yield in between). */
+export function* iterateSegments(text: string, options: SegmentOptions): Generator<Segment> {
   const cutEvery = Math.max(1, options.cutEvery ?? 4);
-  const segments: Segment[] = [];
+  let segments: Segment[] = [];
   const push = (start: number, end: number): void => {
     if (end > start) segments.push({ start, end, text: text.slice(start, end) });
   };
   for (const [pStart, pEnd] of paragraphs(text)) {
+    yield* segments;
+    segments = [];
     let segStart = pStart;
     let pieces = 0;
     for (const [sStart, sEnd] of sentences(text, pStart, pEnd)) {
@@ -94,7 +101,7 @@ export function segmentText(text: string, options: SegmentOptions): Segment[] {
     }
     push(segStart, pEnd);
   }
-  return segments;
+  yield* segments;
 }
 
 /** Labels of a segment, with offsets relative to the segment's start. */
@@ -110,17 +117,11 @@ function shiftWord(w: WordLabel, delta: number, windowBase: number): WordLabel {
   };
 }
 
-/** Joins per-segment results (relative offsets) into one result for the document. */
-export function joinSegments(segments: readonly Segment[], results: readonly SegmentLabels[]): { words: WordLabel[]; windows: WindowResult[] } {
-  const words: WordLabel[] = [];
-  const windows: WindowResult[] = [];
-  segments.forEach((seg, i) => {
-    const r = results[i];
-    const base = windows.length;
-    for (const w of r.windows) windows.push({ ...w, start: w.start + seg.start, end: w.end + seg.start });
-    for (const w of r.words) words.push(shiftWord(w, seg.start, base));
-  });
-  return { words, windows };
+/** Appends one segment's result (relative offsets) to a document's words and windows. */
+export function appendSegment(seg: Segment, r: SegmentLabels, words: WordLabel[], windows: WindowResult[]): void {
+  const base = windows.length;
+  for (const w of r.windows) windows.push({ ...w, start: w.start + seg.start, end: w.end + seg.start });
+  for (const w of r.words) words.push(shiftWord(w, seg.start, base));
 }
 
 /** Most recently used segment results by text; bounded. */

@@ -1,0 +1,81 @@
+// The engine and labeler with the shipped model: batching gives the same outputs as one window
+// at a time, stale requests are cancelled, the worker keeps the main thread free.
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { CancelledError, Engine } from '../../src/core/engine';
+import { Labeler } from '../../src/core/labeler';
+import { REPO } from './fixtures';
+
+const WORKER = path.join(REPO, 'out/src/core/engine_worker.js');
+const MODEL = path.join(REPO, 'models/default');
+let labeler: Labeler;
+
+before(async () => {
+  const opened = await Labeler.open(MODEL, { workerPath: WORKER });
+  assert.ok(opened.ok, !opened.ok ? opened.problems.join('; ') : '');
+  labeler = opened.value;
+});
+after(async () => labeler?.dispose());
+
+const TEXTS = [
+  'The committee approved the budget on Monday.',
+  'It rained.',
+  'Prices rose 3.5% in 1961, and nobody was surprised by the news from the capital that week.',
+  "She didn't know what to say, so she laughed, and the room laughed with her.",
+];
+
+test('windows batched together give the same labels and scores as one at a time', async () => {
+  const batched = await labeler.labelTexts(TEXTS, { batchSize: 8 });
+  const single = await labeler.labelTexts(TEXTS, { batchSize: 1 });
+  for (let t = 0; t < TEXTS.length; t++) {
+    assert.equal(batched[t].words.length, single[t].words.length);
+    batched[t].words.forEach((w, i) => {
+      assert.equal(w.label, single[t].words[i].label);
+      assert.ok(Math.abs(w.score - single[t].words[i].score) < 1e-5, `${w.text}: ${w.score} vs ${single[t].words[i].score}`);
+    });
+    batched[t].sequence.forEach((s, i) => assert.ok(Math.abs(s.score - single[t].sequence[i].score) < 1e-5));
+  }
+});
+
+test('long texts are split into windows and every word gets one label', async () => {
+  const text = Array.from({ length: 120 }, (_, i) => `Sentence number ${i} has a few words in it`).join(', ') + '.';
+  const r = await labeler.labelTexts([text], { stride: 16 });
+  assert.ok(r[0].windows.length > 3, `${r[0].windows.length} windows`);
+  const words = [...labeler.tokenizer.wordSpans(text)];
+  assert.equal(r[0].words.length, words.length);
+  r[0].words.forEach((w, i) => assert.deepEqual([w.start, w.end], words[i]));
+});
+
+test('an aborted request is dropped before it runs, and the engine keeps working', async () => {
+  const controller = new AbortController();
+  const long = 'Words and more words. '.repeat(3000);
+  const pending = labeler.label(long, { signal: controller.signal });
+  controller.abort();
+  await assert.rejects(pending, (e) => e instanceof CancelledError);
+  const r = await labeler.label('Still working.');
+  assert.equal(r.words.length, 3);
+});
+
+test('the main thread stays responsive while the worker runs the model', async () => {
+  const long = 'The quick brown fox jumps over the lazy dog. '.repeat(1500);
+  let ticks = 0;
+  let maxGap = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxGap = Math.max(maxGap, now - last);
+    last = now;
+    ticks++;
+  }, 5);
+  await labeler.label(long);
+  clearInterval(timer);
+  console.log(`  timer ticks during labeling: ${ticks}, longest gap ${maxGap.toFixed(1)} ms`);
+  assert.ok(ticks > 5, 'the event loop did not run while labeling');
+});
+
+test('a model file ONNX Runtime cannot read is an error value, not an exception', async () => {
+  const r = await Engine.start(path.join(REPO, 'package.json'), { workerPath: WORKER });
+  assert.equal(r.ok, false);
+  assert.match(!r.ok ? r.problems.join() : '', /could not be loaded by ONNX Runtime/);
+});
