@@ -1,5 +1,6 @@
 // Command implementations. Each takes the context and returns what the command does.
 import * as vscode from 'vscode';
+import { loadBundle } from './core/bundle';
 import { CancelledError } from './core/engine';
 import type { LabeledText } from './core/labeler';
 import type { SegmentCache } from './core/segments';
@@ -79,5 +80,32 @@ export function registerCommands(ctx: Ctx): void {
       ctx.redraw(doc);
     }),
     vscode.commands.registerCommand('bertLstm.showLog', () => ctx.log.show()),
+    vscode.commands.registerCommand('bertLstm.selectModel', (folder?: vscode.Uri) => selectModel(ctx, folder)),
   );
+}
+
+/**
+ * Select Model: a folder picker (or the folder passed in), the bundle checked before it is
+ * used, then remembered in the workspace's settings (user settings without a workspace).
+ * Returns the problems found, empty when the model was selected.
+ */
+export async function selectModel(ctx: Ctx, folder?: vscode.Uri): Promise<readonly string[] | undefined> {
+  if (!folder) {
+    const picked = await vscode.window.showOpenDialog({
+      canSelectFolders: true, canSelectFiles: false, canSelectMany: false,
+      openLabel: 'Use this model', title: 'BERT+LSTM: select a model bundle folder',
+    });
+    if (!picked?.[0]) return undefined;
+    folder = picked[0];
+  }
+  const checked = await loadBundle(folder.fsPath);
+  if (!checked.ok) {
+    for (const p of checked.problems) ctx.log.error(p);
+    void vscode.window.showErrorMessage(`BERT+LSTM: ${folder.fsPath} cannot be used: ${checked.problems.join('; ')}`);
+    return checked.problems;
+  }
+  const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await vscode.workspace.getConfiguration('bertLstm').update('modelPath', folder.fsPath, target);
+  ctx.log.info(`model selected: ${folder.fsPath} (${checked.value.config.name})`);
+  return [];
 }

@@ -45,3 +45,28 @@ suite('Model errors', () => {
     assert.match(problems, /\[CLS\]/);
   });
 });
+
+suite('Select Model', () => {
+  teardown(async () => {
+    await setModelPath(undefined);
+    await closeAllEditors();
+  });
+
+  test('a folder that is not a bundle is refused with the reason, and the setting is unchanged', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'not-a-bundle-'));
+    const problems = await vscode.commands.executeCommand<string[]>('bertLstm.selectModel', vscode.Uri.file(dir));
+    assert.match(problems.join('\n'), /not a model bundle: model\.onnx, tokenizer\.json, config\.json missing/);
+    assert.equal(vscode.workspace.getConfiguration('bertLstm').get('modelPath'), '');
+  });
+
+  test('a valid bundle is remembered in the workspace settings and used', async () => {
+    const a = await api();
+    const dir = path.resolve(__dirname, '../../../models/default');
+    const problems = await vscode.commands.executeCommand<string[]>('bertLstm.selectModel', vscode.Uri.file(dir));
+    assert.deepEqual(problems, []);
+    const inspect = vscode.workspace.getConfiguration('bertLstm').inspect<string>('modelPath');
+    assert.equal(inspect?.workspaceValue, dir);
+    await vscode.workspace.getConfiguration('bertLstm').update('modelPath', undefined, vscode.ConfigurationTarget.Workspace);
+    assert.ok(await a.model());
+  });
+});
