@@ -26,8 +26,10 @@ export interface BertLstmApi {
   statusText(): string;
   /** What was wrong with the last model that failed to load. */
   modelProblems(): readonly string[];
-  /** The last message the analysis panel was sent, if it is open. */
+  /** The last scores message the analysis panel was sent, if it is open. */
   panelMessage(): HostMessage | undefined;
+  /** The last attention message the analysis panel was sent, if it is open. */
+  panelAttention(): HostMessage | undefined;
   /** The current model, loading it if needed. */
   model(): Promise<{ name: string; dir: string; labels: readonly string[]; sequenceLabels: readonly string[] } | undefined>;
 }
@@ -88,6 +90,7 @@ export function activate(context: vscode.ExtensionContext): BertLstmApi {
     modelProblems: () => c.model.problems,
     statusText: () => c.status?.text ?? '',
     panelMessage: () => AnalysisPanel.current?.lastMessage,
+    panelAttention: () => AnalysisPanel.current?.lastAttention,
     labelText: async (text) => (await c.model.get())?.label(text, { strategy: c.config.aggregationStrategy }),
     model: async () => {
       const l = await c.model.get();

@@ -5,14 +5,20 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import { labelDocument } from './commands';
-import { parseWebviewMessage, type HostMessage, type ScoreRow } from './webview_protocol';
+import { LabelStore } from './label_store';
+import { parseWebviewMessage, type AttentionMessage, type HostMessage, type ScoreRow } from './webview_protocol';
 
 export const PANEL_VIEW_TYPE = 'bertLstm.analysis';
 
 export class AnalysisPanel implements vscode.Disposable {
   static current: AnalysisPanel | undefined;
-  /** The last message sent to the webview (for the API and tests). */
+  /** The last scores message sent to the webview (for the API and tests). */
   lastMessage: HostMessage | undefined;
+  /** The last attention (or noAttention) message sent. */
+  lastAttention: HostMessage | undefined;
+  private attentionKey = '';
+  /** The editor the panel follows (the last active text editor). */
+  private editor: vscode.TextEditor | undefined = vscode.window.activeTextEditor;
   private readonly disposables: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
   private selectionRun = 0;
@@ -36,11 +42,19 @@ export class AnalysisPanel implements vscode.Disposable {
           return;
         }
         if (msg.type === 'refresh') {
-          const doc = vscode.window.activeTextEditor?.document;
+          const doc = this.editor?.document;
           if (doc) void labelDocument(ctx, doc).then(() => this.update());
-        } else this.update();
+        } else if (msg.type === 'reveal') {
+          void this.reveal(msg.start, msg.end);
+        } else {
+          this.attentionKey = '';
+          void this.update();
+        }
       }),
-      vscode.window.onDidChangeActiveTextEditor(() => this.schedule()),
+      vscode.window.onDidChangeActiveTextEditor((e) => {
+        if (e) this.editor = e;
+        this.schedule();
+      }),
       vscode.window.onDidChangeTextEditorSelection(() => this.schedule()),
       ctx.store.onDidChange(() => this.schedule()),
     );
@@ -87,6 +101,20 @@ export class AnalysisPanel implements vscode.Disposable {
 <h2>Document</h2><div id="document" class="bars" role="list"></div>
 <h2>Segment at cursor</h2><div id="segment" class="bars" role="list"></div>
 <h2>Selection</h2><div id="selection" class="bars" role="list"></div>
+<section id="attention-section">
+<h2>Attention and [CLS] (segment at cursor)</h2>
+<div id="attention-note" class="note">Place the cursor in labeled text.</div>
+<div class="controls">
+<vscode-single-select id="direction" aria-label="Direction"></vscode-single-select>
+<vscode-single-select id="layer" aria-label="Layer"></vscode-single-select>
+<vscode-single-select id="head" aria-label="Head"></vscode-single-select>
+<vscode-checkbox id="rollout" label="Rollout">Rollout</vscode-checkbox>
+<vscode-checkbox id="hide-special" label="Hide [CLS]/[SEP]">Hide [CLS]/[SEP]</vscode-checkbox>
+</div>
+<div class="legend"><span>0</span><span class="legend-bar"></span><span id="legend-max">1</span></div>
+<div id="attention-text" class="attention-text" aria-label="Tokens shaded by attention weight"></div>
+<div id="attention-grid" class="attention-grid" aria-label="Layers by heads"></div>
+</section>
 <script nonce="${nonce}" src="${script}"></script>
 </body></html>`;
   }
@@ -96,15 +124,69 @@ export class AnalysisPanel implements vscode.Disposable {
     this.timer = setTimeout(() => void this.update(), 200);
   }
 
-  /** Sends the scores of the active editor's document, segment and selection. */
+  /** Selects and reveals document text (a token clicked in the panel). */
+  private async reveal(start: number, end: number): Promise<void> {
+    const editor = this.editor;
+    if (!editor || editor.document.isClosed) return;
+    const len = editor.document.getText().length;
+    if (start > len || end > len) return;
+    const range = new vscode.Range(editor.document.positionAt(start), editor.document.positionAt(end));
+    const shown = await vscode.window.showTextDocument(editor.document, { viewColumn: editor.viewColumn, preserveFocus: false });
+    shown.selection = new vscode.Selection(range.start, range.end);
+    shown.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  /** Attention for the segment window at the cursor, sent when the window changes. */
+  private async updateAttention(editor: vscode.TextEditor, windowStart: number, windowEnd: number, offset: number): Promise<void> {
+    const labeler = this.ctx.model.loaded;
+    if (!labeler) return;
+    const doc = editor.document;
+    const key = `${doc.uri.toString()}@${doc.version}:${windowStart}-${windowEnd}`;
+    if (key === this.attentionKey) return;
+    this.attentionKey = key;
+    if (!labeler.roles.attentions) {
+      await this.post({ type: 'noAttention', reason: 'This model has no "attentions" output: only its scores can be shown.' }, true);
+      return;
+    }
+    const text = doc.getText(new vscode.Range(doc.positionAt(windowStart), doc.positionAt(windowEnd)));
+    const att = await labeler.attention(text, offset - windowStart).catch(() => undefined);
+    if (!att || key !== this.attentionKey) return;
+    const words = this.ctx.store.get(doc)?.result.words ?? [];
+    const msg: AttentionMessage = {
+      type: 'attention',
+      file: vscode.workspace.asRelativePath(doc.uri),
+      tokens: att.tokens.map((t) => ({
+        text: t.special ? t.text : text.slice(t.start, t.end),
+        start: t.special ? -1 : t.start + windowStart,
+        end: t.special ? -1 : t.end + windowStart,
+        special: t.special,
+        word: t.word ?? -1,
+        label: t.special ? undefined : LabelStore.wordAt(words, t.start + windowStart)?.label,
+      })),
+      layers: att.layers, heads: att.heads, fromCls: att.fromCls, toCls: att.toCls,
+      rolloutFromCls: att.rolloutFromCls, rolloutToCls: att.rolloutToCls,
+    };
+    await this.post(msg, true);
+  }
+
+  private async post(msg: HostMessage, attention = false): Promise<void> {
+    if (attention) this.lastAttention = msg;
+    else this.lastMessage = msg;
+    await this.panel.webview.postMessage(msg);
+  }
+
+  /** Sends the scores of the followed editor's document, segment and selection, and attention. */
   async update(): Promise<void> {
-    const editor = vscode.window.activeTextEditor;
-    if (!editor) return;
+    const active = vscode.window.activeTextEditor;
+    if (active) this.editor = active;
+    const editor = this.editor;
+    if (!editor || editor.document.isClosed) return;
     const doc = editor.document;
     const labels = this.ctx.store.get(doc);
     const current = labels && labels.version === doc.version ? labels.result : undefined;
     const offset = doc.offsetAt(editor.selection.active);
-    const segment = current?.windows.find((w) => offset >= w.start && offset <= w.end)?.sequence ?? [];
+    const win = current?.windows.find((w) => offset >= w.start && offset <= w.end);
+    const segment = win?.sequence ?? [];
     let selection: readonly ScoreRow[] = [];
     const run = ++this.selectionRun;
     if (!editor.selection.isEmpty && current) {
@@ -122,8 +204,8 @@ export class AnalysisPanel implements vscode.Disposable {
       segment,
       selection,
     };
-    this.lastMessage = msg;
-    await this.panel.webview.postMessage(msg);
+    await this.post(msg);
+    if (win) await this.updateAttention(editor, win.start, win.end, offset);
   }
 
   dispose(): void {

@@ -1,8 +1,13 @@
-// The analysis panel's UI: the sequence head's scores for the document, the segment under the
-// cursor and the selection, as sorted bars. Talks to the host only through typed, validated
-// messages (src/webview_protocol.ts).
+// The analysis panel's UI: the sequence head's scores (document, segment at the cursor,
+// selection) as sorted bars, and attention to and from [CLS] over the segment's tokens, with
+// controls for direction, layer, head, rollout and [CLS]/[SEP], a legend, and a layer x head grid.
+// Talks to the host only through typed, validated messages (src/webview_protocol.ts).
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { parseHostMessage, type ScoreRow, type WebviewMessage } from '../src/webview_protocol';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import { withoutTokens } from '../src/core/attention';
+import { parseHostMessage, type AttentionMessage, type ScoreRow, type WebviewMessage } from '../src/webview_protocol';
 
 interface VsCodeApi {
   postMessage(msg: WebviewMessage): void;
@@ -14,6 +19,22 @@ const vscode = acquireVsCodeApi();
 
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
 
+interface Controls {
+  direction: 'fromCls' | 'toCls';
+  layer: number | 'all';
+  head: number | 'mean';
+  rollout: boolean;
+  hideSpecial: boolean;
+}
+const saved = (vscode.getState() as { controls?: Controls } | undefined)?.controls;
+const controls: Controls = saved ?? { direction: 'fromCls', layer: 'all', head: 'mean', rollout: false, hideSpecial: true };
+let attention: AttentionMessage | undefined;
+
+function saveState(): void {
+  vscode.setState({ controls });
+}
+
+// ---------------------------------------------------------------- scores
 function renderBars(containerId: string, rows: readonly ScoreRow[], empty: string): void {
   const el = $(containerId);
   el.replaceChildren();
@@ -46,19 +67,193 @@ function renderBars(containerId: string, rows: readonly ScoreRow[], empty: strin
   }
 }
 
+// ---------------------------------------------------------------- attention
+/** The weights shown for the current controls, one per token (specials included). */
+function weightsFor(a: AttentionMessage, layer: number | 'all', head: number | 'mean', useRollout: boolean): number[] {
+  if (useRollout) return [...(controls.direction === 'fromCls' ? a.rolloutFromCls : a.rolloutToCls)];
+  const grid = controls.direction === 'fromCls' ? a.fromCls : a.toCls;
+  const n = a.tokens.length;
+  const out = new Array<number>(n).fill(0);
+  const layers = layer === 'all' ? [...Array(a.layers).keys()] : [layer];
+  const heads = head === 'mean' ? [...Array(a.heads).keys()] : [head];
+  for (const l of layers) for (const h of heads) for (let i = 0; i < n; i++) out[i] += grid[l][h][i] / (layers.length * heads.length);
+  return out;
+}
+
+/** Weights of the visible tokens, renormalised when [CLS]/[SEP] are hidden. */
+function visible(a: AttentionMessage, w: number[]): Array<{ index: number; weight: number }> {
+  const drop = new Set<number>();
+  if (controls.hideSpecial) a.tokens.forEach((t, i) => t.special && drop.add(i));
+  const kept = withoutTokens(Float32Array.from(w), drop);
+  const indices = a.tokens.map((_, i) => i).filter((i) => !drop.has(i));
+  return indices.map((index, k) => ({ index, weight: kept[k] }));
+}
+
+function shade(weight: number, max: number): string {
+  const alpha = max > 0 ? Math.min(1, weight / max) : 0;
+  return `color-mix(in srgb, var(--vscode-charts-orange, #d18616) ${(alpha * 85).toFixed(0)}%, transparent)`;
+}
+
+function renderAttention(): void {
+  const a = attention;
+  const text = $('attention-text');
+  const grid = $('attention-grid');
+  if (!a) return;
+  const rows = visible(a, weightsFor(a, controls.layer, controls.head, controls.rollout));
+  const max = Math.max(1e-9, ...rows.map((r) => r.weight));
+  text.replaceChildren();
+  let lastWord = -2;
+  for (const { index, weight } of rows) {
+    const t = a.tokens[index];
+    if (lastWord !== -2 && (t.word !== lastWord || t.special)) text.append(' ');
+    lastWord = t.word;
+    const span = document.createElement('span');
+    span.className = t.special ? 'tok special' : 'tok';
+    span.textContent = t.text;
+    span.style.background = shade(weight, max);
+    span.tabIndex = t.special ? -1 : 0;
+    span.title = `${t.text}: ${weight.toFixed(4)}${t.label ? ` · ${t.label}` : ''}`;
+    span.dataset.weight = weight.toFixed(6);
+    if (!t.special) {
+      const reveal = (): void => vscode.postMessage({ type: 'reveal', start: t.start, end: t.end });
+      span.addEventListener('click', reveal);
+      span.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' || e.key === ' ') reveal();
+      });
+    }
+    text.append(span);
+  }
+  $('legend-max').textContent = max.toFixed(3);
+  // layer x head grid: each cell a strip of the tokens' weights for that layer and head
+  grid.replaceChildren();
+  grid.style.gridTemplateColumns = `auto repeat(${a.heads}, 1fr)`;
+  grid.append(document.createElement('span'));
+  for (let h = 0; h < a.heads; h++) {
+    const hd = document.createElement('span');
+    hd.className = 'grid-head';
+    hd.textContent = `head ${h}`;
+    grid.append(hd);
+  }
+  for (let l = 0; l < a.layers; l++) {
+    const lh = document.createElement('span');
+    lh.className = 'grid-head';
+    lh.textContent = `layer ${l}`;
+    grid.append(lh);
+    for (let h = 0; h < a.heads; h++) {
+      const cell = document.createElement('canvas');
+      cell.className = 'cell' + (controls.layer === l && controls.head === h ? ' selected' : '');
+      cell.width = 120;
+      cell.height = 14;
+      cell.title = `layer ${l}, head ${h}`;
+      cell.tabIndex = 0;
+      const ctx = cell.getContext('2d');
+      const cellRows = visible(a, weightsFor(a, l, h, false));
+      const cmax = Math.max(1e-9, ...cellRows.map((r) => r.weight));
+      const color = getComputedStyle(document.body).getPropertyValue('--vscode-charts-orange').trim() || '#d18616';
+      if (ctx) {
+        const wdt = cell.width / Math.max(1, cellRows.length);
+        cellRows.forEach((r, k) => {
+          ctx.globalAlpha = Math.min(1, r.weight / cmax);
+          ctx.fillStyle = color;
+          ctx.fillRect(k * wdt, 0, Math.ceil(wdt), cell.height);
+        });
+      }
+      const pick = (): void => {
+        controls.layer = l;
+        controls.head = h;
+        controls.rollout = false;
+        syncControls();
+        saveState();
+        renderAttention();
+      };
+      cell.addEventListener('click', pick);
+      cell.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' || e.key === ' ') pick();
+      });
+      grid.append(cell);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- controls
+type SelectEl = HTMLElement & { value: string };
+type CheckboxEl = HTMLElement & { checked: boolean };
+
+function fillSelect(id: string, options: Array<[string, string]>, value: string): void {
+  const sel = $(id) as SelectEl;
+  sel.replaceChildren(...options.map(([v, label]) => {
+    const o = document.createElement('vscode-option');
+    o.setAttribute('value', v);
+    o.textContent = label;
+    return o;
+  }));
+  sel.value = value;
+}
+
+function syncControls(): void {
+  const a = attention;
+  fillSelect('direction', [['fromCls', 'from [CLS] to tokens'], ['toCls', 'tokens to [CLS]']], controls.direction);
+  if (a) {
+    if (typeof controls.layer === 'number' && controls.layer >= a.layers) controls.layer = 'all';
+    if (typeof controls.head === 'number' && controls.head >= a.heads) controls.head = 'mean';
+    fillSelect('layer', [['all', 'all layers (mean)'], ...[...Array(a.layers).keys()].map((l): [string, string] => [String(l), `layer ${l}`])], String(controls.layer));
+    fillSelect('head', [['mean', 'mean over heads'], ...[...Array(a.heads).keys()].map((h): [string, string] => [String(h), `head ${h}`])], String(controls.head));
+  }
+  ($('rollout') as CheckboxEl).checked = controls.rollout;
+  ($('hide-special') as CheckboxEl).checked = controls.hideSpecial;
+  $('layer').toggleAttribute('disabled', controls.rollout);
+  $('head').toggleAttribute('disabled', controls.rollout);
+}
+
+function onChange(id: string, apply: (el: HTMLElement) => void): void {
+  $(id).addEventListener('change', () => {
+    apply($(id));
+    syncControls();
+    saveState();
+    renderAttention();
+  });
+}
+onChange('direction', (el) => (controls.direction = (el as SelectEl).value === 'toCls' ? 'toCls' : 'fromCls'));
+onChange('layer', (el) => {
+  const v = (el as SelectEl).value;
+  controls.layer = v === 'all' ? 'all' : Number(v);
+});
+onChange('head', (el) => {
+  const v = (el as SelectEl).value;
+  controls.head = v === 'mean' ? 'mean' : Number(v);
+});
+onChange('rollout', (el) => (controls.rollout = (el as CheckboxEl).checked));
+onChange('hide-special', (el) => (controls.hideSpecial = (el as CheckboxEl).checked));
+
+// ---------------------------------------------------------------- messages
 window.addEventListener('message', (event: MessageEvent) => {
   const msg = parseHostMessage(event.data);
   if (!msg) return; // not ours, or malformed: ignored
-  if (msg.type === 'status') {
-    $('status').textContent = msg.text;
-    return;
+  switch (msg.type) {
+    case 'status':
+      $('status').textContent = msg.text;
+      return;
+    case 'noAttention':
+      attention = undefined;
+      $('attention-section').classList.add('unavailable');
+      $('attention-note').textContent = msg.reason;
+      return;
+    case 'attention':
+      attention = msg;
+      $('attention-section').classList.remove('unavailable');
+      $('attention-note').textContent = `${msg.tokens.length} tokens, ${msg.layers} layers × ${msg.heads} heads`;
+      syncControls();
+      renderAttention();
+      return;
+    case 'scores':
+      $('status').textContent = `${msg.model} · ${msg.file}`;
+      renderBars('document', msg.document, 'No sequence scores (the model has no sequence head, or the document is empty).');
+      renderBars('segment', msg.segment, 'Place the cursor in labeled text.');
+      renderBars('selection', msg.selection, 'Select text to score it.');
+      return;
   }
-  $('status').textContent = `${msg.model} · ${msg.file}`;
-  renderBars('document', msg.document, 'No sequence scores (the model has no sequence head, or the document is empty).');
-  renderBars('segment', msg.segment, 'Place the cursor in labeled text.');
-  renderBars('selection', msg.selection, 'Select text to score it.');
-  vscode.setState({ file: msg.file });
 });
 
 $('refresh').addEventListener('click', () => vscode.postMessage({ type: 'refresh' }));
+syncControls();
 vscode.postMessage({ type: 'ready' });

@@ -1,5 +1,6 @@
 // The labeling pipeline: text -> words and pieces -> windows -> batched inference in the
 // worker -> per-word labels (aggregated pieces) and per-window sequence scores.
+import { clsWeights, rollout, windowAttention } from './attention';
 import { aggregatePieces, argmax, softmax, topK, type AggregationStrategy, type LabelScore } from './aggregate';
 import { checkSignature, loadBundle, type Bundle, type OutputRoles, type Result } from './bundle';
 import { CancelledError, Engine, type EngineOptions } from './engine';
@@ -46,6 +47,30 @@ export interface LabeledText {
   readonly timing: { readonly totalMs: number; readonly inferenceMs: number };
   /** Segments of the text, and how many had to be run (the rest came from the cache). */
   readonly segments: { readonly total: number; readonly run: number };
+}
+
+export interface AttentionToken {
+  readonly text: string;
+  /** Offsets into the text; -1 for [CLS] and [SEP]. */
+  readonly start: number;
+  readonly end: number;
+  readonly special: boolean;
+  /** Index of the word the piece belongs to. */
+  readonly word?: number;
+}
+
+/** Attention to and from [CLS] over one window's tokens ([CLS] and [SEP] included). */
+export interface CLSAttention {
+  readonly tokens: readonly AttentionToken[];
+  readonly layers: number;
+  readonly heads: number;
+  /** [layer][head][token]: how much [CLS] attends to each token (row 0). */
+  readonly fromCls: number[][][];
+  /** [layer][head][token]: how much each token attends to [CLS] (column 0). */
+  readonly toCls: number[][][];
+  /** The same for attention rollout through all layers. */
+  readonly rolloutFromCls: number[];
+  readonly rolloutToCls: number[];
 }
 
 export interface LabelOptions {
@@ -187,6 +212,54 @@ export class Labeler {
       timing: { totalMs, inferenceMs },
       segments: { total: 1, run: 1 },
     }));
+  }
+
+  /**
+   * [CLS] attention for the window of `text` that contains `offset` (offsets into `text`): per
+   * layer and head, from [CLS] to each token and from each token to [CLS], and the rollout's.
+   * Undefined when the model has no `attentions` output or the text has no words.
+   */
+  async attention(text: string, offset: number, signal?: AbortSignal): Promise<CLSAttention | undefined> {
+    const name = this.roles.attentions;
+    if (!name) return undefined;
+    const cfg = this.bundle.config;
+    const budget = cfg.maxLength - 2;
+    const words = this.tokenizer.tokenize(text);
+    if (!words.length) return undefined;
+    const plan = planWindows(words, cfg.maxLength, Math.floor(cfg.maxLength / 4));
+    let wi = plan.windows.findIndex((w) => w.endWord > w.firstWord && words[w.endWord - 1].end >= offset);
+    if (wi < 0) wi = plan.windows.length - 1;
+    const w = plan.windows[wi];
+    const seqLen = w.pieces + 2;
+    const out = await this.engine.run(this.encodeBatch([{ words, window: w }], seqLen, budget), [name], signal);
+    const att = windowAttention(out[name].dims, out[name].data, 0, seqLen);
+    const tokens: AttentionToken[] = [{ text: '[CLS]', start: -1, end: -1, special: true }];
+    for (let i = w.firstWord; i < w.endWord; i++) {
+      const count = wordPieceCount(words[i], budget);
+      for (let p = 0; p < count; p++) {
+        const piece = words[i].pieces[p];
+        tokens.push({ text: piece?.text ?? '[UNK]', start: piece?.start ?? words[i].start, end: piece?.end ?? words[i].end, special: false, word: i });
+      }
+    }
+    tokens.push({ text: '[SEP]', start: -1, end: -1, special: true });
+    const fromCls: number[][][] = [];
+    const toCls: number[][][] = [];
+    for (let l = 0; l < att.layers; l++) {
+      fromCls.push([]);
+      toCls.push([]);
+      for (let h = 0; h < att.heads; h++) {
+        const base = (l * att.heads + h) * seqLen * seqLen;
+        const m = att.data.subarray(base, base + seqLen * seqLen);
+        fromCls[l].push(Array.from(clsWeights(m, seqLen, 'fromCls')));
+        toCls[l].push(Array.from(clsWeights(m, seqLen, 'toCls')));
+      }
+    }
+    const r = rollout(att);
+    return {
+      tokens, layers: att.layers, heads: att.heads, fromCls, toCls,
+      rolloutFromCls: Array.from(clsWeights(r, seqLen, 'fromCls')),
+      rolloutToCls: Array.from(clsWeights(r, seqLen, 'toCls')),
+    };
   }
 
   private encodeBatch(rows: ReadonlyArray<{ words: readonly TokenizedWord[]; window: Window }>, seqLen: number, budget: number) {

@@ -1,7 +1,7 @@
 // The analysis panel in a real extension host: its messages for a known text.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { api, closeAllEditors, openText } from './helpers';
+import { api, closeAllEditors, openText, waitFor } from './helpers';
 
 suite('Analysis panel', () => {
   teardown(closeAllEditors);
@@ -34,5 +34,33 @@ suite('Analysis panel', () => {
     const direct = await a.labelText(editor.document.getText(editor.selection));
     assert.equal(msg.selection.length, direct!.sequence.length);
     msg.selection.forEach((r, i) => assert.ok(Math.abs(r.score - direct!.sequence[i].score) < 1e-5));
+  });
+});
+
+suite('Analysis panel: attention', () => {
+  teardown(closeAllEditors);
+
+  test('sends [CLS] attention for the segment at the cursor: rows are distributions, tokens map to the text', async () => {
+    const a = await api();
+    const editor = await openText('The old bridge over the river was closed for repairs last spring.');
+    await vscode.commands.executeCommand('bertLstm.labelDocument');
+    editor.selection = new vscode.Selection(0, 10, 0, 10);
+    await vscode.commands.executeCommand('bertLstm.showPanel');
+    const msg = await waitFor('attention message', () => a.panelAttention(), 30_000);
+    assert.equal(msg.type, 'attention');
+    if (msg.type !== 'attention') return;
+    assert.equal(msg.tokens[0].text, '[CLS]');
+    assert.equal(msg.tokens[msg.tokens.length - 1].text, '[SEP]');
+    for (const t of msg.tokens.filter((x) => !x.special)) {
+      assert.equal(editor.document.getText().slice(t.start, t.end), t.text);
+      assert.ok(t.label, `piece ${t.text} has its word's label`);
+    }
+    for (let l = 0; l < msg.layers; l++) {
+      for (let h = 0; h < msg.heads; h++) {
+        const sum = msg.fromCls[l][h].reduce((s, x) => s + x, 0);
+        assert.ok(Math.abs(sum - 1) < 1e-3, `layer ${l} head ${h}: [CLS] row sums to ${sum}`);
+      }
+    }
+    assert.ok(Math.abs(msg.rolloutFromCls.reduce((s, x) => s + x, 0) - 1) < 1e-3);
   });
 });
