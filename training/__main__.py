@@ -105,6 +105,7 @@ def run(args) -> int:
             if f.is_file() and f.name != "model.onnx":
                 shutil.copy2(f, args.out / f.name)
         counts = export.quantize_model(args.bundle / "model.onnx", args.out / "model.onnx")
+        export.mark_quantized(args.out / "config.json", counts)
         print(f"quantized {counts} -> {args.out / 'model.onnx'}")
         return 0
     if args.cmd == "evaluate":

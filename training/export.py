@@ -227,6 +227,16 @@ def quantize_model(src: Path, dst: Path, min_elements: int = 4096) -> dict:
     return counts
 
 
+def mark_quantized(config_path: Path, counts: dict) -> None:
+    """Record the quantization in config.json: the extension runs such a model one window at a
+    time, because dynamic quantization scales activations over the whole batch."""
+    cfg = json.loads(config_path.read_text())
+    cfg["quantization"] = {"method": "int8", "weights": "per-column (MatMul), per-row (word embeddings)",
+                           "activations": "dynamic" if counts["matmul"] + counts["gemm"] else "float",
+                           "nodes": counts}
+    config_path.write_text(json.dumps(cfg, indent=1, ensure_ascii=False))
+
+
 # --------------------------------------------------------------------------------------------
 # Held-out data for evaluating bundles with onnxruntime-node (scripts/evaluate-bundle.mjs)
 # --------------------------------------------------------------------------------------------

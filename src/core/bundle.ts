@@ -17,6 +17,11 @@ export interface BundleConfig {
   /** Regular expression of a word (flags `gu`), or undefined for BERT's pre-tokenization. */
   readonly wordPattern: string | undefined;
   readonly architecture: string;
+  /**
+   * Whether matrix multiplications quantize their inputs dynamically (int8): their scale is
+   * computed over the whole batch, so such a model's outputs depend on what else is in the batch.
+   */
+  readonly dynamicQuantization: boolean;
 }
 
 export interface Bundle {
@@ -164,6 +169,8 @@ export async function loadBundle(dir: string): Promise<Result<Bundle>> {
       maxLength: maxLength as number,
       wordPattern: wordPattern as string | undefined,
       architecture: arch,
+      dynamicQuantization: typeof config['quantization'] === 'object' && config['quantization'] !== null &&
+        (config['quantization'] as Record<string, unknown>)['activations'] === 'dynamic',
     };
   }
   if (problems.length || !bundleConfig || !tokenizerJson) return { ok: false, problems };

@@ -77,7 +77,7 @@ export interface LabelOptions {
   readonly strategy?: AggregationStrategy;
   /** Pieces shared by consecutive windows. */
   readonly stride?: number;
-  /** Windows per inference batch. */
+  /** Windows per inference batch (default 8; 1 for dynamically quantized models). */
   readonly batchSize?: number;
   readonly topK?: number;
   readonly signal?: AbortSignal;
@@ -167,7 +167,8 @@ export class Labeler {
     const cfg = this.bundle.config;
     const budget = cfg.maxLength - 2;
     const stride = options.stride ?? Math.floor(cfg.maxLength / 4);
-    const batchSize = Math.max(1, options.batchSize ?? 8);
+    // A dynamically quantized model gives each window the same outputs only when run alone.
+    const batchSize = Math.max(1, options.batchSize ?? (cfg.dynamicQuantization ? 1 : 8));
     const k = options.topK ?? 3;
     const strategy = options.strategy ?? 'first';
     const outputs = [this.roles.tokenLogits, this.roles.sequenceLogits].filter((o): o is string => !!o);

@@ -282,15 +282,28 @@ export async function labelDecorations(page) {
       const type = [...box.classList].find((c) => /^ced-.*-\d+$/.test(c));
       const typeKey = type?.replace(/-\d+$/, '');
       const r = box.getBoundingClientRect();
-      const top = box.parentElement?.style.top;
-      const line = lines.find((l) => l.style.top === top);
+      // the text line under the underline: the one whose box contains the overlay's middle
+      const mid = r.top + r.height / 2;
+      const line = lines.find((l) => {
+        const lr = l.getBoundingClientRect();
+        return mid >= lr.top - 1 && mid <= lr.bottom + 1;
+      });
+      // the characters under the underline, measured one by one (whatever spans hold them)
       let text = '';
       let sameType = true;
-      for (const span of line?.querySelectorAll('span > span') ?? []) {
-        const s = span.getBoundingClientRect();
-        if (s.width === 0 || s.left < r.left - 1 || s.right > r.right + 1) continue;
-        text += span.textContent;
-        if (!typeKey || ![...span.classList].some((c) => c.startsWith(typeKey + '-'))) sameType = false;
+      const walker = document.createTreeWalker(line ?? document.createElement('div'), NodeFilter.SHOW_TEXT);
+      const range = document.createRange();
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (let i = 0; i < node.length; i++) {
+          range.setStart(node, i);
+          range.setEnd(node, i + 1);
+          const c = range.getBoundingClientRect();
+          const center = c.left + c.width / 2;
+          if (c.width === 0 || center < r.left || center > r.right) continue;
+          text += node.data[i];
+          const span = node.parentElement;
+          if (!typeKey || ![...(span?.classList ?? [])].some((k) => k.startsWith(typeKey + '-'))) sameType = false;
+        }
       }
       out.push({
         type: typeKey ?? null,

@@ -283,7 +283,7 @@ describe('checkSignature', () => {
     labelScheme: 'plain',
     maxLength: 128,
     wordPattern: undefined,
-    architecture: 'BertLstmTagger',
+    architecture: 'BertLstmTagger', dynamicQuantization: false,
   };
   const inputs = [
     { name: 'input_ids', rank: 2 },
