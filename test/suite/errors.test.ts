@@ -61,6 +61,8 @@ suite('Select Model', () => {
 
   test('a valid bundle is remembered in the workspace settings and used', async () => {
     const a = await api();
+    const hadSettings = await vscode.workspace.fs.stat(vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, '.vscode'))
+      .then(() => true, () => false);
     const dir = path.resolve(__dirname, '../../../models/default');
     const problems = await vscode.commands.executeCommand<string[]>('bertLstm.selectModel', vscode.Uri.file(dir));
     assert.deepEqual(problems, []);
@@ -68,5 +70,8 @@ suite('Select Model', () => {
     assert.equal(inspect?.workspaceValue, dir);
     await vscode.workspace.getConfiguration('bertLstm').update('modelPath', undefined, vscode.ConfigurationTarget.Workspace);
     assert.ok(await a.model());
+    // leave samples/ as it was: the settings file this test made is removed
+    const settings = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, '.vscode');
+    if (!hadSettings) await vscode.workspace.fs.delete(settings, { recursive: true }).then(undefined, () => undefined);
   });
 });
