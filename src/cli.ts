@@ -1,7 +1,7 @@
 // bert-lstm-label: label text files (or stdin) from a terminal with a model bundle, using the
 // core alone (no VS Code).
 //   bert-lstm-label [--model DIR] [--format text|jsonl] [--strategy first|average|max] [FILE...]
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AggregationStrategy } from './core/aggregate';
@@ -20,7 +20,7 @@ function defaultModelDir(): string {
   // dist/cli.js -> ../models/default; out/src/cli.js -> ../../models/default
   for (const rel of ['../models/default', '../../models/default']) {
     const dir = path.resolve(__dirname, rel);
-    if (require('node:fs').existsSync(dir)) return dir;
+    if (existsSync(dir)) return dir;
   }
   return path.resolve(__dirname, '../models/default');
 }

@@ -46,12 +46,12 @@ export class Ctx implements vscode.Disposable {
 
   /** Redraw a document's stored labels in all its visible editors. */
   redraw(doc: vscode.TextDocument): void {
-    const labels = this.store.get(doc);
+    const labels = this.store.current(doc);
     for (const editor of this.editorsOf(doc)) {
-      if (!labels || labels.version !== doc.version) this.decorations.clear(editor);
+      if (!labels) this.decorations.clear(editor);
       else {
         const scheme = this.model.loaded?.bundle.config.labelScheme ?? 'plain';
-        this.decorations.apply(editor, labels.result.words, scheme, this.config.hiddenLabels, this.config.confidenceThreshold);
+        this.decorations.apply(editor, labels.words, scheme, this.config.hiddenLabels, this.config.confidenceThreshold);
       }
     }
   }

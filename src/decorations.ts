@@ -33,8 +33,12 @@ export class LabelDecorations implements vscode.Disposable {
   /** What was last set on each editor, by decoration key: for the API and for clearing. */
   private readonly applied = new WeakMap<vscode.TextEditor, Map<string, DecorationSnapshot>>();
 
+  private static key(label: string, low: boolean): string {
+    return `${label}\u0000${low ? 'low' : 'ok'}`;
+  }
+
   private typeFor(label: string, low: boolean): vscode.TextEditorDecorationType {
-    const key = `${label}\u0000${low ? 'low' : 'ok'}`;
+    const key = LabelDecorations.key(label, low);
     let t = this.types.get(key);
     if (!t) {
       const color = new vscode.ThemeColor(colorIdFor(label));
@@ -63,7 +67,7 @@ export class LabelDecorations implements vscode.Disposable {
     for (const w of units) {
       if (hidden.has(w.label)) continue;
       const low = w.score < threshold;
-      const key = `${w.label}\u0000${low ? 'low' : 'ok'}`;
+      const key = LabelDecorations.key(w.label, low);
       let g = groups.get(key);
       if (!g) {
         g = { label: w.label, lowConfidence: low, colorId: colorIdFor(w.label), ranges: [] };

@@ -78,14 +78,8 @@ export function activate(context: vscode.ExtensionContext): BertLstmApi {
   c.log.info(`activated in ${activationMs.toFixed(1)} ms`);
   return {
     activationMs,
-    labelsFor: (doc) => {
-      const l = c.store.get(doc);
-      return l && l.version === doc.version ? l.result.words : undefined;
-    },
-    resultFor: (doc) => {
-      const l = c.store.get(doc);
-      return l && l.version === doc.version ? l.result : undefined;
-    },
+    labelsFor: (doc) => c.store.current(doc)?.words,
+    resultFor: (doc) => c.store.current(doc),
     decorationsFor: (editor) => c.decorations.snapshot(editor),
     modelProblems: () => c.model.problems,
     statusText: () => c.status?.text ?? '',

@@ -32,13 +32,13 @@ export class LabelHoverProvider implements vscode.HoverProvider {
   ) {}
 
   provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
-    const labels = this.store.get(doc);
-    if (!labels || labels.version !== doc.version) return undefined;
-    const word = LabelStore.wordAt(labels.result.words, doc.offsetAt(pos));
+    const labels = this.store.current(doc);
+    if (!labels) return undefined;
+    const word = LabelStore.wordAt(labels.words, doc.offsetAt(pos));
     if (!word) return undefined;
     const range = new vscode.Range(doc.positionAt(word.start), doc.positionAt(word.end));
     return new vscode.Hover(
-      hoverMarkdown(word, labels.result.windows[word.window], this.config.aggregationStrategy, this.config.confidenceThreshold),
+      hoverMarkdown(word, labels.windows[word.window], this.config.aggregationStrategy, this.config.confidenceThreshold),
       range,
     );
   }

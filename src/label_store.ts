@@ -3,7 +3,6 @@ import * as vscode from 'vscode';
 import type { LabeledText, WordLabel } from './core/labeler';
 
 export interface DocumentLabels {
-  readonly uri: string;
   readonly version: number;
   readonly result: LabeledText;
 }
@@ -15,12 +14,19 @@ export class LabelStore {
   private readonly changed = new vscode.EventEmitter<string>();
   readonly onDidChange = this.changed.event;
 
+  /** The last labels of a document, whatever version they belong to. */
   get(doc: vscode.TextDocument): DocumentLabels | undefined {
     return this.byDoc.get(doc);
   }
 
+  /** The labels of the document as it is now; undefined when it changed since (stale labels). */
+  current(doc: vscode.TextDocument): LabeledText | undefined {
+    const l = this.byDoc.get(doc);
+    return l && l.version === doc.version ? l.result : undefined;
+  }
+
   set(doc: vscode.TextDocument, version: number, result: LabeledText): void {
-    this.byDoc.set(doc, { uri: doc.uri.toString(), version, result });
+    this.byDoc.set(doc, { version, result });
     this.changed.fire(doc.uri.toString());
   }
 

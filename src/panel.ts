@@ -182,8 +182,7 @@ export class AnalysisPanel implements vscode.Disposable {
     const editor = this.editor;
     if (!editor || editor.document.isClosed) return;
     const doc = editor.document;
-    const labels = this.ctx.store.get(doc);
-    const current = labels && labels.version === doc.version ? labels.result : undefined;
+    const current = this.ctx.store.current(doc);
     const offset = doc.offsetAt(editor.selection.active);
     const win = current?.windows.find((w) => offset >= w.start && offset <= w.end);
     const segment = win?.sequence ?? [];

@@ -18,9 +18,9 @@ export class StatusDisplay implements vscode.Disposable {
       vscode.window.onDidChangeTextEditorSelection(() => this.refresh()),
       ctx.store.onDidChange(() => {
         const editor = vscode.window.activeTextEditor;
-        const labels = editor && ctx.store.get(editor.document);
+        const labels = editor && ctx.store.current(editor.document);
         // runs served wholly from the segment cache did no work: keep the last real latency
-        if (labels && labels.result.segments.run > 0) this.lastLatencyMs = labels.result.timing.totalMs;
+        if (labels && labels.segments.run > 0) this.lastLatencyMs = labels.timing.totalMs;
         this.refresh();
       }),
     );
@@ -46,8 +46,7 @@ export class StatusDisplay implements vscode.Disposable {
   refresh(): void {
     const editor = vscode.window.activeTextEditor;
     const model = this.ctx.model.loaded?.bundle.config.name;
-    const labels = editor && this.ctx.store.get(editor.document);
-    const current = labels && labels.version === editor.document.version ? labels.result : undefined;
+    const current = editor && this.ctx.store.current(editor.document);
     const word = current && editor ? LabelStore.wordAt(current.words, editor.document.offsetAt(editor.selection.active)) : undefined;
     const parts = ['$(symbol-key)'];
     if (word) parts.push(`${word.label} ${(word.score * 100).toFixed(0)}%`);
