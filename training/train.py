@@ -33,6 +33,26 @@ def batches(items, size, rng):
         yield [items[j] for j in order[i:i + size]]
 
 
+def length_batches(items, size, rng):
+    """Batches of windows of one length where possible (then the LSTM needs no packing), the
+    rest mixed; batch order shuffled."""
+    by_len: dict[int, list[int]] = {}
+    for i, w in enumerate(items):
+        by_len.setdefault(len(w.input_ids), []).append(i)
+    out, rest = [], []
+    for length in sorted(by_len):
+        idx = by_len[length]
+        rng.shuffle(idx)
+        full = len(idx) // size * size
+        out += [idx[i:i + size] for i in range(0, full, size)]
+        rest += idx[full:]
+    rng.shuffle(rest)
+    out += [rest[i:i + size] for i in range(0, len(rest), size)]
+    rng.shuffle(out)
+    for b in out:
+        yield [items[j] for j in b]
+
+
 def linear_schedule(opt, warmup, total):
     def f(step):
         if step < warmup:
@@ -195,7 +215,7 @@ def finetune(run_dir: Path, bert_ckpt: Path | None, tagger_config: TaggerConfig,
         if freeze_bert:
             model.bert.eval()
         running, n = 0.0, 0
-        for batch in batches(train, batch_size, rng):
+        for batch in length_batches(train, batch_size, rng):
             ids, mask, labels, seq = to_tensors(batch, tok.pad_id)
             token_logits, seq_logits, _ = model(ids, mask)
             loss = (tok_loss(token_logits.flatten(0, 1), labels.flatten())
