@@ -128,6 +128,11 @@ export class Engine {
     return this.dead === undefined;
   }
 
+  /** Requests waiting or running (0 when the engine is idle). */
+  get pending(): number {
+    return this.queue.length + (this.inFlight ? 1 : 0);
+  }
+
   private attach(worker: Worker): void {
     worker.on('message', (msg: WorkerResponse) => {
       if (worker === this.worker) this.onMessage(msg);
