@@ -125,7 +125,7 @@ export async function loadBundle(dir: string): Promise<Result<Bundle>> {
   try {
     stat = await fs.stat(dir);
   } catch (e) {
-    return { ok: false, problems: [`the model folder ${dir} does not exist or cannot be read: ${describeFsError(e)}`] };
+    return { ok: false, problems: [`the model folder ${dir} cannot be read: ${describeFsError(e)}`] };
   }
   if (!stat.isDirectory()) return { ok: false, problems: [`${dir} is not a folder; a model bundle is a folder`] };
   const present = new Set(await fs.readdir(dir).catch(() => [] as string[]));
