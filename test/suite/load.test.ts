@@ -47,7 +47,8 @@ suite('Load: 1,000 random edits with live labeling', () => {
     await closeAllEditors();
   });
 
-  test('labels settle to a full run, nothing leaks, memory growth stays bounded', async () => {
+  test('labels settle to a full run, nothing leaks, memory growth stays bounded', async function () {
+    this.timeout(900_000);
     const a = await api();
     await setLive(true);
     const seed = Number(process.env.LOAD_SEED ?? Date.now() % 1_000_000);

@@ -88,7 +88,8 @@ suite('Reliability: bad bundles in Select Model', () => {
     await closeAllEditors();
   });
 
-  test('each of the 12 kinds is refused with its reason; the setting is unchanged and the model in use keeps labeling', async () => {
+  test('each of the 12 kinds is refused with its reason; the setting is unchanged and the model in use keeps labeling', async function () {
+    this.timeout(600_000);
     const a = await api();
     await setLive(false);
     const editor = await openText(SENTENCE);
