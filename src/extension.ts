@@ -34,6 +34,8 @@ export interface BertLstmApi {
   model(): Promise<{ name: string; dir: string; labels: readonly string[]; sequenceLabels: readonly string[] } | undefined>;
   /** What the extension holds, counted for leak checks (tests): nothing here may grow with use. */
   resources(): ExtensionResources;
+  /** Ends the inference worker thread as a crash would (fault tests); false if no model is loaded. */
+  killInferenceWorker(): Promise<boolean>;
 }
 
 export interface ExtensionResources {
@@ -111,6 +113,12 @@ export function activate(context: vscode.ExtensionContext): BertLstmApi {
       pendingInference: c.model.loaded?.engine.pending ?? 0,
       workerRestarts: c.model.loaded?.engine.restarts ?? 0,
     }),
+    killInferenceWorker: async () => {
+      const engine = c.model.loaded?.engine;
+      if (!engine) return false;
+      await engine.killWorker();
+      return true;
+    },
     model: async () => {
       const l = await c.model.get();
       if (!l) return undefined;

@@ -148,3 +148,24 @@ suite('Reliability: a document closed mid-run', () => {
     assert.equal(a.labelsFor(next.document)?.length, 8);
   });
 });
+
+suite('Reliability: the inference worker crashes', () => {
+  teardown(async () => {
+    await setLive(undefined);
+    await closeAllEditors();
+  });
+
+  test('a killed worker is started again, and the next labeling works with the same labels', async () => {
+    const a = await api();
+    await setLive(false);
+    const editor = await openText(SENTENCE);
+    assert.ok(await vscode.commands.executeCommand('bertLstm.labelDocument'));
+    const labels = a.labelsFor(editor.document)!.map((w) => w.label);
+    const restarts = a.resources().workerRestarts;
+    assert.equal(await a.killInferenceWorker(), true);
+    await waitFor('the worker to be started again', () => a.resources().workerRestarts === restarts + 1);
+    await editor.edit((e) => e.insert(editor.document.positionAt(0), ' '));
+    assert.ok(await vscode.commands.executeCommand('bertLstm.labelDocument'), 'labeling failed after the crash');
+    assert.deepEqual(a.labelsFor(editor.document)!.map((w) => w.label), labels);
+  });
+});
