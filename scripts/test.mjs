@@ -1,7 +1,9 @@
 // Test driver: builds, then runs each level, streams its output, reads its counts from the
 // runner's own summary, and ends with one line "N passed, N failed" summing all levels.
 // A level that crashes or prints no summary counts as one failure.
-//   node scripts/test.mjs [unit] [python] [host] [e2e]   (default: all, in that order)
+//   node scripts/test.mjs [unit] [offline] [python] [host] [e2e]   (default: all, in that order)
+// `offline` runs the unit and engine tests and the command-line labeler again inside a network
+// namespace without interfaces (`unshare -rn`): nothing in them may need the network.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 
@@ -9,6 +11,11 @@ const LEVELS = {
   unit: {
     cmd: 'node',
     args: ['--test', '--test-reporter=spec', '--test-concurrency=1', 'out/test/unit/'],
+    counts: (out) => summary(out, /^ℹ pass (\d+)/m, /^ℹ fail (\d+)/m),
+  },
+  offline: {
+    cmd: 'unshare',
+    args: ['-rn', 'node', '--test', '--test-reporter=spec', '--test-concurrency=1', 'scripts/offline_checks.mjs', 'out/test/unit/'],
     counts: (out) => summary(out, /^ℹ pass (\d+)/m, /^ℹ fail (\d+)/m),
   },
   python: {

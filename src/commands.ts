@@ -98,11 +98,13 @@ export async function selectModel(ctx: Ctx, folder?: vscode.Uri): Promise<readon
     if (!picked?.[0]) return undefined;
     folder = picked[0];
   }
+  // the files first (quick), then the model in ONNX Runtime: a bad bundle never replaces the one in use
   const checked = await loadBundle(folder.fsPath);
-  if (!checked.ok) {
-    for (const p of checked.problems) ctx.log.error(p);
-    void vscode.window.showErrorMessage(`BERT+LSTM: ${folder.fsPath} cannot be used: ${checked.problems.join('; ')}`);
-    return checked.problems;
+  const problems = checked.ok ? await ctx.model.check(folder.fsPath) : checked.problems;
+  if (!checked.ok || problems.length) {
+    for (const p of problems) ctx.log.error(p);
+    void vscode.window.showErrorMessage(`BERT+LSTM: ${folder.fsPath} cannot be used: ${problems.join('; ')}`);
+    return problems;
   }
   const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
   await vscode.workspace.getConfiguration('bertLstm').update('modelPath', folder.fsPath, target);

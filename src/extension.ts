@@ -32,6 +32,23 @@ export interface BertLstmApi {
   panelAttention(): HostMessage | undefined;
   /** The current model, loading it if needed. */
   model(): Promise<{ name: string; dir: string; labels: readonly string[]; sequenceLabels: readonly string[] } | undefined>;
+  /** What the extension holds, counted for leak checks (tests): nothing here may grow with use. */
+  resources(): ExtensionResources;
+  /** Ends the inference worker thread as a crash would (fault tests); false if no model is loaded. */
+  killInferenceWorker(): Promise<boolean>;
+}
+
+export interface ExtensionResources {
+  /** Text editor decoration types created (one per label and confidence bucket, reused). */
+  readonly decorationTypes: number;
+  /** Event subscriptions and other disposables of the context and of live labeling. */
+  readonly disposables: number;
+  /** Labeling runs in progress and live-labeling timers waiting. */
+  readonly runs: number;
+  readonly liveTimers: number;
+  /** Inference requests queued or running in the worker; worker restarts after crashes. */
+  readonly pendingInference: number;
+  readonly workerRestarts: number;
 }
 
 let ctx: Ctx | undefined;
@@ -86,6 +103,22 @@ export function activate(context: vscode.ExtensionContext): BertLstmApi {
     panelMessage: () => AnalysisPanel.current?.lastMessage,
     panelAttention: () => AnalysisPanel.current?.lastAttention,
     labelText: async (text) => (await c.model.get())?.label(text, { strategy: c.config.aggregationStrategy }),
+    // The counts are private to their owners; bracket access reads them without widening
+    // those classes' interfaces for the sake of tests.
+    resources: () => ({
+      decorationTypes: c.decorations['types'].size,
+      disposables: c['disposables'].length + (c.live?.['disposables'].length ?? 0),
+      runs: c.runs.size,
+      liveTimers: c.live?.['timers'].size ?? 0,
+      pendingInference: c.model.loaded?.engine.pending ?? 0,
+      workerRestarts: c.model.loaded?.engine.restarts ?? 0,
+    }),
+    killInferenceWorker: async () => {
+      const engine = c.model.loaded?.engine;
+      if (!engine) return false;
+      await engine.killWorker();
+      return true;
+    },
     model: async () => {
       const l = await c.model.get();
       if (!l) return undefined;

@@ -62,9 +62,13 @@ export class ModelHost implements vscode.Disposable {
     }
     const labeler = result.value;
     this.problems = [];
-    labeler.engine.onCrash = (message) => {
+    labeler.engine.onCrash = (message, restarting) => {
       this.log.error(message);
-      void vscode.window.showErrorMessage(`BERT+LSTM: ${message}. The model will be reloaded on the next run.`);
+      void vscode.window.showErrorMessage(
+        restarting
+          ? `BERT+LSTM: ${message}. It is being started again; labeling goes on.`
+          : `BERT+LSTM: ${message}. The model will be loaded again on the next run.`,
+      );
     };
     await this.current?.dispose();
     this.current = labeler;
@@ -78,6 +82,19 @@ export class ModelHost implements vscode.Disposable {
   }
 
   private loadedThreads = 0;
+
+  /**
+   * Checks a bundle the way loading it would (files, tokenizer, ONNX Runtime session, inputs and
+   * outputs against the config) without using it: the problems, empty when it can be used.
+   * Select Model calls this before it changes the setting, so that a bad bundle never replaces
+   * the model in use.
+   */
+  async check(dir: string): Promise<readonly string[]> {
+    const opened = await Labeler.open(dir, { threads: 1 });
+    if (!opened.ok) return opened.problems;
+    await opened.value.dispose();
+    return [];
+  }
 
   /**
    * After a settings change: forget the loaded model if it is no longer the configured one (the

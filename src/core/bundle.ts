@@ -51,12 +51,28 @@ export interface OutputRoles {
 
 const REQUIRED_FILES = ['model.onnx', 'tokenizer.json', 'config.json'];
 
+/** A file system error in words, with its code for the log (`EISDIR` alone says little). */
+export function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    ENOENT: 'it does not exist (or is a symbolic link to nothing)',
+    EISDIR: 'it is a folder, not a file',
+    ELOOP: 'it is a symbolic link that loops back on itself',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOTDIR: 'a part of its path is not a folder',
+    EMFILE: 'too many open files',
+    EIO: 'an input/output error of the disk',
+  };
+  return code ? `${words[code] ?? 'the system refused'} (${code})` : String((e as Error).message ?? e);
+}
+
 async function readJson(file: string, problems: string[]): Promise<Record<string, unknown> | undefined> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
-    problems.push(`${path.basename(file)} cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    problems.push(`${path.basename(file)} cannot be read: ${describeFsError(e)}`);
     return undefined;
   }
   try {
@@ -109,13 +125,25 @@ export async function loadBundle(dir: string): Promise<Result<Bundle>> {
   try {
     stat = await fs.stat(dir);
   } catch (e) {
-    return { ok: false, problems: [`the model folder ${dir} does not exist or cannot be read (${(e as NodeJS.ErrnoException).code ?? e})`] };
+    return { ok: false, problems: [`the model folder ${dir} cannot be read: ${describeFsError(e)}`] };
   }
   if (!stat.isDirectory()) return { ok: false, problems: [`${dir} is not a folder; a model bundle is a folder`] };
   const present = new Set(await fs.readdir(dir).catch(() => [] as string[]));
   const missing = REQUIRED_FILES.filter((f) => !present.has(f));
   if (missing.length) {
     return { ok: false, problems: [`${dir} is not a model bundle: ${missing.join(', ')} missing (a bundle has ${REQUIRED_FILES.join(', ')})`] };
+  }
+  // ONNX Runtime reads model.onnx later, in the worker, and says little about files it cannot
+  // open: check here that it is a readable, non-empty file.
+  const modelPath = path.join(dir, 'model.onnx');
+  try {
+    const st = await fs.stat(modelPath);
+    if (st.isDirectory()) problems.push('model.onnx cannot be read: it is a folder, not a file');
+    else if (!st.isFile()) problems.push('model.onnx cannot be read: it is not a regular file');
+    else if (st.size === 0) problems.push('model.onnx is empty (0 bytes)');
+    else await (await fs.open(modelPath, 'r')).close();
+  } catch (e) {
+    problems.push(`model.onnx cannot be read: ${describeFsError(e)}`);
   }
   const [config, tokenizerJson, tokenizerConfig] = await Promise.all([
     readJson(path.join(dir, 'config.json'), problems),

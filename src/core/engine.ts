@@ -1,10 +1,12 @@
 // The inference engine: one ONNX Runtime session per bundle, in a worker thread, behind a
 // request queue. Requests whose AbortSignal fires before they reach the worker are dropped
 // (an edit makes the previous run of a document obsolete); the worker runs one at a time.
+// A worker that dies (a native crash, an out-of-memory kill) is started again with the same
+// model: the requests it held fail with the reason, the next ones run on the new worker.
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ModelSignature, Result } from './bundle';
-import type { OutputTensor, RunRequest, WorkerRequest, WorkerResponse } from './engine_protocol';
+import type { OutputTensor, RunRequest, WorkerData, WorkerRequest, WorkerResponse } from './engine_protocol';
 
 export class CancelledError extends Error {
   constructor() {
@@ -18,6 +20,11 @@ export interface EngineOptions {
   readonly threads?: number;
   /** The worker script; defaults to engine_worker.js beside this file. */
   readonly workerPath?: string;
+  /** The ONNX Runtime module the worker loads (default `onnxruntime-node`); tests name a bad one. */
+  readonly runtimeModule?: string;
+  /** Most restarts after crashes within `restartWindowMs` before the engine gives up (default 3). */
+  readonly maxRestarts?: number;
+  readonly restartWindowMs?: number;
 }
 
 export interface InputBatch {
@@ -33,69 +40,143 @@ interface Pending {
   reject(e: Error): void;
 }
 
+interface Loaded {
+  readonly worker: Worker;
+  readonly signature: ModelSignature;
+  readonly loadMs: number;
+}
+
+/** Starts a worker and loads the model in it; problems are returned in words. */
+async function spawnWorker(modelPath: string, options: EngineOptions): Promise<Result<Loaded>> {
+  const workerPath = options.workerPath ?? path.join(__dirname, 'engine_worker.js');
+  const workerData: WorkerData = { runtimeModule: options.runtimeModule };
+  let worker: Worker;
+  try {
+    worker = new Worker(workerPath, { workerData });
+  } catch (e) {
+    return { ok: false, problems: [`the inference worker could not start: ${(e as Error).message}`] };
+  }
+  // Listeners are removed one by one: removeAllListeners() would also drop the Worker's own
+  // internal listeners, after which its messages are no longer delivered.
+  let onMessage!: (m: WorkerResponse) => void;
+  let onError!: (e: Error) => void;
+  let onExit!: (code: number) => void;
+  const loaded = await new Promise<WorkerResponse | Error>((resolve) => {
+    onMessage = resolve;
+    onError = resolve;
+    onExit = (code) => resolve(new Error(`the inference worker stopped (exit code ${code})`));
+    worker.once('message', onMessage).once('error', onError).once('exit', onExit);
+    const req: WorkerRequest = { kind: 'load', modelPath, threads: options.threads ?? 1 };
+    worker.postMessage(req);
+  });
+  worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+  if (loaded instanceof Error) {
+    void worker.terminate();
+    return { ok: false, problems: [`onnxruntime could not load the model: ${loaded.message}`] };
+  }
+  if (loaded.kind !== 'loaded') {
+    void worker.terminate();
+    if (loaded.kind === 'loadError' && loaded.stage === 'runtime') {
+      return { ok: false, problems: [`ONNX Runtime (onnxruntime-node) could not be loaded, so no model can run: ${loaded.message}`] };
+    }
+    const message = loaded.kind === 'loadError' ? loaded.message : 'unexpected reply';
+    return { ok: false, problems: [`model.onnx could not be loaded by ONNX Runtime: ${message}`] };
+  }
+  return { ok: true, value: { worker, signature: loaded.signature, loadMs: loaded.loadMs } };
+}
+
 export class Engine {
   private nextId = 1;
   private readonly queue: Pending[] = [];
   private inFlight: Pending | undefined;
   private dead: string | undefined;
+  private worker: Worker;
+  /** While a crashed worker is being replaced: the queue waits for it. */
+  private restarting: Promise<void> | undefined;
+  private readonly crashTimes: number[] = [];
   /** Total time the worker spent in session.run. */
   runMs = 0;
-  onCrash: ((message: string) => void) | undefined;
+  /** Workers started again after a crash. */
+  restarts = 0;
+  /**
+   * Told when the worker crashes: `restarting` says whether a new worker is being started
+   * (false once the engine gave up: too many crashes, or the model no longer loads).
+   */
+  onCrash: ((message: string, restarting: boolean) => void) | undefined;
 
   private constructor(
-    private readonly worker: Worker,
-    readonly signature: ModelSignature,
-    readonly loadMs: number,
+    loaded: Loaded,
+    private readonly modelPath: string,
+    private readonly options: EngineOptions,
   ) {
-    worker.on('message', (msg: WorkerResponse) => this.onMessage(msg));
-    const fail = (message: string): void => {
-      if (this.dead) return;
-      this.dead = message;
-      const all = [...(this.inFlight ? [this.inFlight] : []), ...this.queue.splice(0)];
-      this.inFlight = undefined;
-      for (const p of all) p.reject(new Error(message));
-      this.onCrash?.(message);
-    };
-    worker.on('error', (e) => fail(`the inference worker crashed: ${e.message}`));
-    worker.on('exit', (code) => fail(`the inference worker stopped (exit code ${code})`));
+    this.worker = loaded.worker;
+    this.signature = loaded.signature;
+    this.loadMs = loaded.loadMs;
+    this.attach(loaded.worker);
   }
 
+  readonly signature: ModelSignature;
+  readonly loadMs: number;
+
   static async start(modelPath: string, options: EngineOptions = {}): Promise<Result<Engine>> {
-    const workerPath = options.workerPath ?? path.join(__dirname, 'engine_worker.js');
-    let worker: Worker;
-    try {
-      worker = new Worker(workerPath);
-    } catch (e) {
-      return { ok: false, problems: [`the inference worker could not start: ${(e as Error).message}`] };
-    }
-    // Listeners are removed one by one: removeAllListeners() would also drop the Worker's own
-    // internal listeners, after which its messages are no longer delivered.
-    let onMessage!: (m: WorkerResponse) => void;
-    let onError!: (e: Error) => void;
-    let onExit!: (code: number) => void;
-    const loaded = await new Promise<WorkerResponse | Error>((resolve) => {
-      onMessage = resolve;
-      onError = resolve;
-      onExit = (code) => resolve(new Error(`the inference worker stopped (exit code ${code})`));
-      worker.once('message', onMessage).once('error', onError).once('exit', onExit);
-      const req: WorkerRequest = { kind: 'load', modelPath, threads: options.threads ?? 1 };
-      worker.postMessage(req);
-    });
-    worker.off('message', onMessage).off('error', onError).off('exit', onExit);
-    if (loaded instanceof Error) {
-      void worker.terminate();
-      return { ok: false, problems: [`onnxruntime could not load the model: ${loaded.message}`] };
-    }
-    if (loaded.kind !== 'loaded') {
-      void worker.terminate();
-      const message = loaded.kind === 'loadError' ? loaded.message : 'unexpected reply';
-      return { ok: false, problems: [`model.onnx could not be loaded by ONNX Runtime: ${message}`] };
-    }
-    return { ok: true, value: new Engine(worker, loaded.signature, loaded.loadMs) };
+    const loaded = await spawnWorker(modelPath, options);
+    if (!loaded.ok) return loaded;
+    return { ok: true, value: new Engine(loaded.value, modelPath, options) };
   }
 
   get alive(): boolean {
     return this.dead === undefined;
+  }
+
+  /** Requests waiting or running (0 when the engine is idle). */
+  get pending(): number {
+    return this.queue.length + (this.inFlight ? 1 : 0);
+  }
+
+  private attach(worker: Worker): void {
+    worker.on('message', (msg: WorkerResponse) => {
+      if (worker === this.worker) this.onMessage(msg);
+    });
+    // A worker emits 'error' then 'exit': the first one counts, the second finds it replaced.
+    worker.on('error', (e) => this.crashed(worker, `the inference worker crashed: ${e.message}`));
+    worker.on('exit', (code) => this.crashed(worker, `the inference worker stopped (exit code ${code})`));
+  }
+
+  private crashed(worker: Worker, message: string): void {
+    if (this.dead || worker !== this.worker || this.restarting) return;
+    const failed = this.inFlight;
+    this.inFlight = undefined;
+    failed?.reject(new Error(message));
+    const now = Date.now();
+    const windowMs = this.options.restartWindowMs ?? 60_000;
+    this.crashTimes.push(now);
+    while (this.crashTimes.length && now - this.crashTimes[0] > windowMs) this.crashTimes.shift();
+    if (this.crashTimes.length > (this.options.maxRestarts ?? 3)) {
+      this.giveUp(`${message}; it crashed ${this.crashTimes.length} times within ${Math.round(windowMs / 1000)} s, so it is not started again`);
+      return;
+    }
+    this.onCrash?.(message, true);
+    this.restarting = spawnWorker(this.modelPath, this.options).then((r) => {
+      this.restarting = undefined;
+      if (this.dead) {
+        if (r.ok) void r.value.worker.terminate();
+        return;
+      }
+      if (!r.ok) {
+        this.giveUp(`${message}; starting it again failed: ${r.problems.join('; ')}`);
+        return;
+      }
+      this.worker = r.value.worker;
+      this.attach(r.value.worker);
+      this.restarts++;
+      this.pump();
+    });
+  }
+
+  private giveUp(message: string): void {
+    this.dead = message;
+    for (const p of this.queue.splice(0)) p.reject(new Error(message));
+    this.onCrash?.(message, false);
   }
 
   run(input: InputBatch, outputs: readonly string[], signal?: AbortSignal): Promise<Record<string, OutputTensor>> {
@@ -109,7 +190,7 @@ export class Engine {
   }
 
   private pump(): void {
-    while (!this.inFlight && this.queue.length) {
+    while (!this.inFlight && !this.restarting && !this.dead && this.queue.length) {
       const next = this.queue.shift()!;
       if (next.signal?.aborted) {
         next.reject(new CancelledError());
@@ -133,11 +214,20 @@ export class Engine {
     this.pump();
   }
 
+  /**
+   * Ends the worker thread the way a crash would (tests of the restart). The request it was
+   * running fails; the engine starts a new worker.
+   */
+  async killWorker(): Promise<void> {
+    await this.worker.terminate();
+  }
+
   async dispose(): Promise<void> {
     this.dead ??= 'the engine was disposed';
     const pending = [...(this.inFlight ? [this.inFlight] : []), ...this.queue.splice(0)];
     this.inFlight = undefined;
     for (const p of pending) p.reject(new CancelledError());
+    await this.restarting;
     await this.worker.terminate();
   }
 }

@@ -20,6 +20,12 @@ export interface RunRequest {
 
 export type WorkerRequest = LoadRequest | RunRequest;
 
+/** What the worker is started with (`workerData`). */
+export interface WorkerData {
+  /** The module to load ONNX Runtime from; undefined for `onnxruntime-node`. */
+  readonly runtimeModule: string | undefined;
+}
+
 export interface OutputTensor {
   readonly dims: readonly number[];
   readonly data: Float32Array;
@@ -27,6 +33,7 @@ export interface OutputTensor {
 
 export type WorkerResponse =
   | { readonly kind: 'loaded'; readonly signature: ModelSignature; readonly loadMs: number }
-  | { readonly kind: 'loadError'; readonly message: string }
+  /** `stage` says whether ONNX Runtime itself or the model failed to load. */
+  | { readonly kind: 'loadError'; readonly stage: 'runtime' | 'model'; readonly message: string }
   | { readonly kind: 'result'; readonly id: number; readonly outputs: Record<string, OutputTensor>; readonly runMs: number }
   | { readonly kind: 'runError'; readonly id: number; readonly message: string };

@@ -1,7 +1,7 @@
 // The worker thread that owns the ONNX Runtime session: `session.run` blocks its thread, so it
 // must never run on the extension host's main thread.
-import { parentPort } from 'node:worker_threads';
-import type { OutputTensor, WorkerRequest, WorkerResponse } from './engine_protocol';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { OutputTensor, WorkerData, WorkerRequest, WorkerResponse } from './engine_protocol';
 
 type Ort = typeof import('onnxruntime-node');
 let ort: Ort | undefined;
@@ -15,7 +15,12 @@ async function handle(msg: WorkerRequest): Promise<void> {
   if (msg.kind === 'load') {
     const t0 = performance.now();
     try {
-      ort ??= (await import('onnxruntime-node')) as Ort;
+      ort ??= (await import((workerData as WorkerData | undefined)?.runtimeModule ?? 'onnxruntime-node')) as Ort;
+    } catch (e) {
+      post({ kind: 'loadError', stage: 'runtime', message: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    try {
       session = await ort.InferenceSession.create(msg.modelPath, {
         intraOpNumThreads: msg.threads,
         interOpNumThreads: 1,
@@ -28,7 +33,7 @@ async function handle(msg: WorkerRequest): Promise<void> {
       };
       post({ kind: 'loaded', signature, loadMs: performance.now() - t0 });
     } catch (e) {
-      post({ kind: 'loadError', message: e instanceof Error ? e.message : String(e) });
+      post({ kind: 'loadError', stage: 'model', message: e instanceof Error ? e.message : String(e) });
     }
     return;
   }
