@@ -27,11 +27,83 @@ export interface TokenizedWord {
   readonly pieces: readonly Piece[];
 }
 
-interface RelativePiece {
-  id: number;
-  text: string;
-  start: number;
-  end: number;
+/**
+ * A text's words and their pieces as flat typed arrays: a handful of objects whatever the
+ * text's length (a long document tokenized into one object per word and piece keeps the
+ * garbage collector busy on the extension host's thread). Each word has at least one piece
+ * (`[UNK]` over the whole word when it has none) and at most `maxPerWord`.
+ */
+export interface CompactTokens {
+  readonly words: number;
+  readonly wordStart: Int32Array;
+  readonly wordEnd: Int32Array;
+  /** Pieces of word i are [pieceFirst[i], pieceFirst[i + 1]). */
+  readonly pieceFirst: Int32Array;
+  readonly pieceId: Int32Array;
+  readonly pieceStart: Int32Array;
+  readonly pieceEnd: Int32Array;
+  readonly pieceText: readonly string[];
+}
+
+/** Builds `CompactTokens` one word at a time (the caller may yield to the event loop between). */
+export class CompactTokensBuilder {
+  private readonly wordStart: number[] = [];
+  private readonly wordEnd: number[] = [];
+  private readonly pieceFirst: number[] = [0];
+  private readonly pieceId: number[] = [];
+  private readonly pieceStart: number[] = [];
+  private readonly pieceEnd: number[] = [];
+  private readonly pieceText: string[] = [];
+
+  constructor(
+    private readonly unkId: number,
+    private readonly maxPerWord: number,
+  ) {}
+
+  /** A word at [start, end) of the text with its pieces (offsets relative to the word). */
+  add(start: number, end: number, pieces: readonly RelativePiece[]): void {
+    this.wordStart.push(start);
+    this.wordEnd.push(end);
+    if (pieces.length === 0) {
+      this.pieceId.push(this.unkId);
+      this.pieceStart.push(start);
+      this.pieceEnd.push(end);
+      this.pieceText.push('[UNK]');
+    }
+    const count = Math.min(pieces.length, this.maxPerWord);
+    for (let p = 0; p < count; p++) {
+      this.pieceId.push(pieces[p].id);
+      this.pieceStart.push(start + pieces[p].start);
+      this.pieceEnd.push(start + pieces[p].end);
+      this.pieceText.push(pieces[p].text);
+    }
+    this.pieceFirst.push(this.pieceId.length);
+  }
+
+  get words(): number {
+    return this.wordStart.length;
+  }
+
+  finish(): CompactTokens {
+    return {
+      words: this.wordStart.length,
+      wordStart: Int32Array.from(this.wordStart),
+      wordEnd: Int32Array.from(this.wordEnd),
+      pieceFirst: Int32Array.from(this.pieceFirst),
+      pieceId: Int32Array.from(this.pieceId),
+      pieceStart: Int32Array.from(this.pieceStart),
+      pieceEnd: Int32Array.from(this.pieceEnd),
+      pieceText: this.pieceText,
+    };
+  }
+}
+
+export interface RelativePiece {
+  readonly id: number;
+  readonly text: string;
+  /** UTF-16 offsets relative to the word. */
+  readonly start: number;
+  readonly end: number;
 }
 
 export interface TokenizerOptions {
@@ -127,10 +199,24 @@ export class TextTokenizer {
     return words;
   }
 
-  /** Number of pieces of a text (each word counted as at least 1 and at most `maxPerWord`). */
-  countPieces(text: string, maxPerWord = Infinity): number {
+  /** Words of text[from, to) as flat arrays (see `CompactTokens`); offsets are into text. */
+  tokenizeCompact(text: string, maxPerWord = Infinity, from = 0, to = text.length): CompactTokens {
+    const b = new CompactTokensBuilder(this.unkId, maxPerWord);
+    for (const [start, end] of this.wordSpans(text, from, to)) b.add(start, end, this.wordPieces(text.slice(start, end)));
+    return b.finish();
+  }
+
+  /**
+   * Number of pieces of a text (each word counted as at least 1 and at most `maxPerWord`);
+   * counting stops once it is over `limit` (a caller that only compares against a budget need
+   * not tokenize a whole long text).
+   */
+  countPieces(text: string, maxPerWord = Infinity, limit = Infinity): number {
     let n = 0;
-    for (const [s, e] of this.wordSpans(text)) n += Math.min(Math.max(this.wordPieces(text.slice(s, e)).length, 1), maxPerWord);
+    for (const [s, e] of this.wordSpans(text)) {
+      n += Math.min(Math.max(this.wordPieces(text.slice(s, e)).length, 1), maxPerWord);
+      if (n > limit) break;
+    }
     return n;
   }
 
