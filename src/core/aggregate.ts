@@ -158,3 +158,24 @@ export function topK(probs: ArrayLike<number>, labels: readonly string[], k: num
   idx.sort((a, b) => probs[b] - probs[a]);
   return idx.slice(0, k).map((i) => ({ label: labels[i] ?? String(i), score: probs[i] }));
 }
+
+/** A piece (or word) with its label: what `decodeSpans` groups into entities. */
+export interface LabeledPiece {
+  readonly start: number;
+  readonly end: number;
+  readonly label: string;
+  readonly score: number;
+}
+
+/**
+ * The `simple` strategy's units: each piece labeled on its own by the argmax of its softmax,
+ * scored by that probability (no word-level merging). `logits` holds n values per piece, in
+ * the order of `spans` ([start, end) of each piece). Entities are then `decodeSpans(units)`.
+ */
+export function pieceUnits(logits: Float32Array, n: number, spans: ReadonlyArray<readonly [number, number]>, labels: readonly string[]): LabeledPiece[] {
+  const probs = new Float32Array(n);
+  return spans.map(([start, end], p) => {
+    const best = softmaxInto(logits, p * n, n, probs, 0);
+    return { start, end, label: labels[best] ?? String(best), score: probs[best] };
+  });
+}
