@@ -129,7 +129,7 @@ const loadAtStart = loadavg()[0];
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 let peakRss = process.memoryUsage().rss;
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
-const torchWeights = path.join(ROOT, 'training/runs/finetune/tagger.pt');
+const torchWeights = process.env.BENCH_TORCH_WEIGHTS ?? path.join(ROOT, 'training/runs/finetune/tagger.pt');
 mkdirSync(path.join(ROOT, 'bench/tmp'), { recursive: true });
 
 for (const doc of docs) {
