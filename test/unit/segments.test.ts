@@ -40,6 +40,14 @@ describe('segmentText', () => {
     }), { numRuns: 300 });
   });
 
+  test('counting that stops past the budget gives the same cuts (the labeler counts that way)', () => {
+    fc.assert(fc.property(docArb, fc.integer({ min: 10, max: 80 }), (text, budget) => {
+      const full = segmentText(text, { budget, countPieces: count });
+      const capped = segmentText(text, { budget, countPieces: (s) => tok.countPieces(s, 30, budget) });
+      assert.deepEqual(capped, full);
+    }), { numRuns: 300 });
+  });
+
   test('paragraph breaks always end a segment', () => {
     const segs = segmentText('One two.\n\nThree four.', { budget: 100, countPieces: count });
     assert.deepEqual(segs.map((s) => s.text), ['One two.\n\n', 'Three four.']);
