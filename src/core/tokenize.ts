@@ -111,10 +111,31 @@ export interface TokenizerOptions {
   wordPattern?: string;
   /** Cache size for per-word tokenization (words repeat: Zipf). */
   cacheSize?: number;
+  /**
+   * Whether a long run of letters and digits is known to be one `[UNK]` without normalizing it
+   * character by character (default true; tests turn it off to compare both ways).
+   */
+  longWordShortcut?: boolean;
+}
+
+const LETTERS_DIGITS_MARKS = /^[\p{L}\p{N}\p{M}]+$/u;
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
+/**
+ * Whether `word` has more than `max` letters and digits (code points), counting no further
+ * than needed.
+ */
+function moreLettersThan(word: string, max: number): boolean {
+  let n = 0;
+  for (const ch of word) {
+    if (LETTER_OR_DIGIT.test(ch) && ++n > max) return true;
+  }
+  return false;
 }
 
 const BERT_PUNCT = /[\p{P}!-/:-@[-`{-~]/u;
 const CJK = /[\u4E00-\u9FFF\u3400-\u4DBF\u{20000}-\u{2A6DF}\u{2A700}-\u{2B73F}\u{2B740}-\u{2B81F}\u{2B820}-\u{2CEAF}\uF900-\uFAFF\u{2F800}-\u{2FA1F}]/u;
+const CJK_ANY = new RegExp(CJK.source, 'u');
 // Unicode's Final_Sigma context (a capital sigma after a cased letter and not before one lowers
 // to `ς`): the default model's training tokenizer lowercases whole pattern words (Python's
 // str.lower), so words from a word pattern do too; BERT words lowercase per character, as
@@ -147,12 +168,24 @@ export class TextTokenizer {
   readonly unkId: number;
   private readonly spaceAstralCjk: boolean;
   private readonly finalSigma: boolean;
+  /** WordPiece's longest pre-token, when a long letter run is known to be one [UNK] (see wordPieces). */
+  private readonly longWordChars: number | undefined;
 
   constructor(tokenizerJson: object, options: TokenizerOptions = {}) {
     this.tokenizer = new Tokenizer(tokenizerJson, {});
     this.wordRegex = options.wordPattern ? new RegExp(options.wordPattern, 'gu') : BERT_WORDS;
     this.finalSigma = !!options.wordPattern;
     this.cacheSize = options.cacheSize ?? 50_000;
+    // BERT's normalizer keeps every letter and digit (lowercased, accents stripped: at least one
+    // character each) and spaces only CJK ideographs; BERT's pre-tokenizer splits only at spaces
+    // and punctuation; WordPiece makes a pre-token of more than max_input_chars_per_word
+    // characters one [UNK]. So a word of letters, digits and marks, without ideographs, with
+    // more letters and digits than that, is one [UNK] over the whole word: known without
+    // normalizing a base64 blob of a million characters one character at a time.
+    const json = tokenizerJson as { model?: { type?: string; max_input_chars_per_word?: number }; normalizer?: { type?: string } | null; pre_tokenizer?: { type?: string } | null };
+    const bertParts = json.model?.type === 'WordPiece' && (!json.normalizer || json.normalizer.type === 'BertNormalizer') &&
+      (!json.pre_tokenizer || json.pre_tokenizer.type === 'BertPreTokenizer');
+    this.longWordChars = bertParts && options.longWordShortcut !== false ? json.model?.max_input_chars_per_word ?? 100 : undefined;
     const id = (t: string): number => {
       const v = this.tokenizer.model?.tokens_to_ids.get(t);
       if (v === undefined) throw new Error(`the tokenizer has no ${t} token`);
@@ -240,6 +273,10 @@ export class TextTokenizer {
   }
 
   private computeWordPieces(word: string): RelativePiece[] {
+    const max = this.longWordChars;
+    if (max !== undefined && word.length > max && LETTERS_DIGITS_MARKS.test(word) && !CJK_ANY.test(word) && moreLettersThan(word, max)) {
+      return [{ id: this.unkId, text: this.tokenizer.model!.unk_token ?? '[UNK]', start: 0, end: word.length }];
+    }
     // Normalize per code point, remembering each normalized unit's original span.
     let norm = '';
     const origStart: number[] = [];

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import type { TextTokenizer } from '../../src/core/tokenize';
-import { bertTokenizer, patternTokenizer, vocabFixture } from './fixtures';
+import { TextTokenizer } from '../../src/core/tokenize';
+import { bertTokenizer, patternTokenizer, tokenizerJsonFixture, vocabFixture, WORD_PATTERN } from './fixtures';
 
 const vocab = vocabFixture();
 const byId: string[] = [];
@@ -157,6 +157,22 @@ describe('TextTokenizer properties on random Unicode text', () => {
         }
       }),
       { numRuns: RUNS },
+    );
+  });
+
+  it('a long run of letters and digits: the [UNK] shortcut gives what character-by-character normalizing gives', () => {
+    const exact = (wordPattern?: string) => new TextTokenizer(tokenizerJsonFixture(), { wordPattern, longWordShortcut: false });
+    const pairs = [[patternTokenizer(), exact(WORD_PATTERN)], [bertTokenizer(), exact()]] as const;
+    const unit = fc.oneof(
+      fc.constantFrom('a', 'Z', '7', 'é', 'e\u0301', '\u0301', 'İ', 'ß', 'ﬁ', 'Σ', '\u{1D400}', '\u{1F600}', '東', '\u{20000}', '-', "'", '.', ' ', '\u200b', 'ǅ', '٣', '\u0903'),
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }),
+    );
+    fc.assert(
+      fc.property(fc.string({ unit, minLength: 90, maxLength: 140 }), fc.integer({ min: 95, max: 110 }), (text, letters) => {
+        const long = 'x'.repeat(letters) + text;
+        for (const [fast, slow] of pairs) assert.deepEqual(fast.tokenize(long), slow.tokenize(long));
+      }),
+      { numRuns: 300 },
     );
   });
 
