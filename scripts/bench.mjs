@@ -7,15 +7,18 @@
 //   - the fraction of this machine's peak: model FLOPs per token x tokens/s against a large
 //     matrix multiply measured in the same run;
 //   - incremental relabel after a one-line edit vs a full run;
-//   - the longest event-loop stall of this (main) thread while labeling;
+//   - the longest event-loop stall of this (main) thread while labeling: in wall-clock time
+//     (monitorEventLoopDelay) and in this thread's own CPU time between two event-loop turns
+//     (Linux schedstat; on a shared machine a wall-clock gap can be the process waiting for a
+//     core, the CPU time is what labeling itself blocked), and the longest GC pause;
 //   - peak memory.
 // Prints a table, writes bench/RESULTS.md, and ends with one JSON line.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, readSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import * as path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
@@ -60,7 +63,7 @@ const docs = [
   { name: 'short', text: 'The committee approved the budget on Monday after a long debate. Members said the vote was close.' },
   { name: '10k', text: docOfTokens(10_000) },
   { name: '100k', text: docOfTokens(100_000) },
-];
+].filter((d) => !process.env.BENCH_DOCS || process.env.BENCH_DOCS.split(',').includes(d.name)); // BENCH_DOCS=short,10k: a quick run
 
 // Record the exact batches the labeler sends, to replay them in the baselines.
 function recordBatches() {
@@ -86,11 +89,47 @@ async function bareLoop(batches) {
   return performance.now() - t0;
 }
 
+// This thread's CPU time in ms (Linux: the first field of its schedstat, in ns); NaN elsewhere.
+const schedFd = (() => {
+  try {
+    return openSync(`/proc/self/task/${process.pid}/schedstat`, 'r');
+  } catch {
+    return undefined;
+  }
+})();
+const schedBuf = Buffer.alloc(128);
+function threadCpuMs() {
+  if (schedFd === undefined) return NaN;
+  const n = readSync(schedFd, schedBuf, 0, schedBuf.length, 0);
+  return Number(schedBuf.toString('latin1', 0, n).split(' ')[0]) / 1e6;
+}
+/** The longest gap between event-loop turns in this thread's CPU time, and the longest GC pause. */
+function stallProbe() {
+  let maxCpu = 0;
+  let maxGc = 0;
+  let lastCpu = threadCpuMs();
+  const timer = setInterval(() => {
+    const c = threadCpuMs();
+    maxCpu = Math.max(maxCpu, c - lastCpu);
+    lastCpu = c;
+  }, 1);
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) maxGc = Math.max(maxGc, e.duration);
+  });
+  gc.observe({ entryTypes: ['gc'] });
+  return () => {
+    clearInterval(timer);
+    gc.disconnect();
+    return { cpuMs: maxCpu, gcMs: maxGc };
+  };
+}
+
 const rows = [];
+const loadAtStart = loadavg()[0];
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 let peakRss = process.memoryUsage().rss;
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
-const torchWeights = path.join(ROOT, 'training/runs/finetune/tagger.pt');
+const torchWeights = process.env.BENCH_TORCH_WEIGHTS ?? path.join(ROOT, 'training/runs/finetune/tagger.pt');
 mkdirSync(path.join(ROOT, 'bench/tmp'), { recursive: true });
 
 for (const doc of docs) {
@@ -99,6 +138,7 @@ for (const doc of docs) {
   const rec = recordBatches();
   loopDelay.reset();
   loopDelay.enable();
+  const stopProbe = stallProbe();
   const ours = [];
   let result;
   for (let i = 0; i < REPEAT; i++) {
@@ -108,6 +148,7 @@ for (const doc of docs) {
     ours.push(performance.now() - t0);
   }
   loopDelay.disable();
+  const probe = stopProbe();
   rec.stop();
   const batches = rec.batches;
   const pieces = batches.reduce((s, b) => s + b.input.batch * b.input.sequence, 0);
@@ -136,7 +177,7 @@ for (const doc of docs) {
   rows.push({
     doc: doc.name, chars: doc.text.length, words: result.words.length, pieces, windows: batches.reduce((s, b) => s + b.input.batch, 0),
     oursMs: median(ours), bareMs: median(bare), torchMs, incMs, incSegments: `${inc.segments.run}/${inc.segments.total}`,
-    maxStallMs: loopDelay.max / 1e6,
+    maxStallMs: loopDelay.max / 1e6, maxStallCpuMs: probe.cpuMs, maxGcMs: probe.gcMs,
   });
 }
 clearInterval(rssTimer);
@@ -181,6 +222,8 @@ const summary = {
   torch_speedup: ten?.torchMs ? +(ten.torchMs / ten.oursMs).toFixed(3) : null,
   incremental_ratio: +(big.incMs / big.oursMs).toFixed(4),
   max_stall_ms: +Math.max(...rows.map((r) => r.maxStallMs)).toFixed(1),
+  max_stall_cpu_ms: +Math.max(...rows.map((r) => r.maxStallCpuMs)).toFixed(1),
+  max_gc_pause_ms: +Math.max(...rows.map((r) => r.maxGcMs)).toFixed(1),
   peak_rss_mb: Math.round(peakRss / 1e6),
   fraction_of_peak: +fractionOfPeak.toFixed(4),
   pieces_per_second: Math.round(piecesPerSec),
@@ -188,11 +231,11 @@ const summary = {
   model_gflops_per_piece: +(flopsPerPiece / 1e9).toFixed(5),
 };
 
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, onnxruntime-node ${require('onnxruntime-node/package.json').version}, threads ${THREADS}`;
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, onnxruntime-node ${require('onnxruntime-node/package.json').version}, threads ${THREADS}; load average ${loadAtStart.toFixed(2)} at the start`;
 const table = [
-  '| doc | chars | words | windows | pieces (padded) | ours ms | bare ORT ms | ours/bare | torch ms | torch/ours | 1-line edit ms (segments run) | edit/full | max stall ms |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.doc} | ${r.chars} | ${r.words} | ${r.windows} | ${r.pieces} | ${r.oursMs.toFixed(0)} | ${r.bareMs.toFixed(0)} | ${(r.oursMs / r.bareMs).toFixed(2)} | ${r.torchMs?.toFixed(0) ?? '–'} | ${r.torchMs ? (r.torchMs / r.oursMs).toFixed(2) : '–'} | ${r.incMs.toFixed(0)} (${r.incSegments}) | ${(r.incMs / r.oursMs).toFixed(3)} | ${r.maxStallMs.toFixed(1)} |`),
+  '| doc | chars | words | windows | pieces (padded) | ours ms | bare ORT ms | ours/bare | torch ms | torch/ours | 1-line edit ms (segments run) | edit/full | max stall ms | max stall CPU ms | max GC pause ms |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.doc} | ${r.chars} | ${r.words} | ${r.windows} | ${r.pieces} | ${r.oursMs.toFixed(0)} | ${r.bareMs.toFixed(0)} | ${(r.oursMs / r.bareMs).toFixed(2)} | ${r.torchMs?.toFixed(0) ?? '–'} | ${r.torchMs ? (r.torchMs / r.oursMs).toFixed(2) : '–'} | ${r.incMs.toFixed(0)} (${r.incSegments}) | ${(r.incMs / r.oursMs).toFixed(3)} | ${r.maxStallMs.toFixed(1)} | ${r.maxStallCpuMs.toFixed(1)} | ${r.maxGcMs.toFixed(1)} |`),
 ].join('\n');
 console.log(`\nmachine: ${machine}\nmodel: ${cfg.name} (${MODEL})\n`);
 console.log(table);
@@ -200,7 +243,10 @@ console.log(`\npeak (1024² fp32 MatMul in ORT): ${peakGflops.toFixed(1)} GFLOP/
   `${Math.round(piecesPerSec)} pieces/s on 100k -> ${(fractionOfPeak * 100).toFixed(1)}% of peak`);
 mkdirSync(path.join(ROOT, 'bench'), { recursive: true });
 writeFileSync(path.join(ROOT, 'bench/RESULTS.md'), `# Benchmark results\n\nMachine: ${machine}\n\nModel: ${cfg.name}; ${REPEAT} runs each, medians. ` +
-  `Ratios are against baselines run in the same process on the same batches.\n\n${table}\n\n` +
+  `Ratios are against baselines run in the same process on the same batches. ` +
+  `Stalls of the main thread while labeling: *max stall* is the longest event-loop delay in wall-clock time (monitorEventLoopDelay), ` +
+  `*max stall CPU* the longest gap between two event-loop turns counted in the main thread's own CPU time (on a shared machine a ` +
+  `wall-clock stall can be the process waiting for a core), *max GC pause* the longest garbage collection (wall-clock).\n\n${table}\n\n` +
   `Peak: ${peakGflops.toFixed(1)} GFLOP/s (1024² fp32 MatMul, ONNX Runtime, ${THREADS} thread(s)); model ${(flopsPerPiece / 1e6).toFixed(1)} MFLOP per piece; ` +
   `fraction of peak on 100k: ${(fractionOfPeak * 100).toFixed(1)}%.\n\n\`\`\`json\n${JSON.stringify(summary)}\n\`\`\`\n`);
 await labeler.dispose();

@@ -1,19 +1,20 @@
 // bert-lstm-label: label text files (or stdin) from a terminal with a model bundle, using the
 // core alone (no VS Code).
-//   bert-lstm-label [--model DIR] [--format text|jsonl] [--strategy first|average|max] [FILE...]
+//   bert-lstm-label [--model DIR] [--format text|jsonl] [--strategy first|average|max|simple] [FILE...]
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AggregationStrategy } from './core/aggregate';
 import { Labeler, type LabeledText } from './core/labeler';
 
-const USAGE = `usage: bert-lstm-label [--model DIR] [--format text|jsonl] [--strategy first|average|max] [FILE...]
+const USAGE = `usage: bert-lstm-label [--model DIR] [--format text|jsonl] [--strategy first|average|max|simple] [FILE...]
 Labels each FILE (or standard input when none is given) with a BERT+LSTM model bundle.
   --model DIR      model bundle folder (default: the bundled models/default)
   --format text    word/LABEL per word, the text's spacing kept (default)
   --format jsonl   one JSON object per word {start, end, text, label, score} (UTF-16 offsets),
                    then {"sequence": [{label, score}, ...]}
-  --strategy S     sub-word aggregation: first (default), average or max
+  --strategy S     sub-word aggregation: first (default), average, max, or simple (each piece
+                   labeled on its own, no merging into words)
   --threads N      ONNX Runtime threads (default 1)`;
 
 function defaultModelDir(): string {
@@ -76,8 +77,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`bert-lstm-label: --format must be text or jsonl, not ${values.format}\n`);
     return 2;
   }
-  if (!['first', 'average', 'max'].includes(values.strategy!)) {
-    process.stderr.write(`bert-lstm-label: --strategy must be first, average or max, not ${values.strategy}\n`);
+  if (!['first', 'average', 'max', 'simple'].includes(values.strategy!)) {
+    process.stderr.write(`bert-lstm-label: --strategy must be first, average, max or simple, not ${values.strategy}\n`);
     return 2;
   }
   const threads = Number(values.threads);

@@ -1,45 +1,25 @@
 // The labeling pipeline: text -> words and pieces -> windows -> batched inference in the
 // worker -> per-word labels (aggregated pieces) and per-window sequence scores.
+//
+// The main thread must never be blocked long (the extension host runs it): every loop over a
+// document's words or segments yields to the event loop every few milliseconds (`Pause`), and
+// results are kept in typed arrays (word_table.ts), so that labeling a long document leaves few
+// objects for the garbage collector, whose pauses would otherwise be the longest stalls.
 import { clsWeights, rollout, windowAttention } from './attention';
-import { aggregatePieces, argmax, softmax, topK, type AggregationStrategy, type LabelScore } from './aggregate';
+import { aggregateInto, softmax, softmaxInto, topK, topKInto, type AggregationStrategy, type LabelScore } from './aggregate';
 import { checkSignature, loadBundle, type Bundle, type OutputRoles, type Result } from './bundle';
-import { CancelledError, Engine, type EngineOptions } from './engine';
+import { CancelledError, Engine, type EngineOptions, type InputBatch } from './engine';
 import type { OutputTensor } from './engine_protocol';
-import { TextTokenizer, type TokenizedWord } from './tokenize';
-import { appendSegment, iterateSegments, type Segment, type SegmentCache } from './segments';
-import { planWindows, wordPieceCount, type Window } from './windows';
+import { CompactTokensBuilder, TextTokenizer, type CompactTokens } from './tokenize';
+import { appendSegment, iterateSegments, type Segment, type SegmentCache, type SegmentLabels, type WindowResult } from './segments';
+import { planWindowsByCounts, type Window, type WindowPlan } from './windows';
+import { allocateTable, TableWord, type WordLabel, type WordTable } from './word_table';
 
-export interface PieceLabel {
-  readonly text: string;
-  readonly start: number;
-  readonly end: number;
-  readonly label: string;
-  readonly score: number;
-}
-
-export interface WordLabel {
-  /** UTF-16 offsets into the labeled text. */
-  readonly start: number;
-  readonly end: number;
-  readonly text: string;
-  readonly label: string;
-  readonly score: number;
-  /** Best labels first (the label itself included), at most `topK`. */
-  readonly alternatives: readonly LabelScore[];
-  readonly pieces: readonly PieceLabel[];
-  /** Index into `LabeledText.windows` of the window the label came from. */
-  readonly window: number;
-}
-
-export interface WindowResult {
-  readonly start: number;
-  readonly end: number;
-  readonly pieces: number;
-  /** Sequence-label probabilities, sorted best first; empty without a sequence head. */
-  readonly sequence: readonly LabelScore[];
-}
+export type { PieceLabel, WordLabel } from './word_table';
+export type { WindowResult } from './segments';
 
 export interface LabeledText {
+  /** Words in text order (with the `simple` strategy: pieces), offsets into the labeled text. */
   readonly words: readonly WordLabel[];
   readonly windows: readonly WindowResult[];
   /** Windows' sequence probabilities averaged, weighted by their number of pieces. */
@@ -128,25 +108,36 @@ export class Labeler {
     const t0 = performance.now();
     const inf0 = this.engine.runMs;
     const budget = this.bundle.config.maxLength - 2;
+    const settings = this.settingsKey(options);
     const pause = new Pause();
     const segments: Segment[] = [];
-    const results: (LabeledText | undefined)[] = [];
-    for (const seg of iterateSegments(text, { budget, countPieces: (s) => this.tokenizer.countPieces(s, budget) })) {
+    const results: (SegmentLabels | undefined)[] = [];
+    // Counting stops past the budget: a sentence of a million characters is not tokenized here.
+    const countPieces = (s: string): number => this.tokenizer.countPieces(s, budget, budget);
+    for (const seg of iterateSegments(text, { budget, countPieces })) {
       segments.push(seg);
-      results.push(options.cache?.get(seg.text));
+      results.push(options.cache?.get(seg.text, settings));
       await pause.maybe(options.signal);
     }
     const missing = segments.map((_, i) => i).filter((i) => !results[i]);
-    const fresh = await this.labelTexts(missing.map((i) => segments[i].text), options);
-    missing.forEach((i, k) => {
-      results[i] = fresh[k];
-      options.cache?.set(segments[i].text, fresh[k]);
-    });
+    // A few segments at a time: their tokens (the transient part) are all that is held.
+    for (let c = 0; c < missing.length; c += SEGMENTS_PER_CHUNK) {
+      const chunk = missing.slice(c, c + SEGMENTS_PER_CHUNK);
+      const fresh = await this.labelSegments(chunk.map((i) => segments[i].text), options, settings, pause);
+      chunk.forEach((i, k) => {
+        results[i] = fresh[k];
+        options.cache?.set(segments[i].text, fresh[k]);
+      });
+    }
     const words: WordLabel[] = [];
     const windows: WindowResult[] = [];
     for (let i = 0; i < segments.length; i++) {
-      appendSegment(segments[i], results[i]!, words, windows);
-      await pause.maybe(options.signal);
+      const r = results[i]!;
+      const base = windows.length;
+      for (let from = 0; from === 0 || from < r.table.size; from += ROWS_PER_SLICE) {
+        appendSegment(segments[i], r, words, windows, base, from, Math.min(r.table.size, from + ROWS_PER_SLICE));
+        await pause.maybe(options.signal);
+      }
     }
     return {
       words,
@@ -164,55 +155,96 @@ export class Labeler {
   async labelTexts(texts: readonly string[], options: LabelOptions = {}): Promise<LabeledText[]> {
     const t0 = performance.now();
     const inf0 = this.engine.runMs;
+    const pause = new Pause();
+    const labeled = await this.labelSegments(texts, options, this.settingsKey(options), pause);
+    const totalMs = performance.now() - t0;
+    const inferenceMs = this.engine.runMs - inf0;
+    const out: LabeledText[] = [];
+    for (const r of labeled) {
+      const words: WordLabel[] = [];
+      for (let i = 0; i < r.table.size; i++) {
+        words.push(new TableWord(r.table, i, 0, 0));
+        if ((i & 1023) === 1023) await pause.maybe(options.signal);
+      }
+      out.push({
+        words: this.roles.tokenLogits ? words : [],
+        windows: r.windows,
+        sequence: averageSequence(r.windows, this.bundle.config.sequenceLabels),
+        timing: { totalMs, inferenceMs },
+        segments: { total: 1, run: 1 },
+      });
+    }
+    return out;
+  }
+
+  /** What a segment's labels depend on besides its text (the segment cache's check). */
+  private settingsKey(options: LabelOptions): string {
+    return JSON.stringify([options.strategy ?? 'first', this.stride(options), this.batchSize(options), options.topK ?? 3]);
+  }
+
+  private stride(options: LabelOptions): number {
+    return options.stride ?? Math.floor(this.bundle.config.maxLength / 4);
+  }
+
+  private batchSize(options: LabelOptions): number {
+    // A dynamically quantized model gives each window the same outputs only when run alone.
+    return Math.max(1, options.batchSize ?? (this.bundle.config.dynamicQuantization ? 1 : 8));
+  }
+
+  /** Words (pieces for `simple`) of a text with their pieces in typed arrays, yielding as it goes. */
+  private async compactTokens(text: string, pause: Pause, signal: AbortSignal | undefined): Promise<CompactTokens> {
+    const b = new CompactTokensBuilder(this.tokenizer.unkId, this.bundle.config.maxLength - 2);
+    for (const [start, end] of this.tokenizer.wordSpans(text)) {
+      b.add(start, end, this.tokenizer.wordPieces(text.slice(start, end)));
+      if ((b.words & 255) === 0) await pause.maybe(signal);
+    }
+    return b.finish();
+  }
+
+  private planWindows(tokens: CompactTokens, stride: number): WindowPlan {
+    const counts = new Int32Array(tokens.words);
+    for (let i = 0; i < tokens.words; i++) counts[i] = tokens.pieceFirst[i + 1] - tokens.pieceFirst[i];
+    return planWindowsByCounts(counts, this.bundle.config.maxLength, stride);
+  }
+
+  /** Labels texts on their own, their windows batched together; results in typed arrays. */
+  private async labelSegments(texts: readonly string[], options: LabelOptions, settings: string, pause: Pause): Promise<SegmentLabels[]> {
     const cfg = this.bundle.config;
     const budget = cfg.maxLength - 2;
-    const stride = options.stride ?? Math.floor(cfg.maxLength / 4);
-    // A dynamically quantized model gives each window the same outputs only when run alone.
-    const batchSize = Math.max(1, options.batchSize ?? (cfg.dynamicQuantization ? 1 : 8));
-    const k = options.topK ?? 3;
+    const stride = this.stride(options);
+    const batchSize = this.batchSize(options);
     const strategy = options.strategy ?? 'first';
+    const k = Math.max(0, Math.min(options.topK ?? 3, cfg.labels.length));
     const outputs = [this.roles.tokenLogits, this.roles.sequenceLogits].filter((o): o is string => !!o);
 
-    const pause = new Pause();
-    const docs: Array<{
-      text: string; words: TokenizedWord[]; plan: ReturnType<typeof planWindows>;
-      wordResults: WordLabel[]; windowResults: WindowResult[];
-    }> = [];
+    const docs: Array<{ tokens: CompactTokens; plan: WindowPlan; table: WordTable; windows: WindowResult[] }> = [];
     for (const text of texts) {
-      const words = this.tokenizer.tokenize(text);
-      const plan = planWindows(words, cfg.maxLength, stride);
-      docs.push({
-        text, words, plan,
-        wordResults: new Array<WordLabel>(words.length),
-        windowResults: new Array<WindowResult>(plan.windows.length),
-      });
+      const tokens = await this.compactTokens(text, pause, options.signal);
+      const plan = this.planWindows(tokens, stride);
+      docs.push({ tokens, plan, table: emptyTable(text, cfg.labels, tokens, strategy, k), windows: new Array<WindowResult>(plan.windows.length) });
       await pause.maybe(options.signal);
     }
     // All windows of all texts; those of similar length share a batch (little padding).
     const all = docs.flatMap((d, di) => d.plan.windows.map((w, wi) => ({ di, wi, w })));
     all.sort((a, b) => a.w.pieces - b.w.pieces);
+    const scratch = new Float32Array(budget * cfg.labels.length);
+    const word = new Float32Array(cfg.labels.length);
     for (let i = 0; i < all.length; i += batchSize) {
       const batch = all.slice(i, i + batchSize);
       const seqLen = Math.max(...batch.map((b) => b.w.pieces)) + 2;
-      const input = this.encodeBatch(batch.map((b) => ({ words: docs[b.di].words, window: b.w })), seqLen, budget);
+      const input = this.encodeBatch(batch.map((b) => ({ tokens: docs[b.di].tokens, window: b.w })), seqLen);
       const out = await this.engine.run(input, outputs, options.signal);
-      batch.forEach(({ di, wi, w }, row) => {
+      for (let row = 0; row < batch.length; row++) {
+        const { di, wi, w } = batch[row];
         const d = docs[di];
-        d.windowResults[wi] = this.windowResult(d.words, w, out, row);
+        d.windows[wi] = this.windowResult(d.tokens, w, out, row);
         if (this.roles.tokenLogits) {
-          this.wordLabels(d.words, w, wi, d.plan.owner, out[this.roles.tokenLogits], row, seqLen, budget, strategy, k, d.text, d.wordResults);
+          fillRows(d.table, d.tokens, d.plan.owner, w, wi, out[this.roles.tokenLogits], row, seqLen, strategy, scratch, word);
         }
-      });
+      }
+      await pause.maybe(options.signal);
     }
-    const totalMs = performance.now() - t0;
-    const inferenceMs = this.engine.runMs - inf0;
-    return docs.map((d) => ({
-      words: this.roles.tokenLogits ? d.wordResults : [],
-      windows: d.windowResults,
-      sequence: averageSequence(d.windowResults, cfg.sequenceLabels),
-      timing: { totalMs, inferenceMs },
-      segments: { total: 1, run: 1 },
-    }));
+    return docs.map((d) => ({ table: d.table, windows: d.windows, settings }));
   }
 
   /**
@@ -224,25 +256,22 @@ export class Labeler {
     const name = this.roles.attentions;
     if (!name) return undefined;
     const cfg = this.bundle.config;
-    const budget = cfg.maxLength - 2;
-    const words = this.tokenizer.tokenize(text);
-    if (!words.length) return undefined;
-    const plan = planWindows(words, cfg.maxLength, Math.floor(cfg.maxLength / 4));
-    let wi = plan.windows.findIndex((w) => w.endWord > w.firstWord && words[w.endWord - 1].end >= offset);
+    const tokens = await this.compactTokens(text, new Pause(), signal);
+    if (!tokens.words) return undefined;
+    const plan = this.planWindows(tokens, Math.floor(cfg.maxLength / 4));
+    let wi = plan.windows.findIndex((w) => w.endWord > w.firstWord && tokens.wordEnd[w.endWord - 1] >= offset);
     if (wi < 0) wi = plan.windows.length - 1;
     const w = plan.windows[wi];
     const seqLen = w.pieces + 2;
-    const out = await this.engine.run(this.encodeBatch([{ words, window: w }], seqLen, budget), [name], signal);
+    const out = await this.engine.run(this.encodeBatch([{ tokens, window: w }], seqLen), [name], signal);
     const att = windowAttention(out[name].dims, out[name].data, 0, seqLen);
-    const tokens: AttentionToken[] = [{ text: '[CLS]', start: -1, end: -1, special: true }];
+    const list: AttentionToken[] = [{ text: '[CLS]', start: -1, end: -1, special: true }];
     for (let i = w.firstWord; i < w.endWord; i++) {
-      const count = wordPieceCount(words[i], budget);
-      for (let p = 0; p < count; p++) {
-        const piece = words[i].pieces[p];
-        tokens.push({ text: piece?.text ?? '[UNK]', start: piece?.start ?? words[i].start, end: piece?.end ?? words[i].end, special: false, word: i });
+      for (let p = tokens.pieceFirst[i]; p < tokens.pieceFirst[i + 1]; p++) {
+        list.push({ text: tokens.pieceText[p], start: tokens.pieceStart[p], end: tokens.pieceEnd[p], special: false, word: i });
       }
     }
-    tokens.push({ text: '[SEP]', start: -1, end: -1, special: true });
+    list.push({ text: '[SEP]', start: -1, end: -1, special: true });
     const fromCls: number[][][] = [];
     const toCls: number[][][] = [];
     for (let l = 0; l < att.layers; l++) {
@@ -257,27 +286,23 @@ export class Labeler {
     }
     const r = rollout(att);
     return {
-      tokens, layers: att.layers, heads: att.heads, fromCls, toCls,
+      tokens: list, layers: att.layers, heads: att.heads, fromCls, toCls,
       rolloutFromCls: Array.from(clsWeights(r, seqLen, 'fromCls')),
       rolloutToCls: Array.from(clsWeights(r, seqLen, 'toCls')),
     };
   }
 
-  private encodeBatch(rows: ReadonlyArray<{ words: readonly TokenizedWord[]; window: Window }>, seqLen: number, budget: number) {
+  private encodeBatch(rows: ReadonlyArray<{ tokens: CompactTokens; window: Window }>, seqLen: number): InputBatch {
     const n = rows.length * seqLen;
     const ids = new BigInt64Array(n).fill(BigInt(this.tokenizer.padId));
     const mask = new BigInt64Array(n);
-    rows.forEach(({ words, window: w }, row) => {
+    rows.forEach(({ tokens, window: w }, row) => {
       let pos = row * seqLen;
       ids[pos] = BigInt(this.tokenizer.clsId);
       mask[pos++] = 1n;
-      for (let i = w.firstWord; i < w.endWord; i++) {
-        const pieces = words[i].pieces;
-        const count = wordPieceCount(words[i], budget);
-        for (let p = 0; p < count; p++) {
-          ids[pos] = BigInt(pieces.length ? pieces[p].id : this.tokenizer.unkId);
-          mask[pos++] = 1n;
-        }
+      for (let p = tokens.pieceFirst[w.firstWord]; p < tokens.pieceFirst[w.endWord]; p++) {
+        ids[pos] = BigInt(tokens.pieceId[p]);
+        mask[pos++] = 1n;
       }
       ids[pos] = BigInt(this.tokenizer.sepId);
       mask[pos] = 1n;
@@ -287,9 +312,9 @@ export class Labeler {
     return { batch: rows.length, sequence: seqLen, inputs };
   }
 
-  private windowResult(words: readonly TokenizedWord[], w: Window, out: Record<string, OutputTensor>, row: number): WindowResult {
-    const start = w.endWord > w.firstWord ? words[w.firstWord].start : 0;
-    const end = w.endWord > w.firstWord ? words[w.endWord - 1].end : 0;
+  private windowResult(tokens: CompactTokens, w: Window, out: Record<string, OutputTensor>, row: number): WindowResult {
+    const start = w.endWord > w.firstWord ? tokens.wordStart[w.firstWord] : 0;
+    const end = w.endWord > w.firstWord ? tokens.wordEnd[w.endWord - 1] : 0;
     let sequence: LabelScore[] = [];
     const name = this.roles.sequenceLogits;
     if (name) {
@@ -300,42 +325,72 @@ export class Labeler {
     return { start, end, pieces: w.pieces, sequence };
   }
 
-  private wordLabels(
-    words: readonly TokenizedWord[], w: Window, wi: number, owner: Int32Array, logits: OutputTensor, row: number,
-    seqLen: number, budget: number, strategy: AggregationStrategy, k: number, text: string, out: WordLabel[],
-  ): void {
-    const labels = this.bundle.config.labels;
-    const n = logits.dims[2];
-    let pos = 1; // after [CLS]
-    for (let i = w.firstWord; i < w.endWord; i++) {
-      const word = words[i];
-      const count = wordPieceCount(word, budget);
-      if (owner[i] === wi) {
-        const probs: Float32Array[] = [];
-        const pieces: PieceLabel[] = [];
-        for (let p = 0; p < count; p++) {
-          const pr = softmax(logits.data, (row * seqLen + pos + p) * n, n);
-          probs.push(pr);
-          const best = argmax(pr);
-          const piece = word.pieces[p];
-          pieces.push({
-            text: piece?.text ?? '[UNK]', start: piece?.start ?? word.start, end: piece?.end ?? word.end,
-            label: labels[best] ?? String(best), score: pr[best],
-          });
-        }
-        const agg = aggregatePieces(probs, strategy);
-        const alternatives = topK(agg, labels, k);
-        out[i] = {
-          start: word.start, end: word.end, text: text.slice(word.start, word.end),
-          label: alternatives[0].label, score: alternatives[0].score, alternatives, pieces, window: wi,
-        };
-      }
-      pos += count;
-    }
-  }
-
   async dispose(): Promise<void> {
     await this.engine.dispose();
+  }
+}
+
+/** Segments labeled per inference round in `label` (bounds the tokens held at once). */
+const SEGMENTS_PER_CHUNK = 64;
+/** Words placed between two checks of the clock when a document's result is assembled. */
+const ROWS_PER_SLICE = 2048;
+
+/**
+ * A table for a text's tokens, offsets and pieces filled in, labels to come: one row per word,
+ * or per piece with the `simple` strategy (each piece its own unit, as in the pipeline).
+ */
+function emptyTable(text: string, labels: readonly string[], tokens: CompactTokens, strategy: AggregationStrategy, k: number): WordTable {
+  const pieces = tokens.pieceId.length;
+  if (strategy === 'simple') {
+    const t = allocateTable(text, labels, pieces, pieces, k, tokens.pieceText);
+    t.start.set(tokens.pieceStart);
+    t.end.set(tokens.pieceEnd);
+    for (let p = 0; p <= pieces; p++) t.pieceFirst[p] = p;
+    t.pieceStart.set(tokens.pieceStart);
+    t.pieceEnd.set(tokens.pieceEnd);
+    return t;
+  }
+  const t = allocateTable(text, labels, tokens.words, pieces, k, tokens.pieceText);
+  t.start.set(tokens.wordStart);
+  t.end.set(tokens.wordEnd);
+  t.pieceFirst.set(tokens.pieceFirst);
+  t.pieceStart.set(tokens.pieceStart);
+  t.pieceEnd.set(tokens.pieceEnd);
+  return t;
+}
+
+/**
+ * Labels the rows of the words window `wi` owns from its token logits (batch row `row`):
+ * each piece's softmax, argmax and score, then the word's vector for the strategy and its top
+ * labels. `scratch` holds a word's pieces' probabilities, `word` its aggregated vector.
+ */
+function fillRows(
+  t: WordTable, tokens: CompactTokens, owner: Int32Array, w: Window, wi: number, logits: OutputTensor, row: number, seqLen: number,
+  strategy: AggregationStrategy, scratch: Float32Array, word: Float32Array,
+): void {
+  const n = logits.dims[2];
+  const k = Math.min(t.stride, n);
+  let pos = 1; // after [CLS]
+  for (let i = w.firstWord; i < w.endWord; i++) {
+    const first = tokens.pieceFirst[i];
+    const count = tokens.pieceFirst[i + 1] - first;
+    if (owner[i] === wi) {
+      for (let p = 0; p < count; p++) {
+        const best = softmaxInto(logits.data, (row * seqLen + pos + p) * n, n, scratch, p * n);
+        t.pieceLabel[first + p] = best;
+        t.pieceScore[first + p] = scratch[p * n + best];
+        if (strategy === 'simple') {
+          topKInto(scratch, p * n, n, k, t.top, t.topScore, (first + p) * t.stride);
+          t.window[first + p] = wi;
+        }
+      }
+      if (strategy !== 'simple') {
+        aggregateInto(scratch, count, n, strategy, word);
+        topKInto(word, 0, n, k, t.top, t.topScore, i * t.stride);
+        t.window[i] = wi;
+      }
+    }
+    pos += count;
   }
 }
 
@@ -358,11 +413,15 @@ export class Pause {
 /** Length-weighted mean of the windows' sequence probabilities, sorted best first. */
 export function averageSequence(windows: readonly WindowResult[], labels: readonly string[]): LabelScore[] {
   if (!labels.length || !windows.length || !windows[0]?.sequence.length) return [];
-  const sums = new Map<string, number>();
+  const index = new Map(labels.map((l, i) => [l, i]));
+  const sums = new Float64Array(labels.length);
   let total = 0;
   for (const w of windows) {
-    for (const s of w.sequence) sums.set(s.label, (sums.get(s.label) ?? 0) + s.score * w.pieces);
+    for (const s of w.sequence) {
+      const j = index.get(s.label);
+      if (j !== undefined) sums[j] += s.score * w.pieces;
+    }
     total += w.pieces;
   }
-  return labels.map((label) => ({ label, score: total ? (sums.get(label) ?? 0) / total : 0 })).sort((a, b) => b.score - a.score);
+  return labels.map((label, j) => ({ label, score: total ? sums[j] / total : 0 })).sort((a, b) => b.score - a.score);
 }

@@ -8,7 +8,17 @@
 // says so (a hash of it, ~1 sentence in `cutEvery`: content-defined chunking, as in rsync), and
 // when the next sentence would not fit the segment budget. Boundaries resynchronise at the first
 // content-defined cut after an edit.
-import type { LabeledText, WindowResult, WordLabel } from './labeler';
+import type { LabelScore } from './aggregate';
+import { TableWord, type WordLabel, type WordTable } from './word_table';
+
+/** A window's sequence scores and extent (offsets into the labeled text). */
+export interface WindowResult {
+  readonly start: number;
+  readonly end: number;
+  readonly pieces: number;
+  /** Sequence-label probabilities, sorted best first; empty without a sequence head. */
+  readonly sequence: readonly LabelScore[];
+}
 
 export interface Segment {
   /** UTF-16 offsets into the document. */
@@ -40,31 +50,27 @@ function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-/** [start, end) spans of the paragraphs of text[from, to), separators included at the end. */
-function paragraphs(text: string): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
+/** [start, end) spans of the paragraphs of text, separators included at the end. */
+function* paragraphs(text: string): Generator<[number, number]> {
+  const re = new RegExp(PARAGRAPH.source, 'g');
   let start = 0;
-  PARAGRAPH.lastIndex = 0;
-  for (let m = PARAGRAPH.exec(text); m; m = PARAGRAPH.exec(text)) {
-    out.push([start, m.index + m[0].length]);
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    yield [start, m.index + m[0].length];
     start = m.index + m[0].length;
   }
-  if (start < text.length) out.push([start, text.length]);
-  return out;
+  if (start < text.length) yield [start, text.length];
 }
 
-function sentences(text: string, from: number, to: number): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
+function* sentences(text: string, from: number, to: number): Generator<[number, number]> {
   const re = new RegExp(SENTENCE_END.source, 'g');
   re.lastIndex = from;
   let start = from;
   for (let m = re.exec(text); m && m.index < to; m = re.exec(text)) {
     const end = Math.min(m.index + m[0].length, to);
-    out.push([start, end]);
+    yield [start, end];
     start = end;
   }
-  if (start < to) out.push([start, to]);
-  return out;
+  if (start < to) yield [start, to];
 }
 
 /** Cuts a document into segments (see the file comment). Every character is in one segment. */
@@ -72,56 +78,56 @@ export function segmentText(text: string, options: SegmentOptions): Segment[] {
   return [...iterateSegments(text, options)];
 }
 
-/** The segments of a document one paragraph at a time (callers can yield in between). */
+/**
+ * The segments of a document one at a time, each as soon as it is known (callers yield to the
+ * event loop in between: a long paragraph is not cut in one synchronous step). `countPieces` may
+ * stop counting once it is over the budget: the cuts are the same.
+ */
 export function* iterateSegments(text: string, options: SegmentOptions): Generator<Segment> {
   const cutEvery = Math.max(1, options.cutEvery ?? 4);
-  let segments: Segment[] = [];
-  const push = (start: number, end: number): void => {
-    if (end > start) segments.push({ start, end, text: text.slice(start, end) });
-  };
+  const segment = (start: number, end: number): Segment => ({ start, end, text: text.slice(start, end) });
   for (const [pStart, pEnd] of paragraphs(text)) {
-    yield* segments;
-    segments = [];
     let segStart = pStart;
     let pieces = 0;
     for (const [sStart, sEnd] of sentences(text, pStart, pEnd)) {
       const sentence = text.slice(sStart, sEnd);
       const n = options.countPieces(sentence);
       if (pieces > 0 && pieces + n > options.budget) {
-        push(segStart, sStart);
+        if (sStart > segStart) yield segment(segStart, sStart);
         segStart = sStart;
         pieces = 0;
       }
       pieces += n;
       if (fnv1a(sentence) % cutEvery === 0) {
-        push(segStart, sEnd);
+        if (sEnd > segStart) yield segment(segStart, sEnd);
         segStart = sEnd;
         pieces = 0;
       }
     }
-    push(segStart, pEnd);
+    if (pEnd > segStart) yield segment(segStart, pEnd);
   }
-  yield* segments;
 }
 
-/** Labels of a segment, with offsets relative to the segment's start. */
-export type SegmentLabels = LabeledText;
-
-function shiftWord(w: WordLabel, delta: number, windowBase: number): WordLabel {
-  return {
-    ...w,
-    start: w.start + delta,
-    end: w.end + delta,
-    window: w.window + windowBase,
-    pieces: w.pieces.map((p) => ({ ...p, start: p.start + delta, end: p.end + delta })),
-  };
+/**
+ * Labels of a segment, offsets relative to its start. `settings` says what produced them
+ * (strategy, stride, ...): an entry made with other settings is not reused.
+ */
+export interface SegmentLabels {
+  readonly table: WordTable;
+  readonly windows: readonly WindowResult[];
+  readonly settings: string;
 }
 
-/** Appends one segment's result (relative offsets) to a document's words and windows. */
-export function appendSegment(seg: Segment, r: SegmentLabels, words: WordLabel[], windows: WindowResult[]): void {
-  const base = windows.length;
-  for (const w of r.windows) windows.push({ ...w, start: w.start + seg.start, end: w.end + seg.start });
-  for (const w of r.words) words.push(shiftWord(w, seg.start, base));
+/**
+ * Appends rows [from, to) of a segment's labels to a document's words, as views placed at the
+ * segment's offset (nothing is copied); with `from` 0 the segment's windows too, shifted.
+ */
+export function appendSegment(
+  seg: Segment, r: SegmentLabels, words: WordLabel[], windows: WindowResult[],
+  windowBase: number, from = 0, to = r.table.size,
+): void {
+  if (from === 0) for (const w of r.windows) windows.push({ start: w.start + seg.start, end: w.end + seg.start, pieces: w.pieces, sequence: w.sequence });
+  for (let i = from; i < to; i++) words.push(new TableWord(r.table, i, seg.start, windowBase));
 }
 
 /** Most recently used segment results by text; bounded. */
@@ -130,12 +136,12 @@ export class SegmentCache {
 
   constructor(private readonly capacity = 20_000) {}
 
-  get(text: string): SegmentLabels | undefined {
+  /** The labels of a segment's text made with `settings`, if kept. */
+  get(text: string, settings: string): SegmentLabels | undefined {
     const v = this.map.get(text);
-    if (v) {
-      this.map.delete(text);
-      this.map.set(text, v);
-    }
+    if (!v || v.settings !== settings) return undefined;
+    this.map.delete(text);
+    this.map.set(text, v);
     return v;
   }
 

@@ -27,11 +27,83 @@ export interface TokenizedWord {
   readonly pieces: readonly Piece[];
 }
 
-interface RelativePiece {
-  id: number;
-  text: string;
-  start: number;
-  end: number;
+/**
+ * A text's words and their pieces as flat typed arrays: a handful of objects whatever the
+ * text's length (a long document tokenized into one object per word and piece keeps the
+ * garbage collector busy on the extension host's thread). Each word has at least one piece
+ * (`[UNK]` over the whole word when it has none) and at most `maxPerWord`.
+ */
+export interface CompactTokens {
+  readonly words: number;
+  readonly wordStart: Int32Array;
+  readonly wordEnd: Int32Array;
+  /** Pieces of word i are [pieceFirst[i], pieceFirst[i + 1]). */
+  readonly pieceFirst: Int32Array;
+  readonly pieceId: Int32Array;
+  readonly pieceStart: Int32Array;
+  readonly pieceEnd: Int32Array;
+  readonly pieceText: readonly string[];
+}
+
+/** Builds `CompactTokens` one word at a time (the caller may yield to the event loop between). */
+export class CompactTokensBuilder {
+  private readonly wordStart: number[] = [];
+  private readonly wordEnd: number[] = [];
+  private readonly pieceFirst: number[] = [0];
+  private readonly pieceId: number[] = [];
+  private readonly pieceStart: number[] = [];
+  private readonly pieceEnd: number[] = [];
+  private readonly pieceText: string[] = [];
+
+  constructor(
+    private readonly unkId: number,
+    private readonly maxPerWord: number,
+  ) {}
+
+  /** A word at [start, end) of the text with its pieces (offsets relative to the word). */
+  add(start: number, end: number, pieces: readonly RelativePiece[]): void {
+    this.wordStart.push(start);
+    this.wordEnd.push(end);
+    if (pieces.length === 0) {
+      this.pieceId.push(this.unkId);
+      this.pieceStart.push(start);
+      this.pieceEnd.push(end);
+      this.pieceText.push('[UNK]');
+    }
+    const count = Math.min(pieces.length, this.maxPerWord);
+    for (let p = 0; p < count; p++) {
+      this.pieceId.push(pieces[p].id);
+      this.pieceStart.push(start + pieces[p].start);
+      this.pieceEnd.push(start + pieces[p].end);
+      this.pieceText.push(pieces[p].text);
+    }
+    this.pieceFirst.push(this.pieceId.length);
+  }
+
+  get words(): number {
+    return this.wordStart.length;
+  }
+
+  finish(): CompactTokens {
+    return {
+      words: this.wordStart.length,
+      wordStart: Int32Array.from(this.wordStart),
+      wordEnd: Int32Array.from(this.wordEnd),
+      pieceFirst: Int32Array.from(this.pieceFirst),
+      pieceId: Int32Array.from(this.pieceId),
+      pieceStart: Int32Array.from(this.pieceStart),
+      pieceEnd: Int32Array.from(this.pieceEnd),
+      pieceText: this.pieceText,
+    };
+  }
+}
+
+export interface RelativePiece {
+  readonly id: number;
+  readonly text: string;
+  /** UTF-16 offsets relative to the word. */
+  readonly start: number;
+  readonly end: number;
 }
 
 export interface TokenizerOptions {
@@ -39,10 +111,31 @@ export interface TokenizerOptions {
   wordPattern?: string;
   /** Cache size for per-word tokenization (words repeat: Zipf). */
   cacheSize?: number;
+  /**
+   * Whether a long run of letters and digits is known to be one `[UNK]` without normalizing it
+   * character by character (default true; tests turn it off to compare both ways).
+   */
+  longWordShortcut?: boolean;
+}
+
+const LETTERS_DIGITS_MARKS = /^[\p{L}\p{N}\p{M}]+$/u;
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
+/**
+ * Whether `word` has more than `max` letters and digits (code points), counting no further
+ * than needed.
+ */
+function moreLettersThan(word: string, max: number): boolean {
+  let n = 0;
+  for (const ch of word) {
+    if (LETTER_OR_DIGIT.test(ch) && ++n > max) return true;
+  }
+  return false;
 }
 
 const BERT_PUNCT = /[\p{P}!-/:-@[-`{-~]/u;
 const CJK = /[\u4E00-\u9FFF\u3400-\u4DBF\u{20000}-\u{2A6DF}\u{2A700}-\u{2B73F}\u{2B740}-\u{2B81F}\u{2B820}-\u{2CEAF}\uF900-\uFAFF\u{2F800}-\u{2FA1F}]/u;
+const CJK_ANY = new RegExp(CJK.source, 'u');
 // Unicode's Final_Sigma context (a capital sigma after a cased letter and not before one lowers
 // to `ς`): the default model's training tokenizer lowercases whole pattern words (Python's
 // str.lower), so words from a word pattern do too; BERT words lowercase per character, as
@@ -75,12 +168,24 @@ export class TextTokenizer {
   readonly unkId: number;
   private readonly spaceAstralCjk: boolean;
   private readonly finalSigma: boolean;
+  /** WordPiece's longest pre-token, when a long letter run is known to be one [UNK] (see wordPieces). */
+  private readonly longWordChars: number | undefined;
 
   constructor(tokenizerJson: object, options: TokenizerOptions = {}) {
     this.tokenizer = new Tokenizer(tokenizerJson, {});
     this.wordRegex = options.wordPattern ? new RegExp(options.wordPattern, 'gu') : BERT_WORDS;
     this.finalSigma = !!options.wordPattern;
     this.cacheSize = options.cacheSize ?? 50_000;
+    // BERT's normalizer keeps every letter and digit (lowercased, accents stripped: at least one
+    // character each) and spaces only CJK ideographs; BERT's pre-tokenizer splits only at spaces
+    // and punctuation; WordPiece makes a pre-token of more than max_input_chars_per_word
+    // characters one [UNK]. So a word of letters, digits and marks, without ideographs, with
+    // more letters and digits than that, is one [UNK] over the whole word: known without
+    // normalizing a base64 blob of a million characters one character at a time.
+    const json = tokenizerJson as { model?: { type?: string; max_input_chars_per_word?: number }; normalizer?: { type?: string } | null; pre_tokenizer?: { type?: string } | null };
+    const bertParts = json.model?.type === 'WordPiece' && (!json.normalizer || json.normalizer.type === 'BertNormalizer') &&
+      (!json.pre_tokenizer || json.pre_tokenizer.type === 'BertPreTokenizer');
+    this.longWordChars = bertParts && options.longWordShortcut !== false ? json.model?.max_input_chars_per_word ?? 100 : undefined;
     const id = (t: string): number => {
       const v = this.tokenizer.model?.tokens_to_ids.get(t);
       if (v === undefined) throw new Error(`the tokenizer has no ${t} token`);
@@ -127,10 +232,24 @@ export class TextTokenizer {
     return words;
   }
 
-  /** Number of pieces of a text (each word counted as at least 1 and at most `maxPerWord`). */
-  countPieces(text: string, maxPerWord = Infinity): number {
+  /** Words of text[from, to) as flat arrays (see `CompactTokens`); offsets are into text. */
+  tokenizeCompact(text: string, maxPerWord = Infinity, from = 0, to = text.length): CompactTokens {
+    const b = new CompactTokensBuilder(this.unkId, maxPerWord);
+    for (const [start, end] of this.wordSpans(text, from, to)) b.add(start, end, this.wordPieces(text.slice(start, end)));
+    return b.finish();
+  }
+
+  /**
+   * Number of pieces of a text (each word counted as at least 1 and at most `maxPerWord`);
+   * counting stops once it is over `limit` (a caller that only compares against a budget need
+   * not tokenize a whole long text).
+   */
+  countPieces(text: string, maxPerWord = Infinity, limit = Infinity): number {
     let n = 0;
-    for (const [s, e] of this.wordSpans(text)) n += Math.min(Math.max(this.wordPieces(text.slice(s, e)).length, 1), maxPerWord);
+    for (const [s, e] of this.wordSpans(text)) {
+      n += Math.min(Math.max(this.wordPieces(text.slice(s, e)).length, 1), maxPerWord);
+      if (n > limit) break;
+    }
     return n;
   }
 
@@ -154,6 +273,10 @@ export class TextTokenizer {
   }
 
   private computeWordPieces(word: string): RelativePiece[] {
+    const max = this.longWordChars;
+    if (max !== undefined && word.length > max && LETTERS_DIGITS_MARKS.test(word) && !CJK_ANY.test(word) && moreLettersThan(word, max)) {
+      return [{ id: this.unkId, text: this.tokenizer.model!.unk_token ?? '[UNK]', start: 0, end: word.length }];
+    }
     // Normalize per code point, remembering each normalized unit's original span.
     let norm = '';
     const origStart: number[] = [];

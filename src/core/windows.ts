@@ -27,16 +27,23 @@ export function wordPieceCount(word: TokenizedWord, budget: number): number {
 export function planWindows(words: readonly TokenizedWord[], maxLength: number, stride: number): WindowPlan {
   const budget = maxLength - 2;
   if (budget < 1) throw new Error(`maximum length ${maxLength} leaves no room for pieces`);
+  return planWindowsByCounts(words.map((w) => wordPieceCount(w, budget)), maxLength, stride);
+}
+
+/** `planWindows` from each word's piece count (already at least 1 and at most maxLength - 2). */
+export function planWindowsByCounts(counts: ArrayLike<number>, maxLength: number, stride: number): WindowPlan {
+  const budget = maxLength - 2;
+  if (budget < 1) throw new Error(`maximum length ${maxLength} leaves no room for pieces`);
   const overlap = Math.max(0, Math.min(stride, Math.floor(budget / 2)));
-  const counts = words.map((w) => wordPieceCount(w, budget));
+  const count = counts.length;
   const windows: Window[] = [];
   let first = 0;
-  while (first < words.length) {
+  while (first < count) {
     let end = first;
     let n = 0;
-    while (end < words.length && n + counts[end] <= budget) n += counts[end++];
+    while (end < count && n + counts[end] <= budget) n += counts[end++];
     windows.push({ firstWord: first, endWord: end, pieces: n });
-    if (end >= words.length) break;
+    if (end >= count) break;
     // the next window starts `overlap` pieces back, and always moves forward
     let next = end;
     let back = 0;
@@ -46,11 +53,11 @@ export function planWindows(words: readonly TokenizedWord[], maxLength: number, 
     first = next;
   }
   // Owner: the window where the word's smaller side context (in pieces) is largest.
-  const prefix = new Float64Array(words.length + 1);
-  for (let i = 0; i < words.length; i++) prefix[i + 1] = prefix[i] + counts[i];
-  const owner = new Int32Array(words.length);
+  const prefix = new Float64Array(count + 1);
+  for (let i = 0; i < count; i++) prefix[i + 1] = prefix[i] + counts[i];
+  const owner = new Int32Array(count);
   let k0 = 0; // first window that can still contain word i
-  for (let i = 0; i < words.length; i++) {
+  for (let i = 0; i < count; i++) {
     while (windows[k0].endWord <= i) k0++;
     let best = k0;
     let bestCtx = -1;

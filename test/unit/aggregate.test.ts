@@ -2,11 +2,14 @@
 // (transformers TokenClassificationPipeline.aggregate_word):
 //   first   - scores of the word's first token;
 //   average - np.nanmean of the tokens' scores, then argmax;
-//   max     - the token whose scores.max() is highest (Python max(): the first on ties).
+//   max     - the token whose scores.max() is highest (Python max(): the first on ties);
+//   simple  - no word merging: each token its argmax and score, consecutive tokens grouped into
+//             entities by the pipeline's group_entities rules (B- starts, same type continues).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { aggregatePieces, argmax, softmax, topK } from '../../src/core/aggregate';
+import { aggregateInto, aggregatePieces, argmax, pieceUnits, softmax, softmaxInto, topK, topKInto } from '../../src/core/aggregate';
+import { decodeSpans } from '../../src/core/spans';
 
 const f32 = (xs: number[]): Float32Array => Float32Array.from(xs);
 
@@ -172,5 +175,95 @@ describe('topK', () => {
     assert.equal(r[0].label, 'b');
     assert.equal(r[0].score, p[1]);
     assertClose(p, [0.25, 0.75]);
+  });
+});
+
+describe('allocation-free variants (what the labeler uses) agree with the plain functions', () => {
+  const logitsArb = (n: number) => fc.array(fc.float({ min: -30, max: 30, noNaN: true }), { minLength: n, maxLength: n });
+
+  it('softmaxInto writes softmax at an offset and returns its argmax (property)', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 12 }).chain((n) => fc.tuple(fc.constant(n), logitsArb(n), fc.nat({ max: 5 }))), ([n, xs, at]) => {
+      const out = new Float32Array(at + n).fill(-1);
+      const best = softmaxInto(f32(xs), 0, n, out, at);
+      const ref = softmax(f32(xs), 0, n);
+      assert.deepEqual(Array.from(out.subarray(at)), Array.from(ref));
+      for (let i = 0; i < at; i++) assert.equal(out[i], -1);
+      assert.equal(best, argmax(ref));
+    }), { numRuns: 300 });
+  });
+
+  it('aggregateInto gives the same bits as aggregatePieces for first, average and max (property)', () => {
+    const n = 5;
+    const piecesArb = fc.array(logitsArb(n).map((l) => softmax(f32(l), 0, n)), { minLength: 1, maxLength: 6 });
+    fc.assert(fc.property(piecesArb, fc.constantFrom('first', 'average', 'max') as fc.Arbitrary<'first' | 'average' | 'max'>, (ps, strategy) => {
+      const flat = new Float32Array(ps.length * n);
+      ps.forEach((p, i) => flat.set(p, i * n));
+      const out = new Float32Array(n);
+      aggregateInto(flat, ps.length, n, strategy, out);
+      assert.deepEqual(Array.from(out), Array.from(aggregatePieces(ps, strategy)));
+    }), { numRuns: 500 });
+  });
+
+  it('aggregateInto: simple has no word vector, no pieces is an error', () => {
+    assert.throws(() => aggregateInto(f32([0.5, 0.5]), 1, 2, 'simple', new Float32Array(2)), /pieces, not words/);
+    assert.throws(() => aggregateInto(f32([]), 0, 2, 'first', new Float32Array(2)), /no pieces/);
+  });
+
+  it('topKInto gives topK\'s labels and scores, ties in label order (property)', () => {
+    const labels = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const probsArb = fc.array(fc.constantFrom(0, 0.1, 0.25, 0.5, 0.7), { minLength: 6, maxLength: 6 });
+    fc.assert(fc.property(probsArb, fc.integer({ min: 0, max: 6 }), fc.nat({ max: 3 }), (probs, k, to) => {
+      const idx = new Int32Array(to + k);
+      const score = new Float32Array(to + k);
+      topKInto(f32(probs), 0, 6, k, idx, score, to);
+      const ref = topK(f32(probs), labels, k);
+      assert.deepEqual(Array.from(idx.subarray(to)).map((i) => labels[i]), ref.map((r) => r.label));
+      assert.deepEqual(Array.from(score.subarray(to)), ref.map((r) => r.score));
+    }), { numRuns: 500 });
+  });
+});
+
+describe('simple strategy (BIO): pieces labeled alone, then grouped into entities', () => {
+  // Labels O, B-PER, I-PER, B-LOC, I-LOC. A piece's logits are 0 except ln(m) for its label, so
+  // its probability is m / (m + 4): m = 36 -> 0.9, 16 -> 0.8, 6 -> 0.6, 4 -> 0.5.
+  const labels = ['O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC'];
+  const text = 'Sarah Jessica Parkerson lives in New York';
+  const pieces: Array<[string, [number, number], number, number]> = [
+    ['sarah', [0, 5], 1, 36], // B-PER 0.9
+    ['jessica', [6, 13], 2, 16], // I-PER 0.8
+    ['park', [14, 18], 2, 6], // I-PER 0.6
+    ['##erson', [18, 23], 3, 4], // B-LOC 0.5 (a B- inside the word "Parkerson")
+    ['lives', [24, 29], 0, 36], // O 0.9
+    ['in', [30, 32], 0, 36], // O 0.9
+    ['new', [33, 36], 4, 16], // I-LOC 0.8 after O: starts an entity, as the pipeline does
+    ['york', [37, 41], 4, 36], // I-LOC 0.9
+  ];
+  const logits = new Float32Array(pieces.length * 5);
+  pieces.forEach(([, , label, m], p) => (logits[p * 5 + label] = Math.log(m)));
+  const spans = pieces.map(([, span]) => span);
+
+  it('each piece takes its own argmax and probability', () => {
+    const units = pieceUnits(logits, 5, spans, labels);
+    assert.deepEqual(units.map((u) => u.label), ['B-PER', 'I-PER', 'I-PER', 'B-LOC', 'O', 'O', 'I-LOC', 'I-LOC']);
+    assertClose(units.map((u) => u.score), [0.9, 0.8, 0.6, 0.5, 0.9, 0.9, 0.8, 0.9]);
+    assert.deepEqual(units.map((u) => text.slice(u.start, u.end)), ['Sarah', 'Jessica', 'Park', 'erson', 'lives', 'in', 'New', 'York']);
+  });
+
+  it('entities: consecutive pieces of one type, a B- starts a new one, the score is the mean, O dropped', () => {
+    const entities = decodeSpans(pieceUnits(logits, 5, spans, labels), 'BIO');
+    assert.deepEqual(entities.map((e) => [e.label, text.slice(e.start, e.end)]), [['PER', 'Sarah Jessica Park'], ['LOC', 'erson'], ['LOC', 'New York']]);
+    assertClose(entities.map((e) => e.score), [(0.9 + 0.8 + 0.6) / 3, 0.5, (0.8 + 0.9) / 2]);
+  });
+
+  it('differs from word-level first, where "Parkerson" stays one word of the PER entity', () => {
+    const words: Array<[[number, number], number[]]> = [[[0, 5], [0]], [[6, 13], [1]], [[14, 23], [2, 3]], [[24, 29], [4]], [[30, 32], [5]], [[33, 36], [6]], [[37, 41], [7]]];
+    const units = words.map(([[start, end], ps]) => {
+      const p = aggregatePieces(ps.map((i) => softmax(logits, i * 5, 5)), 'first');
+      const best = argmax(p);
+      return { start, end, label: labels[best], score: p[best] };
+    });
+    const entities = decodeSpans(units, 'BIO');
+    assert.deepEqual(entities.map((e) => [e.label, text.slice(e.start, e.end)]), [['PER', 'Sarah Jessica Parkerson'], ['LOC', 'New York']]);
+    assertClose(entities.map((e) => e.score), [(0.9 + 0.8 + 0.6) / 3, (0.8 + 0.9) / 2]);
   });
 });

@@ -100,3 +100,45 @@ test('a model file ONNX Runtime cannot read is an error value, not an exception'
   assert.equal(r.ok, false);
   assert.match(!r.ok ? r.problems.join() : '', /could not be loaded by ONNX Runtime/);
 });
+
+test('simple strategy: every piece is a unit with its own label and score, the pieces of the word-level run', async () => {
+  const text = "Unbelievably, the chairwoman's committee reconvened in Kalamazoo.";
+  const byWord = await labeler.label(text, { strategy: 'first' });
+  const simple = await labeler.label(text, { strategy: 'simple' });
+  const pieces = byWord.words.flatMap((w) => w.pieces);
+  assert.ok(pieces.length > byWord.words.length, 'the text has words of several pieces');
+  assert.deepEqual(simple.words.map((u) => [u.start, u.end, u.label, u.score]), pieces.map((p) => [p.start, p.end, p.label, p.score]));
+  for (const u of simple.words) {
+    assert.equal(u.text, text.slice(u.start, u.end));
+    assert.equal(u.pieces.length, 1);
+    assert.equal(u.alternatives[0].label, u.label);
+    assert.ok(u.window >= 0 && u.window < simple.windows.length);
+  }
+});
+
+test('word labels read as plain objects (JSON), with their pieces and alternatives', async () => {
+  const text = 'Prices rose sharply.';
+  const r = await labeler.label(text, { topK: 2 });
+  const plain = JSON.parse(JSON.stringify(r.words)) as Array<Record<string, unknown>>;
+  assert.deepEqual(Object.keys(plain[0]).sort(), ['alternatives', 'end', 'label', 'pieces', 'score', 'start', 'text', 'window']);
+  r.words.forEach((w, i) => {
+    assert.equal(plain[i].text, text.slice(w.start, w.end));
+    assert.equal(w.alternatives.length, 2);
+    assert.equal(w.alternatives[0].label, w.label);
+    assert.ok(w.alternatives[0].score >= w.alternatives[1].score);
+    for (const p of w.pieces) assert.ok(p.start >= w.start && p.end <= w.end);
+  });
+});
+
+test('strategies give their own labels from the segment cache (settings are part of the key)', async () => {
+  const { SegmentCache } = await import('../../src/core/segments');
+  const text = "Unbelievably, the chairwoman's committee reconvened in Kalamazoo.";
+  const cache = new SegmentCache();
+  const first = await labeler.label(text, { cache, strategy: 'first' });
+  const simple = await labeler.label(text, { cache, strategy: 'simple' });
+  assert.equal(simple.segments.run, simple.segments.total);
+  assert.ok(simple.words.length > first.words.length);
+  const again = await labeler.label(text, { cache, strategy: 'simple' });
+  assert.equal(again.segments.run, 0);
+  assert.deepEqual(again.words.map((w) => [w.start, w.label]), simple.words.map((w) => [w.start, w.label]));
+});

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { Labeler } from '../../src/core/labeler';
-import { SegmentCache, segmentText } from '../../src/core/segments';
+import { SegmentCache, segmentText, type SegmentLabels } from '../../src/core/segments';
+import { allocateTable } from '../../src/core/word_table';
 import { patternTokenizer, REPO } from './fixtures';
 
 const SENTENCES = [
@@ -39,6 +40,14 @@ describe('segmentText', () => {
     }), { numRuns: 300 });
   });
 
+  test('counting that stops past the budget gives the same cuts (the labeler counts that way)', () => {
+    fc.assert(fc.property(docArb, fc.integer({ min: 10, max: 80 }), (text, budget) => {
+      const full = segmentText(text, { budget, countPieces: count });
+      const capped = segmentText(text, { budget, countPieces: (s) => tok.countPieces(s, 30, budget) });
+      assert.deepEqual(capped, full);
+    }), { numRuns: 300 });
+  });
+
   test('paragraph breaks always end a segment', () => {
     const segs = segmentText('One two.\n\nThree four.', { budget: 100, countPieces: count });
     assert.deepEqual(segs.map((s) => s.text), ['One two.\n\n', 'Three four.']);
@@ -58,16 +67,25 @@ describe('segmentText', () => {
 });
 
 describe('SegmentCache', () => {
+  const labels = (settings: string): SegmentLabels => ({ table: allocateTable('', ['X'], 0, 0, 1, []), windows: [], settings });
+
   test('keeps the most recently used entries within its capacity', () => {
     const c = new SegmentCache(2);
-    const r = { words: [], windows: [], sequence: [], timing: { totalMs: 0, inferenceMs: 0 }, segments: { total: 1, run: 1 } };
+    const r = labels('s');
     c.set('a', r);
     c.set('b', r);
-    c.get('a');
+    c.get('a', 's');
     c.set('c', r);
-    assert.ok(c.get('a') && c.get('c'));
-    assert.equal(c.get('b'), undefined);
+    assert.ok(c.get('a', 's') && c.get('c', 's'));
+    assert.equal(c.get('b', 's'), undefined);
     assert.equal(c.size, 2);
+  });
+
+  test('an entry made with other settings (strategy, stride, ...) is not reused', () => {
+    const c = new SegmentCache();
+    c.set('a', labels('first'));
+    assert.equal(c.get('a', 'average'), undefined);
+    assert.equal(c.get('a', 'first')?.settings, 'first');
   });
 });
 

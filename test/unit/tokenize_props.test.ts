@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import type { TextTokenizer } from '../../src/core/tokenize';
-import { bertTokenizer, patternTokenizer, vocabFixture } from './fixtures';
+import { TextTokenizer } from '../../src/core/tokenize';
+import { bertTokenizer, patternTokenizer, tokenizerJsonFixture, vocabFixture, WORD_PATTERN } from './fixtures';
 
 const vocab = vocabFixture();
 const byId: string[] = [];
@@ -122,6 +122,60 @@ describe('TextTokenizer properties on random Unicode text', () => {
     );
   });
 
+  it('countPieces with a limit stops past it: the full count when within, over the limit otherwise', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.oneof(tricky, fc.constantFrom('word ', 'unaffable ', '. ')), maxLength: 30 }), fc.integer({ min: 0, max: 12 }), (text, limit) => {
+        for (const tok of [patternTokenizer(), bertTokenizer()]) {
+          const full = tok.countPieces(text, 4);
+          const capped = tok.countPieces(text, 4, limit);
+          if (full <= limit) assert.equal(capped, full);
+          else assert.ok(capped > limit && capped <= full, `${capped} for ${full} over ${limit}`);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('tokenizeCompact is tokenize in flat arrays: at least one piece a word ([UNK] for none), at most max', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.oneof(tricky, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 25 }), fc.integer({ min: 1, max: 6 }), (text, max) => {
+        for (const tok of [patternTokenizer(), bertTokenizer()]) {
+          const words = tok.tokenize(text);
+          const c = tok.tokenizeCompact(text, max);
+          assert.equal(c.words, words.length);
+          assert.equal(c.pieceFirst[0], 0);
+          words.forEach((w, i) => {
+            assert.deepEqual([c.wordStart[i], c.wordEnd[i]], [w.start, w.end]);
+            const expected = w.pieces.length
+              ? w.pieces.slice(0, max).map((p) => [p.id, p.start, p.end, p.text])
+              : [[tok.unkId, w.start, w.end, '[UNK]']];
+            const got = [];
+            for (let p = c.pieceFirst[i]; p < c.pieceFirst[i + 1]; p++) got.push([c.pieceId[p], c.pieceStart[p], c.pieceEnd[p], c.pieceText[p]]);
+            assert.deepEqual(got, expected);
+          });
+          assert.equal(c.pieceFirst[c.words], c.pieceId.length);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('a long run of letters and digits: the [UNK] shortcut gives what character-by-character normalizing gives', () => {
+    const exact = (wordPattern?: string) => new TextTokenizer(tokenizerJsonFixture(), { wordPattern, longWordShortcut: false });
+    const pairs = [[patternTokenizer(), exact(WORD_PATTERN)], [bertTokenizer(), exact()]] as const;
+    const unit = fc.oneof(
+      fc.constantFrom('a', 'Z', '7', 'é', 'e\u0301', '\u0301', 'İ', 'ß', 'ﬁ', 'Σ', '\u{1D400}', '\u{1F600}', '東', '\u{20000}', '-', "'", '.', ' ', '\u200b', 'ǅ', '٣', '\u0903'),
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }),
+    );
+    fc.assert(
+      fc.property(fc.string({ unit, minLength: 90, maxLength: 140 }), fc.integer({ min: 95, max: 110 }), (text, letters) => {
+        const long = 'x'.repeat(letters) + text;
+        for (const [fast, slow] of pairs) assert.deepEqual(fast.tokenize(long), slow.tokenize(long));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('word pattern mode: the ids of a text are the ids of its words tokenized alone', () => {
     const tok = patternTokenizer();
     fc.assert(
@@ -162,7 +216,8 @@ describe('TextTokenizer with a word pattern that can match the empty string', ()
         }
       }), { numRuns: ${RUNS} });
     `;
-    const r = spawnSync(process.execPath, ['-e', script], { timeout: 30_000, encoding: 'utf8', cwd: path.resolve(__dirname) });
+    // a hang detector, not a speed limit: generous, the machine may be busy (it took 30 s on 2 shared cores)
+    const r = spawnSync(process.execPath, ['-e', script], { timeout: 180_000, encoding: 'utf8', cwd: path.resolve(__dirname) });
     assert.equal(r.error?.message, undefined, `the tokenizer hung or could not run: ${r.error?.message}`);
     assert.equal(r.status, 0, r.stderr);
   });
