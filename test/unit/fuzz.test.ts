@@ -8,8 +8,9 @@ import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { aggregatePieces, argmax, softmax, topK, type AggregationStrategy } from '../../src/core/aggregate';
 import type { LabelScheme } from '../../src/core/bundle';
-import type { LabeledText, WordLabel, WindowResult } from '../../src/core/labeler';
-import { appendSegment, iterateSegments, SegmentCache } from '../../src/core/segments';
+import type { WordLabel, WindowResult } from '../../src/core/labeler';
+import { appendSegment, iterateSegments, SegmentCache, type SegmentLabels } from '../../src/core/segments';
+import { allocateTable } from '../../src/core/word_table';
 import { decodeSpans, splitTag, type LabeledUnit } from '../../src/core/spans';
 import type { TextTokenizer, TokenizedWord } from '../../src/core/tokenize';
 import { planWindows } from '../../src/core/windows';
@@ -258,17 +259,29 @@ describe('fuzz: windowing', () => {
 // --- re-anchoring: cached segment labels shifted to new offsets after edits ---
 
 /** A stand-in for the model: a word's label depends on its text only, so results are comparable. */
-function labelSegment(tok: TextTokenizer, text: string): LabeledText {
-  const words: WordLabel[] = tok.tokenize(text).map((w) => {
-    const t = text.slice(w.start, w.end);
-    const label = `L${[...t].reduce((h, c) => (h * 31 + c.codePointAt(0)!) % 7, 0)}`;
-    return {
-      start: w.start, end: w.end, text: t, label, score: 1, alternatives: [{ label, score: 1 }], window: 0,
-      pieces: w.pieces.map((p) => ({ text: p.text, start: p.start, end: p.end, label, score: 1 })),
-    };
+const STAND_IN_LABELS = ['L0', 'L1', 'L2', 'L3', 'L4', 'L5', 'L6'];
+function labelSegment(tok: TextTokenizer, text: string): SegmentLabels {
+  const found = tok.tokenize(text);
+  const pieces = found.flatMap((w) => w.pieces);
+  const table = allocateTable(text, STAND_IN_LABELS, found.length, pieces.length, 1, pieces.map((p) => p.text));
+  let pi = 0;
+  found.forEach((w, i) => {
+    const label = [...text.slice(w.start, w.end)].reduce((h, c) => (h * 31 + c.codePointAt(0)!) % 7, 0);
+    table.start[i] = w.start;
+    table.end[i] = w.end;
+    table.top[i] = label;
+    table.topScore[i] = 1;
+    table.pieceFirst[i] = pi;
+    for (const p of w.pieces) {
+      table.pieceStart[pi] = p.start;
+      table.pieceEnd[pi] = p.end;
+      table.pieceLabel[pi] = label;
+      table.pieceScore[pi++] = 1;
+    }
   });
-  const windows: WindowResult[] = words.length ? [{ start: words[0].start, end: words[words.length - 1].end, pieces: words.length, sequence: [] }] : [];
-  return { words, windows, sequence: [], timing: { totalMs: 0, inferenceMs: 0 }, segments: { total: 1, run: 1 } };
+  table.pieceFirst[found.length] = pi;
+  const windows: WindowResult[] = found.length ? [{ start: found[0].start, end: found[found.length - 1].end, pieces: pieces.length, sequence: [] }] : [];
+  return { table, windows, settings: 'stand-in' };
 }
 
 /** The labeler's segment loop (labeler.ts `label`) over the stand-in. */
@@ -277,13 +290,13 @@ function labelDocument(tok: TextTokenizer, text: string, cache?: SegmentCache): 
   const windows: WindowResult[] = [];
   let run = 0;
   for (const seg of iterateSegments(text, { budget: 30, countPieces: (s) => tok.countPieces(s, 30) })) {
-    let r = cache?.get(seg.text);
+    let r = cache?.get(seg.text, 'stand-in');
     if (!r) {
       r = labelSegment(tok, seg.text);
       cache?.set(seg.text, r);
       run++;
     }
-    appendSegment(seg, r, words, windows);
+    appendSegment(seg, r, words, windows, windows.length);
   }
   return { words, run };
 }
