@@ -71,6 +71,7 @@ export class StatusDisplay implements vscode.Disposable {
     if (this.lastLatencyMs !== undefined) parts.push(`· ${this.lastLatencyMs.toFixed(0)} ms`);
     if (tooLarge) parts.push('· not live (large file)');
     this.item.text = parts.join(' ');
+    this.item.accessibilityInformation = { label: `BERT+LSTM: ${parts.slice(1).join(' ')}`, role: 'button' };
     const lines = [`**BERT+LSTM Labeler**`, `Model: ${model ?? 'not loaded yet'}`];
     if (this.running > 0) lines.push('Labeling…');
     if (this.lastLatencyMs !== undefined) lines.push(`Last run: ${this.lastLatencyMs.toFixed(0)} ms`);
