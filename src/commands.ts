@@ -3,9 +3,9 @@ import * as vscode from 'vscode';
 import { loadBundle } from './core/bundle';
 import { CancelledError } from './core/engine';
 import type { LabeledText, Labeler } from './core/labeler';
-import { spliceLabels } from './core/navigation';
+import { expandToWords, mergeRanges, spliceLabels } from './core/navigation';
 import type { SegmentCache } from './core/segments';
-import type { Ctx } from './ctx';
+import type { Ctx, LabelingRun } from './ctx';
 
 /** A labeling run still going after this long gets a progress notification with Cancel. */
 export const PROGRESS_DELAY_MS = 1000;
@@ -17,10 +17,10 @@ export const PROGRESS_DELAY_MS = 1000;
  */
 export function labelDocument(ctx: Ctx, doc: vscode.TextDocument, cache?: SegmentCache): Promise<LabeledText | undefined> {
   const running = ctx.runs.get(doc.uri.toString());
-  if (running && running.doc === doc && running.version === doc.version && !running.controller.signal.aborted) {
+  if (running && running.kind === 'document' && running.doc === doc && running.version === doc.version && !running.controller.signal.aborted) {
     return running.promise;
   }
-  return startRun(ctx, doc, `labeling ${displayName(doc)}`, async (labeler, signal) => {
+  return startRun(ctx, doc, 'document', `labeling ${displayName(doc)}`, async (labeler, signal) => {
     const version = doc.version;
     const result = await labeler.label(doc.getText(), { strategy: ctx.config.aggregationStrategy, stride: ctx.config.stride, signal, cache });
     return { version, stored: result, result };
@@ -34,17 +34,17 @@ export function labelDocument(ctx: Ctx, doc: vscode.TextDocument, cache?: Segmen
  */
 export function labelSelection(ctx: Ctx, editor: vscode.TextEditor): Promise<LabeledText | undefined> {
   const doc = editor.document;
-  const ranges = editor.selections
+  const text = doc.getText();
+  const version = doc.version;
+  // a selection that cuts a word takes the whole word (the model labels words, not parts)
+  const ranges = mergeRanges(editor.selections
     .filter((s) => !s.isEmpty)
-    .map((s) => ({ start: doc.offsetAt(s.start), end: doc.offsetAt(s.end) }))
-    .sort((a, b) => a.start - b.start);
+    .map((s) => expandToWords(text, { start: doc.offsetAt(s.start), end: doc.offsetAt(s.end) })));
   if (!ranges.length) {
     void vscode.window.showInformationMessage('BERT+LSTM: select the text to label first.');
     return Promise.resolve(undefined);
   }
-  return startRun(ctx, doc, `labeling the selection in ${displayName(doc)}`, async (labeler, signal) => {
-    const version = doc.version;
-    const text = doc.getText();
+  return startRun(ctx, doc, 'selection', `labeling the selection in ${displayName(doc)}`, async (labeler, signal) => {
     let stored = ctx.store.current(doc);
     let selected: LabeledText | undefined;
     for (const r of ranges) {
@@ -67,14 +67,14 @@ interface RunOutcome {
  * Starts a labeling run for a document: aborts the one going, counts it, shows the status bar
  * spinner, and a progress notification with Cancel if it is still going after a second.
  */
-function startRun(ctx: Ctx, doc: vscode.TextDocument, title: string, work: (labeler: Labeler, signal: AbortSignal) => Promise<RunOutcome>): Promise<LabeledText | undefined> {
+function startRun(ctx: Ctx, doc: vscode.TextDocument, kind: LabelingRun['kind'], title: string, work: (labeler: Labeler, signal: AbortSignal) => Promise<RunOutcome>): Promise<LabeledText | undefined> {
   const key = doc.uri.toString();
   ctx.runs.get(key)?.controller.abort();
   const controller = new AbortController();
   ctx.counters.started++;
   const labeling = runLabeling(ctx, doc, controller, work);
   const promise = ctx.status ? ctx.status.busy(labeling) : labeling;
-  const run = { doc, version: doc.version, controller, promise };
+  const run: LabelingRun = { kind, doc, version: doc.version, controller, promise };
   ctx.runs.set(key, run);
   const timer = setTimeout(() => showProgress(ctx, title, controller, promise), PROGRESS_DELAY_MS);
   void promise.finally(() => {
@@ -157,7 +157,10 @@ export function relabelOpenDocuments(ctx: Ctx): void {
   for (const doc of vscode.workspace.textDocuments) {
     if (doc.isClosed) continue;
     const live = ctx.live?.applies(doc) ?? false;
-    if (ctx.store.get(doc) || (live && visible.has(doc))) void labelDocument(ctx, doc, live ? ctx.live?.cacheFor(doc) : undefined);
+    if (!ctx.store.get(doc) && !(live && visible.has(doc))) continue;
+    // a run going with the old model or settings must not be joined
+    cancelLabeling(ctx, doc);
+    void labelDocument(ctx, doc, live ? ctx.live?.cacheFor(doc) : undefined);
   }
 }
 

@@ -12,6 +12,8 @@ import type { StatusDisplay } from './status_display';
 import { ModelHost } from './model';
 
 export interface LabelingRun {
+  /** A whole-document run can be joined by another request for the same version; a selection run cannot. */
+  readonly kind: 'document' | 'selection';
   readonly doc: vscode.TextDocument;
   readonly version: number;
   readonly controller: AbortController;
@@ -91,8 +93,6 @@ export class Ctx implements vscode.Disposable {
       scheme: this.model.loaded?.bundle.config.labelScheme ?? 'plain',
       hidden: this.config.hiddenLabels,
       threshold: this.config.confidenceThreshold,
-      style: this.config.displayStyle,
-      colors: this.config.labelColors,
     };
   }
 

@@ -67,7 +67,8 @@ export interface LabelLook {
   readonly colors: ReadonlyMap<string, string>;
 }
 
-export interface DrawOptions extends LabelLook {
+/** What is drawn (the look is set once for all editors with setLook). */
+export interface DrawOptions {
   readonly scheme: LabelScheme;
   readonly hidden: ReadonlySet<string>;
   readonly threshold: number;
@@ -125,7 +126,7 @@ export class LabelDecorations implements vscode.Disposable {
   }
 
   private key(label: string, low: boolean): string {
-    const custom = this.look.colors.get(entityOf(label)) ?? this.look.colors.get(label) ?? '';
+    const custom = this.customColor(label) ?? '';
     return `${label}\u0000${low ? 'low' : 'ok'}\u0000${this.look.style}\u0000${custom}`;
   }
 
@@ -212,7 +213,9 @@ export class LabelDecorations implements vscode.Disposable {
     this.generation.set(editor, gen);
     const doc = editor.document;
     const units = displayUnits(words, opts.scheme, opts.hidden);
-    const stillMine = (): boolean => this.generation.get(editor) === gen && !doc.isClosed;
+    // offsets belong to this version: after an edit, a newer labeling run draws again
+    const version = doc.version;
+    const stillMine = (): boolean => this.generation.get(editor) === gen && !doc.isClosed && doc.version === version;
     const range = (u: DisplayUnit): vscode.Range => new vscode.Range(doc.positionAt(u.start), doc.positionAt(u.end));
 
     let firstPass: number | undefined;

@@ -8,15 +8,16 @@ export function registerSettingsReactions(ctx: Ctx): void {
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       const cfg = ctx.config;
       const affects = (...keys: string[]): boolean => keys.some((k) => cfg.affects(e, k));
+      // cached segments were labeled with the old strategy or stride
+      let relabel = affects('aggregationStrategy', 'stride');
       if (affects('modelPath', 'threads')) {
         // the model is loaded again on the next use; open documents are labeled with it
-        if (await ctx.model.reset()) {
-          ctx.log.info('model settings changed: reloading the model and relabeling open documents');
-          relabelOpenDocuments(ctx);
-        }
-      } else if (affects('aggregationStrategy', 'stride')) {
-        // cached segments were labeled with the old setting
-        ctx.log.info('labeling settings changed: relabeling open documents');
+        const dropped = await ctx.model.reset();
+        if (dropped) ctx.log.info('model settings changed: reloading the model');
+        relabel ||= dropped;
+      }
+      if (relabel) {
+        ctx.log.info('relabeling open documents after a settings change');
         relabelOpenDocuments(ctx);
       }
       if (affects('labelColors')) {

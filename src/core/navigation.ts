@@ -161,3 +161,27 @@ export function spliceLabels(base: LabeledText | undefined, part: LabeledText, r
     segments: part.segments,
   };
 }
+
+const WORD_CHAR = /[\p{L}\p{N}\p{M}]/u;
+
+/** A range widened so that it does not cut a word (letters, digits, marks) at either end. */
+export function expandToWords(text: string, range: OffsetRange): OffsetRange {
+  let { start, end } = range;
+  if (start < end) {
+    while (start > 0 && WORD_CHAR.test(text[start - 1]) && WORD_CHAR.test(text[start])) start--;
+    while (end < text.length && WORD_CHAR.test(text[end]) && WORD_CHAR.test(text[end - 1])) end++;
+  }
+  return { start, end };
+}
+
+/** Ranges sorted by start, with overlapping or touching ones merged. */
+export function mergeRanges(ranges: readonly OffsetRange[]): OffsetRange[] {
+  const sorted = [...ranges].sort((a, b) => a.start - b.start);
+  const out: OffsetRange[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r.start <= last.end) out[out.length - 1] = { start: last.start, end: Math.max(last.end, r.end) };
+    else out.push({ ...r });
+  }
+  return out;
+}

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { LabeledText, WordLabel } from '../../src/core/labeler';
-import { displayUnits, nextLabelIndex, shiftLabels, spliceLabels, splitByVisibility } from '../../src/core/navigation';
+import { displayUnits, expandToWords, mergeRanges, nextLabelIndex, shiftLabels, spliceLabels, splitByVisibility } from '../../src/core/navigation';
 
 const word = (start: number, end: number, label: string, score = 0.9, text = 'x'.repeat(end - start)): WordLabel => ({
   start, end, text, label, score, alternatives: [{ label, score }],
@@ -137,4 +137,23 @@ test('spliceLabels replaces the words overlapping the part, keeps the others, po
   assert.deepEqual(cut.words.map((w) => w.start), [0, 5, 8, 12, 15, 19, 22]);
   // no earlier labels: just the part, moved
   assert.deepEqual(spliceLabels(undefined, part, { start: 8, end: 14 }).words.map((w) => w.start), [8, 12]);
+});
+
+test('expandToWords widens a selection that cuts words, and leaves whole words alone', () => {
+  const text = 'The cat sat on the mat.';
+  const sel = (start: number, end: number) => { const r = expandToWords(text, { start, end }); return text.slice(r.start, r.end); };
+  assert.equal(sel(5, 10), 'cat sat');
+  assert.equal(sel(4, 11), 'cat sat');
+  assert.equal(sel(3, 8), ' cat ', 'spaces at the ends are kept, nothing is cut');
+  assert.equal(sel(20, 23), 'mat.');
+  assert.equal(sel(5, 5), '', 'an empty selection stays empty');
+  const accents = 'naïve café';
+  const r = expandToWords(accents, { start: 2, end: 7 });
+  assert.equal(accents.slice(r.start, r.end), 'naïve café');
+});
+
+test('mergeRanges sorts and merges overlapping or touching ranges', () => {
+  assert.deepEqual(mergeRanges([{ start: 10, end: 12 }, { start: 0, end: 3 }, { start: 2, end: 5 }, { start: 12, end: 14 }]),
+    [{ start: 0, end: 5 }, { start: 10, end: 14 }]);
+  assert.deepEqual(mergeRanges([]), []);
 });
