@@ -143,6 +143,15 @@ suite('Label Selection', () => {
     assert.equal(drawnLabels(a, editor).length, after.length);
   });
 
+  test('a selection that cuts words takes the whole words', async () => {
+    const a = await api();
+    const editor = await openText('The cat sat on the mat.');
+    editor.selection = new vscode.Selection(0, 5, 0, 10); // "at sa"
+    const result = await vscode.commands.executeCommand<{ words: { text: string }[] }>('bertLstm.labelSelection');
+    assert.deepEqual(result?.words.map((w) => w.text), ['cat', 'sat']);
+    assert.deepEqual(a.labelsFor(editor.document)?.map((w) => w.text), ['cat', 'sat']);
+  });
+
   test('without a selection it says so and labels nothing', async () => {
     const a = await api();
     const editor = await openText('Nothing selected here.');

@@ -102,23 +102,26 @@ suite('Low-confidence diagnostics', () => {
     const labels = await settled(a, editor.document);
     assert.equal(a.diagnosticsFor(editor.document.uri).length, 0, 'off by default');
     await withSettings({ 'diagnostics.lowConfidence': true, confidenceThreshold: 1 }, async () => {
-      // every label is below a threshold of 1
+      // every label is below a threshold of 1 (but a float32 probability can round to exactly 1)
+      const low = labels.words.filter((w) => w.score < 1);
+      assert.ok(low.length > labels.words.length / 2);
       const diags = await waitFor('diagnostics', () => {
         const d = a.diagnosticsFor(editor.document.uri);
-        return d.length === labels.words.length ? d : undefined;
+        return d.length === low.length ? d : undefined;
       });
       for (const [i, d] of diags.entries()) {
         assert.equal(d.severity, vscode.DiagnosticSeverity.Information);
         assert.equal(d.source, 'BERT+LSTM');
-        assert.equal(editor.document.getText(d.range), labels.words[i].text);
-        assert.match(d.message, new RegExp(`^Low confidence: ${labels.words[i].label} \\d+%`));
+        assert.equal(editor.document.getText(d.range), low[i].text);
+        assert.match(d.message, new RegExp(`^Low confidence: ${low[i].label} \\d+%`));
       }
       // the Problems panel's source: VS Code's own diagnostics for the document
-      assert.equal(vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === 'BERT+LSTM').length, labels.words.length);
+      assert.equal(vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === 'BERT+LSTM').length, low.length);
       // relabel after an edit: the diagnostics follow
       await editor.edit((e) => e.insert(editor.document.positionAt(editor.document.getText().length), ' Birds sing.'));
       const after = await settled(a, editor.document);
-      await waitFor('updated diagnostics', () => a.diagnosticsFor(editor.document.uri).length === after.words.length || undefined);
+      const lowAfter = after.words.filter((w) => w.score < 1).length;
+      await waitFor('updated diagnostics', () => a.diagnosticsFor(editor.document.uri).length === lowAfter || undefined);
       await vscode.commands.executeCommand('bertLstm.clearLabels');
       assert.equal(a.diagnosticsFor(editor.document.uri).length, 0, 'cleared with the labels');
     });
