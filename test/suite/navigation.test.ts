@@ -82,7 +82,8 @@ suite('Navigation', () => {
   test('the keybindings are contributed and none is a key VS Code binds by default', async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     const ours = ext.packageJSON.contributes.keybindings as { command: string; key: string }[];
-    assert.deepEqual(ours.map((k) => k.command).sort(), ['bertLstm.nextLabel', 'bertLstm.nextLowConfidenceLabel', 'bertLstm.previousLabel']);
+    assert.deepEqual(ours.map((k) => k.command).sort(),
+      ['bertLstm.nextLabel', 'bertLstm.nextLowConfidenceLabel', 'bertLstm.previousLabel', 'bertLstm.previousLowConfidenceLabel']);
     // VS Code's own list of default keybindings (the extensions' included), as the user sees it
     await vscode.commands.executeCommand('workbench.action.openDefaultKeybindingsFile');
     const doc = await waitFor('the default keybindings', () =>
