@@ -12,7 +12,7 @@ suite('Display styles and colors', () => {
 
   test('each display style draws every label; types are created once per (label, bucket, style) and reused', async () => {
     const a = await api();
-    const editor = await openText(TEXT);
+    let editor = await openText(TEXT);
     const labels = await settled(a, editor.document);
     const expected = labels.words.map((w) => `${w.text}/${w.label}`);
     assert.deepEqual(drawnLabels(a, editor), expected);
@@ -34,7 +34,8 @@ suite('Display styles and colors', () => {
         // the same labels in a second document, and a relabel, reuse the types
         const other = await openText(TEXT);
         await settled(a, other.document);
-        await vscode.window.showTextDocument(editor.document);
+        // showing the document again gives a new editor object
+        editor = await vscode.window.showTextDocument(editor.document);
         await vscode.commands.executeCommand('bertLstm.labelDocument');
         assert.deepEqual(a.decorationTypes(), types, `${style}: no new decoration types for the same labels`);
       }
