@@ -149,17 +149,17 @@ export function cancelLabeling(ctx: Ctx, doc?: vscode.TextDocument): number {
 
 /**
  * After a change of model or of labeling settings: the cached segments are dropped and every
- * open document that has labels, or is labeled live, is labeled again.
+ * open document that has labels, or is labeled live, is labeled again. Runs in `stale` (those
+ * going when the settings changed) are cancelled first; a run started since is joined.
  */
-export function relabelOpenDocuments(ctx: Ctx): void {
+export function relabelOpenDocuments(ctx: Ctx, stale: ReadonlySet<LabelingRun>): void {
   ctx.live?.reset();
+  for (const run of stale) run.controller.abort();
   const visible = new Set(vscode.window.visibleTextEditors.map((e) => e.document));
   for (const doc of vscode.workspace.textDocuments) {
     if (doc.isClosed) continue;
     const live = ctx.live?.applies(doc) ?? false;
     if (!ctx.store.get(doc) && !(live && visible.has(doc))) continue;
-    // a run going with the old model or settings must not be joined
-    cancelLabeling(ctx, doc);
     void labelDocument(ctx, doc, live ? ctx.live?.cacheFor(doc) : undefined);
   }
 }

@@ -7,6 +7,8 @@ export function registerSettingsReactions(ctx: Ctx): void {
   ctx.push(
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       const cfg = ctx.config;
+      // runs going now used the old settings (runs started from here on are joined, not cancelled)
+      const staleRuns = new Set(ctx.runs.values());
       const affects = (...keys: string[]): boolean => keys.some((k) => cfg.affects(e, k));
       // cached segments were labeled with the old strategy or stride
       let relabel = affects('aggregationStrategy', 'stride');
@@ -18,7 +20,7 @@ export function registerSettingsReactions(ctx: Ctx): void {
       }
       if (relabel) {
         ctx.log.info('relabeling open documents after a settings change');
-        relabelOpenDocuments(ctx);
+        relabelOpenDocuments(ctx, staleRuns);
       }
       if (affects('labelColors')) {
         const bad = cfg.invalidLabelColors;
