@@ -4,6 +4,16 @@ import type { AggregationStrategy } from './core/aggregate';
 
 export const SECTION = 'bertLstm';
 
+/** How a label is drawn: a colored underline, a tinted background, or a tag after the word. */
+export type DisplayStyle = 'underline' | 'background' | 'inline';
+
+/** CSS colors accepted in `bertLstm.labelColors`: hex (#rgb, #rgba, #rrggbb, #rrggbbaa), rgb(a)(), hsl(a)(). */
+const CSS_COLOR = /^(#([0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})|(rgb|rgba|hsl|hsla)\(\s*[-\d.%,\s/]+\))$/i;
+
+export function isCssColor(v: unknown): v is string {
+  return typeof v === 'string' && CSS_COLOR.test(v.trim());
+}
+
 export class Config {
   private get cfg(): vscode.WorkspaceConfiguration {
     return vscode.workspace.getConfiguration(SECTION);
@@ -63,8 +73,46 @@ export class Config {
     return Number.isFinite(v) ? Math.min(10_000, Math.max(0, v)) : 300;
   }
 
+  /** Documents longer than this are not labeled live (Label Document still labels them). */
   get liveMaxDocumentLength(): number {
-    return this.cfg.get<number>('live.maxDocumentLength', 2_000_000);
+    const v = this.cfg.get<number>('live.maxDocumentLength', 2_000_000);
+    return Number.isFinite(v) && v >= 0 ? v : 2_000_000;
+  }
+
+  get displayStyle(): DisplayStyle {
+    const v = this.cfg.get<string>('displayStyle', 'underline');
+    return v === 'background' || v === 'inline' ? v : 'underline';
+  }
+
+  /**
+   * Per-label colors that replace the theme's (keys: a label or an entity type, e.g. `NOUN`,
+   * `PER`). Values that are not CSS colors are left out and listed in `invalidLabelColors`.
+   */
+  get labelColors(): ReadonlyMap<string, string> {
+    const raw = this.cfg.get<Record<string, unknown>>('labelColors', {});
+    const out = new Map<string, string>();
+    if (raw && typeof raw === 'object') {
+      for (const [label, color] of Object.entries(raw)) if (isCssColor(color)) out.set(label, color.trim());
+    }
+    return out;
+  }
+
+  /** Entries of `labelColors` that are not colors (for a warning). */
+  get invalidLabelColors(): readonly string[] {
+    const raw = this.cfg.get<Record<string, unknown>>('labelColors', {});
+    if (!raw || typeof raw !== 'object') return [];
+    return Object.entries(raw).filter(([, c]) => !isCssColor(c)).map(([l, c]) => `${l}: ${JSON.stringify(c)}`);
+  }
+
+  /** Low-confidence labels as Information diagnostics in the Problems panel. */
+  get lowConfidenceDiagnostics(): boolean {
+    return this.cfg.get<boolean>('diagnostics.lowConfidence', false);
+  }
+
+  /** Remembers the chosen model folder: in the workspace's settings, or the user's without a workspace. */
+  async setModelPath(dir: string): Promise<void> {
+    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await this.cfg.update('modelPath', dir, target);
   }
 
   affects(e: vscode.ConfigurationChangeEvent, key: string): boolean {

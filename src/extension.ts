@@ -2,9 +2,14 @@
 // Nothing heavy happens here: the model loads on first use.
 import * as vscode from 'vscode';
 import type { LabeledText, WordLabel } from './core/labeler';
-import { registerCommands } from './commands';
-import { Ctx } from './ctx';
-import type { DecorationSnapshot } from './decorations';
+import { cancelLabeling, registerCommands } from './commands';
+import { Ctx, type RunCounters } from './ctx';
+import type { DecorationSnapshot, DrawStats } from './decorations';
+import { registerDiagnostics } from './diagnostics';
+import type { NotLiveReason } from './live';
+import { registerNavigation } from './navigation';
+import { registerSettingsReactions } from './settings';
+import type { StatusAction } from './status_display';
 import { LabelHoverProvider } from './hover';
 import { LiveLabeling } from './live';
 import { StatusDisplay } from './status_display';
@@ -24,6 +29,22 @@ export interface BertLstmApi {
   labelText(text: string): Promise<LabeledText | undefined>;
   /** The status bar item's text. */
   statusText(): string;
+  /** The status bar item's tooltip, as Markdown text. */
+  statusTooltip(): string;
+  /** The actions the status bar item's quick pick offers now. */
+  statusActions(): readonly StatusAction[];
+  /** Labeling runs since activation: started, completed, cancelled, segments run, progress shown. */
+  counters(): Readonly<RunCounters>;
+  /** How the last drawing of an editor went (first pass near the visible ranges, or not). */
+  drawStats(editor: vscode.TextEditor): DrawStats | undefined;
+  /** Decoration types alive now, and created since activation (they are reused). */
+  decorationTypes(): { alive: number; created: number };
+  /** The low-confidence diagnostics of a document. */
+  diagnosticsFor(uri: vscode.Uri): readonly vscode.Diagnostic[];
+  /** Whether a document is labeled live, or why not. */
+  liveState(doc: vscode.TextDocument): 'live' | NotLiveReason;
+  /** Whether a labeling run is going for a document. */
+  isRunning(doc: vscode.TextDocument): boolean;
   /** What was wrong with the last model that failed to load. */
   modelProblems(): readonly string[];
   /** The last scores message the analysis panel was sent, if it is open. */
@@ -59,35 +80,26 @@ export function activate(context: vscode.ExtensionContext): BertLstmApi {
   const c = ctx;
   context.subscriptions.push(c);
   registerCommands(c);
+  registerNavigation(c);
   registerPanel(c);
+  registerDiagnostics(c);
+  registerSettingsReactions(c);
   c.live = new LiveLabeling(c);
   c.status = new StatusDisplay(c);
   c.push(c.live, c.status);
   c.push(
     vscode.languages.registerHoverProvider({ scheme: '*' }, new LabelHoverProvider(c.store, c.config)),
     vscode.window.onDidChangeVisibleTextEditors((editors) => {
-      for (const e of editors) c.redraw(e.document);
+      for (const e of editors) void c.redraw(e.document);
     }),
     vscode.workspace.onDidChangeTextDocument((e) => {
       // Labels belong to one version. Live documents keep their decorations, which VS Code
       // moves with the text, until the relabel; others drop them at once.
-      if (e.contentChanges.length && c.store.get(e.document) && !c.live?.applies(e.document)) c.redraw(e.document);
+      if (e.contentChanges.length && c.store.get(e.document) && !c.live?.applies(e.document)) void c.redraw(e.document);
     }),
     vscode.workspace.onDidCloseTextDocument((doc) => {
-      c.runs.get(doc.uri.toString())?.controller.abort();
+      cancelLabeling(c, doc);
       c.store.delete(doc);
-    }),
-    vscode.workspace.onDidChangeConfiguration(async (e) => {
-      if (c.config.affects(e, 'modelPath') || c.config.affects(e, 'threads')) {
-        if (await c.model.reset()) {
-          c.log.info('model settings changed: reloading the model and relabeling open documents');
-          c.live?.reset();
-          c.live?.labelVisible();
-        }
-      }
-      if (c.config.affects(e, 'hiddenLabels') || c.config.affects(e, 'confidenceThreshold')) {
-        for (const editor of vscode.window.visibleTextEditors) c.redraw(editor.document);
-      }
     }),
   );
   c.live.labelVisible();
@@ -100,6 +112,14 @@ export function activate(context: vscode.ExtensionContext): BertLstmApi {
     decorationsFor: (editor) => c.decorations.snapshot(editor),
     modelProblems: () => c.model.problems,
     statusText: () => c.status?.text ?? '',
+    statusTooltip: () => c.status?.tooltip ?? '',
+    statusActions: () => c.status?.actions() ?? [],
+    counters: () => ({ ...c.counters }),
+    drawStats: (editor) => c.decorations.drawStats(editor),
+    decorationTypes: () => ({ alive: c.decorations.typeCount, created: c.decorations.created }),
+    diagnosticsFor: (uri) => c.diagnostics?.of(uri) ?? [],
+    liveState: (doc) => c.live?.whyNot(doc) ?? 'live',
+    isRunning: (doc) => [...c.runs.values()].some((r) => r.doc === doc),
     panelMessage: () => AnalysisPanel.current?.lastMessage,
     panelAttention: () => AnalysisPanel.current?.lastAttention,
     labelText: async (text) => (await c.model.get())?.label(text, { strategy: c.config.aggregationStrategy }),

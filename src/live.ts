@@ -7,10 +7,15 @@ import { SegmentCache } from './core/segments';
 import { labelDocument } from './commands';
 import type { Ctx } from './ctx';
 
+/** Why a document is not labeled live (undefined: it is). */
+export type NotLiveReason = 'off' | 'scheme' | 'language' | 'tooLarge';
+
 export class LiveLabeling implements vscode.Disposable {
   private readonly caches = new Map<string, SegmentCache>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** Documents already logged as too large for live labeling (said once). */
+  private readonly toldTooLarge = new Set<string>();
   /** Set by Toggle Live Labeling for this session; undefined = the setting decides. */
   private override: boolean | undefined;
 
@@ -39,11 +44,30 @@ export class LiveLabeling implements vscode.Disposable {
 
   /** Whether a document is labeled live. */
   applies(doc: vscode.TextDocument): boolean {
-    if (!this.enabled) return false;
-    if (doc.uri.scheme !== 'file' && doc.uri.scheme !== 'untitled' && doc.uri.scheme !== 'vscode-remote') return false;
+    return this.whyNot(doc) === undefined;
+  }
+
+  /** Why a document is not labeled live; undefined when it is. */
+  whyNot(doc: vscode.TextDocument): NotLiveReason | undefined {
+    if (!this.enabled) return 'off';
+    if (doc.uri.scheme !== 'file' && doc.uri.scheme !== 'untitled' && doc.uri.scheme !== 'vscode-remote') return 'scheme';
     const langs = this.ctx.config.liveLanguages;
-    if (!langs.includes('*') && !langs.includes(doc.languageId)) return false;
-    return doc.getText().length <= this.ctx.config.liveMaxDocumentLength;
+    if (!langs.includes('*') && !langs.includes(doc.languageId)) return 'language';
+    // huge documents are labeled on command only (with progress), never on each keystroke
+    if (documentLength(doc) > this.ctx.config.liveMaxDocumentLength) {
+      const key = doc.uri.toString();
+      if (!this.toldTooLarge.has(key)) {
+        this.toldTooLarge.add(key);
+        this.ctx.log.info(`${key} is longer than live.maxDocumentLength (${this.ctx.config.liveMaxDocumentLength} characters): not labeled live; Label Document labels it`);
+      }
+      return 'tooLarge';
+    }
+    return undefined;
+  }
+
+  /** The setting changed: it decides again (the session's toggle is forgotten). */
+  followSetting(): void {
+    this.override = undefined;
   }
 
   cacheFor(doc: vscode.TextDocument): SegmentCache {
@@ -76,6 +100,7 @@ export class LiveLabeling implements vscode.Disposable {
     clearTimeout(this.timers.get(key));
     this.timers.delete(key);
     this.caches.delete(key);
+    this.toldTooLarge.delete(key);
   }
 
   /** Drop cached labels (after a model change). */
@@ -89,4 +114,9 @@ export class LiveLabeling implements vscode.Disposable {
     this.caches.clear();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
+
+/** A document's length in UTF-16 code units, without copying its text. */
+export function documentLength(doc: vscode.TextDocument): number {
+  return doc.offsetAt(doc.lineAt(doc.lineCount - 1).range.end);
 }

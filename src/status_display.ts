@@ -1,19 +1,28 @@
 // Status bar item: the label under the cursor and its confidence, the model's name and the
-// last run's latency; a spinner while a run is going. Click: Show Log.
+// last run's latency; a spinner while runs are going; a note when the document is too large to
+// be labeled live. Click: a quick pick of actions.
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import { LabelStore } from './label_store';
+import { documentLength } from './live';
+
+export interface StatusAction extends vscode.QuickPickItem {
+  readonly command: string;
+}
 
 export class StatusDisplay implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('bertLstm.status', vscode.StatusBarAlignment.Right, 100);
   private readonly disposables: vscode.Disposable[] = [];
   private lastLatencyMs: number | undefined;
+  /** Runs going now (the spinner shows while any is). */
+  private running = 0;
 
   constructor(private readonly ctx: Ctx) {
     this.item.name = 'BERT+LSTM Labeler';
-    this.item.command = 'bertLstm.showLog';
+    this.item.command = 'bertLstm.showActions';
     this.disposables.push(
       this.item,
+      vscode.commands.registerCommand('bertLstm.showActions', () => this.showActions()),
       vscode.window.onDidChangeActiveTextEditor(() => this.refresh()),
       vscode.window.onDidChangeTextEditorSelection(() => this.refresh()),
       ctx.store.onDidChange(() => {
@@ -27,13 +36,14 @@ export class StatusDisplay implements vscode.Disposable {
     this.refresh();
   }
 
-  /** Shows a spinner while `work` runs. */
+  /** Shows a spinner while `work` runs (and while any other run is going). */
   async busy<T>(work: Promise<T>): Promise<T> {
-    this.item.text = '$(sync~spin) BERT+LSTM';
-    this.item.show();
+    this.running++;
+    this.refresh();
     try {
       return await work;
     } finally {
+      this.running--;
       this.refresh();
     }
   }
@@ -43,22 +53,66 @@ export class StatusDisplay implements vscode.Disposable {
     return this.item.text;
   }
 
+  /** The tooltip shown now, as text (for tests). */
+  get tooltip(): string {
+    const t = this.item.tooltip;
+    return typeof t === 'string' ? t : (t?.value ?? '');
+  }
+
   refresh(): void {
     const editor = vscode.window.activeTextEditor;
     const model = this.ctx.model.loaded?.bundle.config.name;
     const current = editor && this.ctx.store.current(editor.document);
     const word = current && editor ? LabelStore.wordAt(current.words, editor.document.offsetAt(editor.selection.active)) : undefined;
-    const parts = ['$(symbol-key)'];
+    const tooLarge = editor && !current && this.ctx.live?.whyNot(editor.document) === 'tooLarge';
+    const parts = [this.running > 0 ? '$(sync~spin)' : '$(symbol-key)'];
     if (word) parts.push(`${word.label} ${(word.score * 100).toFixed(0)}%`);
     else parts.push('BERT+LSTM');
     if (this.lastLatencyMs !== undefined) parts.push(`· ${this.lastLatencyMs.toFixed(0)} ms`);
+    if (tooLarge) parts.push('· not live (large file)');
     this.item.text = parts.join(' ');
-    this.item.tooltip = new vscode.MarkdownString(
-      `**BERT+LSTM Labeler**\n\nModel: ${model ?? 'not loaded yet'}` +
-        (this.lastLatencyMs !== undefined ? `\n\nLast run: ${this.lastLatencyMs.toFixed(0)} ms` : '') +
-        '\n\nClick to show the log.',
-    );
+    this.item.accessibilityInformation = { label: `BERT+LSTM: ${parts.slice(1).join(' ')}`, role: 'button' };
+    const lines = [`**BERT+LSTM Labeler**`, `Model: ${model ?? 'not loaded yet'}`];
+    if (this.running > 0) lines.push('Labeling…');
+    if (this.lastLatencyMs !== undefined) lines.push(`Last run: ${this.lastLatencyMs.toFixed(0)} ms`);
+    if (tooLarge && editor) {
+      lines.push(
+        `This document (${documentLength(editor.document).toLocaleString('en-US')} characters) is longer than ` +
+          `\`bertLstm.live.maxDocumentLength\` (${this.ctx.config.liveMaxDocumentLength.toLocaleString('en-US')}), so it is not labeled live. ` +
+          'Run **Label Document** to label it.',
+      );
+    }
+    lines.push('Click for actions.');
+    this.item.tooltip = new vscode.MarkdownString(lines.join('\n\n'));
     this.item.show();
+  }
+
+  /** The actions offered by the status bar item, for the current state. */
+  actions(): StatusAction[] {
+    const editor = vscode.window.activeTextEditor;
+    const doc = editor?.document;
+    const items: StatusAction[] = [];
+    if (doc) {
+      items.push({ label: '$(play) Label Document', command: 'bertLstm.labelDocument' });
+      if (editor && editor.selections.some((s) => !s.isEmpty)) items.push({ label: '$(selection) Label Selection', command: 'bertLstm.labelSelection' });
+      if ([...this.ctx.runs.values()].some((r) => r.doc === doc)) items.push({ label: '$(stop-circle) Cancel Labeling', command: 'bertLstm.cancelLabeling' });
+      items.push({ label: '$(warning) Next Low-Confidence Label', command: 'bertLstm.nextLowConfidenceLabel' });
+    }
+    const live = this.ctx.live?.enabled ?? false;
+    items.push(
+      { label: `$(sync) Toggle Live Labeling`, description: live ? 'on now' : 'off now', command: 'bertLstm.toggleLive' },
+      { label: '$(folder-opened) Select Model…', description: this.ctx.model.loaded?.bundle.config.name, command: 'bertLstm.selectModel' },
+      { label: '$(graph) Show Analysis Panel', command: 'bertLstm.showPanel' },
+    );
+    if (doc) items.push({ label: '$(clear-all) Clear Labels', command: 'bertLstm.clearLabels' });
+    items.push({ label: '$(output) Show Log', command: 'bertLstm.showLog' });
+    return items;
+  }
+
+  /** The quick pick behind the status bar item; runs the chosen action and returns its result. */
+  async showActions(): Promise<unknown> {
+    const picked = await vscode.window.showQuickPick(this.actions(), { title: 'BERT+LSTM', placeHolder: 'Choose an action' });
+    return picked ? vscode.commands.executeCommand(picked.command) : undefined;
   }
 
   dispose(): void {

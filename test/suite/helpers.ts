@@ -60,3 +60,42 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Sets a `bertLstm.*` user setting (undefined removes it). */
+export async function setSetting(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration('bertLstm').update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+/** Runs `fn` with `bertLstm.*` user settings set, and removes them afterwards. */
+export async function withSettings<T>(settings: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
+  for (const [k, v] of Object.entries(settings)) await setSetting(k, v);
+  try {
+    return await fn();
+  } finally {
+    for (const k of Object.keys(settings)) await setSetting(k, undefined);
+  }
+}
+
+/** The drawn labels of an editor as "text/LABEL", in document order. */
+export function drawnLabels(a: BertLstmApi, editor: vscode.TextEditor): string[] {
+  return a
+    .decorationsFor(editor)
+    .flatMap((d) => d.ranges.map((r) => ({ at: editor.document.offsetAt(r.start), s: `${editor.document.getText(r)}/${d.label}` })))
+    .sort((x, y) => x.at - y.at)
+    .map((x) => x.s);
+}
+
+/** A long plain-text document: `paragraphs` paragraphs of about 25 words, each different. */
+export function longDocument(paragraphs: number, tag = ''): string {
+  const out: string[] = [];
+  for (let i = 0; i < paragraphs; i++) {
+    out.push(`Paragraph ${i}${tag} begins here. The council met on day ${i} and voted on the plan. ` +
+      `Some members objected to the cost. Others said the town needed it.`);
+  }
+  return out.join('\n\n');
+}
+
+/** Waits until no labeling run is going for the document and its labels are current. */
+export async function settled(a: BertLstmApi, doc: vscode.TextDocument, ms = 300_000): Promise<NonNullable<ReturnType<BertLstmApi['resultFor']>>> {
+  return waitFor('current labels and no run going', () => !a.isRunning(doc) && a.resultFor(doc), ms);
+}

@@ -1,0 +1,187 @@
+// The pure part of moving through labels and drawing them: which units are shown (words, or
+// entity spans for BIO/BIOES models, minus hidden labels), which one is next or previous from
+// an offset, which are near the visible part of a long document, and how a labeled selection
+// goes back into the document's labels. No `vscode` import: unit-tested in Node.
+import type { LabelScheme } from './bundle';
+import type { LabeledText, WordLabel } from './labeler';
+import { decodeSpans, type LabeledUnit } from './spans';
+
+/** What one drawn label covers: a word, or an entity span of several words. */
+export interface DisplayUnit extends LabeledUnit {
+  /** Index of its (first) word in the document's words. */
+  readonly word: number;
+}
+
+/**
+ * The units drawn for a document's words: each word (plain scheme) or each entity span (BIO,
+ * BIOES), without hidden labels, sorted by offset and disjoint.
+ */
+export function displayUnits(words: readonly WordLabel[], scheme: LabelScheme, hidden: ReadonlySet<string>): DisplayUnit[] {
+  if (scheme === 'plain') {
+    const out: DisplayUnit[] = [];
+    words.forEach((w, i) => {
+      if (!hidden.has(w.label)) out.push({ start: w.start, end: w.end, label: w.label, score: w.score, word: i });
+    });
+    return out;
+  }
+  return decodeSpans(words, scheme, hidden).map((s) => ({ start: s.start, end: s.end, label: s.label, score: s.score, word: s.first }));
+}
+
+export type Direction = 1 | -1;
+
+export interface NextResult {
+  readonly index: number;
+  /** The search went past the end (or the start) and came round. */
+  readonly wrapped: boolean;
+}
+
+/** Index of the first unit whose start is greater than `offset` (units sorted by start). */
+function firstStartingAfter(units: readonly { start: number }[], offset: number): number {
+  let lo = 0;
+  let hi = units.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (units[mid].start > offset) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Index of the first unit whose end is greater than `offset` (units sorted and disjoint). */
+function firstEndingAfter(units: readonly { end: number }[], offset: number): number {
+  let lo = 0;
+  let hi = units.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (units[mid].end > offset) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * The next (direction 1) or previous (-1) unit from `offset` that satisfies `predicate`,
+ * wrapping round the document once; undefined when no unit satisfies it.
+ * The unit under the offset is the current one: "next" is the first unit that starts after the
+ * offset, "previous" the last unit that ends at or before it. Navigating from a selected unit
+ * (offset = its start) therefore steps to its neighbours, also when they touch it ("cat.").
+ */
+export function nextLabelIndex<T extends { start: number; end: number }>(
+  units: readonly T[],
+  offset: number,
+  direction: Direction,
+  predicate: (unit: T, index: number) => boolean = () => true,
+): NextResult | undefined {
+  const n = units.length;
+  if (!n) return undefined;
+  if (direction === 1) {
+    const from = firstStartingAfter(units, offset);
+    for (let k = 0; k < n; k++) {
+      const i = (from + k) % n;
+      if (predicate(units[i], i)) return { index: i, wrapped: from + k >= n };
+    }
+  } else {
+    // the last unit ending at or before the offset
+    const from = firstEndingAfter(units, offset) - 1;
+    for (let k = 0; k < n; k++) {
+      const i = (((from - k) % n) + n) % n;
+      if (predicate(units[i], i)) return { index: i, wrapped: from - k < 0 };
+    }
+  }
+  return undefined;
+}
+
+export interface OffsetRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Splits unit indices into those that touch one of the `visible` offset ranges (each widened by
+ * `margin` characters on both sides) and the rest, each part in document order. Long documents
+ * draw the first part at once and the rest afterwards.
+ */
+export function splitByVisibility(units: readonly OffsetRange[], visible: readonly OffsetRange[], margin: number): { near: number[]; far: number[] } {
+  const windows = visible
+    .map((r) => ({ start: r.start - margin, end: r.end + margin }))
+    .sort((a, b) => a.start - b.start);
+  const near: number[] = [];
+  const far: number[] = [];
+  let w = 0;
+  for (let i = 0; i < units.length; i++) {
+    const u = units[i];
+    while (w < windows.length && windows[w].end < u.start) w++;
+    // windows are sorted by start; one that ends before this unit ends before all later units
+    let hit = false;
+    for (let k = w; k < windows.length && windows[k].start <= u.end; k++) {
+      if (windows[k].end >= u.start) {
+        hit = true;
+        break;
+      }
+    }
+    (hit ? near : far).push(i);
+  }
+  return { near, far };
+}
+
+/**
+ * The labels of a part of a text (offsets relative to the part, which starts at `offset` in the
+ * document) moved to document offsets.
+ */
+export function shiftLabels(part: LabeledText, offset: number, windowBase = 0): LabeledText {
+  return {
+    ...part,
+    words: part.words.map((w) => ({
+      ...w,
+      start: w.start + offset,
+      end: w.end + offset,
+      window: w.window + windowBase,
+      pieces: w.pieces.map((p) => ({ ...p, start: p.start + offset, end: p.end + offset })),
+    })),
+    windows: part.windows.map((w) => ({ ...w, start: w.start + offset, end: w.end + offset })),
+  };
+}
+
+/**
+ * A document's labels with the labels of one part of it (offsets relative to the part, which
+ * starts at `range.start`) put in place of the words that overlapped the part. Without earlier
+ * labels, the document's labels are the part's alone.
+ */
+export function spliceLabels(base: LabeledText | undefined, part: LabeledText, range: OffsetRange): LabeledText {
+  const windowBase = base?.windows.length ?? 0;
+  const moved = shiftLabels(part, range.start, windowBase);
+  if (!base) return moved;
+  const before = base.words.filter((w) => w.end <= range.start);
+  const after = base.words.filter((w) => w.start >= range.end);
+  return {
+    words: [...before, ...moved.words, ...after],
+    windows: [...base.windows, ...moved.windows],
+    sequence: base.sequence,
+    timing: part.timing,
+    segments: part.segments,
+  };
+}
+
+const WORD_CHAR = /[\p{L}\p{N}\p{M}]/u;
+
+/** A range widened so that it does not cut a word (letters, digits, marks) at either end. */
+export function expandToWords(text: string, range: OffsetRange): OffsetRange {
+  let { start, end } = range;
+  if (start < end) {
+    while (start > 0 && WORD_CHAR.test(text[start - 1]) && WORD_CHAR.test(text[start])) start--;
+    while (end < text.length && WORD_CHAR.test(text[end]) && WORD_CHAR.test(text[end - 1])) end++;
+  }
+  return { start, end };
+}
+
+/** Ranges sorted by start, with overlapping or touching ones merged. */
+export function mergeRanges(ranges: readonly OffsetRange[]): OffsetRange[] {
+  const sorted = [...ranges].sort((a, b) => a.start - b.start);
+  const out: OffsetRange[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r.start <= last.end) out[out.length - 1] = { start: last.start, end: Math.max(last.end, r.end) };
+    else out.push({ ...r });
+  }
+  return out;
+}

@@ -1,0 +1,70 @@
+// Optional (setting `bertLstm.diagnostics.lowConfidence`, off by default): labels below the
+// confidence threshold listed as Information diagnostics in the Problems panel, for triage.
+// One collection; a document's entries are replaced when it is relabeled and removed with its
+// labels (Clear Labels, close, or an edit that makes non-live labels stale).
+import * as vscode from 'vscode';
+import type { LabeledText } from './core/labeler';
+import { displayUnits } from './core/navigation';
+import type { Ctx } from './ctx';
+
+/** At most this many diagnostics per document (the Problems panel stays usable). */
+export const MAX_DIAGNOSTICS_PER_DOCUMENT = 5000;
+
+const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
+
+export class LowConfidenceDiagnostics implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection('bertLstm');
+
+  constructor(private readonly ctx: Ctx) {}
+
+  /** Sets a document's diagnostics from its current labels (none when off or unlabeled). */
+  update(doc: vscode.TextDocument, labels: LabeledText | undefined): void {
+    if (!labels || !this.ctx.config.lowConfidenceDiagnostics) {
+      this.collection.delete(doc.uri);
+      return;
+    }
+    const { scheme, hidden, threshold } = this.ctx.drawOptions();
+    const out: vscode.Diagnostic[] = [];
+    for (const u of displayUnits(labels.words, scheme, hidden)) {
+      if (u.score >= threshold) continue;
+      const w = labels.words[u.word];
+      const alts = w.alternatives.slice(1).map((a) => `${a.label} ${pct(a.score)}`).join(', ');
+      const d = new vscode.Diagnostic(
+        new vscode.Range(doc.positionAt(u.start), doc.positionAt(u.end)),
+        `Low confidence: ${u.label} ${pct(u.score)}${alts && scheme === 'plain' ? ` (or ${alts})` : ''}`,
+        vscode.DiagnosticSeverity.Information,
+      );
+      d.source = 'BERT+LSTM';
+      d.code = 'low-confidence';
+      out.push(d);
+      if (out.length >= MAX_DIAGNOSTICS_PER_DOCUMENT) break;
+    }
+    this.collection.set(doc.uri, out);
+  }
+
+  /** After a settings change: recompute for every open document. */
+  refreshAll(): void {
+    for (const doc of vscode.workspace.textDocuments) {
+      const labels = this.ctx.store.current(doc);
+      if (labels || this.collection.has(doc.uri)) this.update(doc, labels);
+    }
+  }
+
+  delete(doc: vscode.TextDocument): void {
+    this.collection.delete(doc.uri);
+  }
+
+  /** A document's diagnostics (for the API and tests). */
+  of(uri: vscode.Uri): readonly vscode.Diagnostic[] {
+    return this.collection.get(uri) ?? [];
+  }
+
+  dispose(): void {
+    this.collection.dispose();
+  }
+}
+
+export function registerDiagnostics(ctx: Ctx): void {
+  ctx.diagnostics = new LowConfidenceDiagnostics(ctx);
+  ctx.push(ctx.diagnostics, vscode.workspace.onDidCloseTextDocument((doc) => ctx.diagnostics?.delete(doc)));
+}

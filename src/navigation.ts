@@ -1,0 +1,55 @@
+// Next / Previous Label and Next / Previous Low-Confidence Label: move the cursor to a drawn
+// label and select it (the annotator's review loop). The choice of the label is in
+// core/navigation.ts; this is the editor glue.
+import * as vscode from 'vscode';
+import { displayUnits, nextLabelIndex, type Direction, type DisplayUnit } from './core/navigation';
+import type { Ctx } from './ctx';
+
+/** What a navigation command selected (returned for tests and other extensions). */
+export interface NavigationResult {
+  readonly start: number;
+  readonly end: number;
+  readonly label: string;
+  readonly score: number;
+  readonly wrapped: boolean;
+}
+
+export async function goToLabel(ctx: Ctx, direction: Direction, lowConfidenceOnly: boolean): Promise<NavigationResult | undefined> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) return undefined;
+  const doc = editor.document;
+  // a live run for this version may be about to finish: use its labels
+  const running = ctx.runs.get(doc.uri.toString());
+  if (!ctx.store.current(doc) && running?.doc === doc && running.version === doc.version) await running.promise;
+  const labels = ctx.store.current(doc);
+  if (!labels) {
+    void vscode.window.showInformationMessage('BERT+LSTM: this document has no current labels. Run "Label Document" first.');
+    return undefined;
+  }
+  const { scheme, hidden, threshold } = ctx.drawOptions();
+  const units = displayUnits(labels.words, scheme, hidden);
+  const low = (u: DisplayUnit): boolean => u.score < threshold;
+  const found = nextLabelIndex(units, doc.offsetAt(editor.selection.start), direction, lowConfidenceOnly ? low : undefined);
+  if (!found) {
+    const what = lowConfidenceOnly ? `no labels below the confidence threshold (${Math.round(threshold * 100)}%)` : 'no labels are shown';
+    void vscode.window.showInformationMessage(`BERT+LSTM: ${what} in this document.`);
+    return undefined;
+  }
+  const u = units[found.index];
+  const range = new vscode.Range(doc.positionAt(u.start), doc.positionAt(u.end));
+  editor.selection = new vscode.Selection(range.start, range.end);
+  editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  if (found.wrapped) {
+    void vscode.window.setStatusBarMessage(`BERT+LSTM: wrapped around to the ${direction === 1 ? 'start' : 'end'} of the document`, 3000);
+  }
+  return { start: u.start, end: u.end, label: u.label, score: u.score, wrapped: found.wrapped };
+}
+
+export function registerNavigation(ctx: Ctx): void {
+  ctx.push(
+    vscode.commands.registerCommand('bertLstm.nextLabel', () => goToLabel(ctx, 1, false)),
+    vscode.commands.registerCommand('bertLstm.previousLabel', () => goToLabel(ctx, -1, false)),
+    vscode.commands.registerCommand('bertLstm.nextLowConfidenceLabel', () => goToLabel(ctx, 1, true)),
+    vscode.commands.registerCommand('bertLstm.previousLowConfidenceLabel', () => goToLabel(ctx, -1, true)),
+  );
+}

@@ -1,0 +1,273 @@
+// End-to-end: the display styles in a light and a dark theme. The packaged extension (.vsix) is
+// installed once; one code-server per theme. For each style (underline, background, inline tag)
+// the user settings file is changed (VS Code applies it without a reload), the DOM is checked
+// for that style's rendering in the label's theme color, and a screenshot is saved to
+// test-artifacts/. Also read from the DOM: the hover's content, the status bar item's text, and
+// the quick pick its click opens.
+//
+//   node --test test/e2e/styles.e2e.test.mjs        (packages the extension first)
+//   E2E_VSIX=path/to.vsix node --test test/e2e/styles.e2e.test.mjs
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import test from 'node:test';
+import { packageVsix } from '../../scripts/package.mjs';
+import {
+  collectLogs,
+  dismissNotifications,
+  extensionManifest,
+  hoverDecoration,
+  installVsix,
+  labelDecorations,
+  launchBrowser,
+  notificationTexts,
+  openWorkbench,
+  parkCursor,
+  quickOpen,
+  ROOT,
+  startCodeServer,
+  UI_SETTINGS,
+  waitForLabelDecorations,
+} from '../harness/codeserver.mjs';
+
+const ART = path.join(ROOT, 'test-artifacts');
+const SAMPLES = path.join(ROOT, 'samples');
+const SAMPLE = 'sentences.txt';
+const THEMES = [
+  { name: 'light', theme: 'Default Light Modern', kind: 'light' },
+  { name: 'dark', theme: 'Default Dark Modern', kind: 'dark' },
+];
+const log = (s) => console.log(`[e2e styles] ${s}`);
+
+function rgb(hex) {
+  const n = parseInt(hex.slice(1, 7), 16);
+  const base = `${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}`;
+  if (hex.length === 9) {
+    const a = parseInt(hex.slice(7, 9), 16) / 255;
+    return { solid: `rgb(${base})`, alpha: a, base };
+  }
+  return { solid: `rgb(${base})`, alpha: 1, base };
+}
+
+/** The contributed default of a color id for a theme kind ('light' | 'dark'). */
+function contributed(id, kind) {
+  const c = (extensionManifest().contributes?.colors ?? []).find((x) => x.id === id);
+  return c?.defaults?.[kind];
+}
+
+/** The theme color ids the extension uses for a label (as src/decorations.ts picks them). */
+function colorIds(label) {
+  const colors = extensionManifest().contributes?.colors ?? [];
+  const entity = label.replace(/^[BIESL]-/, '');
+  if (colors.some((c) => c.id === `bertLstm.label.${entity}`)) return { fg: `bertLstm.label.${entity}`, bg: `bertLstm.labelBackground.${entity}` };
+  let h = 0;
+  for (let i = 0; i < entity.length; i++) h = (h * 31 + entity.charCodeAt(i)) >>> 0;
+  const size = colors.filter((c) => /^bertLstm\.palette\.\d+$/.test(c.id)).length;
+  return { fg: `bertLstm.palette.${h % size}`, bg: `bertLstm.paletteBackground.${h % size}` };
+}
+
+/** Decoration boxes of this extension's types with a visible background (the background style). */
+function backgroundBoxes(page) {
+  return page.evaluate(() => {
+    const editor = document.querySelector('.editor-instance .monaco-editor');
+    if (!editor) return [];
+    const out = [];
+    for (const box of editor.querySelectorAll('.view-overlays .cdr')) {
+      if (![...box.classList].some((c) => /^ced-/.test(c))) continue;
+      const cs = getComputedStyle(box);
+      const bg = cs.backgroundColor;
+      if (!bg || /rgba\(0, 0, 0, 0\)|transparent/.test(bg)) continue;
+      const r = box.getBoundingClientRect();
+      out.push({ bg, rect: { left: r.left, top: r.top, width: r.width, height: r.height } });
+    }
+    return out;
+  });
+}
+
+/**
+ * Inline tags: the text this extension's `after` decorations put after words (VS Code renders a
+ * decoration type's `after.contentText` as the CSS `content` of an empty span's ::after).
+ */
+function inlineTags(page) {
+  return page.evaluate(() => {
+    const editor = document.querySelector('.editor-instance .monaco-editor');
+    if (!editor) return [];
+    const out = [];
+    for (const el of editor.querySelectorAll('.view-lines [class*="ced-"]')) {
+      const cs = getComputedStyle(el, '::after');
+      const content = cs.content;
+      if (content && content !== 'none' && content !== 'normal') {
+        const text = content.replace(/^["']|["']$/g, '');
+        if (text) out.push({ text, color: cs.color });
+      }
+    }
+    return out;
+  });
+}
+
+/** The status bar entry of the extension: its text. */
+function statusBarText(page) {
+  return page.evaluate(() => {
+    const items = [...document.querySelectorAll('.part.statusbar .statusbar-item')];
+    const ours = items.find((i) => /bertLstm/i.test(i.id)) ??
+      items.find((i) => /BERT\+LSTM/.test(i.getAttribute('aria-label') ?? '') || /BERT\+LSTM/.test(i.querySelector('[aria-label]')?.getAttribute('aria-label') ?? ''));
+    return ours ? { text: ours.innerText.replace(/\s+/g, ' ').trim(), id: ours.id } : undefined;
+  });
+}
+
+async function waitUntil(page, what, fn, timeout = 60_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await page.waitForTimeout(300);
+  }
+}
+
+test('display styles in a light and a dark theme: underline, background and inline tag render in the label colors; hover, status bar and its quick pick', { timeout: 30 * 60_000 }, async () => {
+  mkdirSync(ART, { recursive: true });
+  let vsix = process.env.E2E_VSIX ? path.resolve(process.env.E2E_VSIX) : undefined;
+  if (!vsix) {
+    log('packaging (npm run package)');
+    vsix = (await packageVsix({ log: (s) => log(`  ${s}`) })).vsix;
+  }
+  const base = mkdtempSync(path.join(tmpdir(), 'bert-lstm-e2e-styles-'));
+  const serverLog = [];
+  const keepLog = (s) => serverLog.push(s);
+  let step = 'install the .vsix';
+  let browser;
+  let page;
+  let server;
+  try {
+    const { installedDir, extensionsDir } = await installVsix(vsix, { baseDir: base, log: keepLog });
+    const config = JSON.parse(readFileSync(path.join(installedDir, 'models/default/config.json'), 'utf8'));
+    const labels = new Set(Object.values(config.id2label ?? {}));
+    browser = await launchBrowser();
+    const text = readFileSync(path.join(SAMPLES, SAMPLE), 'utf8');
+    const tokens = text.split(/\s+/).filter(Boolean).length;
+
+    for (const t of THEMES) {
+      step = `${t.name}: start code-server`;
+      const userDataDir = path.join(base, `user-data-${t.name}`);
+      const settings = { ...UI_SETTINGS, 'workbench.colorTheme': t.theme };
+      server = await startCodeServer({ baseDir: base, userDataDir, extensionsDir, folder: SAMPLES, settings, log: keepLog });
+      const settingsFile = path.join(userDataDir, 'User', 'settings.json');
+      const setStyle = (style) => {
+        const current = JSON.parse(readFileSync(settingsFile, 'utf8'));
+        writeFileSync(settingsFile, JSON.stringify({ ...current, 'bertLstm.displayStyle': style }, null, 2));
+      };
+      page = await openWorkbench(browser, server, SAMPLES);
+      await page.waitForTimeout(2000);
+      await dismissNotifications(page);
+
+      step = `${t.name}: open ${SAMPLE}; live labeling draws underlines`;
+      await quickOpen(page, SAMPLE);
+      await waitForLabelDecorations(page, { min: Math.ceil(tokens / 2), timeout: 240_000 });
+      await parkCursor(page);
+      const underlines = await waitForLabelDecorations(page, { min: Math.ceil(tokens / 2), timeout: 30_000 });
+
+      step = `${t.name}: underline colors are the theme's label colors`;
+      const target = [...underlines].filter((d) => /^[A-Za-z]{3,}$/.test(d.text)).sort((a, b) => b.text.length - a.text.length)[0] ?? underlines[0];
+      const labelRe = new RegExp(`(?:^|[^A-Za-z0-9_-])(${[...labels].join('|')})\\s+(\\d+(?:\\.\\d+)?)%`);
+      const hoverText = await hoverDecoration(page, target, { pattern: labelRe, timeout: 60_000 });
+      const label = labelRe.exec(hoverText)[1];
+      log(`${t.name}: hover over "${target.text}": ${hoverText.replace(/\s+/g, ' ').slice(0, 200)}`);
+      assert.match(hoverText, /Alternatives:/, 'the hover lists the alternatives');
+      assert.match(hoverText, /Segment:/, 'the hover gives the segment\'s sequence label');
+      const fg = rgb(contributed(colorIds(label).fg, t.kind));
+      assert.equal(target.color, fg.solid, `${t.name}: the underline of "${target.text}" has the ${t.kind} color of ${label}`);
+      await page.waitForTimeout(800);
+      await page.screenshot({ path: path.join(ART, `styles-${t.name}-hover.png`) });
+      await parkCursor(page);
+      for (const d of underlines) assert.ok(['solid', 'dashed'].includes(d.style));
+      await page.screenshot({ path: path.join(ART, `styles-${t.name}-underline.png`) });
+
+      step = `${t.name}: the status bar item shows the label under the cursor`;
+      // the cursor on the target word: click it
+      await page.mouse.click(target.rect.left + target.rect.width / 2, target.rect.top + target.rect.height / 2 - 3);
+      const status = await waitUntil(page, 'the status bar label', async () => {
+        const s = await statusBarText(page);
+        return s && new RegExp(`${label} \\d+%`).test(s.text) ? s : undefined;
+      });
+      log(`${t.name}: status bar: ${status.text}`);
+      assert.match(status.text, new RegExp(`${label} \\d+% · \\d+ ms`));
+
+      step = `${t.name}: clicking the status bar item opens the actions`;
+      await page.locator(`[id="${status.id}"]`).click();
+      const rows = await waitUntil(page, 'the quick pick', async () => {
+        const r = await page.locator('.quick-input-widget .monaco-list-row').allTextContents();
+        return r.length ? r : undefined;
+      });
+      for (const want of ['Label Document', 'Toggle Live Labeling', 'Next Low-Confidence Label', 'Select Model', 'Show Analysis Panel', 'Show Log']) {
+        assert.ok(rows.some((r) => r.includes(want)), `the quick pick offers ${want}: ${JSON.stringify(rows)}`);
+      }
+      await page.screenshot({ path: path.join(ART, `styles-${t.name}-actions.png`) });
+      await page.keyboard.press('Escape');
+
+      step = `${t.name}: background style`;
+      setStyle('background');
+      await parkCursor(page);
+      const boxes = await waitUntil(page, 'background decorations', async () => {
+        const b = await backgroundBoxes(page);
+        // no solid 2px underlines left (uncertain labels get a dashed 1px outline in this style)
+        const u = (await labelDecorations(page)).filter((d) => d.style === 'solid' && d.width === '2px');
+        return b.length >= Math.ceil(tokens / 2) && u.length === 0 ? b : undefined;
+      });
+      const bgs = new Set(boxes.map((b) => b.bg));
+      const allowed = new Set([...labels].map((l) => contributed(colorIds(l).bg, t.kind)).filter(Boolean).map((h) => rgb(h).base));
+      for (const bg of bgs) {
+        const m = /rgba?\((\d+), (\d+), (\d+)(?:, ([\d.]+))?\)/.exec(bg);
+        assert.ok(m, `a background color: ${bg}`);
+        assert.ok(allowed.has(`${m[1]}, ${m[2]}, ${m[3]}`), `${bg} is a contributed label background (${t.kind})`);
+        assert.ok(m[4] !== undefined && Number(m[4]) < 0.5, `the background ${bg} is translucent`);
+      }
+      assert.ok(bgs.size >= 3, `several label colors (${[...bgs].join(', ')})`);
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(ART, `styles-${t.name}-background.png`) });
+
+      step = `${t.name}: inline tag style`;
+      setStyle('inline');
+      const tags = await waitUntil(page, 'inline tags', async () => {
+        const g = await inlineTags(page);
+        return g.length >= Math.ceil(tokens / 2) && (await backgroundBoxes(page)).length === 0 ? g : undefined;
+      });
+      for (const g of tags) assert.ok(labels.has(g.text.replace(/\?$/, '')), `the tag "${g.text}" is a label of the model`);
+      const tagColors = new Set(tags.map((g) => g.color));
+      assert.ok(tagColors.size >= 3, `tags in several label colors (${[...tagColors].join(', ')})`);
+      for (const g of tags.slice(0, 20)) {
+        assert.equal(g.color, rgb(contributed(colorIds(g.text.replace(/\?$/, '')).fg, t.kind)).solid, `the tag ${g.text} has its label's ${t.kind} color`);
+      }
+      log(`${t.name}: ${tags.length} inline tags, e.g. ${tags.slice(0, 8).map((g) => g.text).join(' ')}`);
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(ART, `styles-${t.name}-inline.png`) });
+
+      setStyle('underline');
+      await page.close();
+      page = undefined;
+      await server.stop();
+      server = undefined;
+    }
+  } catch (e) {
+    const notes = [];
+    if (page) {
+      const shot = path.join(ART, 'styles-failure.png');
+      await page.screenshot({ path: shot, fullPage: true }).then(() => notes.push(`screenshot: ${shot}`), () => {});
+      const n = await notificationTexts(page).catch(() => []);
+      if (n.length) notes.push(`notifications: ${JSON.stringify(n)}`);
+    }
+    const logDir = path.join(ART, 'styles-e2e-logs');
+    rmSync(logDir, { recursive: true, force: true });
+    mkdirSync(logDir, { recursive: true });
+    writeFileSync(path.join(logDir, 'code-server.out.log'), serverLog.join(''));
+    collectLogs(base, logDir);
+    notes.push(`logs: ${logDir}`);
+    e.message = `styles e2e failed at step "${step}": ${e.message}\n  ${notes.join('\n  ')}`;
+    throw e;
+  } finally {
+    await browser?.close().catch(() => {});
+    await server?.stop();
+    if (!process.env.E2E_KEEP) rmSync(base, { recursive: true, force: true });
+  }
+});
