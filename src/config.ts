@@ -38,7 +38,7 @@ export class Config {
 
   get aggregationStrategy(): AggregationStrategy {
     const v = this.cfg.get<string>('aggregationStrategy', 'first');
-    return v === 'average' || v === 'max' ? v : 'first';
+    return v === 'average' || v === 'max' || v === 'simple' ? v : 'first';
   }
 
   get hiddenLabels(): ReadonlySet<string> {
