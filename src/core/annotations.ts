@@ -2,6 +2,9 @@
 // the text they cover, where they came from (the model, a correction, a review), and whether an
 // edit changed their text since. Re-anchoring follows a document through its edits; merging puts
 // corrections over model labels.
+import type { LabelScheme } from './bundle';
+import { decodeSpans } from './spans';
+
 
 /** `model`: the model's label; `corrected`: set by the user; `reviewed`: the model's, accepted. */
 export type AnnotationSource = 'model' | 'corrected' | 'reviewed';
@@ -158,4 +161,24 @@ function nearestOccurrence(text: string, needle: string, near: number): number {
   if (after < 0) return before;
   if (before < 0) return after;
   return near - before <= after - near ? before : after;
+}
+
+/** A labeled word as the labeler gives it (start, end, text, label, score). */
+export interface ScoredWord {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+  readonly label: string;
+  readonly score: number;
+}
+
+/**
+ * The model's labels as annotations: one per word for plain labels (UPOS), one per entity span
+ * for BIO/BIOES models (the hidden labels, `O` by default, are not annotations).
+ */
+export function modelAnnotations(text: string, words: readonly ScoredWord[], scheme: LabelScheme, hidden: ReadonlySet<string> = new Set(['O'])): Annotation[] {
+  if (scheme === 'plain') {
+    return words.filter((w) => !hidden.has(w.label)).map((w) => ({ start: w.start, end: w.end, text: w.text, label: w.label, source: 'model', score: w.score }));
+  }
+  return decodeSpans(words, scheme, hidden).map((s) => ({ start: s.start, end: s.end, text: text.slice(s.start, s.end), label: s.label, source: 'model', score: s.score }));
 }
