@@ -4,7 +4,7 @@
 // { include?: string (a glob, or a folder path), output?: Uri }.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BatchOutputError, runBatch, type BatchSummary } from './core/batch';
+import { BatchOutputError, expandInputs, runBatch, type BatchSummary } from './core/batch';
 import type { Ctx } from './ctx';
 
 export interface BatchArgs {
@@ -15,19 +15,8 @@ export interface BatchArgs {
 const DEFAULT_GLOB = '**/*.{txt,md}';
 
 async function filesOf(include: string): Promise<string[]> {
-  // A folder path: everything under it; otherwise a glob over the workspace.
-  if (path.isAbsolute(include)) {
-    try {
-      const stat = await vscode.workspace.fs.stat(vscode.Uri.file(include));
-      if (stat.type & vscode.FileType.Directory) {
-        const found = await vscode.workspace.findFiles(new vscode.RelativePattern(vscode.Uri.file(include), '**/*'));
-        return found.map((u) => u.fsPath);
-      }
-      if (stat.type & vscode.FileType.File) return [include];
-    } catch {
-      return [];
-    }
-  }
+  // A folder or file path (anywhere on disk): walked directly; otherwise a glob over the workspace.
+  if (path.isAbsolute(include)) return (await expandInputs([include])).files;
   return (await vscode.workspace.findFiles(include)).map((u) => u.fsPath);
 }
 
