@@ -194,6 +194,9 @@ export class AnnotationsStore implements vscode.Disposable {
     s.unsaved = true;
     if (s.textHash === undefined) s.textHash = hashText(doc.getText());
     this.redraw(doc);
+    // The model's decorations too (they leave out labels under corrections), when they are
+    // current: redrawing stale labels would clear them.
+    if (this.ctx.store.current(doc)) this.ctx.redraw(doc);
     this.changed.fire(doc);
     if (!doc.isDirty) await this.save(doc, s);
   }

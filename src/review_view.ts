@@ -54,10 +54,14 @@ class ReviewProvider implements vscode.TreeDataProvider<ReviewItem> {
   private computing: Promise<ReviewItem[]> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
+  /** Set once the view exists: hidden views are not recomputed on every change. */
+  isVisible: () => boolean = () => false;
+
   constructor(private readonly ctx: Ctx) {}
 
-  /** Recomputes the queue soon (changes come in bursts while typing). */
+  /** Recomputes the queue soon (changes come in bursts while typing), if the view is shown. */
   refreshSoon(): void {
+    if (!this.isVisible()) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.refresh(), 300);
   }
@@ -168,6 +172,7 @@ async function openItem(item: ReviewItem): Promise<vscode.TextEditor | undefined
 export function registerReviewView(ctx: Ctx): void {
   const provider = new ReviewProvider(ctx);
   const view = vscode.window.createTreeView('bertLstm.review', { treeDataProvider: provider, showCollapseAll: false });
+  provider.isVisible = () => view.visible;
   const store = annotationsOf(ctx);
   const watcher = vscode.workspace.createFileSystemWatcher(ctx.config.reviewBatchGlob);
   ctx.push(
