@@ -12,6 +12,9 @@ import { openTemp } from './workflow_helpers';
 const refresh = async (): Promise<ReviewItem[]> => (await vscode.commands.executeCommand<ReviewItem[]>('bertLstm.review.refresh'))!;
 
 suite('Review view', () => {
+  // Every label of the test documents in the queue, whatever other documents are open.
+  suiteSetup(() => vscode.workspace.getConfiguration('bertLstm').update('review.size', 5000, vscode.ConfigurationTarget.Global));
+  suiteTeardown(() => vscode.workspace.getConfiguration('bertLstm').update('review.size', undefined, vscode.ConfigurationTarget.Global));
   teardown(closeAllEditors);
 
   test('lists the least confident labels first; a corrected label leaves the queue; clicking opens it', async () => {

@@ -6,6 +6,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { compileGlob, skipReason } from '../../src/core/batch';
 import { importAs, type ExportFormat } from '../../src/core/formats';
 import { REPO } from './fixtures';
 
@@ -106,3 +107,21 @@ for (const format of ['conll', 'conllu', 'spans'] as const satisfies readonly Ex
     assert.deepEqual(back.annotations.map((a) => [a.start, a.end, a.label]), words.map((w) => [w.start, w.end, w.label]));
   });
 }
+
+test('globs: ** crosses folders, * and ? do not, {a,b} alternatives; the fixed part is the folder walked', () => {
+  const g = compileGlob('docs/**/*.{txt,md}');
+  assert.equal(g.base, 'docs');
+  for (const p of ['a.txt', 'x/y/b.md']) assert.ok(g.matches(p), p);
+  for (const p of ['a.json', 'x/a.txt.bak']) assert.ok(!g.matches(p), p);
+  const one = compileGlob('/abs/dir/?.txt');
+  assert.equal(one.base, '/abs/dir');
+  assert.ok(one.matches('a.txt') && !one.matches('ab.txt') && !one.matches('s/a.txt'));
+  assert.equal(compileGlob('plain/folder').base, 'plain/folder');
+});
+
+test('skip reasons: size first, then NUL bytes, then invalid UTF-8', () => {
+  assert.match(skipReason(new Uint8Array(10), 5)!, /too large \(10 bytes, the limit is 5\)/);
+  assert.match(skipReason(new Uint8Array([65, 0, 66]), 100)!, /binary/);
+  assert.match(skipReason(new Uint8Array([0xc3, 0x28]), 100)!, /not UTF-8/);
+  assert.equal(skipReason(new TextEncoder().encode('café 😀'), 100), undefined);
+});
