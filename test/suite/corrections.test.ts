@@ -11,7 +11,7 @@ import { parseSidecar } from '../../src/core/sidecar';
 import type { AnnotationsSnapshot } from '../../src/annotations_store';
 import type { LabelChoice } from '../../src/corrections';
 import { api, closeAllEditors, waitFor } from './helpers';
-import { openTemp, state, waitForState } from './workflow_helpers';
+import { bioBundle, openTemp, state, waitForState } from './workflow_helpers';
 
 const TEXT = 'The cat sat on the mat. The dog saw the cat near the door.\n';
 
@@ -206,5 +206,39 @@ suite('Corrections', () => {
       assert.equal(clash, undefined, `${k.key} (${k.command}) is VS Code's ${clash}`);
     }
     assert.ok(existsSync(path.resolve(__dirname, '../../../media/review.svg')));
+  });
+});
+
+suite('Corrections with a BIO model', () => {
+  suiteSetup(async () => {
+    await vscode.workspace.getConfiguration('bertLstm').update('modelPath', bioBundle(), vscode.ConfigurationTarget.Global);
+  });
+  suiteTeardown(async () => {
+    await vscode.workspace.getConfiguration('bertLstm').update('modelPath', undefined, vscode.ConfigurationTarget.Global);
+  });
+  teardown(closeAllEditors);
+
+  test('Create Span over a selection snaps to whole words; Correct Label offers entity types; export writes IOB2', async () => {
+    const a = await api();
+    const text = 'John Smith met the board of Acme Corp in Paris.\n';
+    const { editor } = await openTemp(text);
+    await vscode.commands.executeCommand('bertLstm.labelDocument');
+    assert.equal((await a.model())?.name, 'bio-workflow-test');
+    const acme = text.indexOf('Acme');
+    // a selection from inside "Acme" to inside "Corp"
+    editor.selection = new vscode.Selection(editor.document.positionAt(acme + 2), editor.document.positionAt(acme + 7));
+    const choices = (await vscode.commands.executeCommand<LabelChoice[]>('bertLstm.correctionChoices'))!;
+    assert.deepEqual([...choices.map((c) => c.label)].sort(), ['ART', 'DATE', 'EVT', 'LOC', 'MISC', 'NUM', 'ORG', 'PER']);
+    assert.equal(await vscode.commands.executeCommand('bertLstm.createSpan', { label: 'ORG' }), true);
+    const s = await state();
+    const org = s.corrections.find((c) => c.label === 'ORG')!;
+    assert.deepEqual([org.start, org.end, org.text], [acme, acme + 9, 'Acme Corp']);
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'bio-export-')), 'doc.conll');
+    await vscode.commands.executeCommand('bertLstm.exportLabels', { format: 'conll', uri: vscode.Uri.file(out) });
+    assert.match(readFileSync(out, 'utf8'), /^Acme B-ORG\nCorp I-ORG\n/m);
+    // Remove Span on it leaves no ORG there
+    editor.selection = new vscode.Selection(editor.document.positionAt(acme + 1), editor.document.positionAt(acme + 1));
+    assert.equal(await vscode.commands.executeCommand('bertLstm.removeSpan'), true);
+    assert.ok(!(await state()).merged.some((m) => m.start < acme + 9 && acme < m.end));
   });
 });
