@@ -109,7 +109,8 @@ export class Corrections {
       const current = merged.find((a) => a.start === start && a.end === end);
       return { start, end, text: text.slice(start, end), current, model: model.find((a) => a.start === start && a.end === end) };
     }
-    const offset = doc.offsetAt(sel.active);
+    // A selection means the word it starts at (the active end may be the start of the next word).
+    const offset = doc.offsetAt(sel.isEmpty ? sel.active : sel.start);
     // The cursor just after a word (at its end) still means that word.
     const at = (list: readonly { start: number; end: number }[]): number => (list.some((a) => a.start <= offset && offset < a.end) ? offset : offset - 1);
     const current = annotationAt(merged, at(merged)) ?? annotationAt(this.store.corrections(doc).filter((c) => c.label === REMOVED_LABEL), at(this.store.corrections(doc)));
@@ -154,7 +155,8 @@ export class Corrections {
     if (!labeler) return undefined;
     const target = await this.target(editor, useSelection);
     if (!target) return undefined;
-    const probs = await this.probabilities(labeler, editor.document, target);
+    // For span models `O` is not a type: the quick pick offers it as "remove the span".
+    const probs = (await this.probabilities(labeler, editor.document, target)).filter((p) => this.scheme() === 'plain' || p.label !== REMOVED_LABEL);
     return { target, choices: labelChoices(probs, this.allLabels(labeler), target.current?.label) };
   }
 

@@ -1,6 +1,6 @@
 // End-to-end: correcting a label from the keyboard in real VS Code (code-server) through
 // headless Chromium. A document in a temporary workspace is labeled; the cursor goes to "cat"
-// with the arrow keys; Ctrl+Shift+Alt+L opens the quick pick (labels by the model's
+// with the arrow keys; Ctrl+Shift+Alt+K opens the quick pick (labels by the model's
 // probability, the current one marked); the second label is chosen with the arrow keys and
 // Enter. Then: the sidecar file has the correction, a box is drawn around the word, the hover
 // says "corrected". Screenshots go to test-artifacts/ (git-ignored).
@@ -69,8 +69,8 @@ test('correct a label from the keyboard: quick pick by probability, sidecar writ
     await page.keyboard.press('Control+Home');
     for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
 
-    step = 'Ctrl+Shift+Alt+L opens the quick pick';
-    await page.keyboard.press('Control+Shift+Alt+L');
+    step = 'Ctrl+Shift+Alt+K opens the quick pick';
+    await page.keyboard.press('Control+Shift+Alt+K');
     const widget = page.locator('.quick-input-widget');
     await widget.locator('.monaco-list-row').first().waitFor({ state: 'visible', timeout: 60_000 });
     await page.waitForTimeout(300);

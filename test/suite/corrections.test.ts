@@ -208,10 +208,13 @@ suite('Corrections', () => {
     assert.ok(defaults.length > 200, `only ${defaults.length} default keybindings read`);
     const norm = (k: string): string => k.toLowerCase().split(' ').map((c) => c.split('+').sort().join('+')).join(' ');
     const taken = new Map(defaults.map(([k, c]) => [norm(k), c]));
+    const clashes: string[] = [];
     for (const k of ours) {
       const clash = taken.get(norm(k.key)) ?? [...taken].find(([d]) => d.startsWith(norm(k.key) + ' ') || norm(k.key).startsWith(d + ' '))?.[1];
-      assert.equal(clash, undefined, `${k.key} (${k.command}) is VS Code's ${clash}`);
+      if (clash) clashes.push(`${k.key} (${k.command}) is VS Code's ${clash}`);
     }
+    if (clashes.length) console.log(`defaults with ctrl+alt: ${defaults.filter(([k]) => /ctrl\+(shift\+)?alt\+/.test(k)).map(([k]) => k).join(', ')}`);
+    assert.deepEqual(clashes, []);
     assert.ok(existsSync(path.resolve(__dirname, '../../../media/review.svg')));
   });
 });
