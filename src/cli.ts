@@ -1,18 +1,31 @@
 // bert-lstm-label: label text files (or stdin) from a terminal with a model bundle, using the
 // core alone (no VS Code).
-//   bert-lstm-label [--model DIR] [--format text|jsonl] [--strategy first|average|max|simple] [FILE...]
+//   bert-lstm-label [--model DIR] [--format text|jsonl|conll|conllu|spans] [--strategy first|average|max|simple] [FILE...]
+//   bert-lstm-label --batch OUTPUT.jsonl [--max-bytes N] FOLDER|GLOB|FILE...
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AggregationStrategy } from './core/aggregate';
+import { modelAnnotations } from './core/annotations';
+import { BatchOutputError, DEFAULT_MAX_BYTES, expandInputs, runBatch } from './core/batch';
+import { exportAs, type ExportFormat } from './core/formats';
 import { Labeler, type LabeledText } from './core/labeler';
 
-const USAGE = `usage: bert-lstm-label [--model DIR] [--format text|jsonl] [--strategy first|average|max|simple] [FILE...]
+const USAGE = `usage: bert-lstm-label [--model DIR] [--format text|jsonl|conll|conllu|spans] [--strategy first|average|max|simple] [FILE...]
+       bert-lstm-label --batch OUTPUT.jsonl [--max-bytes N] FOLDER|GLOB|FILE...
 Labels each FILE (or standard input when none is given) with a BERT+LSTM model bundle.
   --model DIR      model bundle folder (default: the bundled models/default)
   --format text    word/LABEL per word, the text's spacing kept (default)
   --format jsonl   one JSON object per word {start, end, text, label, score} (UTF-16 offsets),
                    then {"sequence": [{label, score}, ...]}
+  --format conll   CoNLL-2003 token-per-line (IOB2 tags for span models, plain tags otherwise)
+  --format conllu  CoNLL-U, the label in the UPOS column (span models: MISC NE=)
+  --format spans   one JSON line {text, spans: [{start, end, label}]} (code point offsets, Prodigy/doccano)
+  --batch OUT      label every file of the FOLDERs / GLOBs / FILEs into OUT, one JSON line per file
+                   with its word labels and sequence scores; a second run with the same OUT skips
+                   the files already in it (resume); binary, non-UTF-8 and huge files are skipped
+                   with the reason recorded
+  --max-bytes N    --batch skips files larger than N bytes (default ${DEFAULT_MAX_BYTES})
   --strategy S     sub-word aggregation: first (default), average, max, or simple (each piece
                    labeled on its own, no merging into words)
   --threads N      ONNX Runtime threads (default 1)`;
@@ -50,6 +63,67 @@ export function formatJsonl(result: LabeledText): string {
 
 const round = (x: number): number => Math.round(x * 1e6) / 1e6;
 
+const EXPORT_FORMATS: readonly string[] = ['conll', 'conllu', 'spans'];
+const OUTPUT_FORMATS: readonly string[] = ['text', 'jsonl', ...EXPORT_FORMATS];
+
+/** The model's labels in a training format (docs/WORKFLOW.md), from the word splitter's words. */
+export function formatExport(format: ExportFormat, text: string, result: LabeledText, labeler: Labeler): string {
+  const scheme = labeler.bundle.config.labelScheme;
+  const words = [...labeler.tokenizer.wordSpans(text)];
+  return exportAs(format, text, words, modelAnnotations(text, result.words, scheme), scheme === 'plain' ? 'plain' : 'iob2').content;
+}
+
+/** --batch: label folders, globs and files into one JSON Lines output, resuming an earlier run. */
+async function batchMain(output: string, inputs: readonly string[], maxBytesArg: string | undefined, options: { model?: string; threads: number; strategy: AggregationStrategy }): Promise<number> {
+  const maxBytes = maxBytesArg === undefined ? DEFAULT_MAX_BYTES : Number(maxBytesArg);
+  if (!Number.isInteger(maxBytes) || maxBytes < 1) {
+    process.stderr.write('bert-lstm-label: --max-bytes must be a positive whole number\n');
+    return 2;
+  }
+  if (inputs.length === 0) {
+    process.stderr.write('bert-lstm-label: --batch needs at least one FOLDER, GLOB or FILE\n');
+    return 2;
+  }
+  const { files, missing } = await expandInputs(inputs);
+  for (const m of missing) process.stderr.write(`bert-lstm-label: ${m}: no such file or folder (or no file matches)\n`);
+  if (missing.length) return 1;
+  const opened = await Labeler.open(options.model ?? defaultModelDir(), { threads: options.threads });
+  if (!opened.ok) {
+    process.stderr.write(`bert-lstm-label: the model cannot be used:\n${opened.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    return 1;
+  }
+  const labeler = opened.value;
+  // Ctrl+C stops between files; the output so far is whole and a later run resumes it.
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const summary = await runBatch(files, output, (text, signal) => labeler.label(text, { strategy: options.strategy, signal }), {
+      maxBytes,
+      signal: controller.signal,
+      onProgress: (p) => {
+        const note = p.record && 'skipped' in p.record ? ` skipped: ${p.record.skipped}` : '';
+        process.stderr.write(`[${p.done}/${p.total}] ${p.file}${note}\n`);
+      },
+    });
+    if (summary.droppedPartialLine) process.stderr.write(`bert-lstm-label: the last record of ${output} was cut off by an interrupted run; it was removed and its file labeled again\n`);
+    process.stderr.write(
+      `bert-lstm-label: ${summary.labeled} labeled, ${summary.skipped} skipped, ${summary.resumed} already in ${output}` +
+        (summary.cancelled ? ' (interrupted: run again to resume)' : '') + '\n',
+    );
+    return summary.cancelled ? 130 : 0;
+  } catch (e) {
+    if (e instanceof BatchOutputError) {
+      process.stderr.write(`bert-lstm-label: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    await labeler.dispose();
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   let args;
   try {
@@ -62,6 +136,8 @@ export async function main(argv: string[]): Promise<number> {
         strategy: { type: 'string', default: 'first' },
         threads: { type: 'string', default: '1' },
         help: { type: 'boolean', short: 'h' },
+        batch: { type: 'string' },
+        'max-bytes': { type: 'string' },
       },
     });
   } catch (e) {
@@ -73,8 +149,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  if (values.format !== 'text' && values.format !== 'jsonl') {
-    process.stderr.write(`bert-lstm-label: --format must be text or jsonl, not ${values.format}\n`);
+  if (!OUTPUT_FORMATS.includes(values.format!)) {
+    process.stderr.write(`bert-lstm-label: --format must be text or jsonl (or conll, conllu, spans), not ${values.format}\n`);
     return 2;
   }
   if (!['first', 'average', 'max', 'simple'].includes(values.strategy!)) {
@@ -86,6 +162,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`bert-lstm-label: --threads must be a positive whole number\n`);
     return 2;
   }
+  if (values.batch !== undefined) return batchMain(values.batch, positionals, values['max-bytes'], { model: values.model, threads, strategy: values.strategy as AggregationStrategy });
   // Read every input first: a missing file is reported before the model loads.
   const inputs: Array<{ name: string; text: string }> = [];
   if (positionals.length === 0) inputs.push({ name: '<stdin>', text: await readStdin() });
@@ -112,6 +189,10 @@ export async function main(argv: string[]): Promise<number> {
     for (const input of inputs) {
       const result = await labeler.label(input.text, { strategy: values.strategy as AggregationStrategy });
       if (inputs.length > 1 && values.format === 'text') process.stdout.write(`==> ${input.name} <==\n`);
+      if (EXPORT_FORMATS.includes(values.format!)) {
+        process.stdout.write(formatExport(values.format as ExportFormat, input.text, result, labeler));
+        continue;
+      }
       process.stdout.write(values.format === 'jsonl' ? formatJsonl(result) : formatText(input.text, result) + (input.text.endsWith('\n') ? '' : '\n'));
     }
   } finally {

@@ -115,6 +115,36 @@ export class Config {
     await this.cfg.update('modelPath', dir, target);
   }
 
+  // --- labeling workflow (corrections, sidecars, batch, review): docs/WORKFLOW.md ---
+
+  /** Where sidecar annotation files go: a folder relative to the document's (or absolute) and a suffix. */
+  get sidecarLocation(): { folder: string; suffix: string } {
+    return {
+      folder: this.cfg.get<string>('annotations.sidecarFolder', '').trim(),
+      suffix: this.cfg.get<string>('annotations.sidecarSuffix', '.labels.jsonl').trim() || '.labels.jsonl',
+    };
+  }
+
+  get correctionStyle(): 'box' | 'doubleUnderline' | 'background' {
+    const v = this.cfg.get<string>('annotations.correctionStyle', 'box');
+    return v === 'doubleUnderline' || v === 'background' ? v : 'box';
+  }
+
+  get batchMaxBytes(): number {
+    const v = this.cfg.get<number>('batch.maxFileBytes', 2_000_000);
+    return Number.isInteger(v) && v > 0 ? v : 2_000_000;
+  }
+
+  get reviewQueueSize(): number {
+    const v = this.cfg.get<number>('review.size', 200);
+    return Number.isInteger(v) && v > 0 ? Math.min(v, 5000) : 200;
+  }
+
+  /** Batch outputs the Review view reads (a workspace glob). */
+  get reviewBatchGlob(): string {
+    return this.cfg.get<string>('review.batchOutputs', '**/*.batch.jsonl').trim() || '**/*.batch.jsonl';
+  }
+
   affects(e: vscode.ConfigurationChangeEvent, key: string): boolean {
     return e.affectsConfiguration(`${SECTION}.${key}`);
   }

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { LabeledText } from './core/labeler';
 import type { OffsetRange } from './core/navigation';
+import { correctionsFor } from './annotations_store';
 import { Config } from './config';
 import { LabelDecorations, VISIBLE_MARGIN_LINES, type DrawOptions } from './decorations';
 import type { LowConfidenceDiagnostics } from './diagnostics';
@@ -76,7 +77,7 @@ export class Ctx implements vscode.Disposable {
     const drawing: Promise<void>[] = [];
     for (const editor of this.editorsOf(doc)) {
       if (!labels) this.decorations.clear(editor);
-      else drawing.push(this.decorations.apply(editor, labels.words, this.drawOptions(), visibleOffsets(editor)));
+      else drawing.push(this.decorations.apply(editor, labels.words, { ...this.drawOptions(), corrected: correctionsFor(this, doc) }, visibleOffsets(editor)));
     }
     await Promise.all(drawing);
   }

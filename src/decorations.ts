@@ -72,6 +72,8 @@ export interface DrawOptions {
   readonly scheme: LabelScheme;
   readonly hidden: ReadonlySet<string>;
   readonly threshold: number;
+  /** Ranges the user corrected: the model's labels under them are not drawn. */
+  readonly corrected?: readonly OffsetRange[];
 }
 
 export interface DecorationSnapshot {
@@ -212,7 +214,7 @@ export class LabelDecorations implements vscode.Disposable {
     const gen = (this.generation.get(editor) ?? 0) + 1;
     this.generation.set(editor, gen);
     const doc = editor.document;
-    const units = displayUnits(words, opts.scheme, opts.hidden);
+    const units = withoutCorrected(displayUnits(words, opts.scheme, opts.hidden), opts.corrected ?? []);
     // offsets belong to this version: after an edit, a newer labeling run draws again
     const version = doc.version;
     const stillMine = (): boolean => this.generation.get(editor) === gen && !doc.isClosed && doc.version === version;
@@ -271,4 +273,23 @@ export class LabelDecorations implements vscode.Disposable {
     for (const t of this.types.values()) t.dispose();
     this.types.clear();
   }
+}
+
+/** Units that overlap no corrected range (units are in document order). */
+function withoutCorrected<T extends OffsetRange>(units: readonly T[], corrected: readonly OffsetRange[]): readonly T[] {
+  if (!corrected.length) return units;
+  const sorted = [...corrected].sort((a, b) => a.start - b.start);
+  // the longest correction bounds how far back an overlapping one can start
+  const longest = Math.max(...sorted.map((c) => c.end - c.start));
+  return units.filter((u) => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid].start < u.start - longest) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < sorted.length && sorted[i].start < u.end; i++) if (sorted[i].end > u.start) return false;
+    return true;
+  });
 }

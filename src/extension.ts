@@ -14,6 +14,10 @@ import { LabelHoverProvider } from './hover';
 import { LiveLabeling } from './live';
 import { StatusDisplay } from './status_display';
 import { AnalysisPanel, registerPanel } from './panel';
+import { registerCorrections } from './corrections';
+import { registerExportCommands } from './export_commands';
+import { registerBatchCommand } from './batch_command';
+import { registerReviewView } from './review_view';
 import type { HostMessage } from './webview_protocol';
 
 /** What the extension exports (used by its tests and by other extensions). */
@@ -84,6 +88,10 @@ export function activate(context: vscode.ExtensionContext): BertLstmApi {
   registerPanel(c);
   registerDiagnostics(c);
   registerSettingsReactions(c);
+  registerCorrections(c);
+  registerExportCommands(c);
+  registerBatchCommand(c);
+  registerReviewView(c);
   c.live = new LiveLabeling(c);
   c.status = new StatusDisplay(c);
   c.push(c.live, c.status);

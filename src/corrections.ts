@@ -1,0 +1,340 @@
+// Correction commands: Correct Label (a quick pick of the model's labels, most probable first,
+// the current one marked), Accept Label (the model's label, marked reviewed), Remove Span,
+// Create Span (BIO models, over the selection), Apply to All Identical Words (with the count
+// asked before applying), and Undo / Redo Correction. Also a hover that says whether a label is
+// corrected or reviewed (the model-label hover says the rest).
+//
+// Each command takes an optional argument object so that keybindings and tests can give the
+// choice directly: { label?: string, assumeYes?: boolean }.
+import * as vscode from 'vscode';
+import type { LabelScore } from './core/aggregate';
+import { annotationAt, byPosition, REMOVED_LABEL, replaceCorrections, type Annotation } from './core/annotations';
+import type { Labeler, WordLabel } from './core/labeler';
+import { iterateSegments } from './core/segments';
+import { splitTag } from './core/spans';
+import { annotationsOf, type AnnotationsStore } from './annotations_store';
+import { labelDocument } from './commands';
+import type { Ctx } from './ctx';
+import { LabelStore } from './label_store';
+
+export interface CorrectionArgs {
+  /** The label to set (skips the quick pick). */
+  readonly label?: string;
+  /** Apply without asking (Apply to All Identical Words). */
+  readonly assumeYes?: boolean;
+}
+
+export interface LabelChoice {
+  readonly label: string;
+  /** The model's probability, when it has one for this unit. */
+  readonly score?: number;
+  readonly current: boolean;
+}
+
+/** What a command works on: a word or span of the document. */
+interface Target {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+  /** The model's label there (annotation form), if any. */
+  readonly model?: Annotation;
+  /** The label shown there now (a correction, or the model's). */
+  readonly current?: Annotation;
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+
+/** The labels for the quick pick: the model's, most probable first, then the rest. */
+export function labelChoices(probabilities: readonly LabelScore[], allLabels: readonly string[], current: string | undefined): LabelChoice[] {
+  const seen = new Set<string>();
+  const out: LabelChoice[] = [];
+  for (const p of [...probabilities].sort((a, b) => b.score - a.score)) {
+    if (seen.has(p.label)) continue;
+    seen.add(p.label);
+    out.push({ label: p.label, score: p.score, current: p.label === current });
+  }
+  for (const l of allLabels) {
+    if (!seen.has(l)) {
+      seen.add(l);
+      out.push({ label: l, current: l === current });
+    }
+  }
+  return out;
+}
+
+/** Entity types of a BIO/BIOES model with the probability of the best tag of each, best first. */
+function typeProbabilities(alternatives: readonly LabelScore[], scheme: 'BIO' | 'BIOES'): LabelScore[] {
+  const best = new Map<string, number>();
+  for (const a of alternatives) {
+    const [, type] = splitTag(a.label, scheme);
+    best.set(type, Math.max(best.get(type) ?? 0, a.score));
+  }
+  return [...best].map(([label, score]) => ({ label, score })).sort((a, b) => b.score - a.score);
+}
+
+export class Corrections {
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly store: AnnotationsStore,
+  ) {}
+
+  scheme(): 'plain' | 'BIO' | 'BIOES' {
+    return this.ctx.model.loaded?.bundle.config.labelScheme ?? 'plain';
+  }
+
+  /** The document's labels, labeling it first if it has none for its current version. */
+  private async words(doc: vscode.TextDocument): Promise<readonly WordLabel[] | undefined> {
+    const current = this.ctx.store.current(doc);
+    if (current) return current.words;
+    return (await labelDocument(this.ctx, doc, this.ctx.live?.cacheFor(doc)))?.words;
+  }
+
+  /** The word or span at the cursor (or the selection, for span models). */
+  private async target(editor: vscode.TextEditor, useSelection: boolean): Promise<Target | undefined> {
+    const doc = editor.document;
+    await this.store.ensure(doc);
+    const words = await this.words(doc);
+    const text = doc.getText();
+    const merged = this.store.merged(doc);
+    const model = this.store.modelLabels(doc);
+    const sel = editor.selection;
+    if (useSelection && !sel.isEmpty && words) {
+      const s = doc.offsetAt(sel.start);
+      const e = doc.offsetAt(sel.end);
+      // Snap to whole words: a span never cuts a word.
+      const inside = words.filter((w) => w.start < e && w.end > s);
+      if (!inside.length) return undefined;
+      const start = inside[0].start;
+      const end = inside[inside.length - 1].end;
+      const current = merged.find((a) => a.start === start && a.end === end);
+      return { start, end, text: text.slice(start, end), current, model: model.find((a) => a.start === start && a.end === end) };
+    }
+    // A selection means the word it starts at (the active end may be the start of the next word).
+    const offset = doc.offsetAt(sel.isEmpty ? sel.active : sel.start);
+    // The cursor just after a word (at its end) still means that word.
+    const at = (list: readonly { start: number; end: number }[]): number => (list.some((a) => a.start <= offset && offset < a.end) ? offset : offset - 1);
+    const current = annotationAt(merged, at(merged)) ?? annotationAt(this.store.corrections(doc).filter((c) => c.label === REMOVED_LABEL), at(this.store.corrections(doc)));
+    if (current) return { start: current.start, end: current.end, text: current.text, current: current.label === REMOVED_LABEL ? undefined : current, model: annotationAt(model, current.start) };
+    const word = words && (LabelStore.wordAt(words, offset) ?? LabelStore.wordAt(words, offset - 1));
+    if (!word) return undefined;
+    return { start: word.start, end: word.end, text: word.text };
+  }
+
+  /** The model's probabilities for every label at a target: its segment labeled again with all labels kept. */
+  private async probabilities(labeler: Labeler, doc: vscode.TextDocument, target: Target): Promise<LabelScore[]> {
+    const text = doc.getText();
+    const budget = labeler.bundle.config.maxLength - 2;
+    for (const seg of iterateSegments(text, { budget, countPieces: (s) => labeler.tokenizer.countPieces(s, budget) })) {
+      if (seg.end <= target.start) continue;
+      if (seg.start > target.start) break;
+      // A segment is labeled on its own (labeler.ts): alone it gets the same probabilities.
+      const [r] = await labeler.labelTexts([seg.text], { strategy: this.ctx.config.aggregationStrategy, stride: this.ctx.config.stride, topK: labeler.labels.length });
+      const words = r.words.filter((w) => w.start + seg.start < target.end && w.end + seg.start > target.start);
+      if (!words.length) return [];
+      const scheme = this.scheme();
+      // A span's label probability: the mean over its words of each label's best tag.
+      const sums = new Map<string, number>();
+      for (const w of words) {
+        const probs = scheme === 'plain' ? w.alternatives : typeProbabilities(w.alternatives, scheme);
+        for (const p of probs) sums.set(p.label, (sums.get(p.label) ?? 0) + p.score);
+      }
+      return [...sums].map(([label, sum]) => ({ label, score: sum / words.length })).sort((a, b) => b.score - a.score);
+    }
+    return [];
+  }
+
+  private allLabels(labeler: Labeler): string[] {
+    const scheme = this.scheme();
+    if (scheme === 'plain') return [...labeler.labels];
+    return [...new Set(labeler.labels.map((l) => splitTag(l, scheme)[1]).filter((t) => t !== REMOVED_LABEL))];
+  }
+
+  /** The choices Correct Label offers at the cursor (for the quick pick, and for tests). */
+  async choices(editor: vscode.TextEditor, useSelection = false): Promise<{ target: Target; choices: LabelChoice[] } | undefined> {
+    const labeler = await this.ctx.model.get();
+    if (!labeler) return undefined;
+    const target = await this.target(editor, useSelection);
+    if (!target) return undefined;
+    // For span models `O` is not a type: the quick pick offers it as "remove the span".
+    const probs = (await this.probabilities(labeler, editor.document, target)).filter((p) => this.scheme() === 'plain' || p.label !== REMOVED_LABEL);
+    return { target, choices: labelChoices(probs, this.allLabels(labeler), target.current?.label) };
+  }
+
+  async correct(editor: vscode.TextEditor, args: CorrectionArgs = {}): Promise<boolean> {
+    const useSelection = this.scheme() !== 'plain';
+    const found = await this.choices(editor, useSelection);
+    if (!found) {
+      void vscode.window.showInformationMessage('BERT+LSTM: no labeled word at the cursor.');
+      return false;
+    }
+    const { target, choices } = found;
+    let label = args.label;
+    if (label === undefined) {
+      type Item = vscode.QuickPickItem & { label: string; value: string };
+      const items: Item[] = choices.map((c) => ({
+        label: c.label, value: c.label,
+        description: [c.score !== undefined ? pct(c.score) : '', c.current ? '(current)' : ''].filter(Boolean).join(' '),
+        iconPath: c.current ? new vscode.ThemeIcon('check') : undefined,
+      }));
+      if (this.scheme() !== 'plain') items.push({ label: 'O', value: REMOVED_LABEL, description: 'no entity: remove the span' });
+      const picked = await vscode.window.showQuickPick(items, {
+        title: `Correct the label of "${target.text.length > 40 ? target.text.slice(0, 40) + '…' : target.text}"`,
+        placeHolder: 'Labels by the model\'s probability',
+        matchOnDescription: false,
+      });
+      if (!picked) return false;
+      label = picked.value;
+    }
+    return this.setLabel(editor.document, target, label, 'Correct Label');
+  }
+
+  private setLabel(doc: vscode.TextDocument, target: Target, label: string, what: string): Promise<boolean> {
+    const sameAsModel = target.model && target.model.label === label && target.model.start === target.start && target.model.end === target.end;
+    const annotation: Annotation = {
+      start: target.start, end: target.end, text: doc.getText().slice(target.start, target.end), label,
+      source: sameAsModel ? 'reviewed' : 'corrected',
+      ...(sameAsModel && target.model?.score !== undefined ? { score: target.model.score } : {}),
+    };
+    const next = replaceCorrections(this.store.corrections(doc), target, [annotation]);
+    return this.store.set(doc, next, what);
+  }
+
+  async accept(editor: vscode.TextEditor): Promise<boolean> {
+    const target = await this.target(editor, false);
+    const current = target?.current;
+    if (!target || !current) {
+      void vscode.window.showInformationMessage('BERT+LSTM: no label at the cursor to accept.');
+      return false;
+    }
+    const reviewed: Annotation = { ...current, source: current.source === 'corrected' ? 'corrected' : 'reviewed', needsReview: undefined };
+    delete (reviewed as { needsReview?: boolean }).needsReview;
+    return this.store.set(editor.document, replaceCorrections(this.store.corrections(editor.document), current, [reviewed]), 'Accept Label');
+  }
+
+  async remove(editor: vscode.TextEditor): Promise<boolean> {
+    const target = await this.target(editor, false);
+    if (!target?.current) {
+      void vscode.window.showInformationMessage('BERT+LSTM: no label at the cursor to remove.');
+      return false;
+    }
+    const doc = editor.document;
+    const rest = this.store.corrections(doc).filter((c) => !(c.start < target.end && target.start < c.end));
+    // A model label under it stays hidden by a removal; a correction alone is just dropped.
+    const modelUnder = this.store.modelLabels(doc).some((m) => m.start < target.end && target.start < m.end);
+    const removal: Annotation[] = modelUnder ? [{ start: target.start, end: target.end, text: target.text, label: REMOVED_LABEL, source: 'corrected' }] : [];
+    return this.store.set(doc, [...rest, ...removal].sort(byPosition), 'Remove Span');
+  }
+
+  async createSpan(editor: vscode.TextEditor, args: CorrectionArgs = {}): Promise<boolean> {
+    if (this.scheme() === 'plain') {
+      void vscode.window.showInformationMessage('BERT+LSTM: this model labels words, not spans: use Correct Label on a word.');
+      return false;
+    }
+    if (editor.selection.isEmpty) {
+      void vscode.window.showInformationMessage('BERT+LSTM: select the words of the new span first.');
+      return false;
+    }
+    return this.correct(editor, args);
+  }
+
+  /** Sets the label at the cursor on every identical word of the document, after saying how many. */
+  async applyToAll(editor: vscode.TextEditor, args: CorrectionArgs = {}): Promise<number> {
+    const doc = editor.document;
+    const target = await this.target(editor, false);
+    const label = args.label ?? target?.current?.label;
+    if (!target || !label) {
+      void vscode.window.showInformationMessage('BERT+LSTM: no label at the cursor to apply.');
+      return 0;
+    }
+    const text = doc.getText();
+    const merged = this.store.merged(doc);
+    const words = (await this.words(doc)) ?? [];
+    // Same text at word boundaries; the label's own place included only if it differs.
+    const places: Array<{ start: number; end: number }> = [];
+    if (target.end - target.start > 0) {
+      for (let i = text.indexOf(target.text); i >= 0; i = text.indexOf(target.text, i + 1)) {
+        const end = i + target.text.length;
+        const startsWord = words.some((w) => w.start === i);
+        const endsWord = words.some((w) => w.end === end);
+        if (!startsWord || !endsWord) continue;
+        const now = merged.find((a) => a.start === i && a.end === end);
+        // Words that already show the label are left as they are (and not counted).
+        if (now?.label === label && i !== target.start) continue;
+        places.push({ start: i, end });
+      }
+    }
+    const others = places.filter((p) => p.start !== target.start);
+    if (!others.length) {
+      void vscode.window.showInformationMessage(`BERT+LSTM: no other "${target.text}" to label ${label}.`);
+      return 0;
+    }
+    if (!args.assumeYes) {
+      const yes = `Apply to ${others.length}`;
+      const answer = await vscode.window.showInformationMessage(
+        `Label ${others.length} other occurrence${others.length === 1 ? '' : 's'} of "${target.text}" in this document as ${label}?`,
+        { modal: true },
+        yes,
+      );
+      if (answer !== yes) return 0;
+    }
+    let next = [...this.store.corrections(doc)];
+    const model = this.store.modelLabels(doc);
+    for (const p of places) {
+      const m = model.find((a) => a.start === p.start && a.end === p.end);
+      const same = m?.label === label;
+      next = replaceCorrections(next, p, [{ ...p, text: text.slice(p.start, p.end), label, source: same ? 'reviewed' : 'corrected', ...(same && m?.score !== undefined ? { score: m.score } : {}) }]);
+    }
+    const ok = await this.store.set(doc, next, `Apply ${label} to all "${target.text}"`);
+    return ok ? others.length : 0;
+  }
+}
+
+/** Hover on a corrected or reviewed label: says so, with the model's label when it differs. */
+class CorrectionHoverProvider implements vscode.HoverProvider {
+  constructor(private readonly store: AnnotationsStore) {}
+
+  provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+    const offset = doc.offsetAt(pos);
+    const c = annotationAt(this.store.corrections(doc), offset);
+    if (!c) return undefined;
+    const model = annotationAt(this.store.modelLabels(doc), offset);
+    const md = new vscode.MarkdownString(undefined, true);
+    md.isTrusted = false;
+    if (c.label === REMOVED_LABEL) md.appendMarkdown('$(circle-slash) label **removed** by you');
+    else md.appendMarkdown(`$(${c.source === 'reviewed' ? 'pass' : 'edit'}) **${c.label}** ${c.source === 'reviewed' ? 'reviewed' : 'corrected'}`);
+    if (model && model.label !== c.label) md.appendMarkdown(` · model: ${model.label}${model.score !== undefined ? ` ${pct(model.score)}` : ''}`);
+    if (c.needsReview) md.appendMarkdown('\n\n$(warning) its text was edited since: check the label (Accept Label to confirm)');
+    return new vscode.Hover(md, new vscode.Range(doc.positionAt(c.start), doc.positionAt(c.end)));
+  }
+}
+
+/** Registers the correction commands, their hover, and the store they work on. */
+export function registerCorrections(ctx: Ctx): Corrections {
+  const store = annotationsOf(ctx);
+  const corrections = new Corrections(ctx, store);
+  const withEditor = <T>(f: (e: vscode.TextEditor) => Promise<T>) => async (): Promise<T | undefined> => {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showInformationMessage('BERT+LSTM: open a text document first.');
+      return undefined;
+    }
+    return f(editor);
+  };
+  ctx.push(
+    vscode.commands.registerCommand('bertLstm.correctLabel', (args?: CorrectionArgs) => withEditor((e) => corrections.correct(e, args))()),
+    vscode.commands.registerCommand('bertLstm.acceptLabel', withEditor((e) => corrections.accept(e))),
+    vscode.commands.registerCommand('bertLstm.removeSpan', withEditor((e) => corrections.remove(e))),
+    vscode.commands.registerCommand('bertLstm.createSpan', (args?: CorrectionArgs) => withEditor((e) => corrections.createSpan(e, args))()),
+    vscode.commands.registerCommand('bertLstm.applyToAllIdentical', (args?: CorrectionArgs) => withEditor((e) => corrections.applyToAll(e, args))()),
+    vscode.commands.registerCommand('bertLstm.undoCorrection', withEditor((e) => store.undo(e.document))),
+    vscode.commands.registerCommand('bertLstm.redoCorrection', withEditor((e) => store.redo(e.document))),
+    // For tests and automation (not in the command palette): the state of the active document.
+    vscode.commands.registerCommand('bertLstm.annotationsState', () => {
+      const e = vscode.window.activeTextEditor;
+      return e ? store.snapshot(e.document, e) : undefined;
+    }),
+    vscode.commands.registerCommand('bertLstm.correctionChoices', withEditor(async (e) => (await corrections.choices(e, corrections.scheme() !== 'plain'))?.choices)),
+    vscode.languages.registerHoverProvider({ scheme: '*' }, new CorrectionHoverProvider(store)),
+  );
+  return corrections;
+}

@@ -1,0 +1,128 @@
+// Export Labels / Import Labels: the document's corrections merged over the model's labels, in
+// CoNLL (IOB2), CoNLL-U or JSONL spans (core/formats.ts), to a file the user chooses; and the
+// same formats read back into the document's corrections, checked against its text first.
+// Arguments (for keybindings and tests): { format?: 'conll' | 'conllu' | 'spans', uri?: Uri }.
+import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
+import * as vscode from 'vscode';
+import { EXPORT_FORMATS, exportAs, formatOfFile, FORMAT_EXTENSIONS, importAs, type ExportFormat, type FormatProblem } from './core/formats';
+import { writeFileAtomic } from './core/sidecar';
+import { annotationsOf } from './annotations_store';
+import { labelDocument } from './commands';
+import type { Ctx } from './ctx';
+
+export interface TransferArgs {
+  readonly format?: ExportFormat;
+  readonly uri?: vscode.Uri;
+}
+
+export interface TransferResult {
+  readonly ok: boolean;
+  readonly labels: number;
+  readonly problems: readonly FormatProblem[];
+  readonly warnings: readonly FormatProblem[];
+}
+
+const FORMAT_NAMES: Record<ExportFormat, string> = {
+  conll: 'CoNLL-2003 / IOB2 (token per line)',
+  conllu: 'CoNLL-U (UPOS column)',
+  spans: 'JSONL spans (Prodigy, doccano)',
+};
+
+async function pickFormat(title: string, suggested?: ExportFormat): Promise<ExportFormat | undefined> {
+  const items = EXPORT_FORMATS.map((f) => ({ label: FORMAT_NAMES[f], description: FORMAT_EXTENSIONS[f], format: f, picked: f === suggested }));
+  if (suggested) items.sort((a, b) => Number(b.format === suggested) - Number(a.format === suggested));
+  return (await vscode.window.showQuickPick(items, { title }))?.format;
+}
+
+const describe = (p: FormatProblem): string => (p.line ? `line ${p.line}: ${p.message}` : p.message);
+
+export async function exportLabels(ctx: Ctx, doc: vscode.TextDocument, args: TransferArgs = {}): Promise<TransferResult | undefined> {
+  const format = args.format ?? (await pickFormat('Export labels as'));
+  if (!format) return undefined;
+  const labeler = await ctx.model.get();
+  if (!labeler) return undefined;
+  if (!ctx.store.current(doc) && !(await labelDocument(ctx, doc, ctx.live?.cacheFor(doc)))) return undefined;
+  const store = annotationsOf(ctx);
+  await store.ensure(doc);
+  let target = args.uri;
+  if (!target) {
+    const base = doc.uri.scheme === 'file' ? doc.uri.fsPath : path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', 'untitled');
+    target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(base + FORMAT_EXTENSIONS[format]),
+      title: `Export labels as ${FORMAT_NAMES[format]}`,
+      saveLabel: 'Export',
+    });
+    if (!target) return undefined;
+  }
+  const text = doc.getText();
+  const scheme = labeler.bundle.config.labelScheme;
+  const annotations = store.merged(doc);
+  const out = exportAs(format, text, [...labeler.tokenizer.wordSpans(text)], annotations, scheme === 'plain' ? 'plain' : 'iob2', path.basename(doc.uri.path));
+  try {
+    await writeFileAtomic(target.fsPath, out.content);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`BERT+LSTM: could not write ${target.fsPath}: ${(e as Error).message}`);
+    return { ok: false, labels: 0, problems: [{ line: 0, message: (e as Error).message }], warnings: out.warnings };
+  }
+  for (const w of out.warnings) ctx.log.warn(`export ${path.basename(target.fsPath)}: ${describe(w)}`);
+  const note = out.warnings.length ? ` with ${out.warnings.length} warning${out.warnings.length === 1 ? '' : 's'} (see the log)` : '';
+  void vscode.window.showInformationMessage(`BERT+LSTM: exported ${annotations.length} labels to ${path.basename(target.fsPath)}${note}.`);
+  return { ok: true, labels: annotations.length, problems: [], warnings: out.warnings };
+}
+
+/**
+ * Reads labels from a file into the document's corrections (replacing them, one undoable step).
+ * Nothing is imported when any token or span does not fit the text.
+ */
+export async function importLabels(ctx: Ctx, doc: vscode.TextDocument, args: TransferArgs = {}): Promise<TransferResult | undefined> {
+  let source = args.uri;
+  if (!source) {
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false, title: 'Import labels for this document', openLabel: 'Import',
+      filters: { 'Label files': ['conll', 'conllu', 'jsonl', 'json', 'iob', 'iob2', 'bio'], 'All files': ['*'] },
+    });
+    source = picked?.[0];
+    if (!source) return undefined;
+  }
+  const format = args.format ?? formatOfFile(source.path) ?? (await pickFormat(`Format of ${path.basename(source.path)}`));
+  if (!format) return undefined;
+  let content: string;
+  try {
+    content = await fs.readFile(source.fsPath, 'utf8');
+  } catch (e) {
+    void vscode.window.showErrorMessage(`BERT+LSTM: cannot read ${source.fsPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    return { ok: false, labels: 0, problems: [{ line: 0, message: (e as Error).message }], warnings: [] };
+  }
+  const result = importAs(format, content, doc.getText());
+  const name = path.basename(source.fsPath);
+  if (!result.ok) {
+    for (const p of result.problems) ctx.log.error(`import ${name}: ${describe(p)}`);
+    void vscode.window.showErrorMessage(`BERT+LSTM: nothing imported from ${name}: ${describe(result.problems[0])}${result.problems.length > 1 ? ` (and ${result.problems.length - 1} more in the log)` : ''}`);
+    return { ok: false, labels: 0, problems: result.problems, warnings: [] };
+  }
+  for (const w of result.warnings) ctx.log.warn(`import ${name}: ${describe(w)}`);
+  const applied = await annotationsOf(ctx).set(doc, result.annotations, `Import ${name}`);
+  if (!applied) return { ok: false, labels: 0, problems: [{ line: 0, message: 'the annotation file cannot be read' }], warnings: result.warnings };
+  const note = result.warnings.length ? ` (${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'} in the log)` : '';
+  void vscode.window.showInformationMessage(`BERT+LSTM: imported ${result.annotations.length} labels from ${name}${note}.`);
+  return { ok: true, labels: result.annotations.length, problems: [], warnings: result.warnings };
+}
+
+export function registerExportCommands(ctx: Ctx): void {
+  const active = (): vscode.TextDocument | undefined => {
+    const doc = vscode.window.activeTextEditor?.document;
+    if (!doc) void vscode.window.showInformationMessage('BERT+LSTM: open a text document first.');
+    return doc;
+  };
+  ctx.push(
+    vscode.commands.registerCommand('bertLstm.exportLabels', (args?: TransferArgs) => {
+      const doc = active();
+      return doc ? exportLabels(ctx, doc, args) : undefined;
+    }),
+    vscode.commands.registerCommand('bertLstm.importLabels', (args?: TransferArgs) => {
+      const doc = active();
+      return doc ? importLabels(ctx, doc, args) : undefined;
+    }),
+  );
+}
