@@ -191,8 +191,11 @@ export class AnalysisPanel implements vscode.Disposable {
 
   /** Sends the scores of the followed editor's document, segment and selection, and attention. */
   async update(): Promise<void> {
+    // The active editor, else the one followed so far, else a visible one (after a reload the
+    // restored panel may be created before any editor is active).
     const active = vscode.window.activeTextEditor;
     if (active) this.editor = active;
+    else if (!this.editor || this.editor.document.isClosed) this.editor = vscode.window.visibleTextEditors[0];
     const editor = this.editor;
     if (!editor || editor.document.isClosed) return;
     const doc = editor.document;
