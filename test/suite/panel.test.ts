@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { Labeler } from '../../src/core/labeler';
 import { api, closeAllEditors, openText, waitFor } from './helpers';
 
 const PLAIN_BUNDLE = path.resolve(__dirname, '../../../test/fixtures/plain-bert-bundle');
@@ -114,6 +115,29 @@ suite('Analysis panel: attention', () => {
       }
     }
     assert.ok(Math.abs(msg.rolloutFromCls.reduce((s, x) => s + x, 0) - 1) < 1e-3);
+
+    // The same window through the core, in a labeler of its own: the panel sends what core computes.
+    const model = await a.model();
+    const win = a.resultFor(editor.document)!.windows.find((w) => 10 >= w.start && 10 <= w.end)!;
+    const opened = await Labeler.open(model!.dir, { workerPath: path.resolve(__dirname, '../../src/core/engine_worker.js') });
+    assert.ok(opened.ok, !opened.ok ? opened.problems.join('; ') : '');
+    try {
+      const core = await opened.value.attention(editor.document.getText().slice(win.start, win.end), 10 - win.start);
+      assert.ok(core);
+      assert.deepEqual(msg.tokens.map((t) => t.text), core.tokens.map((t) => (t.special ? t.text : editor.document.getText().slice(t.start + win.start, t.end + win.start))));
+      const near = (x: readonly number[], y: readonly number[], what: string): void =>
+        x.forEach((v, i) => assert.ok(Math.abs(v - y[i]) < 1e-5, `${what}[${i}]: panel ${v}, core ${y[i]}`));
+      for (let l = 0; l < msg.layers; l++) {
+        for (let h = 0; h < msg.heads; h++) {
+          near(msg.fromCls[l][h], core.fromCls[l][h], `fromCls[${l}][${h}]`);
+          near(msg.toCls[l][h], core.toCls[l][h], `toCls[${l}][${h}]`);
+        }
+      }
+      near(msg.rolloutFromCls, core.rolloutFromCls, 'rolloutFromCls');
+      near(msg.rolloutToCls, core.rolloutToCls, 'rolloutToCls');
+    } finally {
+      await opened.value?.dispose();
+    }
   });
 });
 
