@@ -153,7 +153,8 @@ test('analysis panel: CSP, bars and heatmap in light, dark and high-contrast the
       const fills = [...document.querySelectorAll('#document .bar-fill')];
       return {
         theme: document.body.className,
-        background: getComputedStyle(document.body).backgroundColor,
+        // VS Code paints the webview with the editor background (a theme variable on <html>)
+        background: getComputedStyle(document.documentElement).getPropertyValue('--vscode-editor-background').trim(),
         foreground: getComputedStyle(document.body).color,
         viewport: { width: innerWidth, height: innerHeight },
         labels: [...document.querySelectorAll('#document .bar-label')].map((e) => e.textContent),
@@ -172,12 +173,13 @@ test('analysis panel: CSP, bars and heatmap in light, dark and high-contrast the
       assert.ok(Math.abs(pct.reduce((a, b) => a + b, 0) - 100) < 0.5, `${theme}: the shown percentages sum to 100 (${s.values.join(', ')})`);
       for (let i = 1; i < pct.length; i++) assert.ok(pct[i - 1] >= pct[i], `${theme}: bars sorted`);
       assert.ok(s.fills[0].width > 10, `${theme}: the top bar is drawn (${s.fills[0].width}px)`);
+      assert.ok(s.background, `${theme}: the theme's editor background is set`);
       assert.notEqual(s.fills[0].color, s.background, `${theme}: bars differ from the background`);
       assert.notEqual(s.fills[0].color, 'rgba(0, 0, 0, 0)', `${theme}: bars have a color`);
       assert.ok(s.tokens.length >= 5, `${theme}: tokens drawn`);
       const shaded = s.tokens.filter((t) => t.bg !== 'rgba(0, 0, 0, 0)');
       assert.ok(shaded.length >= s.tokens.length / 2, `${theme}: tokens shaded by weight (${shaded.length}/${s.tokens.length})`);
-      assert.equal(s.cells.length, config.num_hidden_layers * config.num_attention_heads, `${theme}: one heatmap per layer and head`);
+      assert.equal(s.cells.length, configNumber(config, 'num_hidden_layers') * configNumber(config, 'num_attention_heads'), `${theme}: one heatmap per layer and head`);
       for (const c of [...s.cells, s.fills[0], ...s.tokens]) {
         assert.ok(c.width > 0 && c.height > 0 && c.top >= 0 && c.bottom <= s.viewport.height, `${theme}: drawn inside the visible panel (${JSON.stringify(c)} in ${JSON.stringify(s.viewport)})`);
       }
@@ -350,4 +352,16 @@ async function waitUntil(check, timeout, describe) {
     if (Date.now() > deadline) throw new Error(await describe());
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** A number from the bundle's config, at the top or in a nested section (e.g. the encoder's). */
+function configNumber(config, key) {
+  if (typeof config?.[key] === 'number') return config[key];
+  for (const v of Object.values(config ?? {})) {
+    if (v && typeof v === 'object') {
+      const n = configNumber(v, key);
+      if (n !== undefined) return n;
+    }
+  }
+  return undefined;
 }
