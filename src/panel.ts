@@ -6,7 +6,13 @@ import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import { labelDocument } from './commands';
 import { LabelStore } from './label_store';
+import { capabilityNotes, type PanelCapabilities } from './core/panel_data';
+import type { Labeler } from './core/labeler';
 import { parseWebviewMessage, type AttentionMessage, type HostMessage, type ScoreRow } from './webview_protocol';
+
+function capabilitiesOf(labeler: Labeler): PanelCapabilities {
+  return { sequenceHead: !!labeler.roles.sequenceLogits, tokenHead: !!labeler.roles.tokenLogits, attentions: !!labeler.roles.attentions };
+}
 
 export const PANEL_VIEW_TYPE = 'bertLstm.analysis';
 
@@ -22,6 +28,8 @@ export class AnalysisPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
   private selectionRun = 0;
+  /** The last scored selection (document version and range) and its scores: not re-run on every update. */
+  private selectionScores: { key: string; rows: readonly ScoreRow[] } | undefined;
 
   private constructor(
     private readonly ctx: Ctx,
@@ -96,12 +104,16 @@ export class AnalysisPanel implements vscode.Disposable {
 <link rel="stylesheet" href="${css}">
 <title>BERT+LSTM Analysis</title></head>
 <body>
+<main id="panel-root">
 <header><div id="status" role="status">Label a document to see its scores.</div>
 <vscode-button id="refresh" secondary>Relabel</vscode-button></header>
-<h2>Document</h2><div id="document" class="bars" role="list"></div>
-<h2>Segment at cursor</h2><div id="segment" class="bars" role="list"></div>
-<h2>Selection</h2><div id="selection" class="bars" role="list"></div>
-<section id="attention-section">
+<div id="model-notes" class="model-notes" role="note" hidden></div>
+<section id="scores-section" aria-label="Classification scores">
+<h2 id="document-title">Document</h2><div id="document" class="bars" role="list" aria-labelledby="document-title"></div>
+<h2 id="segment-title">Segment at cursor</h2><div id="segment" class="bars" role="list" aria-labelledby="segment-title"></div>
+<h2 id="selection-title">Selection</h2><div id="selection" class="bars" role="list" aria-labelledby="selection-title"></div>
+</section>
+<section id="attention-section" aria-label="Attention and [CLS]">
 <h2>Attention and [CLS] (segment at cursor)</h2>
 <div id="attention-note" class="note">Place the cursor in labeled text.</div>
 <div class="controls">
@@ -112,9 +124,11 @@ export class AnalysisPanel implements vscode.Disposable {
 <vscode-checkbox id="hide-special" label="Hide [CLS]/[SEP]">Hide [CLS]/[SEP]</vscode-checkbox>
 </div>
 <div class="legend"><span>0</span><span class="legend-bar"></span><span id="legend-max">1</span></div>
-<div id="attention-text" class="attention-text" aria-label="Tokens shaded by attention weight"></div>
-<div id="attention-grid" class="attention-grid" aria-label="Layers by heads"></div>
+<div id="token-detail" class="token-detail" aria-live="polite">Hover or focus a token to see its exact weight and label.</div>
+<div id="attention-text" class="attention-text" role="group" aria-label="Tokens shaded by attention weight; Enter or Space selects the word in the editor"></div>
+<div id="attention-grid" class="attention-grid" role="group" aria-label="Layers by heads: pick one"></div>
 </section>
+</main>
 <script nonce="${nonce}" src="${script}"></script>
 </body></html>`;
   }
@@ -145,7 +159,7 @@ export class AnalysisPanel implements vscode.Disposable {
     if (key === this.attentionKey) return;
     this.attentionKey = key;
     if (!labeler.roles.attentions) {
-      await this.post({ type: 'noAttention', reason: 'This model has no "attentions" output: only its scores can be shown.' }, true);
+      await this.post({ type: 'noAttention', reason: capabilityNotes(capabilitiesOf(labeler)).join(' ') }, true);
       return;
     }
     const text = doc.getText(new vscode.Range(doc.positionAt(windowStart), doc.positionAt(windowEnd)));
@@ -177,8 +191,11 @@ export class AnalysisPanel implements vscode.Disposable {
 
   /** Sends the scores of the followed editor's document, segment and selection, and attention. */
   async update(): Promise<void> {
+    // The active editor, else the one followed so far, else a visible one (after a reload the
+    // restored panel may be created before any editor is active).
     const active = vscode.window.activeTextEditor;
     if (active) this.editor = active;
+    else if (!this.editor || this.editor.document.isClosed) this.editor = vscode.window.visibleTextEditors[0];
     const editor = this.editor;
     if (!editor || editor.document.isClosed) return;
     const doc = editor.document;
@@ -188,20 +205,30 @@ export class AnalysisPanel implements vscode.Disposable {
     const segment = win?.sequence ?? [];
     let selection: readonly ScoreRow[] = [];
     const run = ++this.selectionRun;
-    if (!editor.selection.isEmpty && current) {
-      const labeler = await this.ctx.model.get();
-      const text = doc.getText(editor.selection);
-      const r = labeler && text.trim() ? await labeler.label(text).catch(() => undefined) : undefined;
-      if (run !== this.selectionRun) return; // a newer update is on its way
-      selection = r?.sequence ?? [];
+    const selectionText = editor.selection.isEmpty ? '' : doc.getText(editor.selection);
+    if (selectionText.trim()) {
+      // The selection is labeled on demand: its own model run, kept until it or the text changes.
+      const key = `${doc.uri.toString()}@${doc.version}:${doc.offsetAt(editor.selection.start)}-${doc.offsetAt(editor.selection.end)}`;
+      if (this.selectionScores?.key === key) selection = this.selectionScores.rows;
+      else {
+        const labeler = await this.ctx.model.get();
+        const r = labeler?.roles.sequenceLogits ? await labeler.label(selectionText).catch(() => undefined) : undefined;
+        if (run !== this.selectionRun) return; // a newer update is on its way
+        selection = r?.sequence ?? [];
+        this.selectionScores = { key, rows: selection };
+      }
     }
+    const labeler = this.ctx.model.loaded;
     const msg: HostMessage = {
       type: 'scores',
-      model: this.ctx.model.loaded?.bundle.config.name ?? '(no model loaded)',
+      model: labeler?.bundle.config.name ?? '(no model loaded)',
       file: vscode.workspace.asRelativePath(doc.uri),
       document: current?.sequence ?? [],
       segment,
       selection,
+      selectionLength: selectionText.trim() ? selectionText.length : 0,
+      sequenceLabels: labeler?.bundle.config.sequenceLabels ?? [],
+      capabilities: labeler ? capabilitiesOf(labeler) : undefined,
     };
     await this.post(msg);
     if (win) await this.updateAttention(editor, win.start, win.end, offset);

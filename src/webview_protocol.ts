@@ -1,5 +1,8 @@
 // Messages between the analysis panel (webview/) and the extension host. Both sides validate
 // what they receive: a webview message is untrusted input.
+import type { PanelCapabilities } from './core/panel_data';
+
+export type { PanelCapabilities };
 
 export interface ScoreRow {
   readonly label: string;
@@ -41,6 +44,12 @@ export type HostMessage =
       readonly document: readonly ScoreRow[];
       readonly segment: readonly ScoreRow[];
       readonly selection: readonly ScoreRow[];
+      /** Characters in the selection that was scored (0: no selection). */
+      readonly selectionLength: number;
+      /** The model's sequence labels (the panel keeps room for one bar each: no layout jump). */
+      readonly sequenceLabels: readonly string[];
+      /** What the model can show; undefined when no model is loaded. */
+      readonly capabilities: PanelCapabilities | undefined;
     }
   | { readonly type: 'status'; readonly text: string };
 
@@ -49,6 +58,15 @@ export type WebviewMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'refresh' }
   | { readonly type: 'reveal'; readonly start: number; readonly end: number };
+
+function isCapabilities(v: unknown): v is PanelCapabilities {
+  if (typeof v !== 'object' || v === null) return false;
+  const c = v as Record<string, unknown>;
+  return typeof c.sequenceHead === 'boolean' && typeof c.tokenHead === 'boolean' && typeof c.attentions === 'boolean';
+}
+
+const isStrings = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.length <= 1000 && v.every((x) => typeof x === 'string');
 
 function isScoreRows(v: unknown): v is ScoreRow[] {
   return Array.isArray(v) && v.length <= 1000 && v.every((r) =>
@@ -90,8 +108,14 @@ export function parseHostMessage(v: unknown): HostMessage | undefined {
   }
   if (m.type === 'status' && typeof m.text === 'string') return { type: 'status', text: m.text };
   if (m.type === 'scores' && typeof m.model === 'string' && typeof m.file === 'string' &&
-      isScoreRows(m.document) && isScoreRows(m.segment) && isScoreRows(m.selection)) {
-    return { type: 'scores', model: m.model, file: m.file, document: m.document, segment: m.segment, selection: m.selection };
+      isScoreRows(m.document) && isScoreRows(m.segment) && isScoreRows(m.selection) &&
+      Number.isInteger(m.selectionLength) && (m.selectionLength as number) >= 0 && isStrings(m.sequenceLabels) &&
+      (m.capabilities === undefined || isCapabilities(m.capabilities))) {
+    return {
+      type: 'scores', model: m.model, file: m.file, document: m.document, segment: m.segment, selection: m.selection,
+      selectionLength: m.selectionLength as number, sequenceLabels: m.sequenceLabels,
+      capabilities: m.capabilities === undefined ? undefined : { ...m.capabilities },
+    };
   }
   return undefined;
 }

@@ -6,7 +6,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
-import { withoutTokens } from '../src/core/attention';
+import { capabilityNotes, selectWeights, spaceBefore, tokenDetail, visibleWeights, wordRange } from '../src/core/panel_data';
 import { parseHostMessage, type AttentionMessage, type ScoreRow, type WebviewMessage } from '../src/webview_protocol';
 
 interface VsCodeApi {
@@ -38,6 +38,7 @@ function saveState(): void {
 function renderBars(containerId: string, rows: readonly ScoreRow[], empty: string): void {
   const el = $(containerId);
   el.replaceChildren();
+  el.setAttribute('aria-busy', 'false');
   if (!rows.length) {
     const p = document.createElement('p');
     p.className = 'empty';
@@ -68,25 +69,13 @@ function renderBars(containerId: string, rows: readonly ScoreRow[], empty: strin
 }
 
 // ---------------------------------------------------------------- attention
-/** The weights shown for the current controls, one per token (specials included). */
-function weightsFor(a: AttentionMessage, layer: number | 'all', head: number | 'mean', useRollout: boolean): number[] {
-  if (useRollout) return [...(controls.direction === 'fromCls' ? a.rolloutFromCls : a.rolloutToCls)];
-  const grid = controls.direction === 'fromCls' ? a.fromCls : a.toCls;
-  const n = a.tokens.length;
-  const out = new Array<number>(n).fill(0);
-  const layers = layer === 'all' ? [...Array(a.layers).keys()] : [layer];
-  const heads = head === 'mean' ? [...Array(a.heads).keys()] : [head];
-  for (const l of layers) for (const h of heads) for (let i = 0; i < n; i++) out[i] += grid[l][h][i] / (layers.length * heads.length);
-  return out;
+/** Weights of the visible tokens for the current controls (renormalised when specials are hidden). */
+function shownWeights(a: AttentionMessage, layer: number | 'all', head: number | 'mean', rollout: boolean): Array<{ index: number; weight: number }> {
+  return visibleWeights(a.tokens, selectWeights(a, { direction: controls.direction, layer, head, rollout }), controls.hideSpecial);
 }
 
-/** Weights of the visible tokens, renormalised when [CLS]/[SEP] are hidden. */
-function visible(a: AttentionMessage, w: number[]): Array<{ index: number; weight: number }> {
-  const drop = new Set<number>();
-  if (controls.hideSpecial) a.tokens.forEach((t, i) => t.special && drop.add(i));
-  const kept = withoutTokens(Float32Array.from(w), drop);
-  const indices = a.tokens.map((_, i) => i).filter((i) => !drop.has(i));
-  return indices.map((index, k) => ({ index, weight: kept[k] }));
+function showDetail(text: string): void {
+  $('token-detail').textContent = text;
 }
 
 function shade(weight: number, max: number): string {
@@ -99,34 +88,51 @@ function renderAttention(): void {
   const text = $('attention-text');
   const grid = $('attention-grid');
   if (!a) return;
-  const rows = visible(a, weightsFor(a, controls.layer, controls.head, controls.rollout));
+  const rows = shownWeights(a, controls.layer, controls.head, controls.rollout);
   const max = Math.max(1e-9, ...rows.map((r) => r.weight));
-  text.replaceChildren();
-  let lastWord = -2;
+  // The focused token keeps focus across a redraw (controls changed, or new data for the text).
+  const focused = (document.activeElement as HTMLElement | null)?.dataset?.index;
+  const spans: HTMLElement[] = [];
+  let prev: AttentionMessage['tokens'][number] | undefined;
   for (const { index, weight } of rows) {
     const t = a.tokens[index];
-    if (lastWord !== -2 && (t.word !== lastWord || t.special)) text.append(' ');
-    lastWord = t.word;
+    if (spaceBefore(prev, t)) spans.push(Object.assign(document.createElement('span'), { textContent: ' ' }));
+    prev = t;
     const span = document.createElement('span');
     span.className = t.special ? 'tok special' : 'tok';
     span.textContent = t.text;
     span.style.background = shade(weight, max);
-    span.tabIndex = t.special ? -1 : 0;
-    span.title = `${t.text}: ${weight.toFixed(4)}${t.label ? ` · ${t.label}` : ''}`;
-    span.dataset.weight = weight.toFixed(6);
-    if (!t.special) {
-      const reveal = (): void => vscode.postMessage({ type: 'reveal', start: t.start, end: t.end });
+    const detail = tokenDetail(t.text, weight, t.label);
+    span.title = detail;
+    span.dataset.weight = String(weight);
+    span.dataset.index = String(index);
+    if (t.label) span.dataset.label = t.label;
+    span.addEventListener('mouseenter', () => showDetail(detail));
+    span.addEventListener('focus', () => showDetail(detail));
+    const range = wordRange(a.tokens, index);
+    if (range) {
+      span.tabIndex = 0;
+      span.setAttribute('role', 'button');
+      span.setAttribute('aria-label', `${detail}. Select the word in the editor`);
+      span.dataset.start = String(range.start);
+      span.dataset.end = String(range.end);
+      const reveal = (): void => vscode.postMessage({ type: 'reveal', start: range.start, end: range.end });
       span.addEventListener('click', reveal);
       span.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter' || e.key === ' ') reveal();
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault(); // Space would scroll the panel
+          reveal();
+        }
       });
     }
-    text.append(span);
+    spans.push(span);
   }
+  text.replaceChildren(...spans);
+  if (focused !== undefined) text.querySelector<HTMLElement>(`[data-index="${focused}"]`)?.focus();
   $('legend-max').textContent = max.toFixed(3);
   // layer x head grid: each cell a strip of the tokens' weights for that layer and head
   grid.replaceChildren();
-  grid.style.gridTemplateColumns = `auto repeat(${a.heads}, 1fr)`;
+  grid.style.gridTemplateColumns = `auto repeat(${a.heads}, minmax(3em, 1fr))`;
   grid.append(document.createElement('span'));
   for (let h = 0; h < a.heads; h++) {
     const hd = document.createElement('span');
@@ -146,8 +152,13 @@ function renderAttention(): void {
       cell.height = 14;
       cell.title = `layer ${l}, head ${h}`;
       cell.tabIndex = 0;
+      cell.setAttribute('role', 'button');
+      cell.setAttribute('aria-label', `Show layer ${l}, head ${h}`);
+      cell.setAttribute('aria-pressed', String(controls.layer === l && controls.head === h && !controls.rollout));
+      cell.dataset.layer = String(l);
+      cell.dataset.head = String(h);
       const ctx = cell.getContext('2d');
-      const cellRows = visible(a, weightsFor(a, l, h, false));
+      const cellRows = shownWeights(a, l, h, false);
       const cmax = Math.max(1e-9, ...cellRows.map((r) => r.weight));
       const color = getComputedStyle(document.body).getPropertyValue('--vscode-charts-orange').trim() || '#d18616';
       if (ctx) {
@@ -168,7 +179,11 @@ function renderAttention(): void {
       };
       cell.addEventListener('click', pick);
       cell.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter' || e.key === ' ') pick();
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          pick();
+          grid.querySelector<HTMLElement>(`[data-layer="${l}"][data-head="${h}"]`)?.focus();
+        }
       });
       grid.append(cell);
     }
@@ -237,6 +252,8 @@ window.addEventListener('message', (event: MessageEvent) => {
       attention = undefined;
       $('attention-section').classList.add('unavailable');
       $('attention-note').textContent = msg.reason;
+      $('attention-text').replaceChildren();
+      $('attention-grid').replaceChildren();
       return;
     case 'attention':
       attention = msg;
@@ -244,13 +261,25 @@ window.addEventListener('message', (event: MessageEvent) => {
       $('attention-note').textContent = `${msg.tokens.length} tokens, ${msg.layers} layers × ${msg.heads} heads`;
       syncControls();
       renderAttention();
+      document.body.dataset.attentionUpdates = String(Number(document.body.dataset.attentionUpdates ?? 0) + 1);
       return;
-    case 'scores':
+    case 'scores': {
       $('status').textContent = `${msg.model} · ${msg.file}`;
-      renderBars('document', msg.document, 'No sequence scores (the model has no sequence head, or the document is empty).');
-      renderBars('segment', msg.segment, 'Place the cursor in labeled text.');
-      renderBars('selection', msg.selection, 'Select text to score it.');
+      const notes = msg.capabilities ? capabilityNotes(msg.capabilities) : [];
+      $('model-notes').textContent = notes.join(' ');
+      $('model-notes').hidden = notes.length === 0;
+      // Room for one bar per sequence label in each chart, whatever is shown now: refreshing,
+      // selecting or moving the cursor never moves what is below.
+      document.body.style.setProperty('--bar-rows', String(Math.max(1, msg.sequenceLabels.length)));
+      const noHead = msg.capabilities && !msg.capabilities.sequenceHead;
+      const none = 'No scores: this model has no sequence head.';
+      renderBars('document', msg.document, noHead ? none : 'Label the document to see its scores.');
+      renderBars('segment', msg.segment, noHead ? none : 'Place the cursor in labeled text.');
+      renderBars('selection', msg.selection, noHead ? none : 'Select text to score it (labeled on demand).');
+      $('selection-title').textContent = msg.selectionLength ? `Selection (${msg.selectionLength} characters)` : 'Selection';
+      document.body.dataset.updates = String(Number(document.body.dataset.updates ?? 0) + 1);
       return;
+    }
   }
 });
 

@@ -420,3 +420,45 @@ export function collectLogs(base, dest) {
   walk(base, 0);
   return copied;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Webviews and settings (the analysis panel's end-to-end test).
+
+/**
+ * Rewrites the user settings of a running code-server (DEFAULT_SETTINGS plus `settings`); the
+ * workbench picks the change up from the file, as when a user edits settings.json.
+ */
+export function writeUserSettings(server, settings) {
+  writeFileSync(path.join(server.userDataDir, 'User', 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...settings }, null, 2));
+}
+
+/**
+ * The frame of a webview whose document has an element matching `selector`. Webviews are two
+ * nested iframes in VS Code (index.html, then the content frame, 'fake.html'); this searches
+ * every frame of the page until one matches, or fails after `timeout` ms.
+ */
+export async function findWebviewFrame(page, selector, { timeout = 60_000 } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (frame === page.mainFrame() || frame.isDetached()) continue;
+      const found = await frame.evaluate((s) => !!document.querySelector(s), selector).catch(() => false);
+      if (found) return frame;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`no webview frame with ${selector} within ${timeout / 1000} s; frames: ${JSON.stringify(page.frames().map((f) => f.url().slice(0, 120)))}`);
+    }
+    await page.waitForTimeout(250);
+  }
+}
+
+/** The status bar's cursor item, e.g. "Ln 1, Col 8 (3 selected)"; undefined when absent. */
+export async function statusBarCursor(page) {
+  return page.evaluate(() => {
+    for (const item of document.querySelectorAll('.statusbar-item')) {
+      const t = (item.textContent ?? '').replace(/\s+/g, ' ').trim();
+      if (/^Ln \d+, Col \d+/.test(t)) return t;
+    }
+    return undefined;
+  });
+}

@@ -1,7 +1,12 @@
 // The analysis panel in a real extension host: its messages for a known text.
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { Labeler } from '../../src/core/labeler';
 import { api, closeAllEditors, openText, waitFor } from './helpers';
+
+const PLAIN_BUNDLE = path.resolve(__dirname, '../../../test/fixtures/plain-bert-bundle');
+type PanelMessage = ReturnType<Awaited<ReturnType<typeof api>>['panelMessage']>;
 
 suite('Analysis panel', () => {
   teardown(closeAllEditors);
@@ -22,6 +27,54 @@ suite('Analysis panel', () => {
     assert.deepEqual(msg.document.map((r) => r.label), direct!.sequence.map((r) => r.label));
     assert.ok(msg.segment.length > 0, 'no segment scores at the cursor');
     assert.equal(msg.selection.length, 0);
+    assert.equal(msg.selectionLength, 0);
+    assert.deepEqual([...msg.sequenceLabels].sort(), [...model!.sequenceLabels].sort());
+    assert.deepEqual(msg.capabilities, { sequenceHead: true, tokenHead: true, attentions: true });
+  });
+
+  test('follows selection changes: scores appear for a selection and go when it is cleared', async () => {
+    const a = await api();
+    const editor = await openText('The senator spoke for an hour. Rain fell on the quiet village all night long.');
+    await vscode.commands.executeCommand('bertLstm.labelDocument');
+    editor.selection = new vscode.Selection(0, 3, 0, 3);
+    await vscode.commands.executeCommand('bertLstm.showPanel');
+    await vscode.window.showTextDocument(editor.document, vscode.ViewColumn.One);
+    const start = 31;
+    const end = editor.document.lineAt(0).text.length;
+    editor.selection = new vscode.Selection(0, start, 0, end);
+    const withSel = await waitFor('scores of the selection', () => {
+      const m = a.panelMessage();
+      return m?.type === 'scores' && m.selection.length > 0 ? m : undefined;
+    });
+    assert.equal(withSel.selectionLength, end - start);
+    const direct = await a.labelText(editor.document.getText(editor.selection));
+    withSel.selection.forEach((r, i) => {
+      assert.equal(r.label, direct!.sequence[i].label);
+      assert.ok(Math.abs(r.score - direct!.sequence[i].score) < 1e-5);
+    });
+    editor.selection = new vscode.Selection(0, 2, 0, 2);
+    const cleared = await waitFor('selection scores cleared', () => {
+      const m = a.panelMessage();
+      return m?.type === 'scores' && m.selection.length === 0 ? m : undefined;
+    });
+    assert.equal(cleared.selectionLength, 0);
+  });
+
+  test('follows the active editor', async () => {
+    const a = await api();
+    const first = await openText('Markets rallied after the report on inflation.');
+    await vscode.commands.executeCommand('bertLstm.labelDocument');
+    await vscode.commands.executeCommand('bertLstm.showPanel');
+    const second = await openText('The knight drew his sword and rode into the dark forest.');
+    await vscode.window.showTextDocument(second.document, vscode.ViewColumn.One);
+    await vscode.commands.executeCommand('bertLstm.labelDocument');
+    const direct = await a.labelText(second.document.getText());
+    await waitFor('scores of the second document', () => {
+      const m = a.panelMessage();
+      return m?.type === 'scores' && m.document.length > 0 &&
+        m.document.every((r, i) => Math.abs(r.score - direct!.sequence[i].score) < 1e-5) ? m : undefined;
+    });
+    assert.notEqual(first.document, second.document);
   });
 
   test('scores the selection on demand', async () => {
@@ -62,5 +115,65 @@ suite('Analysis panel: attention', () => {
       }
     }
     assert.ok(Math.abs(msg.rolloutFromCls.reduce((s, x) => s + x, 0) - 1) < 1e-3);
+
+    // The same window through the core, in a labeler of its own: the panel sends what core computes.
+    const model = await a.model();
+    const win = a.resultFor(editor.document)!.windows.find((w) => 10 >= w.start && 10 <= w.end)!;
+    const opened = await Labeler.open(model!.dir, { workerPath: path.resolve(__dirname, '../../src/core/engine_worker.js') });
+    assert.ok(opened.ok, !opened.ok ? opened.problems.join('; ') : '');
+    try {
+      const core = await opened.value.attention(editor.document.getText().slice(win.start, win.end), 10 - win.start);
+      assert.ok(core);
+      assert.deepEqual(msg.tokens.map((t) => t.text), core.tokens.map((t) => (t.special ? t.text : editor.document.getText().slice(t.start + win.start, t.end + win.start))));
+      const near = (x: readonly number[], y: readonly number[], what: string): void =>
+        x.forEach((v, i) => assert.ok(Math.abs(v - y[i]) < 1e-5, `${what}[${i}]: panel ${v}, core ${y[i]}`));
+      for (let l = 0; l < msg.layers; l++) {
+        for (let h = 0; h < msg.heads; h++) {
+          near(msg.fromCls[l][h], core.fromCls[l][h], `fromCls[${l}][${h}]`);
+          near(msg.toCls[l][h], core.toCls[l][h], `toCls[${l}][${h}]`);
+        }
+      }
+      near(msg.rolloutFromCls, core.rolloutFromCls, 'rolloutFromCls');
+      near(msg.rolloutToCls, core.rolloutToCls, 'rolloutToCls');
+    } finally {
+      await opened.value?.dispose();
+    }
+  });
+});
+
+suite('Analysis panel: a model without a sequence head or attentions', () => {
+  suiteSetup(async () => {
+    await vscode.workspace.getConfiguration('bertLstm').update('modelPath', PLAIN_BUNDLE, vscode.ConfigurationTarget.Global);
+  });
+  suiteTeardown(async () => {
+    await vscode.workspace.getConfiguration('bertLstm').update('modelPath', undefined, vscode.ConfigurationTarget.Global);
+  });
+  teardown(closeAllEditors);
+
+  test('says what is missing and still shows the word labels', async () => {
+    const a = await api();
+    const editor = await openText('The committee approved the new budget on Friday.');
+    let model = await a.model();
+    for (let i = 0; i < 100 && model?.dir !== PLAIN_BUNDLE; i++) {
+      await new Promise((r) => setTimeout(r, 100)); // the settings change reaches the extension
+      model = await a.model();
+    }
+    assert.equal(model?.dir, PLAIN_BUNDLE, `model is ${model?.dir}; problems: ${a.modelProblems().join('; ')}`);
+    await vscode.commands.executeCommand('bertLstm.labelDocument');
+    assert.ok((a.labelsFor(editor.document)?.length ?? 0) > 0, 'the plain bundle still labels words');
+    editor.selection = new vscode.Selection(0, 4, 0, 13);
+    const msg = await vscode.commands.executeCommand<PanelMessage>('bertLstm.showPanel');
+    assert.ok(msg && msg.type === 'scores', 'no scores message');
+    assert.deepEqual(msg.capabilities, { sequenceHead: false, tokenHead: true, attentions: false });
+    assert.deepEqual(msg.document, []);
+    assert.deepEqual(msg.segment, []);
+    assert.deepEqual(msg.selection, [], 'no selection scores without a sequence head');
+    assert.deepEqual(msg.sequenceLabels, []);
+    const att = await waitFor('the no-attention message', () => a.panelAttention());
+    assert.equal(att.type, 'noAttention');
+    if (att.type !== 'noAttention') return;
+    assert.match(att.reason, /no "attentions" output/);
+    assert.match(att.reason, /no sequence head/);
+    assert.match(att.reason, /can still show its per-word labels/);
   });
 });
