@@ -1,6 +1,6 @@
 // Messages between the analysis panel (webview/) and the extension host. Both sides validate
 // what they receive: a webview message is untrusted input.
-import type { PanelCapabilities } from './core/panel_data';
+import type { ClsAttentionGrid, PanelCapabilities } from './core/panel_data';
 
 export type { PanelCapabilities };
 
@@ -21,16 +21,10 @@ export interface AttentionTokenRow {
   readonly word: number;
 }
 
-export interface AttentionMessage {
+export interface AttentionMessage extends ClsAttentionGrid {
   readonly type: 'attention';
   readonly file: string;
   readonly tokens: readonly AttentionTokenRow[];
-  readonly layers: number;
-  readonly heads: number;
-  readonly fromCls: readonly (readonly (readonly number[])[])[];
-  readonly toCls: readonly (readonly (readonly number[])[])[];
-  readonly rolloutFromCls: readonly number[];
-  readonly rolloutToCls: readonly number[];
 }
 
 /** Host -> webview. */

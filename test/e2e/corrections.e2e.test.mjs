@@ -14,8 +14,18 @@ import * as path from 'node:path';
 import test from 'node:test';
 import { packageVsix } from '../../scripts/package.mjs';
 import {
-  collectLogs, dismissNotifications, installVsix, launchBrowser, notificationTexts, openWorkbench, parkCursor,
-  quickOpen, ROOT, runCommand, startCodeServer, UI_SETTINGS, waitForLabelDecorations,
+  dismissNotifications,
+  installVsix,
+  launchBrowser,
+  openWorkbench,
+  parkCursor,
+  quickOpen,
+  reportFailure,
+  ROOT,
+  runCommand,
+  startCodeServer,
+  UI_SETTINGS,
+  waitForLabelDecorations,
 } from '../harness/codeserver.mjs';
 
 const ART = path.join(ROOT, 'test-artifacts');
@@ -127,20 +137,7 @@ test('correct a label from the keyboard: quick pick by probability, sidecar writ
     await page.screenshot({ path: path.join(ART, 'e2e-corrected-hover.png'), fullPage: true });
     log(`screenshots: test-artifacts/e2e-correct-pick.png, e2e-corrected.png, e2e-corrected-hover.png`);
   } catch (e) {
-    const notes = [];
-    if (page) {
-      const shot = path.join(ART, 'e2e-corrections-failure.png');
-      await page.screenshot({ path: shot, fullPage: true }).then(() => notes.push(`screenshot: ${shot}`), () => {});
-      const n = await notificationTexts(page).catch(() => []);
-      if (n.length) notes.push(`notifications: ${JSON.stringify(n)}`);
-    }
-    const logDir = path.join(ART, 'e2e-corrections-logs');
-    rmSync(logDir, { recursive: true, force: true });
-    mkdirSync(logDir, { recursive: true });
-    writeFileSync(path.join(logDir, 'code-server.out.log'), serverLog.join(''));
-    collectLogs(base, logDir);
-    e.message = `e2e failed at step "${step}": ${e.message}\n  ${notes.join('\n  ')}`;
-    throw e;
+    throw await reportFailure(e, { name: 'e2e-corrections', step, page, serverLog, base });
   } finally {
     await browser?.close().catch(() => {});
     await server?.stop();

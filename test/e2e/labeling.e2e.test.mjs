@@ -8,23 +8,22 @@
 //   E2E_KEEP=1 ...                         (keeps the temporary code-server folders)
 //   E2E_LABEL_TIMEOUT_MS=...               (how long labeling may take; default 240000)
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import test from 'node:test';
 import { packageVsix } from '../../scripts/package.mjs';
 import {
-  collectLogs,
   dismissNotifications,
   expectedLightColor,
   extensionManifest,
   hoverDecoration,
-  parkCursor,
   installVsix,
   launchBrowser,
-  notificationTexts,
   openWorkbench,
+  parkCursor,
   quickOpen,
+  reportFailure,
   ROOT,
   runCommand,
   startCodeServer,
@@ -129,22 +128,7 @@ test('packaged extension: label a document from the command palette, colored und
     log(`screenshots: ${path.relative(ROOT, path.join(ART, 'e2e-labeled.png'))}, ${path.relative(ROOT, path.join(ART, 'e2e-hover.png'))}`);
     assert.deepEqual(pageErrors.filter((e) => /bertLstm|BERT\+LSTM/i.test(e)), [], 'no page errors from the extension');
   } catch (e) {
-    const notes = [];
-    if (page) {
-      const shot = path.join(ART, 'e2e-failure.png');
-      await page.screenshot({ path: shot, fullPage: true }).then(() => notes.push(`screenshot: ${shot}`), () => {});
-      const n = await notificationTexts(page).catch(() => []);
-      if (n.length && !e.message.includes('notifications:')) notes.push(`notifications: ${JSON.stringify(n)}`);
-    }
-    const logDir = path.join(ART, 'e2e-logs');
-    rmSync(logDir, { recursive: true, force: true });
-    mkdirSync(logDir, { recursive: true });
-    writeFileSync(path.join(logDir, 'code-server.out.log'), serverLog.join(''));
-    writeFileSync(path.join(logDir, 'page-errors.log'), pageErrors.join('\n'));
-    collectLogs(base, logDir);
-    notes.push(`logs (code-server, extension host, the extension's output channel): ${logDir}`);
-    e.message = `e2e failed at step "${step}": ${e.message}\n  ${notes.join('\n  ')}`;
-    throw e;
+    throw await reportFailure(e, { name: 'e2e', step, page, serverLog, pageErrors, base });
   } finally {
     await browser?.close().catch(() => {});
     await server?.stop();

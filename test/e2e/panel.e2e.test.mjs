@@ -14,20 +14,19 @@
 //   E2E_VSIX=path/to.vsix node --test test/e2e/panel.e2e.test.mjs
 //   E2E_KEEP=1 ...                                      (keeps the temporary folders)
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import test from 'node:test';
 import { packageVsix } from '../../scripts/package.mjs';
 import {
-  collectLogs,
   dismissNotifications,
   findWebviewFrame,
   installVsix,
   launchBrowser,
-  notificationTexts,
   openWorkbench,
   quickOpen,
+  reportFailure,
   ROOT,
   runCommand,
   startCodeServer,
@@ -323,22 +322,7 @@ test('analysis panel: CSP, bars and heatmap in light, dark and high-contrast the
     assert.deepEqual(pageErrors.filter((e) => /bertLstm|BERT\+LSTM|panel/i.test(e)), [], 'no page errors from the panel');
     log(`screenshots: ${['panel-light.png', 'panel-dark.png', 'panel-high-contrast.png', 'panel-restored.png'].map((f) => path.relative(ROOT, path.join(ART, f))).join(', ')}`);
   } catch (e) {
-    const notes = [];
-    if (page) {
-      const shot = path.join(ART, 'panel-e2e-failure.png');
-      await page.screenshot({ path: shot }).then(() => notes.push(`screenshot: ${shot}`), () => {});
-      const n = await notificationTexts(page).catch(() => []);
-      if (n.length) notes.push(`notifications: ${JSON.stringify(n)}`);
-    }
-    const logDir = path.join(ART, 'panel-e2e-logs');
-    rmSync(logDir, { recursive: true, force: true });
-    mkdirSync(logDir, { recursive: true });
-    writeFileSync(path.join(logDir, 'code-server.out.log'), serverLog.join(''));
-    writeFileSync(path.join(logDir, 'page-errors.log'), pageErrors.join('\n'));
-    collectLogs(base, logDir);
-    notes.push(`logs: ${logDir}`);
-    e.message = `panel e2e failed at step "${step}": ${e.message}\n  ${notes.join('\n  ')}`;
-    throw e;
+    throw await reportFailure(e, { name: 'panel-e2e', step, page, serverLog, pageErrors, base });
   } finally {
     await browser?.close().catch(() => {});
     await server?.stop();

@@ -14,17 +14,16 @@ import * as path from 'node:path';
 import test from 'node:test';
 import { packageVsix } from '../../scripts/package.mjs';
 import {
-  collectLogs,
   dismissNotifications,
   extensionManifest,
   hoverDecoration,
   installVsix,
   labelDecorations,
   launchBrowser,
-  notificationTexts,
   openWorkbench,
   parkCursor,
   quickOpen,
+  reportFailure,
   ROOT,
   startCodeServer,
   UI_SETTINGS,
@@ -154,9 +153,16 @@ test('display styles in a light and a dark theme: underline, background and inli
       const settings = { ...UI_SETTINGS, 'workbench.colorTheme': t.theme };
       server = await startCodeServer({ baseDir: base, userDataDir, extensionsDir, folder: SAMPLES, settings, log: keepLog });
       const settingsFile = path.join(userDataDir, 'User', 'settings.json');
-      const setStyle = (style) => {
+      // code-server does not always notice a settings.json written behind its back: reload the
+      // page after writing it, as a user would after editing the file elsewhere
+      const setStyle = async (style) => {
         const current = JSON.parse(readFileSync(settingsFile, 'utf8'));
         writeFileSync(settingsFile, JSON.stringify({ ...current, 'bertLstm.displayStyle': style }, null, 2));
+        await page.reload();
+        await page.waitForSelector('.monaco-workbench .part.editor', { state: 'visible', timeout: 120_000 });
+        await page.waitForTimeout(1500);
+        await dismissNotifications(page);
+        if (!(await page.locator('.editor-instance .monaco-editor .view-lines').count())) await quickOpen(page, SAMPLE);
       };
       page = await openWorkbench(browser, server, SAMPLES);
       await page.waitForTimeout(2000);
@@ -197,8 +203,9 @@ test('display styles in a light and a dark theme: underline, background and inli
       step = `${t.name}: clicking the status bar item opens the actions`;
       await page.locator(`[id="${status.id}"]`).click();
       const rows = await waitUntil(page, 'the quick pick', async () => {
+        // the widget's list may still hold the rows of an earlier Quick Open until ours replace them
         const r = await page.locator('.quick-input-widget .monaco-list-row').allTextContents();
-        return r.length ? r : undefined;
+        return r.some((x) => x.includes('Label Document')) ? r : undefined;
       });
       for (const want of ['Label Document', 'Toggle Live Labeling', 'Next Low-Confidence Label', 'Select Model', 'Show Analysis Panel', 'Show Log']) {
         assert.ok(rows.some((r) => r.includes(want)), `the quick pick offers ${want}: ${JSON.stringify(rows)}`);
@@ -207,7 +214,7 @@ test('display styles in a light and a dark theme: underline, background and inli
       await page.keyboard.press('Escape');
 
       step = `${t.name}: background style`;
-      setStyle('background');
+      await setStyle('background');
       await parkCursor(page);
       const boxes = await waitUntil(page, 'background decorations', async () => {
         const b = await backgroundBoxes(page);
@@ -228,7 +235,7 @@ test('display styles in a light and a dark theme: underline, background and inli
       await page.screenshot({ path: path.join(ART, `styles-${t.name}-background.png`) });
 
       step = `${t.name}: inline tag style`;
-      setStyle('inline');
+      await setStyle('inline');
       const tags = await waitUntil(page, 'inline tags', async () => {
         const g = await inlineTags(page);
         return g.length >= Math.ceil(tokens / 2) && (await backgroundBoxes(page)).length === 0 ? g : undefined;
@@ -243,28 +250,14 @@ test('display styles in a light and a dark theme: underline, background and inli
       await page.waitForTimeout(300);
       await page.screenshot({ path: path.join(ART, `styles-${t.name}-inline.png`) });
 
-      setStyle('underline');
+      await setStyle('underline');
       await page.close();
       page = undefined;
       await server.stop();
       server = undefined;
     }
   } catch (e) {
-    const notes = [];
-    if (page) {
-      const shot = path.join(ART, 'styles-failure.png');
-      await page.screenshot({ path: shot, fullPage: true }).then(() => notes.push(`screenshot: ${shot}`), () => {});
-      const n = await notificationTexts(page).catch(() => []);
-      if (n.length) notes.push(`notifications: ${JSON.stringify(n)}`);
-    }
-    const logDir = path.join(ART, 'styles-e2e-logs');
-    rmSync(logDir, { recursive: true, force: true });
-    mkdirSync(logDir, { recursive: true });
-    writeFileSync(path.join(logDir, 'code-server.out.log'), serverLog.join(''));
-    collectLogs(base, logDir);
-    notes.push(`logs: ${logDir}`);
-    e.message = `styles e2e failed at step "${step}": ${e.message}\n  ${notes.join('\n  ')}`;
-    throw e;
+    throw await reportFailure(e, { name: 'styles-e2e', step, page, serverLog, base });
   } finally {
     await browser?.close().catch(() => {});
     await server?.stop();

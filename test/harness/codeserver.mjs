@@ -2,7 +2,7 @@
 // Chromium driven by playwright-core, for the extension-host tests, the end-to-end tests and
 // the demo. Nothing here downloads anything.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -399,6 +399,32 @@ export function expectedLightColor(label) {
   if (!hex) return undefined;
   const n = parseInt(hex.slice(1, 7), 16);
   return `rgb(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255})`;
+}
+
+/**
+ * After a failed browser test: a screenshot and the notifications of the page, and the logs of
+ * code-server, the page and the extension host under test-artifacts/<name>-failure*; returns the
+ * error with where they are and the step that failed added to its message.
+ */
+export async function reportFailure(e, { name, step, page, serverLog = [], pageErrors = [], base }) {
+  const art = path.join(ROOT, 'test-artifacts');
+  const notes = [];
+  if (page) {
+    const shot = path.join(art, `${name}-failure.png`);
+    await page.screenshot({ path: shot, fullPage: true }).then(() => notes.push(`screenshot: ${shot}`), () => {});
+    const n = await notificationTexts(page).catch(() => []);
+    if (n.length && !String(e?.message).includes('notifications:')) notes.push(`notifications: ${JSON.stringify(n)}`);
+  }
+  const logDir = path.join(art, `${name}-failure-logs`);
+  rmSync(logDir, { recursive: true, force: true });
+  mkdirSync(logDir, { recursive: true });
+  writeFileSync(path.join(logDir, 'code-server.out.log'), serverLog.join(''));
+  writeFileSync(path.join(logDir, 'page-errors.log'), pageErrors.join('\n'));
+  if (base) collectLogs(base, logDir);
+  notes.push(`logs (code-server, page, extension host, the extension's output channel): ${logDir}`);
+  const err = e instanceof Error ? e : new Error(String(e));
+  err.message = `${name} failed at step "${step}": ${err.message}\n  ${notes.join('\n  ')}`;
+  return err;
 }
 
 /** Copies code-server's and the extension host's logs under base into dest (for failures). */

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { CancelledError } from '../../src/core/engine';
 import { Labeler, type LabeledText } from '../../src/core/labeler';
 import { REPO } from './fixtures';
+import { rng } from '../shared/rng';
 
 const WORKER = path.join(REPO, 'out/src/core/engine_worker.js');
 const MODEL = path.join(REPO, 'models/default');
@@ -34,18 +35,6 @@ after(async () => {
   }
 });
 
-/** A small deterministic generator (xorshift32), so that every run tries the same text. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
 
 /** Runs `work` while measuring the event loop's longest delay. */
 async function measured<T>(name: string, chars: number, work: () => Promise<T>, words: (r: T) => number): Promise<T> {

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import type { LabeledText, WordLabel } from '../../src/core/labeler';
 import { displayUnits, expandToWords, mergeRanges, nextLabelIndex, shiftLabels, spliceLabels, splitByVisibility } from '../../src/core/navigation';
+import { allocateTable, TableWord } from '../../src/core/word_table';
 
 const word = (start: number, end: number, label: string, score = 0.9, text = 'x'.repeat(end - start)): WordLabel => ({
   start, end, text, label, score, alternatives: [{ label, score }],
@@ -156,4 +157,24 @@ test('mergeRanges sorts and merges overlapping or touching ranges', () => {
   assert.deepEqual(mergeRanges([{ start: 10, end: 12 }, { start: 0, end: 3 }, { start: 2, end: 5 }, { start: 12, end: 14 }]),
     [{ start: 0, end: 5 }, { start: 10, end: 14 }]);
   assert.deepEqual(mergeRanges([]), []);
+});
+
+test('shiftLabels copies words that are views over a word table (getters, not own fields)', () => {
+  const table = allocateTable('cat sat', ['NOUN', 'VERB'], 2, 2, 1, ['cat', 'sat']);
+  [[0, 3, 0], [4, 7, 1]].forEach(([start, end, label], i) => {
+    table.start[i] = start;
+    table.end[i] = end;
+    table.top[i] = label;
+    table.topScore[i] = 0.75;
+    table.pieceFirst[i] = i;
+    table.pieceStart[i] = start;
+    table.pieceEnd[i] = end;
+    table.pieceLabel[i] = label;
+    table.pieceScore[i] = 0.75;
+  });
+  table.pieceFirst[2] = 2;
+  const views = [new TableWord(table, 0, 0, 0), new TableWord(table, 1, 0, 0)];
+  const r = shiftLabels(labeled(views), 10, 1);
+  assert.deepEqual(r.words.map((w) => [w.start, w.end, w.text, w.label, w.score, w.window, w.pieces.map((p) => `${p.start}-${p.end}:${p.label}`).join()]),
+    [[10, 13, 'cat', 'NOUN', 0.75, 1, '10-13:NOUN'], [14, 17, 'sat', 'VERB', 0.75, 1, '14-17:VERB']]);
 });
