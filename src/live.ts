@@ -52,7 +52,7 @@ export class LiveLabeling implements vscode.Disposable {
     if (!this.enabled) return 'off';
     if (doc.uri.scheme !== 'file' && doc.uri.scheme !== 'untitled' && doc.uri.scheme !== 'vscode-remote') return 'scheme';
     const langs = this.ctx.config.liveLanguages;
-    if (!langs.includes('*') && !langs.includes(doc.languageId)) return 'language';
+    if (!langs.some((entry) => enablesDocument(entry, doc))) return 'language';
     // huge documents are labeled on command only (with progress), never on each keystroke
     if (documentLength(doc) > this.ctx.config.liveMaxDocumentLength) {
       const key = doc.uri.toString();
@@ -119,4 +119,11 @@ export class LiveLabeling implements vscode.Disposable {
 /** A document's length in UTF-16 code units, without copying its text. */
 export function documentLength(doc: vscode.TextDocument): number {
   return doc.offsetAt(doc.lineAt(doc.lineCount - 1).range.end);
+}
+
+// Whether an entry of `live.languages` enables a document: `*`, a language id, or a glob on
+// the document's path (an entry with a glob character or a slash, e.g. `**/corpus/*.txt`).
+function enablesDocument(entry: string, doc: vscode.TextDocument): boolean {
+  if (entry === '*' || entry === doc.languageId) return true;
+  return /[*?/{[]/.test(entry) && vscode.languages.match({ pattern: entry }, doc) > 0;
 }

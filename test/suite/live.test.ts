@@ -1,6 +1,9 @@
 // Live labeling in a real extension host: labels appear on open, follow typing, and an edit in
 // a long document re-runs only the segment it touched.
 import * as assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { api, closeAllEditors, openText, waitFor } from './helpers';
 
@@ -13,6 +16,26 @@ suite('Live labeling', () => {
     const words = await waitFor('labels', () => a.labelsFor(editor.document));
     assert.deepEqual(words.map((w) => w.text), ['Rain', 'fell', 'on', 'the', 'quiet', 'town', '.']);
     assert.ok(a.decorationsFor(editor).length > 0);
+  });
+
+  test('live.languages takes globs on the file path as well as language ids', async () => {
+    const a = await api();
+    const dir = mkdtempSync(path.join(tmpdir(), 'live-glob-'));
+    writeFileSync(path.join(dir, 'a.notes'), 'Snow fell on the hills.');
+    writeFileSync(path.join(dir, 'b.other'), 'Snow fell on the hills.');
+    const cfg = vscode.workspace.getConfiguration('bertLstm');
+    await cfg.update('live.languages', ['**/*.notes'], vscode.ConfigurationTarget.Global);
+    try {
+      const other = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(path.join(dir, 'b.other')));
+      const notes = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(path.join(dir, 'a.notes')), vscode.ViewColumn.Beside);
+      assert.equal(notes.document.languageId, other.document.languageId, 'both files have the same language: only the glob tells them apart');
+      await waitFor('labels of the file the glob matches', () => a.labelsFor(notes.document));
+      // live labeling of the other file would have happened by now; it is not enabled
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(a.labelsFor(other.document), undefined);
+    } finally {
+      await cfg.update('live.languages', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   test('labels follow typing', async () => {
