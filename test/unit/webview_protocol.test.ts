@@ -89,7 +89,10 @@ function attention(n: number, layers = 2, heads = 2): Record<string, unknown> {
 }
 
 describe('parseHostMessage (host -> webview)', () => {
-  const scores = { type: 'scores', model: 'm', file: 'f', document: [{ label: 'press', score: 0.9 }], segment: [], selection: [] };
+  const scores = {
+    type: 'scores', model: 'm', file: 'f', document: [{ label: 'press', score: 0.9 }], segment: [], selection: [],
+    selectionLength: 0, sequenceLabels: ['press', 'fiction'], capabilities: { sequenceHead: true, tokenHead: true, attentions: true },
+  };
 
   it('accepts well-formed scores, status, noAttention and attention messages', () => {
     assert.deepEqual(parseHostMessage({ ...scores, evil: 1 }), scores);
@@ -120,6 +123,9 @@ describe('parseHostMessage (host -> webview)', () => {
     assert.equal(parseHostMessage({ ...scores, document: [null] }), undefined);
     assert.equal(parseHostMessage({ ...scores, document: Array(1001).fill({ label: 'x', score: 0 }) }), undefined);
     assert.equal(parseHostMessage({ ...scores, model: 7 }), undefined);
+    assert.equal(parseHostMessage({ ...scores, selectionLength: -1 }), undefined);
+    assert.equal(parseHostMessage({ ...scores, sequenceLabels: [1] }), undefined);
+    assert.equal(parseHostMessage({ ...scores, capabilities: { sequenceHead: 'yes' } }), undefined);
   });
 
   it('refuses attention whose grids do not match its layers, heads and tokens', () => {
