@@ -12,7 +12,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import test from 'node:test';
-import { packageVsix } from '../../scripts/package.mjs';
 import {
   dismissNotifications,
   installVsix,
@@ -24,6 +23,7 @@ import {
   ROOT,
   runCommand,
   startCodeServer,
+  testVsix,
   UI_SETTINGS,
   waitForLabelDecorations,
 } from '../harness/codeserver.mjs';
@@ -48,8 +48,7 @@ async function correctionBoxes(page) {
 
 test('correct a label from the keyboard: quick pick by probability, sidecar written, box drawn, hover says corrected', { timeout: 25 * 60_000 }, async () => {
   mkdirSync(ART, { recursive: true });
-  let vsix = process.env.E2E_VSIX ? path.resolve(process.env.E2E_VSIX) : undefined;
-  if (!vsix) vsix = (await packageVsix({ log: (s) => log(`  ${s}`) })).vsix;
+  const vsix = await testVsix(log);
   const base = mkdtempSync(path.join(tmpdir(), 'bert-lstm-e2e-corr-'));
   const workspace = path.join(base, 'workspace');
   mkdirSync(workspace);

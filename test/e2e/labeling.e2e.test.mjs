@@ -12,7 +12,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import test from 'node:test';
-import { packageVsix } from '../../scripts/package.mjs';
 import {
   dismissNotifications,
   expectedLightColor,
@@ -27,6 +26,7 @@ import {
   ROOT,
   runCommand,
   startCodeServer,
+  testVsix,
   UI_SETTINGS,
   waitForLabelDecorations,
 } from '../harness/codeserver.mjs';
@@ -38,11 +38,7 @@ const log = (s) => console.log(`[e2e] ${s}`);
 
 test('packaged extension: label a document from the command palette, colored underlines on words, hover with label and confidence', { timeout: 25 * 60_000 }, async () => {
   mkdirSync(ART, { recursive: true });
-  let vsix = process.env.E2E_VSIX ? path.resolve(process.env.E2E_VSIX) : undefined;
-  if (!vsix) {
-    log('packaging (npm run package)');
-    vsix = (await packageVsix({ log: (s) => log(`  ${s}`) })).vsix;
-  }
+  const vsix = await testVsix(log);
   log(`vsix: ${vsix}`);
 
   const base = mkdtempSync(path.join(tmpdir(), 'bert-lstm-e2e-'));

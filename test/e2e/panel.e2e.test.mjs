@@ -18,7 +18,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import test from 'node:test';
-import { packageVsix } from '../../scripts/package.mjs';
 import {
   dismissNotifications,
   findWebviewFrame,
@@ -30,6 +29,7 @@ import {
   ROOT,
   runCommand,
   startCodeServer,
+  testVsix,
   statusBarCursor,
   UI_SETTINGS,
   waitForLabelDecorations,
@@ -44,11 +44,7 @@ const log = (s) => console.log(`[e2e panel] ${s}`);
 
 test('analysis panel: CSP, bars and heatmap in light, dark and high-contrast themes, token hover/click/keyboard, no layout jump, restored after reload', { timeout: 25 * 60_000 }, async () => {
   mkdirSync(ART, { recursive: true });
-  let vsix = process.env.E2E_VSIX ? path.resolve(process.env.E2E_VSIX) : undefined;
-  if (!vsix) {
-    log('packaging (npm run package)');
-    vsix = (await packageVsix({ log: (s) => log(`  ${s}`) })).vsix;
-  }
+  const vsix = await testVsix(log);
   const base = mkdtempSync(path.join(tmpdir(), 'bert-lstm-e2e-panel-'));
   const serverLog = [];
   const keepLog = (s) => serverLog.push(s);

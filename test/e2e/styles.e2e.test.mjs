@@ -12,7 +12,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import test from 'node:test';
-import { packageVsix } from '../../scripts/package.mjs';
 import {
   dismissNotifications,
   extensionManifest,
@@ -26,6 +25,7 @@ import {
   reportFailure,
   ROOT,
   startCodeServer,
+  testVsix,
   UI_SETTINGS,
   waitForLabelDecorations,
 } from '../harness/codeserver.mjs';
@@ -127,11 +127,7 @@ async function waitUntil(page, what, fn, timeout = 60_000) {
 
 test('display styles in a light and a dark theme: underline, background and inline tag render in the label colors; hover, status bar and its quick pick', { timeout: 30 * 60_000 }, async () => {
   mkdirSync(ART, { recursive: true });
-  let vsix = process.env.E2E_VSIX ? path.resolve(process.env.E2E_VSIX) : undefined;
-  if (!vsix) {
-    log('packaging (npm run package)');
-    vsix = (await packageVsix({ log: (s) => log(`  ${s}`) })).vsix;
-  }
+  const vsix = await testVsix(log);
   const base = mkdtempSync(path.join(tmpdir(), 'bert-lstm-e2e-styles-'));
   const serverLog = [];
   const keepLog = (s) => serverLog.push(s);

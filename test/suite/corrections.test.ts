@@ -10,8 +10,8 @@ import type { Annotation } from '../../src/core/annotations';
 import { parseSidecar } from '../../src/core/sidecar';
 import type { AnnotationsSnapshot } from '../../src/annotations_store';
 import type { LabelChoice } from '../../src/corrections';
-import { api, closeAllEditors, waitFor } from './helpers';
-import { bioBundle, openTemp, state, waitForState } from './workflow_helpers';
+import { api, bioBundle, closeAllEditors, waitFor } from './helpers';
+import { openTemp, state, waitForState } from './workflow_helpers';
 
 const TEXT = 'The cat sat on the mat. The dog saw the cat near the door.\n';
 
@@ -221,7 +221,7 @@ suite('Corrections', () => {
 
 suite('Corrections with a BIO model', () => {
   suiteSetup(async () => {
-    await vscode.workspace.getConfiguration('bertLstm').update('modelPath', bioBundle(), vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('bertLstm').update('modelPath', bioBundle('bio-workflow-test'), vscode.ConfigurationTarget.Global);
   });
   suiteTeardown(async () => {
     await vscode.workspace.getConfiguration('bertLstm').update('modelPath', undefined, vscode.ConfigurationTarget.Global);

@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BertLstmApi } from '../../src/extension';
@@ -98,4 +100,25 @@ export function longDocument(paragraphs: number, tag = ''): string {
 /** Waits until no labeling run is going for the document and its labels are current. */
 export async function settled(a: BertLstmApi, doc: vscode.TextDocument, ms = 300_000): Promise<NonNullable<ReturnType<BertLstmApi['resultFor']>>> {
   return waitFor('current labels and no run going', () => !a.isRunning(doc) && a.resultFor(doc), ms);
+}
+
+/** The entity types of the BIO test bundle. */
+export const BIO_TYPES = ['PER', 'ORG', 'LOC', 'MISC', 'DATE', 'NUM', 'EVT', 'ART'];
+
+/**
+ * A BIO bundle: the default model's graph with a BIO label set of 17 labels (O and B-/I- of
+ * BIO_TYPES), so span decoding runs on a real model; `name` is its config name.
+ */
+export function bioBundle(name: string): string {
+  const model = path.resolve(__dirname, '../../../models/default');
+  const labels = ['O', ...BIO_TYPES.flatMap((t) => [`B-${t}`, `I-${t}`])];
+  const dir = mkdtempSync(path.join(tmpdir(), 'bio-bundle-'));
+  for (const f of ['model.onnx', 'tokenizer.json', 'tokenizer_config.json']) copyFileSync(path.join(model, f), path.join(dir, f));
+  const cfg = JSON.parse(readFileSync(path.join(model, 'config.json'), 'utf8'));
+  delete cfg.word_pattern;
+  cfg.name = name;
+  cfg.id2label = Object.fromEntries(labels.map((l, i) => [String(i), l]));
+  cfg.label_scheme = 'BIO';
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(cfg));
+  return dir;
 }

@@ -2,32 +2,14 @@
 // The bundle reuses the default model's graph with a BIO label set (17 labels), which is all
 // the drawing logic needs; its words are BERT's pre-tokens (no word_pattern).
 import * as assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { decodeSpans } from '../../src/core/spans';
-import { api, closeAllEditors, openText } from './helpers';
+import { api, BIO_TYPES, bioBundle, closeAllEditors, openText } from './helpers';
 
-const DEFAULT = path.resolve(__dirname, '../../../models/default');
-const TYPES = ['PER', 'ORG', 'LOC', 'MISC', 'DATE', 'NUM', 'EVT', 'ART'];
-const LABELS = ['O', ...TYPES.flatMap((t) => [`B-${t}`, `I-${t}`])];
-
-function bioBundle(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bio-bundle-'));
-  for (const f of ['model.onnx', 'tokenizer.json', 'tokenizer_config.json']) copyFileSync(path.join(DEFAULT, f), path.join(dir, f));
-  const cfg = JSON.parse(readFileSync(path.join(DEFAULT, 'config.json'), 'utf8'));
-  delete cfg.word_pattern;
-  cfg.name = 'bio-test';
-  cfg.id2label = Object.fromEntries(LABELS.map((l, i) => [String(i), l]));
-  cfg.label_scheme = 'BIO';
-  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(cfg));
-  return dir;
-}
 
 suite('Entity spans (BIO bundle)', () => {
   suiteSetup(async () => {
-    await vscode.workspace.getConfiguration('bertLstm').update('modelPath', bioBundle(), vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('bertLstm').update('modelPath', bioBundle('bio-test'), vscode.ConfigurationTarget.Global);
   });
   suiteTeardown(async () => {
     await vscode.workspace.getConfiguration('bertLstm').update('modelPath', undefined, vscode.ConfigurationTarget.Global);
@@ -46,7 +28,7 @@ suite('Entity spans (BIO bundle)', () => {
       .flatMap((d) => d.ranges.map((r) => `${editor.document.offsetAt(r.start)}-${editor.document.offsetAt(r.end)}:${d.label}`))
       .sort();
     assert.deepEqual(drawn, spans.map((s) => `${s.start}-${s.end}:${s.label}`).sort());
-    for (const d of a.decorationsFor(editor)) assert.ok(TYPES.includes(d.label), `${d.label} is an entity type`);
+    for (const d of a.decorationsFor(editor)) assert.ok(BIO_TYPES.includes(d.label), `${d.label} is an entity type`);
     // words are BERT's pre-tokens here: punctuation is its own word
     assert.ok(words.some((w) => w.text === ','));
   });

@@ -1,6 +1,6 @@
 // Shared by the labeling-workflow suites (corrections, export, review): temporary documents
 // and the corrections state of the active editor.
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -27,18 +27,3 @@ export async function waitForState(ok: (s: AnnotationsSnapshot) => boolean, ms =
   }
 }
 
-/** A BIO bundle: the default model's graph with a BIO label set of 17 labels (as in spans.test.ts). */
-export function bioBundle(): string {
-  const DEFAULT = path.resolve(__dirname, '../../../models/default');
-  const types = ['PER', 'ORG', 'LOC', 'MISC', 'DATE', 'NUM', 'EVT', 'ART'];
-  const labels = ['O', ...types.flatMap((t) => [`B-${t}`, `I-${t}`])];
-  const dir = mkdtempSync(path.join(tmpdir(), 'bio-bundle-'));
-  for (const f of ['model.onnx', 'tokenizer.json', 'tokenizer_config.json']) copyFileSync(path.join(DEFAULT, f), path.join(dir, f));
-  const cfg = JSON.parse(readFileSync(path.join(DEFAULT, 'config.json'), 'utf8'));
-  delete cfg.word_pattern;
-  cfg.name = 'bio-workflow-test';
-  cfg.id2label = Object.fromEntries(labels.map((l, i) => [String(i), l]));
-  cfg.label_scheme = 'BIO';
-  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(cfg));
-  return dir;
-}
