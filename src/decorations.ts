@@ -9,7 +9,7 @@
 import * as vscode from 'vscode';
 import type { LabelScheme } from './core/bundle';
 import type { WordLabel } from './core/labeler';
-import { displayUnits, splitByVisibility, type DisplayUnit, type OffsetRange } from './core/navigation';
+import { displayUnits, partitionPoint, splitByVisibility, type DisplayUnit, type OffsetRange } from './core/navigation';
 import type { DisplayStyle } from './config';
 
 /** Labels with a contributed color of their own (package.json contributes.colors). */
@@ -282,14 +282,8 @@ function withoutCorrected<T extends OffsetRange>(units: readonly T[], corrected:
   // the longest correction bounds how far back an overlapping one can start
   const longest = Math.max(...sorted.map((c) => c.end - c.start));
   return units.filter((u) => {
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sorted[mid].start < u.start - longest) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < sorted.length && sorted[i].start < u.end; i++) if (sorted[i].end > u.start) return false;
+    const first = partitionPoint(sorted.length, (i) => sorted[i].start >= u.start - longest);
+    for (let i = first; i < sorted.length && sorted[i].start < u.end; i++) if (sorted[i].end > u.start) return false;
     return true;
   });
 }

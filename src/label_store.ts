@@ -1,6 +1,7 @@
 // The labels of each document, as last computed, tied to the document version they belong to.
 import * as vscode from 'vscode';
 import type { LabeledText, WordLabel } from './core/labeler';
+import { partitionPoint } from './core/navigation';
 
 export interface DocumentLabels {
   readonly version: number;
@@ -36,16 +37,8 @@ export class LabelStore {
 
   /** The labeled word at an offset (binary search: words are sorted and disjoint). */
   static wordAt(words: readonly WordLabel[], offset: number): WordLabel | undefined {
-    let lo = 0;
-    let hi = words.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const w = words[mid];
-      if (offset < w.start) hi = mid - 1;
-      else if (offset >= w.end) lo = mid + 1;
-      else return w;
-    }
-    return undefined;
+    const w = words[partitionPoint(words.length, (i) => words[i].end > offset)];
+    return w && w.start <= offset ? w : undefined;
   }
 
   dispose(): void {

@@ -35,25 +35,16 @@ export interface NextResult {
   readonly wrapped: boolean;
 }
 
-/** Index of the first unit whose start is greater than `offset` (units sorted by start). */
-function firstStartingAfter(units: readonly { start: number }[], offset: number): number {
+/**
+ * The first index in [0, n) where `after` holds, for a predicate that is false and then true
+ * along the index (binary search); n when it never holds.
+ */
+export function partitionPoint(n: number, after: (i: number) => boolean): number {
   let lo = 0;
-  let hi = units.length;
+  let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (units[mid].start > offset) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
-/** Index of the first unit whose end is greater than `offset` (units sorted and disjoint). */
-function firstEndingAfter(units: readonly { end: number }[], offset: number): number {
-  let lo = 0;
-  let hi = units.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (units[mid].end > offset) hi = mid;
+    if (after(mid)) hi = mid;
     else lo = mid + 1;
   }
   return lo;
@@ -75,14 +66,14 @@ export function nextLabelIndex<T extends { start: number; end: number }>(
   const n = units.length;
   if (!n) return undefined;
   if (direction === 1) {
-    const from = firstStartingAfter(units, offset);
+    const from = partitionPoint(units.length, (i) => units[i].start > offset);
     for (let k = 0; k < n; k++) {
       const i = (from + k) % n;
       if (predicate(units[i], i)) return { index: i, wrapped: from + k >= n };
     }
   } else {
     // the last unit ending at or before the offset
-    const from = firstEndingAfter(units, offset) - 1;
+    const from = partitionPoint(units.length, (i) => units[i].end > offset) - 1;
     for (let k = 0; k < n; k++) {
       const i = (((from - k) % n) + n) % n;
       if (predicate(units[i], i)) return { index: i, wrapped: from - k < 0 };
