@@ -18,7 +18,17 @@ export interface RunRequest {
   readonly outputs: readonly string[];
 }
 
-export type WorkerRequest = LoadRequest | RunRequest;
+/**
+ * Ends the worker between two runs: `code` 0 to close it, non-zero to end it as a crash would
+ * (tests of the restart). A worker thread is never terminated from outside while ONNX Runtime
+ * runs in it: a run that returns into a terminating thread aborts the whole process.
+ */
+export interface ExitRequest {
+  readonly kind: 'exit';
+  readonly code: number;
+}
+
+export type WorkerRequest = LoadRequest | RunRequest | ExitRequest;
 
 /** What the worker is started with (`workerData`). */
 export interface WorkerData {

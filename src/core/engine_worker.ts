@@ -1,7 +1,7 @@
 // The worker thread that owns the ONNX Runtime session: `session.run` blocks its thread, so it
 // must never run on the extension host's main thread.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { OutputTensor, WorkerData, WorkerRequest, WorkerResponse } from './engine_protocol';
+import type { LoadRequest, OutputTensor, RunRequest, WorkerData, WorkerRequest, WorkerResponse } from './engine_protocol';
 
 type Ort = typeof import('onnxruntime-node');
 let ort: Ort | undefined;
@@ -11,7 +11,7 @@ function post(msg: WorkerResponse, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(msg, transfer);
 }
 
-async function handle(msg: WorkerRequest): Promise<void> {
+async function handle(msg: LoadRequest | RunRequest): Promise<void> {
   if (msg.kind === 'load') {
     const t0 = performance.now();
     try {
@@ -59,8 +59,21 @@ async function handle(msg: WorkerRequest): Promise<void> {
   }
 }
 
-// One message at a time, in order.
+// One message at a time, in order. A message is only read between two runs (a run holds the
+// thread), so `exit` never cuts one short; runs queued behind it are not started.
 let chain = Promise.resolve();
+let exiting = false;
 parentPort!.on('message', (msg: WorkerRequest) => {
-  chain = chain.then(() => handle(msg));
+  if (msg.kind === 'exit') {
+    exiting = true;
+    void (async () => {
+      try {
+        await session?.release();
+      } finally {
+        process.exit(msg.code);
+      }
+    })();
+    return;
+  }
+  chain = chain.then(() => (exiting ? undefined : handle(msg)));
 });

@@ -110,41 +110,73 @@ export class Labeler {
     const budget = this.bundle.config.maxLength - 2;
     const settings = this.settingsKey(options);
     const pause = new Pause();
+    const run = runSignal(options.signal);
+    const own: LabelOptions = { ...options, signal: run.signal };
     const segments: Segment[] = [];
     const results: (SegmentLabels | undefined)[] = [];
-    // Counting stops past the budget: a sentence of a million characters is not tokenized here.
-    const countPieces = (s: string): number => this.tokenizer.countPieces(s, budget, budget);
-    for (const seg of iterateSegments(text, { budget, countPieces })) {
-      segments.push(seg);
-      results.push(options.cache?.get(seg.text, settings));
-      await pause.maybe(options.signal);
-    }
-    const missing = segments.map((_, i) => i).filter((i) => !results[i]);
-    // A few segments at a time: their tokens (the transient part) are all that is held.
-    for (let c = 0; c < missing.length; c += SEGMENTS_PER_CHUNK) {
-      const chunk = missing.slice(c, c + SEGMENTS_PER_CHUNK);
-      const fresh = await this.labelSegments(chunk.map((i) => segments[i].text), options, settings, pause);
-      chunk.forEach((i, k) => {
+    const words: WordLabel[] = [];
+    const windows: WindowResult[] = [];
+    let runCount = 0;
+    // Segments are assembled into the document's words in order, as soon as their labels are
+    // known (while later ones are still in the worker): little is left to do after the last run.
+    let assembled = 0;
+    const assemble = async (): Promise<void> => {
+      for (; assembled < segments.length && results[assembled]; assembled++) {
+        const r = results[assembled]!;
+        const base = windows.length;
+        for (let from = 0; from === 0 || from < r.table.size; from += ROWS_PER_SLICE) {
+          appendSegment(segments[assembled], r, words, windows, base, from, Math.min(r.table.size, from + ROWS_PER_SLICE));
+          await pause.maybe(own.signal);
+        }
+      }
+    };
+    // Segments without cached labels go to the worker a chunk at a time. One chunk is finished
+    // (its results read) while the next one is already queued, so the worker never waits for
+    // the main thread's tokenizing; at most two chunks' tokens and outputs are held at once.
+    const started: Array<{ indices: number[]; batch: Promise<StartedSegments> }> = [];
+    const finishOldest = async (): Promise<void> => {
+      const { indices, batch } = started.shift()!;
+      const fresh = await this.finishSegments(await batch, pause, own.signal);
+      indices.forEach((i, k) => {
         results[i] = fresh[k];
         options.cache?.set(segments[i].text, fresh[k]);
       });
-    }
-    const words: WordLabel[] = [];
-    const windows: WindowResult[] = [];
-    for (let i = 0; i < segments.length; i++) {
-      const r = results[i]!;
-      const base = windows.length;
-      for (let from = 0; from === 0 || from < r.table.size; from += ROWS_PER_SLICE) {
-        appendSegment(segments[i], r, words, windows, base, from, Math.min(r.table.size, from + ROWS_PER_SLICE));
-        await pause.maybe(options.signal);
+      await assemble();
+    };
+    const startChunk = (indices: number[]): void => {
+      runCount += indices.length;
+      const batch = this.startSegments(indices.map((i) => segments[i].text), own, settings, pause);
+      batch.catch(() => undefined); // awaited in finishOldest; a cancelled run is not "unhandled"
+      started.push({ indices, batch });
+    };
+    try {
+      // Counting stops past the budget: a sentence of a million characters is not tokenized here.
+      const countPieces = (s: string): number => this.tokenizer.countPieces(s, budget, budget);
+      let chunk: number[] = [];
+      for (const seg of iterateSegments(text, { budget, countPieces })) {
+        const i = segments.push(seg) - 1;
+        results.push(options.cache?.get(seg.text, settings));
+        if (!results[i]) chunk.push(i);
+        if (chunk.length === SEGMENTS_PER_CHUNK) {
+          startChunk(chunk);
+          chunk = [];
+          if (started.length > 1) await finishOldest();
+        }
+        await pause.maybe(own.signal);
       }
+      if (chunk.length) startChunk(chunk);
+      while (started.length) await finishOldest();
+      await assemble();
+    } finally {
+      started.length = 0;
+      run.end();
     }
     return {
       words,
       windows,
       sequence: averageSequence(windows, this.bundle.config.sequenceLabels),
       timing: { totalMs: performance.now() - t0, inferenceMs: this.engine.runMs - inf0 },
-      segments: { total: segments.length, run: missing.length },
+      segments: { total: segments.length, run: runCount },
     };
   }
 
@@ -156,7 +188,14 @@ export class Labeler {
     const t0 = performance.now();
     const inf0 = this.engine.runMs;
     const pause = new Pause();
-    const labeled = await this.labelSegments(texts, options, this.settingsKey(options), pause);
+    const run = runSignal(options.signal);
+    let labeled: SegmentLabels[];
+    try {
+      const own: LabelOptions = { ...options, signal: run.signal };
+      labeled = await this.finishSegments(await this.startSegments(texts, own, this.settingsKey(options), pause), pause, run.signal);
+    } finally {
+      run.end();
+    }
     const totalMs = performance.now() - t0;
     const inferenceMs = this.engine.runMs - inf0;
     const out: LabeledText[] = [];
@@ -207,44 +246,58 @@ export class Labeler {
     return planWindowsByCounts(counts, this.bundle.config.maxLength, stride);
   }
 
-  /** Labels texts on their own, their windows batched together; results in typed arrays. */
-  private async labelSegments(texts: readonly string[], options: LabelOptions, settings: string, pause: Pause): Promise<SegmentLabels[]> {
+  /**
+   * First half of labeling texts on their own: tokenizes them, plans their windows and queues
+   * all their batches in the engine (windows of all texts together, those of similar length in
+   * one batch: little padding). `finishSegments` reads the results.
+   */
+  private async startSegments(texts: readonly string[], options: LabelOptions, settings: string, pause: Pause): Promise<StartedSegments> {
     const cfg = this.bundle.config;
-    const budget = cfg.maxLength - 2;
     const stride = this.stride(options);
     const batchSize = this.batchSize(options);
     const strategy = options.strategy ?? 'first';
     const k = Math.max(0, Math.min(options.topK ?? 3, cfg.labels.length));
     const outputs = [this.roles.tokenLogits, this.roles.sequenceLogits].filter((o): o is string => !!o);
-
-    const docs: Array<{ tokens: CompactTokens; plan: WindowPlan; table: WordTable; windows: WindowResult[] }> = [];
+    const docs: SegmentWork[] = [];
     for (const text of texts) {
       const tokens = await this.compactTokens(text, pause, options.signal);
       const plan = this.planWindows(tokens, stride);
       docs.push({ tokens, plan, table: emptyTable(text, cfg.labels, tokens, strategy, k), windows: new Array<WindowResult>(plan.windows.length) });
       await pause.maybe(options.signal);
     }
-    // All windows of all texts; those of similar length share a batch (little padding).
     const all = docs.flatMap((d, di) => d.plan.windows.map((w, wi) => ({ di, wi, w })));
     all.sort((a, b) => a.w.pieces - b.w.pieces);
-    const scratch = new Float32Array(budget * cfg.labels.length);
-    const word = new Float32Array(cfg.labels.length);
+    const batches: QueuedBatch[] = [];
     for (let i = 0; i < all.length; i += batchSize) {
-      const batch = all.slice(i, i + batchSize);
-      const seqLen = Math.max(...batch.map((b) => b.w.pieces)) + 2;
-      const input = this.encodeBatch(batch.map((b) => ({ tokens: docs[b.di].tokens, window: b.w })), seqLen);
-      const out = await this.engine.run(input, outputs, options.signal);
-      for (let row = 0; row < batch.length; row++) {
-        const { di, wi, w } = batch[row];
+      const rows = all.slice(i, i + batchSize);
+      const seqLen = Math.max(...rows.map((b) => b.w.pieces)) + 2;
+      const output = this.engine.run(this.encodeBatch(rows.map((b) => ({ tokens: docs[b.di].tokens, window: b.w })), seqLen), outputs, options.signal);
+      output.catch(() => undefined); // awaited in finishSegments, unless an earlier batch failed
+      batches.push({ rows, seqLen, output });
+      await pause.maybe(options.signal);
+    }
+    return { docs, batches, settings, strategy };
+  }
+
+  /** Second half: reads each batch's outputs into the texts' tables, in order. */
+  private async finishSegments(work: StartedSegments, pause: Pause, signal: AbortSignal | undefined): Promise<SegmentLabels[]> {
+    const { docs, strategy } = work;
+    const n = this.bundle.config.labels.length;
+    const scratch = new Float32Array((this.bundle.config.maxLength - 2) * n);
+    const word = new Float32Array(n);
+    for (const { rows, seqLen, output } of work.batches) {
+      const out = await output;
+      for (let row = 0; row < rows.length; row++) {
+        const { di, wi, w } = rows[row];
         const d = docs[di];
         d.windows[wi] = this.windowResult(d.tokens, w, out, row);
         if (this.roles.tokenLogits) {
           fillRows(d.table, d.tokens, d.plan.owner, w, wi, out[this.roles.tokenLogits], row, seqLen, strategy, scratch, word);
         }
       }
-      await pause.maybe(options.signal);
+      await pause.maybe(signal);
     }
-    return docs.map((d) => ({ table: d.table, windows: d.windows, settings }));
+    return docs.map((d) => ({ table: d.table, windows: d.windows, settings: work.settings }));
   }
 
   /**
@@ -328,6 +381,45 @@ export class Labeler {
   async dispose(): Promise<void> {
     await this.engine.dispose();
   }
+}
+
+interface SegmentWork {
+  readonly tokens: CompactTokens;
+  readonly plan: WindowPlan;
+  readonly table: WordTable;
+  readonly windows: WindowResult[];
+}
+
+interface QueuedBatch {
+  readonly rows: ReadonlyArray<{ readonly di: number; readonly wi: number; readonly w: Window }>;
+  readonly seqLen: number;
+  readonly output: Promise<Record<string, OutputTensor>>;
+}
+
+/** Texts tokenized, with their batches queued in the engine. */
+interface StartedSegments {
+  readonly docs: readonly SegmentWork[];
+  readonly batches: readonly QueuedBatch[];
+  readonly settings: string;
+  readonly strategy: AggregationStrategy;
+}
+
+/**
+ * The signal of one labeling run: it fires when the caller's does, and when the run ends in any
+ * way (`end`), so that no batch queued for a run that failed is left in the engine to run.
+ */
+function runSignal(outer: AbortSignal | undefined): { readonly signal: AbortSignal; end(): void } {
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort();
+  if (outer?.aborted) controller.abort();
+  else outer?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    end: () => {
+      outer?.removeEventListener('abort', onAbort);
+      controller.abort();
+    },
+  };
 }
 
 /** Segments labeled per inference round in `label` (bounds the tokens held at once). */

@@ -78,6 +78,39 @@ test('an aborted request is dropped before it runs, and the engine keeps working
   assert.equal(r.words.length, 3);
 });
 
+test('requests posted ahead to the worker come back in order, each with its own outputs', async () => {
+  // Eight different windows queued at once (the engine posts two at a time): each answer must
+  // be the one for its own input, as when they are run one by one.
+  const texts = ['One.', 'Two words.', 'And three words here.', 'Four', 'The fifth text is longer than the others.', 'Six!', 'Seven seas.', 'Eight is enough.'];
+  const inputs = texts.map((t) => {
+    const ids = [labeler.tokenizer.clsId, ...labeler.tokenizer.tokenize(t).flatMap((w) => w.pieces.map((p) => p.id)), labeler.tokenizer.sepId];
+    return { batch: 1, sequence: ids.length, inputs: { input_ids: BigInt64Array.from(ids, BigInt), attention_mask: new BigInt64Array(ids.length).fill(1n) } };
+  });
+  const name = labeler.roles.tokenLogits!;
+  const together = await Promise.all(inputs.map((i) => labeler.engine.run(i, [name])));
+  for (let k = 0; k < inputs.length; k++) {
+    const alone = await labeler.engine.run(inputs[k], [name]);
+    assert.deepEqual(together[k][name].dims, alone[name].dims);
+    assert.deepEqual(Array.from(together[k][name].data), Array.from(alone[name].data), `request ${k}`);
+  }
+});
+
+test('queued requests whose signal fires are dropped at once and never reach the worker', async () => {
+  const controller = new AbortController();
+  const long = 'Words and more words in a long text. '.repeat(400);
+  const pending = labeler.label(long, { signal: controller.signal });
+  while (labeler.engine.pending < 3) await new Promise((r) => setImmediate(r));
+  const runs0 = labeler.engine.runMs;
+  controller.abort();
+  // at most the requests already posted (the pipeline's depth, 2) are still to finish
+  assert.ok(labeler.engine.pending <= 2, `${labeler.engine.pending} pending after the abort`);
+  await assert.rejects(pending, (e) => e instanceof CancelledError);
+  const r = await labeler.label('Still working.');
+  assert.equal(r.words.length, 3);
+  assert.equal(labeler.engine.pending, 0);
+  assert.ok(labeler.engine.runMs > runs0);
+});
+
 test('the main thread stays responsive while the worker runs the model', async () => {
   const long = 'The quick brown fox jumps over the lazy dog. '.repeat(1500);
   let ticks = 0;

@@ -51,6 +51,23 @@ test('a worker killed during a run: that run fails with the reason, queued and l
   assert.equal(labeler.engine.pending, 0);
 });
 
+test('ending the worker at any moment of a run (crash or dispose) never takes the process down', async () => {
+  // Terminating a worker thread while ONNX Runtime runs in it aborts the whole process
+  // ("terminate called after throwing an instance of 'Napi::Error'"): the engine ends its
+  // worker between runs instead. If it did not, this test file's process would die here.
+  const long = 'Words and more words in a long text. '.repeat(200);
+  for (let i = 0; i < 12; i++) {
+    const opened = await Labeler.open(MODEL, { workerPath: WORKER });
+    assert.ok(opened.ok);
+    const l = opened.value;
+    const running = l.label(long).then(() => 'done', (e: Error) => e.message);
+    await new Promise((r) => setTimeout(r, (i * 7) % 60));
+    if (i % 2) await l.engine.killWorker();
+    await l.dispose();
+    assert.match(await running, /^(done|cancelled|the inference worker stopped.*)$/);
+  }
+});
+
 test('a worker that keeps dying is given up on with a message that says so', async () => {
   const opened = await Labeler.open(MODEL, { workerPath: WORKER, maxRestarts: 2, restartWindowMs: 60_000 });
   assert.ok(opened.ok);
