@@ -11,7 +11,7 @@ import { checkSignature, loadBundle, type Bundle, type OutputRoles, type Result 
 import { CancelledError, Engine, type EngineOptions, type InputBatch } from './engine';
 import type { OutputTensor } from './engine_protocol';
 import { CompactTokensBuilder, TextTokenizer, type CompactTokens } from './tokenize';
-import { appendSegment, iterateSegments, type Segment, type SegmentCache, type SegmentLabels, type WindowResult } from './segments';
+import { iterateSegments, placeSegment, type Segment, type SegmentCache, type SegmentLabels, type WindowResult } from './segments';
 import { planWindowsByCounts, type Window, type WindowPlan } from './windows';
 import { allocateTable, TableWord, type WordLabel, type WordTable } from './word_table';
 
@@ -114,40 +114,24 @@ export class Labeler {
     const own: LabelOptions = { ...options, signal: run.signal };
     const segments: Segment[] = [];
     const results: (SegmentLabels | undefined)[] = [];
-    const words: WordLabel[] = [];
-    const windows: WindowResult[] = [];
     let runCount = 0;
-    // Segments are assembled into the document's words in order, as soon as their labels are
-    // known (while later ones are still in the worker): little is left to do after the last run.
-    let assembled = 0;
-    const assemble = async (): Promise<void> => {
-      for (; assembled < segments.length && results[assembled]; assembled++) {
-        const r = results[assembled]!;
-        const base = windows.length;
-        for (let from = 0; from === 0 || from < r.table.size; from += ROWS_PER_SLICE) {
-          appendSegment(segments[assembled], r, words, windows, base, from, Math.min(r.table.size, from + ROWS_PER_SLICE));
-          await pause.maybe(own.signal);
-        }
-      }
-    };
     // Segments without cached labels go to the worker a chunk at a time. One chunk is finished
     // (its results read) while the next one is already queued, so the worker never waits for
     // the main thread's tokenizing; at most two chunks' tokens and outputs are held at once.
-    const started: Array<{ indices: number[]; batch: Promise<StartedSegments> }> = [];
+    const started: Array<{ indices: number[]; work: StartedSegments }> = [];
     const finishOldest = async (): Promise<void> => {
-      const { indices, batch } = started.shift()!;
-      const fresh = await this.finishSegments(await batch, pause, own.signal);
+      const { indices, work } = started.shift()!;
+      const fresh = await this.finishSegments(work, pause, own.signal);
       indices.forEach((i, k) => {
         results[i] = fresh[k];
         options.cache?.set(segments[i].text, fresh[k]);
       });
-      await assemble();
     };
-    const startChunk = (indices: number[]): void => {
+    // Tokenizing a chunk and queueing its batches is main-thread work done while the worker
+    // still runs the previous chunk's batches.
+    const startChunk = async (indices: number[]): Promise<void> => {
       runCount += indices.length;
-      const batch = this.startSegments(indices.map((i) => segments[i].text), own, settings, pause);
-      batch.catch(() => undefined); // awaited in finishOldest; a cancelled run is not "unhandled"
-      started.push({ indices, batch });
+      started.push({ indices, work: await this.startSegments(indices.map((i) => segments[i].text), own, settings, pause) });
     };
     try {
       // Counting stops past the budget: a sentence of a million characters is not tokenized here.
@@ -158,18 +142,33 @@ export class Labeler {
         results.push(options.cache?.get(seg.text, settings));
         if (!results[i]) chunk.push(i);
         if (chunk.length === SEGMENTS_PER_CHUNK) {
-          startChunk(chunk);
+          await startChunk(chunk);
           chunk = [];
           if (started.length > 1) await finishOldest();
         }
         await pause.maybe(own.signal);
       }
-      if (chunk.length) startChunk(chunk);
+      if (chunk.length) await startChunk(chunk);
       while (started.length) await finishOldest();
-      await assemble();
     } finally {
       started.length = 0;
       run.end();
+    }
+    // The document's words, in one array allocated at its final length (grown by pushes, its
+    // copies were garbage the size of the document), views reused where a segment did not move.
+    let total = 0;
+    for (const r of results) total += r!.table.size;
+    const words = new Array<WordLabel>(total);
+    const windows: WindowResult[] = [];
+    for (let i = 0, at = 0; i < segments.length; i++) {
+      const r = results[i]!;
+      const base = windows.length;
+      for (let from = 0; from === 0 || from < r.table.size; from += ROWS_PER_SLICE) {
+        const to = Math.min(r.table.size, from + ROWS_PER_SLICE);
+        placeSegment(segments[i], r, words, at + from, windows, base, from, to, !!options.cache);
+        await pause.maybe(options.signal);
+      }
+      at += r.table.size;
     }
     return {
       words,
@@ -489,16 +488,45 @@ function fillRows(
 /**
  * Lets the event loop run every few milliseconds during long synchronous work (tokenizing and
  * assembling a large document), so that labeling never blocks the extension host for long.
+ * All pauses share one queue (`nextTurn`): however many documents are being labeled at once,
+ * one slice of work runs per event-loop turn.
  */
 export class Pause {
   private last = performance.now();
-  constructor(private readonly everyMs = 8) {}
+  constructor(private readonly everyMs = 4) {}
 
   async maybe(signal?: AbortSignal): Promise<void> {
     if (performance.now() - this.last < this.everyMs) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
     this.last = performance.now();
     if (signal?.aborted) throw new CancelledError();
+  }
+}
+
+const waitingForTurn: Array<() => void> = [];
+let turnScheduled = false;
+
+/**
+ * Resolves in a later event-loop turn, one waiter per turn. Waiters resumed by separate
+ * setImmediate callbacks would all run in the same check phase, back to back: two labeling
+ * runs' slices would then block the loop for the two together.
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    waitingForTurn.push(resolve);
+    if (!turnScheduled) {
+      turnScheduled = true;
+      setImmediate(resumeOne);
+    }
+  });
+}
+
+function resumeOne(): void {
+  turnScheduled = false;
+  waitingForTurn.shift()?.();
+  if (waitingForTurn.length) {
+    turnScheduled = true;
+    setImmediate(resumeOne); // queued during the check phase: runs in the next turn
   }
 }
 

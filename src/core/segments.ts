@@ -52,9 +52,11 @@ function fnv1a(s: string): number {
 
 /** [start, end) spans of the paragraphs of text, separators included at the end. */
 function* paragraphs(text: string): Generator<[number, number]> {
-  const re = new RegExp(PARAGRAPH.source, 'g');
   let start = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
+  for (;;) {
+    PARAGRAPH.lastIndex = start; // shared RegExp (see sentences)
+    const m = PARAGRAPH.exec(text);
+    if (!m) break;
     yield [start, m.index + m[0].length];
     start = m.index + m[0].length;
   }
@@ -62,10 +64,13 @@ function* paragraphs(text: string): Generator<[number, number]> {
 }
 
 function* sentences(text: string, from: number, to: number): Generator<[number, number]> {
-  const re = new RegExp(SENTENCE_END.source, 'g');
-  re.lastIndex = from;
   let start = from;
-  for (let m = re.exec(text); m && m.index < to; m = re.exec(text)) {
+  for (;;) {
+    // One RegExp for all calls, lastIndex set before each match, so that suspended generators
+    // can share it (a new RegExp per call is compiled again when V8 drops its cache).
+    SENTENCE_END.lastIndex = start;
+    const m = SENTENCE_END.exec(text);
+    if (!m || m.index >= to) break;
     const end = Math.min(m.index + m[0].length, to);
     yield [start, end];
     start = end;
@@ -116,18 +121,58 @@ export interface SegmentLabels {
   readonly table: WordTable;
   readonly windows: readonly WindowResult[];
   readonly settings: string;
+  /**
+   * The views last made of this segment's rows and windows, and where they were placed: a
+   * segment found at the same place again (live labeling: every segment before an edit)
+   * reuses them instead of making new objects for the garbage collector.
+   */
+  placed?: PlacedSegment;
+}
+
+interface PlacedSegment {
+  readonly start: number;
+  readonly windowBase: number;
+  readonly words: readonly WordLabel[];
+  readonly windows: readonly WindowResult[];
 }
 
 /**
- * Appends rows [from, to) of a segment's labels to a document's words, as views placed at the
- * segment's offset (nothing is copied); with `from` 0 the segment's windows too, shifted.
+ * Writes rows [from, to) of a segment's labels into a document's words from index `at`, as
+ * views placed at the segment's offset (nothing is copied); with `from` 0 the segment's
+ * windows are appended too, shifted. `words` is allocated by the caller to its final length.
+ * `remember`: keep the views for the next placement (for labels kept in a segment cache).
  */
+export function placeSegment(
+  seg: Segment, r: SegmentLabels, words: WordLabel[], at: number, windows: WindowResult[],
+  windowBase: number, from = 0, to = r.table.size, remember = false,
+): void {
+  const whole = from === 0 && to === r.table.size;
+  const memo = r.placed;
+  if (whole && memo && memo.start === seg.start && memo.windowBase === windowBase) {
+    for (let i = 0; i < memo.words.length; i++) words[at + i] = memo.words[i];
+    for (const w of memo.windows) windows.push(w);
+    return;
+  }
+  const placedWindows: WindowResult[] = [];
+  if (from === 0) {
+    for (const w of r.windows) {
+      const shifted = { start: w.start + seg.start, end: w.end + seg.start, pieces: w.pieces, sequence: w.sequence };
+      placedWindows.push(shifted);
+      windows.push(shifted);
+    }
+  }
+  for (let i = from; i < to; i++) words[at + i - from] = new TableWord(r.table, i, seg.start, windowBase);
+  if (whole && remember) r.placed = { start: seg.start, windowBase, words: words.slice(at, at + to), windows: placedWindows };
+}
+
+/** `placeSegment` appending to `words` (tests and small documents). */
 export function appendSegment(
   seg: Segment, r: SegmentLabels, words: WordLabel[], windows: WindowResult[],
   windowBase: number, from = 0, to = r.table.size,
 ): void {
-  if (from === 0) for (const w of r.windows) windows.push({ start: w.start + seg.start, end: w.end + seg.start, pieces: w.pieces, sequence: w.sequence });
-  for (let i = from; i < to; i++) words.push(new TableWord(r.table, i, seg.start, windowBase));
+  const at = words.length;
+  words.length = at + (to - from);
+  placeSegment(seg, r, words, at, windows, windowBase, from, to);
 }
 
 /** Most recently used segment results by text; bounded. */
