@@ -3,7 +3,8 @@
 // so chmod would not stop a write). Saving a correction then fails: the user is told why, the
 // correction is kept and drawn, the old sidecar file is untouched, the editor keeps working, and
 // the correction is written once the folder is writable again. The folder is always given back
-// (umount / chattr -i), also when a check fails.
+// (umount / chattr -i), also when a check fails. READONLY_BY=mount or READONLY_BY=chattr in the
+// environment tries only that way (to check each on a machine that has both).
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,7 +51,9 @@ function probeWrite(dir: string): string | undefined {
  */
 function makeReadOnly(dir: string): ReadOnly {
   const tried: string[] = [];
+  const only = process.env.READONLY_BY;
   try {
+    if (only === 'chattr') throw new Error('not tried (READONLY_BY=chattr)');
     run('mount', ['--bind', dir, dir]);
     let mounted = true;
     const restore = (): void => {
@@ -76,6 +79,7 @@ function makeReadOnly(dir: string): ReadOnly {
     tried.push(`read-only bind mount: ${errorText(e)}`);
   }
   try {
+    if (only === 'mount') throw new Error('not tried (READONLY_BY=mount)');
     run('chattr', ['+i', dir]);
     let immutable = true;
     const restore = (): void => {
