@@ -8,6 +8,12 @@
 // memory only. A sidecar that cannot be read is never written: corrections are refused for that
 // document with an error naming the file and the line, until the user fixes or moves it.
 //
+// A failed write (a read-only folder, a full disk) loses nothing: the corrections stay in memory
+// and drawn, the error names the file and the reason, with Retry; the next correction, saving the
+// document or Save Corrections tries again. If the document is closed before a write succeeds,
+// its corrections are kept by file (with a hash of its text) and come back when it is opened
+// again with the same text.
+//
 // Undo and redo: corrections have their own undo/redo (Undo Correction / Redo Correction), a
 // per-document history. The editor's own Undo/Redo of a text edit puts back the corrections the
 // text had before (a corrected word deleted and brought back by Ctrl+Z gets its correction
@@ -19,6 +25,7 @@ import * as vscode from 'vscode';
 import {
   anchorToText, mergeAnnotations, modelAnnotations, reanchor, REMOVED_LABEL, type Annotation, type TextChange,
 } from './core/annotations';
+import { describeFsError } from './core/bundle';
 import { readSidecar, serializeSidecar, sidecarPath, writeFileAtomic, type SidecarProblem } from './core/sidecar';
 import type { Ctx } from './ctx';
 import { colorIdFor } from './decorations';
@@ -37,6 +44,8 @@ interface DocAnnotations {
   sidecar: string | undefined;
   /** Corrections changed since the sidecar was written. */
   unsaved: boolean;
+  /** Why the last write of the sidecar failed (cleared by a write that succeeds). */
+  saveError: string | undefined;
   undo: Annotation[][];
   redo: Annotation[][];
   /** Hash of the text as of the last change event, and the corrections each past text had. */
@@ -49,6 +58,10 @@ export interface AnnotationsSnapshot {
   readonly state: SidecarState;
   readonly sidecar: string | undefined;
   readonly problems: readonly SidecarProblem[];
+  /** Why the last write of the sidecar failed, as told to the user; undefined after a good write. */
+  readonly saveError: string | undefined;
+  /** Corrections not yet in the sidecar file. */
+  readonly unsaved: boolean;
   readonly corrections: readonly Annotation[];
   readonly merged: readonly Annotation[];
   readonly undo: number;
@@ -58,8 +71,28 @@ export interface AnnotationsSnapshot {
 
 const hashText = (text: string): string | undefined => (text.length > MAX_HASHED_LENGTH ? undefined : createHash('sha1').update(text).digest('base64'));
 
+/** Why a write failed, in words (the codes a sidecar write meets besides describeFsError's). */
+export function describeWriteError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    EROFS: 'the folder is on a read-only file system',
+    EPERM: 'the system does not permit writing in the folder (it may be immutable)',
+    EACCES: 'permission denied: the folder is not writable',
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is used up',
+  };
+  return code && words[code] ? `${words[code]} (${code})` : describeFsError(e);
+}
+
+/** Corrections of a closed document whose sidecar could not be written, by file. */
+interface Unwritten {
+  readonly textHash: string;
+  readonly corrections: Annotation[];
+}
+
 export class AnnotationsStore implements vscode.Disposable {
   private readonly docs = new WeakMap<vscode.TextDocument, DocAnnotations>();
+  private readonly unwritten = new Map<string, Unwritten>();
   private readonly changed = new vscode.EventEmitter<vscode.TextDocument>();
   readonly onDidChange = this.changed.event;
   private readonly decorations: CorrectionDecorations;
@@ -73,7 +106,7 @@ export class AnnotationsStore implements vscode.Disposable {
       vscode.workspace.onDidOpenTextDocument((doc) => void this.load(doc)),
       vscode.workspace.onDidChangeTextDocument((e) => this.onChange(e)),
       vscode.workspace.onDidSaveTextDocument((doc) => void this.onSave(doc)),
-      vscode.workspace.onDidCloseTextDocument((doc) => this.docs.delete(doc)),
+      vscode.workspace.onDidCloseTextDocument((doc) => this.onClose(doc)),
       vscode.window.onDidChangeVisibleTextEditors((editors) => {
         for (const e of editors) this.decorations.draw(e, this.docs.get(e.document)?.corrections ?? []);
       }),
@@ -98,7 +131,7 @@ export class AnnotationsStore implements vscode.Disposable {
     if (existing) return existing.loading ?? Promise.resolve();
     const file = doc.uri.scheme === 'file' ? sidecarPath(doc.uri.fsPath, this.ctx.config.sidecarLocation) : undefined;
     const state: DocAnnotations = {
-      corrections: [], state: file ? 'none' : 'memory', problems: [], sidecar: file, unsaved: false,
+      corrections: [], state: file ? 'none' : 'memory', problems: [], sidecar: file, unsaved: false, saveError: undefined,
       undo: [], redo: [], textHash: undefined, byText: new Map(), loading: undefined,
     };
     this.docs.set(doc, state);
@@ -127,6 +160,7 @@ export class AnnotationsStore implements vscode.Disposable {
         this.redraw(doc);
         this.changed.fire(doc);
       }
+      await this.restoreUnwritten(doc, state);
     })().finally(() => {
       state.loading = undefined;
     });
@@ -223,23 +257,104 @@ export class AnnotationsStore implements vscode.Disposable {
     this.changed.fire(e.document);
   }
 
+  /**
+   * A closed document forgets its corrections, unless they could not be written: those are kept
+   * for the file, to come back when it is opened again with the same text (a document closed
+   * with unsaved text edits drops its unsaved corrections with the edits, as documented).
+   */
+  private onClose(doc: vscode.TextDocument): void {
+    const s = this.docs.get(doc);
+    this.docs.delete(doc);
+    if (!s || !s.unsaved || s.saveError === undefined || doc.isDirty || doc.uri.scheme !== 'file') return;
+    const textHash = hashText(doc.getText());
+    if (textHash === undefined) return;
+    this.unwritten.set(doc.uri.toString(), { textHash, corrections: s.corrections });
+    this.ctx.log.warn(`${doc.uri.fsPath} closed with ${s.corrections.length} corrections that could not be written to ${s.sidecar}; they are kept until it is opened again`);
+  }
+
+  /** Puts back corrections kept at close (see onClose) when the text is the same, and saves them. */
+  private async restoreUnwritten(doc: vscode.TextDocument, s: DocAnnotations): Promise<void> {
+    const key = doc.uri.toString();
+    const kept = this.unwritten.get(key);
+    if (!kept) return;
+    this.unwritten.delete(key);
+    if (s.state === 'unreadable' || hashText(doc.getText()) !== kept.textHash) {
+      this.ctx.log.warn(`${doc.uri.fsPath}: ${kept.corrections.length} corrections that could not be written earlier no longer fit its text and are dropped`);
+      return;
+    }
+    s.undo.push(s.corrections);
+    s.corrections = kept.corrections;
+    s.textHash = kept.textHash;
+    s.unsaved = true;
+    this.redraw(doc);
+    this.changed.fire(doc);
+    this.ctx.log.info(`${doc.uri.fsPath}: ${kept.corrections.length} corrections that could not be written earlier are back; writing them again`);
+    await this.save(doc, s);
+  }
+
+  /**
+   * Save Corrections (and the Retry of a failed write): writes the document's corrections now.
+   * Returns whether the sidecar holds them afterwards.
+   */
+  async saveNow(doc: vscode.TextDocument): Promise<boolean> {
+    const s = await this.ensure(doc);
+    if (s.state === 'memory') {
+      void vscode.window.showInformationMessage('BERT+LSTM: this document has no file, so its corrections are kept in memory only.');
+      return false;
+    }
+    if (s.state === 'unreadable') {
+      void vscode.window.showErrorMessage(`BERT+LSTM: the annotation file ${s.sidecar} cannot be read, so it is not overwritten. Fix or move it first.`);
+      return false;
+    }
+    if (doc.isDirty) {
+      // The sidecar's offsets must fit the file on disk: it is written when the document is saved.
+      void vscode.window.showInformationMessage('BERT+LSTM: the document has unsaved edits; its corrections are saved with it when you save it.');
+      return false;
+    }
+    if (!s.unsaved) return true;
+    return this.save(doc, s);
+  }
+
   private async onSave(doc: vscode.TextDocument): Promise<void> {
     const s = this.docs.get(doc);
     if (s?.unsaved) await this.save(doc, s);
   }
 
-  private async save(doc: vscode.TextDocument, s: DocAnnotations): Promise<void> {
-    if (!s.sidecar || s.state === 'unreadable' || s.state === 'memory') return;
+  /** Writes the sidecar; on failure tells the user and keeps everything. Returns whether it was written. */
+  private async save(doc: vscode.TextDocument, s: DocAnnotations): Promise<boolean> {
+    if (!s.sidecar || s.state === 'unreadable' || s.state === 'memory') return false;
     // No file for a document that never had corrections.
-    if (s.state === 'none' && s.corrections.length === 0) return;
+    if (s.state === 'none' && s.corrections.length === 0) return true;
+    const sidecar = s.sidecar;
+    const corrections = s.corrections;
     try {
-      await writeFileAtomic(s.sidecar, serializeSidecar(s.corrections, path.basename(doc.uri.fsPath)));
-      s.state = 'loaded';
-      s.unsaved = false;
+      await writeFileAtomic(sidecar, serializeSidecar(corrections, path.basename(doc.uri.fsPath)));
     } catch (e) {
-      this.ctx.log.error(`writing ${s.sidecar} failed: ${(e as Error).message}`);
-      void vscode.window.showErrorMessage(`BERT+LSTM: the corrections could not be saved to ${s.sidecar}: ${(e as Error).message}. The old file is unchanged.`);
+      const name = path.basename(doc.uri.fsPath);
+      s.saveError = `the corrections to ${name} could not be saved to ${sidecar}: ${describeWriteError(e)}`;
+      this.ctx.log.error(`${s.saveError} (${(e as Error).message})`);
+      this.changed.fire(doc);
+      void vscode.window
+        .showErrorMessage(
+          `BERT+LSTM: ${s.saveError}. Nothing is lost: they are kept and shown, and saved with your next correction, ` +
+            `when you save the document, or with Retry (Save Corrections). The file on disk is unchanged.`,
+          'Retry',
+        )
+        .then((a) => {
+          if (a === 'Retry') void this.saveNow(doc);
+        });
+      return false;
     }
+    s.state = 'loaded';
+    // a correction made during the write is written by its own save
+    if (s.corrections === corrections) s.unsaved = false;
+    if (s.saveError !== undefined) {
+      s.saveError = undefined;
+      this.ctx.log.info(`the corrections to ${doc.uri.fsPath} are saved to ${sidecar} now`);
+      void vscode.window.showInformationMessage(`BERT+LSTM: the corrections to ${path.basename(doc.uri.fsPath)} are saved now.`);
+      this.changed.fire(doc);
+    }
+    return true;
   }
 
   redraw(doc: vscode.TextDocument): void {
@@ -250,7 +365,7 @@ export class AnnotationsStore implements vscode.Disposable {
   snapshot(doc: vscode.TextDocument, editor?: vscode.TextEditor): AnnotationsSnapshot {
     const s = this.docs.get(doc);
     return {
-      state: s?.state ?? 'none', sidecar: s?.sidecar, problems: s?.problems ?? [],
+      state: s?.state ?? 'none', sidecar: s?.sidecar, problems: s?.problems ?? [], saveError: s?.saveError, unsaved: s?.unsaved ?? false,
       corrections: s?.corrections ?? [], merged: this.merged(doc),
       undo: s?.undo.length ?? 0, redo: s?.redo.length ?? 0,
       decorations: editor ? this.decorations.snapshot(editor) : [],

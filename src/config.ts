@@ -1,6 +1,7 @@
 // The only reader of the extension's settings: typed getters over `bertLstm.*`.
 import * as vscode from 'vscode';
 import type { AggregationStrategy } from './core/aggregate';
+import { settingInJsonc } from './core/settings_file';
 
 export const SECTION = 'bertLstm';
 
@@ -29,11 +30,36 @@ export class Config {
     return v.length ? v : undefined;
   }
 
-  /** Whether the model path set in workspace settings was ignored because of trust. */
-  get workspaceModelPathIgnored(): boolean {
-    if (vscode.workspace.isTrusted) return false;
+  /**
+   * The model path the workspace's settings set but that is not used because the workspace is
+   * not trusted, and the file that sets it; undefined when trusted or not set. VS Code hands an
+   * untrusted workspace's value of a restricted setting to no extension (`inspect` leaves it out
+   * too), so the workspace's settings files are read here to tell the user why; a path read this
+   * way is never loaded.
+   */
+  async ignoredWorkspaceModelPath(): Promise<{ value: string; file: string } | undefined> {
+    if (vscode.workspace.isTrusted) return undefined;
     const i = this.cfg.inspect<string>('modelPath');
-    return !!(i?.workspaceValue || i?.workspaceFolderValue);
+    const given = (i?.workspaceFolderValue ?? i?.workspaceValue)?.trim();
+    if (given) return { value: given, file: 'the workspace settings' };
+    const key = `${SECTION}.modelPath`;
+    const files: Array<{ uri: vscode.Uri; key: string }> = [];
+    const workspaceFile = vscode.workspace.workspaceFile;
+    if (workspaceFile && workspaceFile.scheme !== 'untitled') files.push({ uri: workspaceFile, key: `settings.${key}` });
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      files.push({ uri: vscode.Uri.joinPath(folder.uri, '.vscode', 'settings.json'), key });
+    }
+    for (const f of files) {
+      let text: string;
+      try {
+        text = new TextDecoder().decode(await vscode.workspace.fs.readFile(f.uri));
+      } catch {
+        continue; // no such file
+      }
+      const v = settingInJsonc(text, f.key);
+      if (typeof v === 'string' && v.trim()) return { value: v.trim(), file: vscode.workspace.asRelativePath(f.uri) };
+    }
+    return undefined;
   }
 
   get aggregationStrategy(): AggregationStrategy {

@@ -328,6 +328,7 @@ export function registerCorrections(ctx: Ctx): Corrections {
     vscode.commands.registerCommand('bertLstm.applyToAllIdentical', (args?: CorrectionArgs) => withEditor((e) => corrections.applyToAll(e, args))()),
     vscode.commands.registerCommand('bertLstm.undoCorrection', withEditor((e) => store.undo(e.document))),
     vscode.commands.registerCommand('bertLstm.redoCorrection', withEditor((e) => store.redo(e.document))),
+    vscode.commands.registerCommand('bertLstm.saveCorrections', withEditor((e) => store.saveNow(e.document))),
     // For tests and automation (not in the command palette): the state of the active document.
     vscode.commands.registerCommand('bertLstm.annotationsState', () => {
       const e = vscode.window.activeTextEditor;

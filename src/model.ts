@@ -40,11 +40,7 @@ export class ModelHost implements vscode.Disposable {
   }
 
   private async load(): Promise<Labeler | undefined> {
-    if (this.config.workspaceModelPathIgnored) {
-      void vscode.window.showWarningMessage(
-        'BERT+LSTM: this workspace is not trusted, so the model path in its settings is not loaded. The default model is used.',
-      );
-    }
+    void this.warnIfWorkspaceModelIgnored();
     const dir = this.modelDir;
     this.log.info(`loading model bundle ${dir}`);
     const t0 = performance.now();
@@ -82,6 +78,19 @@ export class ModelHost implements vscode.Disposable {
   }
 
   private loadedThreads = 0;
+
+  /** Tells the user when an untrusted workspace's model path is not loaded, and what is used instead. */
+  private async warnIfWorkspaceModelIgnored(): Promise<void> {
+    const ignored = await this.config.ignoredWorkspaceModelPath();
+    if (!ignored) return;
+    const instead = this.config.modelPath ? `the model path from your user settings (${this.config.modelPath})` : 'the default model';
+    const message =
+      `BERT+LSTM: this workspace is not trusted, so the model path in its settings (${ignored.value}, set in ${ignored.file}) ` +
+      `is not loaded. ${instead[0].toUpperCase()}${instead.slice(1)} is used instead. Trust the workspace to use its model.`;
+    this.log.warn(message);
+    const action = await vscode.window.showWarningMessage(message, 'Manage Workspace Trust');
+    if (action) await vscode.commands.executeCommand('workbench.trust.manage');
+  }
 
   /**
    * Checks a bundle the way loading it would (files, tokenizer, ONNX Runtime session, inputs and

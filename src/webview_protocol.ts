@@ -53,62 +53,106 @@ export type WebviewMessage =
   | { readonly type: 'refresh' }
   | { readonly type: 'reveal'; readonly start: number; readonly end: number };
 
-function isCapabilities(v: unknown): v is PanelCapabilities {
-  if (typeof v !== 'object' || v === null) return false;
+/**
+ * The largest document offset a message may carry. No document can be longer: V8's strings stop
+ * under 2^30 UTF-16 units, so anything past 2^31 - 1 is not an offset but a hostile or broken
+ * message. (The host still checks offsets against the document it reveals in.)
+ */
+export const MAX_OFFSET = 2 ** 31 - 1;
+
+const isOffset = (v: unknown, min = 0): v is number => Number.isInteger(v) && (v as number) >= min && (v as number) <= MAX_OFFSET;
+
+// Each validator returns a new value built from the fields it checked (never the object it was
+// given), so nothing unchecked reaches the receiver: no extra fields, no getters, no prototype.
+
+function capabilities(v: unknown): PanelCapabilities | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
   const c = v as Record<string, unknown>;
-  return typeof c.sequenceHead === 'boolean' && typeof c.tokenHead === 'boolean' && typeof c.attentions === 'boolean';
+  if (typeof c.sequenceHead !== 'boolean' || typeof c.tokenHead !== 'boolean' || typeof c.attentions !== 'boolean') return undefined;
+  return { sequenceHead: c.sequenceHead, tokenHead: c.tokenHead, attentions: c.attentions };
 }
 
-const isStrings = (v: unknown): v is string[] =>
-  Array.isArray(v) && v.length <= 1000 && v.every((x) => typeof x === 'string');
-
-function isScoreRows(v: unknown): v is ScoreRow[] {
-  return Array.isArray(v) && v.length <= 1000 && v.every((r) =>
-    typeof r === 'object' && r !== null && typeof (r as ScoreRow).label === 'string' &&
-    typeof (r as ScoreRow).score === 'number' && Number.isFinite((r as ScoreRow).score));
+function strings(v: unknown): string[] | undefined {
+  return Array.isArray(v) && v.length <= 1000 && v.every((x) => typeof x === 'string') ? [...(v as string[])] : undefined;
 }
 
-const isNumbers = (v: unknown, n: number): v is number[] =>
-  Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' && Number.isFinite(x));
-
-function isGrid(v: unknown, layers: number, heads: number, n: number): boolean {
-  return Array.isArray(v) && v.length === layers &&
-    v.every((l) => Array.isArray(l) && l.length === heads && l.every((h) => isNumbers(h, n)));
+function scoreRows(v: unknown): ScoreRow[] | undefined {
+  if (!Array.isArray(v) || v.length > 1000) return undefined;
+  const out: ScoreRow[] = [];
+  for (const r of v as unknown[]) {
+    if (typeof r !== 'object' || r === null) return undefined;
+    const { label, score } = r as Record<string, unknown>;
+    if (typeof label !== 'string' || typeof score !== 'number' || !Number.isFinite(score)) return undefined;
+    out.push({ label, score });
+  }
+  return out;
 }
 
-function isTokenRows(v: unknown): v is AttentionTokenRow[] {
-  return Array.isArray(v) && v.length > 0 && v.length <= 8192 && v.every((t) => {
-    const r = t as Record<string, unknown>;
-    return typeof t === 'object' && t !== null && typeof r.text === 'string' && Number.isInteger(r.start) &&
-      Number.isInteger(r.end) && typeof r.special === 'boolean' && Number.isInteger(r.word) &&
-      (r.label === undefined || typeof r.label === 'string');
-  });
+function numbers(v: unknown, n: number): number[] | undefined {
+  return Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' && Number.isFinite(x)) ? [...(v as number[])] : undefined;
+}
+
+/** A [layer][head][token] grid of exactly layers x heads x n finite numbers, copied. */
+function grid(v: unknown, layers: number, heads: number, n: number): number[][][] | undefined {
+  if (!Array.isArray(v) || v.length !== layers) return undefined;
+  const out: number[][][] = [];
+  for (const l of v as unknown[]) {
+    if (!Array.isArray(l) || l.length !== heads) return undefined;
+    const rows: number[][] = [];
+    for (const h of l as unknown[]) {
+      const row = numbers(h, n);
+      if (!row) return undefined;
+      rows.push(row);
+    }
+    out.push(rows);
+  }
+  return out;
+}
+
+function tokenRows(v: unknown): AttentionTokenRow[] | undefined {
+  if (!Array.isArray(v) || v.length === 0 || v.length > 8192) return undefined;
+  const out: AttentionTokenRow[] = [];
+  for (const t of v as unknown[]) {
+    if (typeof t !== 'object' || t === null) return undefined;
+    const { text, start, end, special, word, label } = t as Record<string, unknown>;
+    // -1 marks [CLS]/[SEP] (no place in the document)
+    if (typeof text !== 'string' || !isOffset(start, -1) || !isOffset(end, -1) || typeof special !== 'boolean' || !isOffset(word, -1)) return undefined;
+    if (label !== undefined && typeof label !== 'string') return undefined;
+    out.push({ text, start, end, special, word, ...(label !== undefined ? { label } : {}) });
+  }
+  return out;
+}
+
+function attentionMessage(m: Record<string, unknown>): AttentionMessage | undefined {
+  const tokens = tokenRows(m.tokens);
+  const { file, layers, heads } = m;
+  if (typeof file !== 'string' || !tokens || !Number.isInteger(layers) || !Number.isInteger(heads)) return undefined;
+  const [l, h] = [layers as number, heads as number];
+  if (l <= 0 || h <= 0 || l > 128 || h > 128) return undefined;
+  const n = tokens.length;
+  const fromCls = grid(m.fromCls, l, h, n);
+  const toCls = grid(m.toCls, l, h, n);
+  const rolloutFromCls = numbers(m.rolloutFromCls, n);
+  const rolloutToCls = numbers(m.rolloutToCls, n);
+  if (!fromCls || !toCls || !rolloutFromCls || !rolloutToCls) return undefined;
+  return { type: 'attention', file, tokens, layers: l, heads: h, fromCls, toCls, rolloutFromCls, rolloutToCls };
 }
 
 export function parseHostMessage(v: unknown): HostMessage | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const m = v as Record<string, unknown>;
   if (m.type === 'noAttention' && typeof m.reason === 'string') return { type: 'noAttention', reason: m.reason };
-  if (m.type === 'attention' && typeof m.file === 'string' && isTokenRows(m.tokens) &&
-      Number.isInteger(m.layers) && Number.isInteger(m.heads) && (m.layers as number) > 0 && (m.heads as number) > 0 &&
-      (m.layers as number) <= 128 && (m.heads as number) <= 128) {
-    const n = m.tokens.length;
-    const [layers, heads] = [m.layers as number, m.heads as number];
-    if (isGrid(m.fromCls, layers, heads, n) && isGrid(m.toCls, layers, heads, n) &&
-        isNumbers(m.rolloutFromCls, n) && isNumbers(m.rolloutToCls, n)) {
-      return m as unknown as AttentionMessage;
-    }
-    return undefined;
-  }
+  if (m.type === 'attention') return attentionMessage(m);
   if (m.type === 'status' && typeof m.text === 'string') return { type: 'status', text: m.text };
   if (m.type === 'scores' && typeof m.model === 'string' && typeof m.file === 'string' &&
-      isScoreRows(m.document) && isScoreRows(m.segment) && isScoreRows(m.selection) &&
-      Number.isInteger(m.selectionLength) && (m.selectionLength as number) >= 0 && isStrings(m.sequenceLabels) &&
-      (m.capabilities === undefined || isCapabilities(m.capabilities))) {
+      isOffset(m.selectionLength)) {
+    const [document, segment, selection] = [scoreRows(m.document), scoreRows(m.segment), scoreRows(m.selection)];
+    const sequenceLabels = strings(m.sequenceLabels);
+    const caps = m.capabilities === undefined ? undefined : capabilities(m.capabilities);
+    if (!document || !segment || !selection || !sequenceLabels || (m.capabilities !== undefined && !caps)) return undefined;
     return {
-      type: 'scores', model: m.model, file: m.file, document: m.document, segment: m.segment, selection: m.selection,
-      selectionLength: m.selectionLength as number, sequenceLabels: m.sequenceLabels,
-      capabilities: m.capabilities === undefined ? undefined : { ...m.capabilities },
+      type: 'scores', model: m.model, file: m.file, document, segment, selection,
+      selectionLength: m.selectionLength, sequenceLabels, capabilities: caps,
     };
   }
   return undefined;
@@ -118,9 +162,8 @@ export function parseWebviewMessage(v: unknown): WebviewMessage | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const m = v as Record<string, unknown>;
   if (m.type === 'ready' || m.type === 'refresh') return { type: m.type };
-  if (m.type === 'reveal' && Number.isInteger(m.start) && Number.isInteger(m.end) &&
-      (m.start as number) >= 0 && (m.end as number) >= (m.start as number)) {
-    return { type: 'reveal', start: m.start as number, end: m.end as number };
+  if (m.type === 'reveal' && isOffset(m.start) && isOffset(m.end) && m.end >= m.start) {
+    return { type: 'reveal', start: m.start, end: m.end };
   }
   return undefined;
 }

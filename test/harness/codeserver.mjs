@@ -49,7 +49,9 @@ export const DEFAULT_SETTINGS = {
 /**
  * Starts code-server on a free loopback port. Options: folder, userDataDir, extensionsDir,
  * settings (user settings.json), smokeTestDriver (needed for extension tests), env, log, port,
- * baseDir, installExtension (installs a .vsix and returns once that is done).
+ * baseDir, installExtension (installs a .vsix and returns once that is done), workspaceTrust
+ * (true: VS Code asks whether to trust the folder and opens an untrusted one in Restricted Mode,
+ * as for a user; default false: trust is turned off, every folder is trusted).
  * Returns { port, url, base, userDataDir, extensionsDir, stop, exited } (exited: a promise of
  * the exit code, for callers that keep it running).
  */
@@ -62,15 +64,16 @@ export async function startCodeServer(opts = {}) {
   const extensionsDir = opts.extensionsDir ?? path.join(base, 'extensions');
   mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
-  writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...(opts.settings ?? {}) }, null, 2));
+  const trust = opts.workspaceTrust ? { 'security.workspace.trust.enabled': true } : {};
+  writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...trust, ...(opts.settings ?? {}) }, null, 2));
   const configFile = path.join(base, 'config.yaml');
   writeFileSync(configFile, '');
   const port = opts.port ?? (await freePort());
   const args = [
     CODE_SERVER, '--config', configFile, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir,
     '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust',
   ];
+  if (!opts.workspaceTrust) args.push('--disable-workspace-trust');
   if (opts.smokeTestDriver) args.push('--vscode-option', 'enable-smoke-test-driver');
   if (opts.installExtension) args.push('--install-extension', opts.installExtension);
   if (opts.folder && !opts.installExtension) args.push(opts.folder);

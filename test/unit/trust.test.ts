@@ -1,8 +1,8 @@
 // Untrusted workspaces: the model path is a restricted setting, so VS Code hands an untrusted
 // workspace's value to nobody (Config.modelPath then reads the user value only) and the
-// extension declares limited support. The extension-host tests run with workspace trust
-// disabled (code-server --disable-workspace-trust in test/harness), so only the declaration is
-// checked here; the behaviour in an untrusted window is not tested (see docs/RELIABILITY.md).
+// extension declares limited support. This checks the declaration; the behaviour in a real
+// untrusted window (the warning, the default model labeling, the workspace model after trusting)
+// is tested end to end in test/e2e/trust.e2e.test.mjs.
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { parseHostMessage, parseWebviewMessage } from '../../src/webview_protocol';
+import { MAX_OFFSET, parseHostMessage, parseWebviewMessage } from '../../src/webview_protocol';
 import { REPO } from './fixtures';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
@@ -72,10 +72,20 @@ describe('parseWebviewMessage (webview -> host, untrusted)', () => {
     }), { numRuns: RUNS });
   });
 
-  it('reveal offsets have no upper bound (documented: the host clamps them to the document)', () => {
-    // Not refused here: TextDocument.positionAt clamps an offset past the end (panel.ts reveal).
-    assert.deepEqual(parseWebviewMessage({ type: 'reveal', start: 0, end: Number.MAX_SAFE_INTEGER }), { type: 'reveal', start: 0, end: Number.MAX_SAFE_INTEGER });
-    assert.equal(parseWebviewMessage({ type: 'reveal', start: 0, end: 2 ** 1024 }), undefined); // Infinity
+  it('reveal offsets are bounded: past 2^31 - 1 (longer than any document can be) they are refused', () => {
+    assert.equal(MAX_OFFSET, 2 ** 31 - 1);
+    assert.deepEqual(parseWebviewMessage({ type: 'reveal', start: 0, end: MAX_OFFSET }), { type: 'reveal', start: 0, end: MAX_OFFSET });
+    assert.deepEqual(parseWebviewMessage({ type: 'reveal', start: MAX_OFFSET, end: MAX_OFFSET }), { type: 'reveal', start: MAX_OFFSET, end: MAX_OFFSET });
+    for (const big of [MAX_OFFSET + 1, 2 ** 32, 2 ** 53 - 1, Number.MAX_SAFE_INTEGER, 2 ** 60, 1e21, Number.MAX_VALUE, 2 ** 1024]) {
+      assert.equal(parseWebviewMessage({ type: 'reveal', start: 0, end: big }), undefined, `end ${big}`);
+      assert.equal(parseWebviewMessage({ type: 'reveal', start: big, end: big }), undefined, `start ${big}`);
+    }
+    // random integers over the whole safe range: accepted exactly when both are within the bound
+    fc.assert(fc.property(fc.maxSafeNat(), fc.maxSafeNat(), (a, b) => {
+      const [start, end] = a <= b ? [a, b] : [b, a];
+      const m = parseWebviewMessage({ type: 'reveal', start, end });
+      assert.equal(m !== undefined, end <= MAX_OFFSET, `${start}..${end}`);
+    }), { numRuns: RUNS });
   });
 });
 
@@ -99,6 +109,53 @@ describe('parseHostMessage (host -> webview)', () => {
     assert.deepEqual(parseHostMessage({ type: 'status', text: 'ok', html: '<b>' }), { type: 'status', text: 'ok' });
     assert.deepEqual(parseHostMessage({ type: 'noAttention', reason: 'no head' }), { type: 'noAttention', reason: 'no head' });
     assert.equal(parseHostMessage(attention(5))?.type, 'attention');
+  });
+
+  it('attention is rebuilt field by field: extra fields at every level are dropped, the arrays are copies', () => {
+    const good = attention(3);
+    const hostile = {
+      ...good, html: '<script>alert(1)</script>', command: 'workbench.action.terminal.new',
+      tokens: (good.tokens as Array<Record<string, unknown>>).map((t) => ({ ...t, onclick: 'alert(1)', href: 'javascript:alert(1)' })),
+    };
+    const m = parseHostMessage(hostile);
+    assert.ok(m && m.type === 'attention');
+    assert.deepEqual(Object.keys(m).sort(), ['fromCls', 'file', 'heads', 'layers', 'rolloutFromCls', 'rolloutToCls', 'toCls', 'tokens', 'type'].sort());
+    for (const t of m.tokens) assert.deepEqual(Object.keys(t).sort(), ['end', 'special', 'start', 'text', 'word']);
+    assert.notEqual(m, hostile);
+    assert.notEqual(m.tokens, hostile.tokens);
+    assert.notEqual(m.fromCls, good.fromCls);
+    assert.notEqual(m.rolloutToCls, good.rolloutToCls);
+    // what was checked is kept exactly
+    const { html: _h, command: _c, ...rest } = hostile;
+    void _h;
+    void _c;
+    assert.deepEqual(m, { ...rest, tokens: good.tokens });
+    // a token's label is kept when it is a string
+    const labeled = { ...good, tokens: (good.tokens as Array<Record<string, unknown>>).map((t, i) => (i ? { ...t, label: 'NOUN' } : t)) };
+    const ml = parseHostMessage(labeled);
+    assert.ok(ml && ml.type === 'attention');
+    assert.deepEqual(ml.tokens.map((t) => t.label), [undefined, 'NOUN', 'NOUN']);
+  });
+
+  it('score rows and capabilities are rebuilt too: extra fields are dropped', () => {
+    const m = parseHostMessage({
+      ...scores, document: [{ label: 'press', score: 0.9, html: '<b>x</b>' }], capabilities: { sequenceHead: true, tokenHead: true, attentions: true, extra: 1 },
+    });
+    assert.ok(m && m.type === 'scores');
+    assert.deepEqual(m.document, [{ label: 'press', score: 0.9 }]);
+    assert.deepEqual(m.capabilities, { sequenceHead: true, tokenHead: true, attentions: true });
+  });
+
+  it('attention token offsets and score selection lengths past 2^31 - 1 are refused', () => {
+    const good = attention(3);
+    const tokens = good.tokens as Array<Record<string, unknown>>;
+    for (const field of ['start', 'end', 'word']) {
+      const big = { ...good, tokens: tokens.map((t, i) => (i === 1 ? { ...t, [field]: MAX_OFFSET + 1 } : t)) };
+      assert.equal(parseHostMessage(big), undefined, field);
+      const neg = { ...good, tokens: tokens.map((t, i) => (i === 1 ? { ...t, [field]: -2 } : t)) };
+      assert.equal(parseHostMessage(neg), undefined, `${field} -2`);
+    }
+    assert.equal(parseHostMessage({ ...scores, selectionLength: MAX_OFFSET + 1 }), undefined);
   });
 
   it('hostile strings pass only as text (the webview renders them as text: no HTML sinks in webview/)', () => {
@@ -167,6 +224,12 @@ describe('parseHostMessage (host -> webview)', () => {
           for (const r of rows) assert.ok(typeof r.label === 'string' && Number.isFinite(r.score));
         }
       } else assert.equal(m.type, 'attention');
+      const keys: Record<string, string[]> = {
+        status: ['text', 'type'], noAttention: ['reason', 'type'],
+        scores: ['capabilities', 'document', 'file', 'model', 'segment', 'selection', 'selectionLength', 'sequenceLabels', 'type'],
+        attention: ['file', 'fromCls', 'heads', 'layers', 'rolloutFromCls', 'rolloutToCls', 'toCls', 'tokens', 'type'],
+      };
+      assert.deepEqual(Object.keys(m).sort(), keys[m.type], 'only the known fields');
     }), { numRuns: RUNS });
   });
 });
