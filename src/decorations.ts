@@ -8,7 +8,7 @@
 // them, built in chunks that yield to the event loop.
 import * as vscode from 'vscode';
 import type { LabelScheme } from './core/bundle';
-import type { WordLabel } from './core/labeler';
+import { nextTurn, type WordLabel } from './core/labeler';
 import { displayUnits, partitionPoint, splitByVisibility, type DisplayUnit, type OffsetRange } from './core/navigation';
 import type { DisplayStyle } from './config';
 
@@ -234,17 +234,31 @@ export class LabelDecorations implements vscode.Disposable {
     for (let i = 0; i < units.length; i++) {
       this.group(groups, units[i], opts.threshold).ranges.push(range(units[i]));
       if ((i + 1) % CHUNK_UNITS === 0 && i + 1 < units.length) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await nextTurn();
         if (!stillMine()) return;
       }
     }
     if (!stillMine()) return;
-    const before = this.applied.get(editor) ?? new Map<string, DecorationSnapshot>();
-    for (const [key, snap] of before) {
-      if (!groups.has(key)) editor.setDecorations(this.typeFor(snap.label, snap.lowConfidence), []);
+    // One decoration type at a time, yielding in between for a long document: VS Code serializes
+    // each call's ranges for the renderer synchronously (~85 ms for all of a 50k-word document's
+    // types at once). `applied` follows each call, so that a newer drawing that takes over half
+    // way clears exactly what is on the editor.
+    const yieldBetween = units.length > PROGRESSIVE_UNITS;
+    const applied = new Map(this.applied.get(editor) ?? []);
+    this.applied.set(editor, applied);
+    for (const [key, snap] of [...applied]) {
+      if (groups.has(key)) continue;
+      editor.setDecorations(this.typeFor(snap.label, snap.lowConfidence), []);
+      applied.delete(key);
     }
-    for (const g of groups.values()) editor.setDecorations(this.typeFor(g.label, g.lowConfidence), g.ranges);
-    this.applied.set(editor, groups);
+    for (const [key, g] of groups) {
+      if (yieldBetween) {
+        await nextTurn();
+        if (!stillMine()) return; // a newer drawing (or the edit's run) draws the rest
+      }
+      editor.setDecorations(this.typeFor(g.label, g.lowConfidence), g.ranges);
+      applied.set(key, g);
+    }
     this.stats.set(editor, { units: units.length, firstPass, firstPassRanges: firstPass === undefined ? [] : (visible ?? []) });
   }
 

