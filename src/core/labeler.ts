@@ -259,8 +259,11 @@ export class Labeler {
     const outputs = [this.roles.tokenLogits, this.roles.sequenceLogits].filter((o): o is string => !!o);
     const docs: SegmentWork[] = [];
     for (const text of texts) {
+      // a pause between the steps: each is one pass over a segment, which can be a whole 1 MB line
       const tokens = await this.compactTokens(text, pause, options.signal);
+      await pause.maybe(options.signal);
       const plan = this.planWindows(tokens, stride);
+      await pause.maybe(options.signal);
       docs.push({ tokens, plan, table: emptyTable(text, cfg.labels, tokens, strategy, k), windows: new Array<WindowResult>(plan.windows.length) });
       await pause.maybe(options.signal);
     }

@@ -41,9 +41,11 @@ export interface SegmentOptions {
 const PARAGRAPH = /\n[ \t]*\r?\n\s*/g;
 const SENTENCE_END = /[.!?…]+["'”’)\]]*\s+|\r?\n/g;
 
+/** FNV-1a of a sentence's first 1,024 code units and its length (a 1 MB line is not read whole). */
 function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
+  let h = 0x811c9dc5 ^ s.length;
+  const n = Math.min(s.length, 1024);
+  for (let i = 0; i < n; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }

@@ -56,14 +56,18 @@ export function planWindowsByCounts(counts: ArrayLike<number>, maxLength: number
   const prefix = new Float64Array(count + 1);
   for (let i = 0; i < count; i++) prefix[i + 1] = prefix[i] + counts[i];
   const owner = new Int32Array(count);
+  // the windows' bounds as flat arrays: this loop runs over every word of a segment that can be
+  // a 1 MB line (166k words), on the extension host's thread
+  const wFirst = Int32Array.from(windows, (w) => w.firstWord);
+  const wEnd = Int32Array.from(windows, (w) => w.endWord);
   let k0 = 0; // first window that can still contain word i
   for (let i = 0; i < count; i++) {
-    while (windows[k0].endWord <= i) k0++;
+    while (wEnd[k0] <= i) k0++;
     let best = k0;
     let bestCtx = -1;
-    for (let k = k0; k < windows.length && windows[k].firstWord <= i; k++) {
-      const before = prefix[i] - prefix[windows[k].firstWord];
-      const after = prefix[windows[k].endWord] - prefix[i + 1];
+    for (let k = k0; k < wFirst.length && wFirst[k] <= i; k++) {
+      const before = prefix[i] - prefix[wFirst[k]];
+      const after = prefix[wEnd[k]] - prefix[i + 1];
       const ctx = Math.min(before, after);
       if (ctx > bestCtx) {
         bestCtx = ctx;
