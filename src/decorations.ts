@@ -8,7 +8,8 @@
 // them, built in chunks that yield to the event loop.
 import * as vscode from 'vscode';
 import type { LabelScheme } from './core/bundle';
-import { nextTurn, type WordLabel } from './core/labeler';
+import type { WordLabel } from './core/labeler';
+import { nextTurn } from './core/turns';
 import { displayUnits, partitionPoint, splitByVisibility, type DisplayUnit, type OffsetRange } from './core/navigation';
 import type { DisplayStyle } from './config';
 

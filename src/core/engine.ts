@@ -233,11 +233,8 @@ export class Engine {
   private pump(): void {
     const depth = Math.max(1, this.options.pipelineDepth ?? 2);
     while (this.inFlight.length < depth && !this.restarting && !this.dead && this.queue.length) {
+      // (a request whose signal fired is not here: run() refuses it, dropAborted() removes it)
       const next = this.queue.shift()!;
-      if (next.signal?.aborted) {
-        next.reject(new CancelledError());
-        continue;
-      }
       this.inFlight.push(next);
       this.worker.postMessage(next.request);
     }

@@ -8,9 +8,10 @@
 import { clsWeights, rollout, windowAttention } from './attention';
 import { aggregateInto, softmax, softmaxInto, topK, topKInto, type AggregationStrategy, type LabelScore } from './aggregate';
 import { checkSignature, loadBundle, type Bundle, type OutputRoles, type Result } from './bundle';
-import { CancelledError, Engine, type EngineOptions, type InputBatch } from './engine';
+import { Engine, type EngineOptions, type InputBatch } from './engine';
 import type { OutputTensor } from './engine_protocol';
 import { CompactTokensBuilder, TextTokenizer, type CompactTokens } from './tokenize';
+import { Pause } from './turns';
 import { iterateSegments, placeSegment, type Segment, type SegmentCache, type SegmentLabels, type WindowResult } from './segments';
 import { planWindowsByCounts, type Window, type WindowPlan } from './windows';
 import { allocateTable, TableWord, type WordLabel, type WordTable } from './word_table';
@@ -485,51 +486,6 @@ function fillRows(
       }
     }
     pos += count;
-  }
-}
-
-/**
- * Lets the event loop run every few milliseconds during long synchronous work (tokenizing and
- * assembling a large document), so that labeling never blocks the extension host for long.
- * All pauses share one queue (`nextTurn`): however many documents are being labeled at once,
- * one slice of work runs per event-loop turn.
- */
-export class Pause {
-  private last = performance.now();
-  constructor(private readonly everyMs = 4) {}
-
-  async maybe(signal?: AbortSignal): Promise<void> {
-    if (performance.now() - this.last < this.everyMs) return;
-    await nextTurn();
-    this.last = performance.now();
-    if (signal?.aborted) throw new CancelledError();
-  }
-}
-
-const waitingForTurn: Array<() => void> = [];
-let turnScheduled = false;
-
-/**
- * Resolves in a later event-loop turn, one waiter per turn. Waiters resumed by separate
- * setImmediate callbacks would all run in the same check phase, back to back: two labeling
- * runs' slices would then block the loop for the two together.
- */
-export function nextTurn(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    waitingForTurn.push(resolve);
-    if (!turnScheduled) {
-      turnScheduled = true;
-      setImmediate(resumeOne);
-    }
-  });
-}
-
-function resumeOne(): void {
-  turnScheduled = false;
-  waitingForTurn.shift()?.();
-  if (waitingForTurn.length) {
-    turnScheduled = true;
-    setImmediate(resumeOne); // queued during the check phase: runs in the next turn
   }
 }
 

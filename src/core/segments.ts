@@ -167,16 +167,6 @@ export function placeSegment(
   if (whole && remember) r.placed = { start: seg.start, windowBase, words: words.slice(at, at + to), windows: placedWindows };
 }
 
-/** `placeSegment` appending to `words` (tests and small documents). */
-export function appendSegment(
-  seg: Segment, r: SegmentLabels, words: WordLabel[], windows: WindowResult[],
-  windowBase: number, from = 0, to = r.table.size,
-): void {
-  const at = words.length;
-  words.length = at + (to - from);
-  placeSegment(seg, r, words, at, windows, windowBase, from, to);
-}
-
 /** Most recently used segment results by text; bounded. */
 export class SegmentCache {
   private readonly map = new Map<string, SegmentLabels>();

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import test from 'node:test';
 import {
+  ARTIFACTS,
   dismissNotifications,
   installVsix,
   launchBrowser,
@@ -28,7 +29,6 @@ import {
   waitForLabelDecorations,
 } from '../harness/codeserver.mjs';
 
-const ART = path.join(ROOT, 'test-artifacts');
 const TEXT = 'The cat sat on the mat.\nA dog slept near the door.\n';
 const log = (s) => console.log(`[e2e corrections] ${s}`);
 
@@ -47,7 +47,7 @@ async function correctionBoxes(page) {
 }
 
 test('correct a label from the keyboard: quick pick by probability, sidecar written, box drawn, hover says corrected', { timeout: 25 * 60_000 }, async () => {
-  mkdirSync(ART, { recursive: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
   const vsix = await testVsix(log);
   const base = mkdtempSync(path.join(tmpdir(), 'bert-lstm-e2e-corr-'));
   const workspace = path.join(base, 'workspace');
@@ -97,7 +97,7 @@ test('correct a label from the keyboard: quick pick by probability, sidecar writ
     const current = labelOf(rows[0]);
     const chosen = labelOf(rows[1]);
     assert.ok(current && chosen, `labels read from the rows: ${current}, ${chosen}`);
-    await page.screenshot({ path: path.join(ART, 'e2e-correct-pick.png'), fullPage: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-correct-pick.png'), fullPage: true });
 
     step = `choose "${chosen}" with ArrowDown and Enter`;
     await page.keyboard.press('ArrowDown');
@@ -121,7 +121,7 @@ test('correct a label from the keyboard: quick pick by probability, sidecar writ
       if (!boxes.length) await page.waitForTimeout(200);
     }
     assert.equal(boxes.length, 1, `one correction box (got ${boxes.length})`);
-    await page.screenshot({ path: path.join(ART, 'e2e-corrected.png'), fullPage: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-corrected.png'), fullPage: true });
 
     step = 'the hover says corrected';
     const b = boxes[0].rect;
@@ -133,7 +133,7 @@ test('correct a label from the keyboard: quick pick by probability, sidecar writ
     );
     log(`hover: ${String(await hover.jsonValue()).replace(/\s+/g, ' ').slice(0, 200)}`);
     await page.waitForTimeout(600);
-    await page.screenshot({ path: path.join(ART, 'e2e-corrected-hover.png'), fullPage: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-corrected-hover.png'), fullPage: true });
     log(`screenshots: test-artifacts/e2e-correct-pick.png, e2e-corrected.png, e2e-corrected-hover.png`);
   } catch (e) {
     throw await reportFailure(e, { name: 'e2e-corrections', step, page, serverLog, base });

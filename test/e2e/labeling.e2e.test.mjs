@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import test from 'node:test';
 import {
+  ARTIFACTS,
   dismissNotifications,
   expectedLightColor,
   extensionManifest,
@@ -25,19 +26,18 @@ import {
   reportFailure,
   ROOT,
   runCommand,
+  SAMPLES,
   startCodeServer,
   testVsix,
   UI_SETTINGS,
   waitForLabelDecorations,
 } from '../harness/codeserver.mjs';
 
-const ART = path.join(ROOT, 'test-artifacts');
-const SAMPLES = path.join(ROOT, 'samples');
 const SAMPLE = 'sentences.txt';
 const log = (s) => console.log(`[e2e] ${s}`);
 
 test('packaged extension: label a document from the command palette, colored underlines on words, hover with label and confidence', { timeout: 25 * 60_000 }, async () => {
-  mkdirSync(ART, { recursive: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
   const vsix = await testVsix(log);
   log(`vsix: ${vsix}`);
 
@@ -106,7 +106,7 @@ test('packaged extension: label a document from the command palette, colored und
     await dismissNotifications(page);
     await parkCursor(page);
     await page.waitForTimeout(300);
-    await page.screenshot({ path: path.join(ART, 'e2e-labeled.png'), fullPage: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-labeled.png'), fullPage: true });
 
     step = 'hover a labeled word';
     // The longest plain word (away from the cursor's word highlight at the start).
@@ -120,8 +120,8 @@ test('packaged extension: label a document from the command palette, colored und
     assert.ok(Number(pct) > 0 && Number(pct) <= 100, `confidence ${pct}% is a percentage`);
     assert.equal(target.color, expectedLightColor(label), `the underline of "${target.text}" has the color of its label ${label}`);
     await page.waitForTimeout(800); // the hover fades in
-    await page.screenshot({ path: path.join(ART, 'e2e-hover.png'), fullPage: true });
-    log(`screenshots: ${path.relative(ROOT, path.join(ART, 'e2e-labeled.png'))}, ${path.relative(ROOT, path.join(ART, 'e2e-hover.png'))}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-hover.png'), fullPage: true });
+    log(`screenshots: ${path.relative(ROOT, path.join(ARTIFACTS, 'e2e-labeled.png'))}, ${path.relative(ROOT, path.join(ARTIFACTS, 'e2e-hover.png'))}`);
     assert.deepEqual(pageErrors.filter((e) => /bertLstm|BERT\+LSTM/i.test(e)), [], 'no page errors from the extension');
   } catch (e) {
     throw await reportFailure(e, { name: 'e2e', step, page, serverLog, pageErrors, base });

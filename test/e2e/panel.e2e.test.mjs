@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import test from 'node:test';
 import {
+  ARTIFACTS,
   dismissNotifications,
   findWebviewFrame,
   installVsix,
@@ -28,22 +29,21 @@ import {
   reportFailure,
   ROOT,
   runCommand,
+  SAMPLES,
   startCodeServer,
-  testVsix,
   statusBarCursor,
+  testVsix,
   UI_SETTINGS,
   waitForLabelDecorations,
   writeUserSettings,
 } from '../harness/codeserver.mjs';
 
-const ART = path.join(ROOT, 'test-artifacts');
-const SAMPLES = path.join(ROOT, 'samples');
 const SAMPLE = 'sentences.txt';
 const THEMES = { light: 'Default Light Modern', dark: 'Default Dark Modern', hc: 'Default High Contrast' };
 const log = (s) => console.log(`[e2e panel] ${s}`);
 
 test('analysis panel: CSP, bars and heatmap in light, dark and high-contrast themes, token hover/click/keyboard, no layout jump, restored after reload', { timeout: 25 * 60_000 }, async () => {
-  mkdirSync(ART, { recursive: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
   const vsix = await testVsix(log);
   const base = mkdtempSync(path.join(tmpdir(), 'bert-lstm-e2e-panel-'));
   const serverLog = [];
@@ -184,7 +184,7 @@ test('analysis panel: CSP, bars and heatmap in light, dark and high-contrast the
     assert.match(light.theme, /vscode-light/);
     checkDrawn(light, 'light');
     await dismissNotifications(page);
-    await page.screenshot({ path: path.join(ART, 'panel-light.png') });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'panel-light.png') });
 
     step = 'hover a token: exact weight and label';
     const target = frame.locator('#attention-text .tok[data-label][data-start]').nth(2);
@@ -220,7 +220,7 @@ test('analysis panel: CSP, bars and heatmap in light, dark and high-contrast the
     const selTitle = await frame.locator('#selection-title').textContent();
     assert.equal(selTitle, `Selection (${t.end - t.start} characters)`);
     assert.deepEqual(await positions(frame), before, 'headings, tokens and grid stay where they were when the selection scores appear');
-    await page.screenshot({ path: path.join(ART, 'panel-light-selection.png') });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'panel-light-selection.png') });
 
     step = 'keyboard: Tab reaches the controls and the tokens; Enter and Space select words';
     await frame.locator('#refresh').focus();
@@ -279,7 +279,7 @@ test('analysis panel: CSP, bars and heatmap in light, dark and high-contrast the
     checkDrawn(dark, 'dark');
     assert.notEqual(dark.background, light.background, 'the panel follows the theme (background)');
     assert.notEqual(dark.foreground, light.foreground, 'the panel follows the theme (text)');
-    await page.screenshot({ path: path.join(ART, 'panel-dark.png') });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'panel-dark.png') });
 
     step = 'high-contrast theme';
     await themed(THEMES.hc, 'vscode-high-contrast');
@@ -287,7 +287,7 @@ test('analysis panel: CSP, bars and heatmap in light, dark and high-contrast the
     checkDrawn(hc, 'high contrast');
     assert.equal(hc.fills[0].outline, 'solid', 'high contrast: bars have the contrast border');
     assert.notEqual(hc.track, 'rgba(0, 0, 0, 0)', 'high contrast: bar tracks have a visible border');
-    await page.screenshot({ path: path.join(ART, 'panel-high-contrast.png') });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'panel-high-contrast.png') });
 
     step = 'reload: the serializer restores the panel with its state';
     await themed(THEMES.light, 'vscode-light');
@@ -308,7 +308,7 @@ test('analysis panel: CSP, bars and heatmap in light, dark and high-contrast the
     const restored = await shape(frame);
     checkDrawn(restored, 'restored');
     log(`restored panel: ${restored.labels.length} bars, ${restored.tokens.length} tokens; tokens to [CLS] ${toClsWeights === (await weightsNow()) ? 'same' : 'recomputed'}`);
-    await page.screenshot({ path: path.join(ART, 'panel-restored.png') });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'panel-restored.png') });
 
     step = 'no remote requests from the webview';
     const fromWebview = requests.filter((r) => /webview/i.test(r.frameUrl) || /webview/i.test(r.url));
@@ -316,7 +316,7 @@ test('analysis panel: CSP, bars and heatmap in light, dark and high-contrast the
     const remote = fromWebview.filter((r) => /^(https?|wss?):/.test(r.url) && !localHost(r.url));
     assert.deepEqual(remote, [], 'the webview made no request off this machine');
     assert.deepEqual(pageErrors.filter((e) => /bertLstm|BERT\+LSTM|panel/i.test(e)), [], 'no page errors from the panel');
-    log(`screenshots: ${['panel-light.png', 'panel-dark.png', 'panel-high-contrast.png', 'panel-restored.png'].map((f) => path.relative(ROOT, path.join(ART, f))).join(', ')}`);
+    log(`screenshots: ${['panel-light.png', 'panel-dark.png', 'panel-high-contrast.png', 'panel-restored.png'].map((f) => path.relative(ROOT, path.join(ARTIFACTS, f))).join(', ')}`);
   } catch (e) {
     throw await reportFailure(e, { name: 'panel-e2e', step, page, serverLog, pageErrors, base });
   } finally {

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import test from 'node:test';
 import {
+  ARTIFACTS,
   dismissNotifications,
   extensionManifest,
   hoverDecoration,
@@ -23,15 +24,13 @@ import {
   parkCursor,
   quickOpen,
   reportFailure,
-  ROOT,
+  SAMPLES,
   startCodeServer,
   testVsix,
   UI_SETTINGS,
   waitForLabelDecorations,
 } from '../harness/codeserver.mjs';
 
-const ART = path.join(ROOT, 'test-artifacts');
-const SAMPLES = path.join(ROOT, 'samples');
 const SAMPLE = 'sentences.txt';
 const THEMES = [
   { name: 'light', theme: 'Default Light Modern', kind: 'light' },
@@ -126,7 +125,7 @@ async function waitUntil(page, what, fn, timeout = 60_000) {
 }
 
 test('display styles in a light and a dark theme: underline, background and inline tag render in the label colors; hover, status bar and its quick pick', { timeout: 30 * 60_000 }, async () => {
-  mkdirSync(ART, { recursive: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
   const vsix = await testVsix(log);
   const base = mkdtempSync(path.join(tmpdir(), 'bert-lstm-e2e-styles-'));
   const serverLog = [];
@@ -181,10 +180,10 @@ test('display styles in a light and a dark theme: underline, background and inli
       const fg = rgb(contributed(colorIds(label).fg, t.kind));
       assert.equal(target.color, fg.solid, `${t.name}: the underline of "${target.text}" has the ${t.kind} color of ${label}`);
       await page.waitForTimeout(800);
-      await page.screenshot({ path: path.join(ART, `styles-${t.name}-hover.png`) });
+      await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-hover.png`) });
       await parkCursor(page);
       for (const d of underlines) assert.ok(['solid', 'dashed'].includes(d.style));
-      await page.screenshot({ path: path.join(ART, `styles-${t.name}-underline.png`) });
+      await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-underline.png`) });
 
       step = `${t.name}: the status bar item shows the label under the cursor`;
       // the cursor on the target word: click it
@@ -206,7 +205,7 @@ test('display styles in a light and a dark theme: underline, background and inli
       for (const want of ['Label Document', 'Toggle Live Labeling', 'Next Low-Confidence Label', 'Select Model', 'Show Analysis Panel', 'Show Log']) {
         assert.ok(rows.some((r) => r.includes(want)), `the quick pick offers ${want}: ${JSON.stringify(rows)}`);
       }
-      await page.screenshot({ path: path.join(ART, `styles-${t.name}-actions.png`) });
+      await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-actions.png`) });
       await page.keyboard.press('Escape');
 
       step = `${t.name}: background style`;
@@ -228,7 +227,7 @@ test('display styles in a light and a dark theme: underline, background and inli
       }
       assert.ok(bgs.size >= 3, `several label colors (${[...bgs].join(', ')})`);
       await page.waitForTimeout(300);
-      await page.screenshot({ path: path.join(ART, `styles-${t.name}-background.png`) });
+      await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-background.png`) });
 
       step = `${t.name}: inline tag style`;
       await setStyle('inline');
@@ -244,7 +243,7 @@ test('display styles in a light and a dark theme: underline, background and inli
       }
       log(`${t.name}: ${tags.length} inline tags, e.g. ${tags.slice(0, 8).map((g) => g.text).join(' ')}`);
       await page.waitForTimeout(300);
-      await page.screenshot({ path: path.join(ART, `styles-${t.name}-inline.png`) });
+      await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-inline.png`) });
 
       await setStyle('underline');
       await page.close();

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import test from 'node:test';
 import {
+  ARTIFACTS,
   dismissNotifications,
   installVsix,
   launchBrowser,
@@ -30,7 +31,6 @@ import {
   waitForLabelDecorations,
 } from '../harness/codeserver.mjs';
 
-const ART = path.join(ROOT, 'test-artifacts');
 const TEXT = 'The council met on Monday and voted on the new plan.\nSome members objected to the cost.\n';
 const WORKSPACE_MODEL = 'workspace-tiny-bert';
 const log = (s) => console.log(`[e2e trust] ${s}`);
@@ -86,7 +86,7 @@ async function waitForModel(page, name, timeout = 180_000) {
 }
 
 test('untrusted workspace: its model path is not loaded and the user is told; the default model labels; trusting the folder loads the workspace model', { timeout: 25 * 60_000 }, async () => {
-  mkdirSync(ART, { recursive: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
   const vsix = await testVsix(log);
   const base = mkdtempSync(path.join(tmpdir(), 'bert-lstm-e2e-trust-'));
   const workspace = path.join(base, 'workspace');
@@ -143,7 +143,7 @@ test('untrusted workspace: its model path is not loaded and the user is told; th
     );
     const buttons = await page.locator('.notification-list-item', { hasText: 'this workspace is not trusted' }).first().locator('.monaco-button').allInnerTexts();
     assert.deepEqual(buttons.map((b) => b.trim()), ['Manage Workspace Trust'], 'the warning offers to manage trust');
-    await page.screenshot({ path: path.join(ART, 'e2e-trust-restricted.png'), fullPage: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-trust-restricted.png'), fullPage: true });
 
     step = 'the default model is the one labeling';
     assert.equal(await loadedModelName(page), defaultName);
@@ -164,7 +164,7 @@ test('untrusted workspace: its model path is not loaded and the user is told; th
     log(`trusted: ${after.length} label decorations by ${WORKSPACE_MODEL}`);
     const stale = (await notificationTexts(page)).filter((t) => t.includes('not trusted'));
     assert.deepEqual(stale, [], 'no trust warning once the folder is trusted');
-    await page.screenshot({ path: path.join(ART, 'e2e-trust-trusted.png'), fullPage: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-trust-trusted.png'), fullPage: true });
     log('screenshots: test-artifacts/e2e-trust-restricted.png, e2e-trust-trusted.png');
   } catch (e) {
     throw await reportFailure(e, { name: 'e2e-trust', step, page, serverLog, pageErrors, base });

