@@ -5,12 +5,15 @@
 // contributed get one of the palette colors, stable per label) unless `bertLstm.labelColors`
 // gives the label a color of its own.
 // Long documents are drawn in two passes: the units near the visible ranges first, then all of
-// them, built in chunks that yield to the event loop.
+// them, built in chunks that yield to the event loop. A (label, bucket) with many ranges is set
+// in parts of at most MAX_RANGES_PER_CALL ranges, each part a decoration type of its own: VS Code
+// serializes one call's ranges synchronously: 2.5-7 µs a range on this machine, 31 ms for the
+// largest label of a 62k-word document in one call.
 import * as vscode from 'vscode';
 import type { LabelScheme } from './core/bundle';
 import type { WordLabel } from './core/labeler';
 import { nextTurn } from './core/turns';
-import { displayUnits, partitionPoint, splitByVisibility, type DisplayUnit, type OffsetRange } from './core/navigation';
+import { displayUnitChunks, partitionPoint, touchesAny, type DisplayUnit, type OffsetRange } from './core/navigation';
 import type { DisplayStyle } from './config';
 
 /** Labels with a contributed color of their own (package.json contributes.colors). */
@@ -25,7 +28,9 @@ export const PROGRESSIVE_UNITS = 2000;
 /** Lines above and below the visible ranges drawn in the first pass. */
 export const VISIBLE_MARGIN_LINES = 100;
 /** Units turned into ranges between two yields to the event loop. */
-const CHUNK_UNITS = 4000;
+const CHUNK_UNITS = 2000;
+/** Most ranges given to one setDecorations call (and so one decoration type). */
+export const MAX_RANGES_PER_CALL = 1500;
 
 function entityOf(label: string): string {
   return label.replace(/^[BIESL]-/, '');
@@ -98,14 +103,44 @@ export interface DrawStats {
   readonly firstPass: number | undefined;
   /** Offsets (with the margin) the first pass covered. */
   readonly firstPassRanges: readonly OffsetRange[];
+  /** setDecorations calls of the full pass, and the most ranges one of them was given. */
+  readonly calls: number;
+  readonly largestCall: number;
 }
 
-type Group = { -readonly [K in keyof DecorationSnapshot]: DecorationSnapshot[K] } & { ranges: vscode.Range[] };
+/** How a (label, bucket) is drawn: a snapshot without its ranges. */
+type Look = Omit<DecorationSnapshot, 'ranges'>;
+
+/** Units of one (label, bucket) set in one call: part `part` of its units, in document order. */
+interface Part {
+  readonly key: string;
+  readonly part: number;
+  readonly look: Look;
+  /** The units' [start, end) offset pairs. */
+  readonly offsets: number[];
+  /** Offsets of its first unit's start and last unit's end. */
+  readonly start: number;
+  end: number;
+}
+
+/**
+ * What one call set on an editor: its ranges as [start, end) offset pairs into the document
+ * version drawn, not as Range objects (a long document's ranges would be 3 objects a word kept
+ * alive for the garbage collector to copy; VS Code does not keep the objects either).
+ */
+interface AppliedPart {
+  readonly key: string;
+  readonly part: number;
+  readonly look: Look;
+  readonly offsets: Int32Array;
+}
+
+const partKey = (key: string, part: number): string => `${key}\u0000${part}`;
 
 export class LabelDecorations implements vscode.Disposable {
   private readonly types = new Map<string, vscode.TextEditorDecorationType>();
-  /** What was last set on each editor, by decoration key: for the API and for clearing. */
-  private applied = new WeakMap<vscode.TextEditor, Map<string, DecorationSnapshot>>();
+  /** What was last set on each editor, by part key (see `Part`): for the API and for clearing. */
+  private applied = new WeakMap<vscode.TextEditor, Map<string, AppliedPart>>();
   private readonly stats = new WeakMap<vscode.TextEditor, DrawStats>();
   /** Bumped by each drawing of an editor: an older drawing still going stops. */
   private readonly generation = new WeakMap<vscode.TextEditor, number>();
@@ -137,8 +172,9 @@ export class LabelDecorations implements vscode.Disposable {
     return this.look.colors.get(label) ?? this.look.colors.get(entityOf(label));
   }
 
-  private typeFor(label: string, low: boolean): vscode.TextEditorDecorationType {
-    const key = this.key(label, low);
+  /** The type of part `part` of a (label, bucket)'s ranges (parts look the same). */
+  private typeFor(label: string, low: boolean, part = 0): vscode.TextEditorDecorationType {
+    const key = partKey(this.key(label, low), part);
     let t = this.types.get(key);
     if (!t) {
       t = vscode.window.createTextEditorDecorationType(this.options(label, low));
@@ -146,6 +182,17 @@ export class LabelDecorations implements vscode.Disposable {
       this.types.set(key, t);
     }
     return t;
+  }
+
+  /** Sets one part on the editor (no offsets: clears it) and records it in `applied`. */
+  private set(editor: vscode.TextEditor, applied: Map<string, AppliedPart>, p: AppliedPart): void {
+    const doc = editor.document;
+    const ranges: vscode.Range[] = new Array(p.offsets.length / 2);
+    for (let i = 0; i < ranges.length; i++) ranges[i] = new vscode.Range(doc.positionAt(p.offsets[2 * i]), doc.positionAt(p.offsets[2 * i + 1]));
+    editor.setDecorations(this.typeFor(p.look.label, p.look.lowConfidence, p.part), ranges);
+    const k = partKey(p.key, p.part);
+    if (p.offsets.length) applied.set(k, p);
+    else applied.delete(k);
   }
 
   private options(label: string, low: boolean): vscode.DecorationRenderOptions {
@@ -191,18 +238,18 @@ export class LabelDecorations implements vscode.Disposable {
     }
   }
 
-  private group(groups: Map<string, Group>, u: DisplayUnit, threshold: number): Group {
-    const low = u.score < threshold;
-    const key = this.key(u.label, low);
-    let g = groups.get(key);
-    if (!g) {
-      g = {
+  /** The look of a unit's (label, bucket), made once per key in `looks`. */
+  private lookOf(looks: Map<string, Look>, key: string, u: DisplayUnit, threshold: number): Look {
+    let look = looks.get(key);
+    if (!look) {
+      const low = u.score < threshold;
+      look = {
         label: u.label, lowConfidence: low, colorId: colorIdFor(u.label), customColor: this.customColor(u.label),
-        style: this.look.style, contentText: this.look.style === 'inline' ? (low ? `${u.label}?` : u.label) : undefined, ranges: [],
+        style: this.look.style, contentText: this.look.style === 'inline' ? (low ? `${u.label}?` : u.label) : undefined,
       };
-      groups.set(key, g);
+      looks.set(key, look);
     }
-    return g;
+    return look;
   }
 
   /**
@@ -215,65 +262,129 @@ export class LabelDecorations implements vscode.Disposable {
     const gen = (this.generation.get(editor) ?? 0) + 1;
     this.generation.set(editor, gen);
     const doc = editor.document;
-    const units = withoutCorrected(displayUnits(words, opts.scheme, opts.hidden), opts.corrected ?? []);
     // offsets belong to this version: after an edit, a newer labeling run draws again
     const version = doc.version;
     const stillMine = (): boolean => this.generation.get(editor) === gen && !doc.isClosed && doc.version === version;
-    const range = (u: DisplayUnit): vscode.Range => new vscode.Range(doc.positionAt(u.start), doc.positionAt(u.end));
-
-    let firstPass: number | undefined;
-    if (visible?.length && units.length > PROGRESSIVE_UNITS) {
-      const { near } = splitByVisibility(units, visible, 0);
-      const groups = new Map<string, Group>();
-      for (const i of near) this.group(groups, units[i], opts.threshold).ranges.push(range(units[i]));
-      for (const g of groups.values()) editor.setDecorations(this.typeFor(g.label, g.lowConfidence), g.ranges);
-      this.applied.set(editor, new Map([...(this.applied.get(editor) ?? new Map<string, DecorationSnapshot>()), ...groups]));
-      firstPass = near.length;
-      this.stats.set(editor, { units: units.length, firstPass, firstPassRanges: visible });
+    // after the labeling run's last slice, in a turn of its own
+    if (words.length > CHUNK_UNITS) {
+      await nextTurn();
+      if (!stillMine()) return;
     }
-    const groups = new Map<string, Group>();
-    for (let i = 0; i < units.length; i++) {
-      this.group(groups, units[i], opts.threshold).ranges.push(range(units[i]));
-      if ((i + 1) % CHUNK_UNITS === 0 && i + 1 < units.length) {
+    const keep = notCorrected(opts.corrected ?? []);
+    const looks = new Map<string, Look>();
+    // a unit's key by label and bucket, made once per label (not per unit: it reads the colors)
+    const keys = new Map<string, [string, string]>();
+    const keyOf = (u: DisplayUnit): string => {
+      let k = keys.get(u.label);
+      if (!k) keys.set(u.label, (k = [this.key(u.label, false), this.key(u.label, true)]));
+      return k[u.score < opts.threshold ? 1 : 0];
+    };
+    // Each (label, bucket)'s units in parts of at most MAX_RANGES_PER_CALL (see the file comment),
+    // as offset pairs: no object per unit outlives its chunk (a long document's units would be
+    // tens of thousands of objects for the garbage collector to copy).
+    const parts = new Map<string, Part>();
+    /** The part of each (label, bucket) being filled. */
+    const filling = new Map<string, Part>();
+    /** Units that touch the visible ranges, by (label, bucket): drawn first. */
+    const near = new Map<string, Part>();
+    let units = 0;
+    let nearUnits = 0;
+    for (const chunk of displayUnitChunks(words, opts.scheme, opts.hidden, CHUNK_UNITS)) {
+      for (const u of chunk) {
+        if (!keep(u)) continue;
+        units++;
+        const key = keyOf(u);
+        const look = this.lookOf(looks, key, u, opts.threshold);
+        let p = filling.get(key);
+        if (!p || p.offsets.length === 2 * MAX_RANGES_PER_CALL) {
+          p = { key, part: p ? p.part + 1 : 0, look, offsets: [], start: u.start, end: u.end };
+          filling.set(key, p);
+          parts.set(partKey(key, p.part), p);
+        }
+        p.offsets.push(u.start, u.end);
+        p.end = u.end;
+        if (visible?.length && touchesAny(u, visible)) {
+          let n = near.get(key);
+          if (!n) near.set(key, (n = { key, part: 0, look, offsets: [], start: u.start, end: u.end }));
+          n.offsets.push(u.start, u.end);
+          nearUnits++;
+        }
+      }
+      if (words.length > CHUNK_UNITS) {
         await nextTurn();
         if (!stillMine()) return;
       }
     }
-    if (!stillMine()) return;
-    // One decoration type at a time, yielding in between for a long document: VS Code serializes
-    // each call's ranges for the renderer synchronously (~85 ms for all of a 50k-word document's
-    // types at once). `applied` follows each call, so that a newer drawing that takes over half
-    // way clears exactly what is on the editor.
-    const yieldBetween = units.length > PROGRESSIVE_UNITS;
     const applied = new Map(this.applied.get(editor) ?? []);
     this.applied.set(editor, applied);
-    for (const [key, snap] of [...applied]) {
-      if (groups.has(key)) continue;
-      editor.setDecorations(this.typeFor(snap.label, snap.lowConfidence), []);
-      applied.delete(key);
+    const setPart = (p: Part): void => this.set(editor, applied, { key: p.key, part: p.part, look: p.look, offsets: Int32Array.from(p.offsets) });
+
+    let firstPass: number | undefined;
+    if (visible?.length && units > PROGRESSIVE_UNITS) {
+      // as part 0 of each label: the full pass below sets the parts near the visible ranges first
+      for (const p of near.values()) setPart(p);
+      firstPass = nearUnits;
+      this.stats.set(editor, { units, firstPass, firstPassRanges: visible, calls: 0, largestCall: 0 });
     }
-    for (const [key, g] of groups) {
-      if (yieldBetween) {
+    // A few thousand ranges at a time, yielding in between: VS Code serializes each call's ranges
+    // for the renderer synchronously (~85 ms for all of a 50k-word document at once). The parts
+    // nearest the visible ranges go first. `applied` follows each call, so that a newer drawing
+    // that takes over half way clears exactly what is on the editor.
+    for (const [k, p] of [...applied]) {
+      if (!parts.has(k)) this.set(editor, applied, { ...p, offsets: new Int32Array(0) });
+    }
+    const ordered = [...parts.values()];
+    if (visible?.length) {
+      const d = new Map(ordered.map((p) => [p, distanceTo(p.start, p.end, visible)]));
+      ordered.sort((a, b) => d.get(a)! - d.get(b)!);
+    }
+    let sinceYield = 0;
+    let largestCall = 0;
+    for (const p of ordered) {
+      const n = p.offsets.length / 2;
+      if (sinceYield > 0 && sinceYield + n > MAX_RANGES_PER_CALL) {
         await nextTurn();
         if (!stillMine()) return; // a newer drawing (or the edit's run) draws the rest
+        sinceYield = 0;
       }
-      editor.setDecorations(this.typeFor(g.label, g.lowConfidence), g.ranges);
-      applied.set(key, g);
+      setPart(p);
+      sinceYield += n;
+      largestCall = Math.max(largestCall, n);
     }
-    this.stats.set(editor, { units: units.length, firstPass, firstPassRanges: firstPass === undefined ? [] : (visible ?? []) });
+    this.stats.set(editor, {
+      units, firstPass, firstPassRanges: firstPass === undefined ? [] : (visible ?? []), calls: ordered.length, largestCall,
+    });
   }
 
   clear(editor: vscode.TextEditor): void {
     this.generation.set(editor, (this.generation.get(editor) ?? 0) + 1);
-    for (const snap of this.applied.get(editor)?.values() ?? []) {
-      editor.setDecorations(this.typeFor(snap.label, snap.lowConfidence), []);
+    for (const p of this.applied.get(editor)?.values() ?? []) {
+      editor.setDecorations(this.typeFor(p.look.label, p.look.lowConfidence, p.part), []);
     }
     this.applied.delete(editor);
   }
 
-  /** The decorations this extension set on an editor (what tests and the status bar read). */
+  /**
+   * The decorations this extension set on an editor (what the API and tests read): one snapshot
+   * per (label, bucket), its parts' ranges joined in document order, as positions in the
+   * document now (the version drawn, unless it was edited since).
+   */
   snapshot(editor: vscode.TextEditor): DecorationSnapshot[] {
-    return [...(this.applied.get(editor)?.values() ?? [])].filter((s) => s.ranges.length > 0);
+    const byKey = new Map<string, AppliedPart[]>();
+    for (const p of this.applied.get(editor)?.values() ?? []) {
+      const list = byKey.get(p.key) ?? [];
+      list.push(p);
+      byKey.set(p.key, list);
+    }
+    const doc = editor.document;
+    return [...byKey.values()].map((list) => {
+      list.sort((a, b) => a.part - b.part);
+      const ranges: vscode.Range[] = [];
+      for (const p of list) {
+        for (let i = 0; i < p.offsets.length; i += 2) ranges.push(new vscode.Range(doc.positionAt(p.offsets[i]), doc.positionAt(p.offsets[i + 1])));
+      }
+      return { ...list[0].look, ranges };
+    });
   }
 
   drawStats(editor: vscode.TextEditor): DrawStats | undefined {
@@ -290,15 +401,22 @@ export class LabelDecorations implements vscode.Disposable {
   }
 }
 
-/** Units that overlap no corrected range (units are in document order). */
-function withoutCorrected<T extends OffsetRange>(units: readonly T[], corrected: readonly OffsetRange[]): readonly T[] {
-  if (!corrected.length) return units;
+/** How far offsets [start, end) are from the nearest visible range (0 when they overlap). */
+function distanceTo(start: number, end: number, visible: readonly OffsetRange[]): number {
+  let best = Infinity;
+  for (const v of visible) best = Math.min(best, end < v.start ? v.start - end : start > v.end ? start - v.end : 0);
+  return best;
+}
+
+/** Whether a unit overlaps no corrected range (units are in document order). */
+function notCorrected(corrected: readonly OffsetRange[]): (u: OffsetRange) => boolean {
+  if (!corrected.length) return () => true;
   const sorted = [...corrected].sort((a, b) => a.start - b.start);
   // the longest correction bounds how far back an overlapping one can start
   const longest = Math.max(...sorted.map((c) => c.end - c.start));
-  return units.filter((u) => {
+  return (u) => {
     const first = partitionPoint(sorted.length, (i) => sorted[i].start >= u.start - longest);
     for (let i = first; i < sorted.length && sorted[i].start < u.end; i++) if (sorted[i].end > u.start) return false;
     return true;
-  });
+  };
 }

@@ -2,6 +2,7 @@
 // Errors are values here: `loadBundle` returns what is wrong in words a user understands.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { parseTokenizerFile, type TokenVocab } from './tokenizer_file';
 
 export type LabelScheme = 'plain' | 'BIO' | 'BIOES';
 
@@ -27,7 +28,10 @@ export interface BundleConfig {
 export interface Bundle {
   readonly dir: string;
   readonly modelPath: string;
+  /** tokenizer.json; its `model.vocab` is empty when the vocabulary is in `vocab`. */
   readonly tokenizerJson: object;
+  /** The WordPiece vocabulary, parsed off the main thread (see tokenizer_file.ts). */
+  readonly vocab: TokenVocab | undefined;
   readonly config: BundleConfig;
   /** The model card (README.md), if the bundle has one. */
   readonly card: string | undefined;
@@ -67,25 +71,45 @@ export function describeFsError(e: unknown): string {
   return code ? `${words[code] ?? 'the system refused'} (${code})` : String((e as Error).message ?? e);
 }
 
-async function readJson(file: string, problems: string[]): Promise<Record<string, unknown> | undefined> {
-  let text: string;
+async function readText(file: string, problems: string[]): Promise<string | undefined> {
   try {
-    text = await fs.readFile(file, 'utf8');
+    return await fs.readFile(file, 'utf8');
   } catch (e) {
     problems.push(`${path.basename(file)} cannot be read: ${describeFsError(e)}`);
     return undefined;
   }
+}
+
+function jsonObject(file: string, v: unknown, problems: string[]): Record<string, unknown> | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    problems.push(`${path.basename(file)} is not a JSON object`);
+    return undefined;
+  }
+  return v as Record<string, unknown>;
+}
+
+async function readJson(file: string, problems: string[]): Promise<Record<string, unknown> | undefined> {
+  const text = await readText(file, problems);
+  if (text === undefined) return undefined;
   try {
-    const v: unknown = JSON.parse(text);
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-      problems.push(`${path.basename(file)} is not a JSON object`);
-      return undefined;
-    }
-    return v as Record<string, unknown>;
+    return jsonObject(file, JSON.parse(text), problems);
   } catch (e) {
     problems.push(`${path.basename(file)} is not valid JSON (${(e as Error).message})`);
     return undefined;
   }
+}
+
+/** tokenizer.json, parsed off the main thread, with its vocabulary split out when it can be. */
+async function readTokenizerFile(file: string, problems: string[]): Promise<{ json: Record<string, unknown>; vocab: TokenVocab | undefined } | undefined> {
+  const text = await readText(file, problems);
+  if (text === undefined) return undefined;
+  const parsed = await parseTokenizerFile(text);
+  if (!parsed.ok) {
+    problems.push(`${path.basename(file)} is not valid JSON (${parsed.message})`);
+    return undefined;
+  }
+  const json = jsonObject(file, parsed.value, problems);
+  return json && { json, vocab: parsed.vocab };
 }
 
 /** Labels from an HF-style `{"0": "A", "1": "B"}` map; ids must be 0..n-1 without gaps. */
@@ -145,11 +169,13 @@ export async function loadBundle(dir: string): Promise<Result<Bundle>> {
   } catch (e) {
     problems.push(`model.onnx cannot be read: ${describeFsError(e)}`);
   }
-  const [config, tokenizerJson, tokenizerConfig] = await Promise.all([
+  const [config, tokenizerFile, tokenizerConfig] = await Promise.all([
     readJson(path.join(dir, 'config.json'), problems),
-    readJson(path.join(dir, 'tokenizer.json'), problems),
+    readTokenizerFile(path.join(dir, 'tokenizer.json'), problems),
     present.has('tokenizer_config.json') ? readJson(path.join(dir, 'tokenizer_config.json'), problems) : undefined,
   ]);
+  const tokenizerJson = tokenizerFile?.json;
+  const vocab = tokenizerFile?.vocab;
   if (tokenizerJson) {
     const model = tokenizerJson['model'] as Record<string, unknown> | undefined;
     if (!model || typeof model !== 'object' || typeof model['vocab'] !== 'object') {
@@ -157,9 +183,9 @@ export async function loadBundle(dir: string): Promise<Result<Bundle>> {
     } else if (model['type'] !== 'WordPiece') {
       problems.push(`tokenizer.json is a ${String(model['type'])} tokenizer; BERT bundles need WordPiece`);
     } else {
-      const vocab = model['vocab'] as Record<string, unknown>;
+      const has = (t: string): boolean => (vocab ? vocab.tokens.includes(t) : t in (model['vocab'] as Record<string, unknown>));
       for (const t of ['[CLS]', '[SEP]', '[PAD]', '[UNK]']) {
-        if (!(t in vocab)) problems.push(`tokenizer.json: the vocabulary has no ${t} token`);
+        if (!has(t)) problems.push(`tokenizer.json: the vocabulary has no ${t} token`);
       }
     }
   }
@@ -205,7 +231,7 @@ export async function loadBundle(dir: string): Promise<Result<Bundle>> {
   const card = present.has('README.md') ? await fs.readFile(path.join(dir, 'README.md'), 'utf8').catch(() => undefined) : undefined;
   return {
     ok: true,
-    value: { dir, modelPath: path.join(dir, 'model.onnx'), tokenizerJson, config: bundleConfig, card },
+    value: { dir, modelPath: path.join(dir, 'model.onnx'), tokenizerJson, vocab, config: bundleConfig, card },
   };
 }
 

@@ -12,7 +12,7 @@ import { Engine, type EngineOptions, type InputBatch } from './engine';
 import type { OutputTensor } from './engine_protocol';
 import { CompactTokensBuilder, TextTokenizer, type CompactTokens } from './tokenize';
 import { Pause } from './turns';
-import { iterateSegments, placeSegment, type Segment, type SegmentCache, type SegmentLabels, type WindowResult } from './segments';
+import { fillViews, placeSegment, segmentSteps, type PlacedSegment, type Segment, type SegmentCache, type SegmentLabels, type WindowResult } from './segments';
 import { planWindowsByCounts, type Window, type WindowPlan } from './windows';
 import { allocateTable, TableWord, type WordLabel, type WordTable } from './word_table';
 
@@ -82,7 +82,7 @@ export class Labeler {
     if (!bundle.ok) return bundle;
     let tokenizer: TextTokenizer;
     try {
-      tokenizer = new TextTokenizer(bundle.value.tokenizerJson, { wordPattern: bundle.value.config.wordPattern });
+      tokenizer = await TextTokenizer.load(bundle.value.tokenizerJson, bundle.value.vocab, { wordPattern: bundle.value.config.wordPattern });
     } catch (e) {
       return { ok: false, problems: [`tokenizer.json could not be used: ${(e as Error).message}`] };
     }
@@ -116,6 +116,28 @@ export class Labeler {
     const segments: Segment[] = [];
     const results: (SegmentLabels | undefined)[] = [];
     let runCount = 0;
+    // Each segment is placed in the document (views of its rows made) as soon as it and every
+    // segment before it have labels, not all at the end: the views a run keeps are then made
+    // across the run, and no single garbage collection has to copy all of them.
+    const placed: PlacedSegment[] = [];
+    let windowCount = 0;
+    const placeReady = async (): Promise<void> => {
+      while (placed.length < segments.length && results[placed.length]) {
+        const i = placed.length;
+        const r = results[i]!;
+        const p = placeSegment(segments[i], r, windowCount);
+        if (!p.complete) {
+          for (let from = 0; from < r.table.size; from += ROWS_PER_SLICE) {
+            fillViews(p.placed, r.table, from, Math.min(r.table.size, from + ROWS_PER_SLICE));
+            await pause.maybe(own.signal);
+          }
+          if (options.cache) r.placed = p.placed;
+        }
+        placed.push(p.placed);
+        windowCount += p.placed.windows.length;
+        await pause.maybe(own.signal);
+      }
+    };
     // Segments without cached labels go to the worker a chunk at a time. One chunk is finished
     // (its results read) while the next one is already queued, so the worker never waits for
     // the main thread's tokenizing; at most two chunks' tokens and outputs are held at once.
@@ -127,6 +149,7 @@ export class Labeler {
         results[i] = fresh[k];
         options.cache?.set(segments[i].text, fresh[k]);
       });
+      await placeReady();
     };
     // Tokenizing a chunk and queueing its batches is main-thread work done while the worker
     // still runs the previous chunk's batches.
@@ -138,10 +161,15 @@ export class Labeler {
       // Counting stops past the budget: a sentence of a million characters is not tokenized here.
       const countPieces = (s: string): number => this.tokenizer.countPieces(s, budget, budget);
       let chunk: number[] = [];
-      for (const seg of iterateSegments(text, { budget, countPieces })) {
+      for (const seg of segmentSteps(text, { budget, countPieces })) {
+        if (!seg) {
+          await pause.maybe(own.signal);
+          continue;
+        }
         const i = segments.push(seg) - 1;
         results.push(options.cache?.get(seg.text, settings));
         if (!results[i]) chunk.push(i);
+        else await placeReady();
         if (chunk.length === SEGMENTS_PER_CHUNK) {
           await startChunk(chunk);
           chunk = [];
@@ -151,26 +179,26 @@ export class Labeler {
       }
       if (chunk.length) await startChunk(chunk);
       while (started.length) await finishOldest();
+      await placeReady();
     } finally {
       started.length = 0;
       run.end();
     }
-    // The document's words, in one array allocated at its final length (grown by pushes, its
-    // copies were garbage the size of the document), views reused where a segment did not move.
+    // The document's words and windows, each in one array allocated at its final length (grown
+    // by pushes, their copies were garbage the size of the document).
     let total = 0;
-    for (const r of results) total += r!.table.size;
+    for (const p of placed) total += p.words.length;
     const words = new Array<WordLabel>(total);
-    const windows: WindowResult[] = [];
-    for (let i = 0, at = 0; i < segments.length; i++) {
-      const r = results[i]!;
-      const base = windows.length;
-      for (let from = 0; from === 0 || from < r.table.size; from += ROWS_PER_SLICE) {
-        const to = Math.min(r.table.size, from + ROWS_PER_SLICE);
-        placeSegment(segments[i], r, words, at + from, windows, base, from, to, !!options.cache);
-        await pause.maybe(options.signal);
-      }
-      at += r.table.size;
+    const windows = new Array<WindowResult>(windowCount);
+    for (let i = 0, at = 0, w = 0; i < placed.length; i++) {
+      const p = placed[i];
+      for (let k = 0; k < p.words.length; k++) words[at + k] = p.words[k];
+      for (let k = 0; k < p.windows.length; k++) windows[w + k] = p.windows[k];
+      at += p.words.length;
+      w += p.windows.length;
+      if ((i & 63) === 63) await pause.maybe(options.signal);
     }
+    await pause.maybe(options.signal);
     return {
       words,
       windows,
@@ -201,8 +229,9 @@ export class Labeler {
     const out: LabeledText[] = [];
     for (const r of labeled) {
       const words: WordLabel[] = [];
+      const placement = { table: r.table, offset: 0, windowBase: 0 };
       for (let i = 0; i < r.table.size; i++) {
-        words.push(new TableWord(r.table, i, 0, 0));
+        words.push(new TableWord(placement, i));
         if ((i & 1023) === 1023) await pause.maybe(options.signal);
       }
       out.push({

@@ -4,7 +4,7 @@
 // goes back into the document's labels. No `vscode` import: unit-tested in Node.
 import type { LabelScheme } from './bundle';
 import type { LabeledText, WordLabel } from './labeler';
-import { decodeSpans, type LabeledUnit } from './spans';
+import { decodeSpans, startsSpan, type LabeledUnit } from './spans';
 
 /** What one drawn label covers: a word, or an entity span of several words. */
 export interface DisplayUnit extends LabeledUnit {
@@ -17,14 +17,32 @@ export interface DisplayUnit extends LabeledUnit {
  * BIOES), without hidden labels, sorted by offset and disjoint.
  */
 export function displayUnits(words: readonly WordLabel[], scheme: LabelScheme, hidden: ReadonlySet<string>): DisplayUnit[] {
-  if (scheme === 'plain') {
-    const out: DisplayUnit[] = [];
-    words.forEach((w, i) => {
-      if (!hidden.has(w.label)) out.push({ start: w.start, end: w.end, label: w.label, score: w.score, word: i });
-    });
-    return out;
+  const out: DisplayUnit[] = [];
+  for (const chunk of displayUnitChunks(words, scheme, hidden, words.length)) for (const u of chunk) out.push(u);
+  return out;
+}
+
+/**
+ * `displayUnits` a part at a time (a caller yields to the event loop in between): each chunk
+ * covers at least `size` words, up to where a new span starts.
+ */
+export function* displayUnitChunks(words: readonly WordLabel[], scheme: LabelScheme, hidden: ReadonlySet<string>, size: number): Generator<DisplayUnit[]> {
+  for (let from = 0; from < words.length; ) {
+    let to = Math.min(words.length, from + Math.max(1, size));
+    if (scheme === 'plain') {
+      const out: DisplayUnit[] = [];
+      for (let i = from; i < to; i++) {
+        const w = words[i];
+        const label = w.label;
+        if (!hidden.has(label)) out.push({ start: w.start, end: w.end, label, score: w.score, word: i });
+      }
+      yield out;
+    } else {
+      while (!startsSpan(words, to, scheme)) to++;
+      yield decodeSpans(words, scheme, hidden, from, to).map((s) => ({ start: s.start, end: s.end, label: s.label, score: s.score, word: s.first }));
+    }
+    from = to;
   }
-  return decodeSpans(words, scheme, hidden).map((s) => ({ start: s.start, end: s.end, label: s.label, score: s.score, word: s.first }));
 }
 
 export type Direction = 1 | -1;
@@ -87,32 +105,10 @@ export interface OffsetRange {
   readonly end: number;
 }
 
-/**
- * Splits unit indices into those that touch one of the `visible` offset ranges (each widened by
- * `margin` characters on both sides) and the rest, each part in document order. Long documents
- * draw the first part at once and the rest afterwards.
- */
-export function splitByVisibility(units: readonly OffsetRange[], visible: readonly OffsetRange[], margin: number): { near: number[]; far: number[] } {
-  const windows = visible
-    .map((r) => ({ start: r.start - margin, end: r.end + margin }))
-    .sort((a, b) => a.start - b.start);
-  const near: number[] = [];
-  const far: number[] = [];
-  let w = 0;
-  for (let i = 0; i < units.length; i++) {
-    const u = units[i];
-    while (w < windows.length && windows[w].end < u.start) w++;
-    // windows are sorted by start; one that ends before this unit ends before all later units
-    let hit = false;
-    for (let k = w; k < windows.length && windows[k].start <= u.end; k++) {
-      if (windows[k].end >= u.start) {
-        hit = true;
-        break;
-      }
-    }
-    (hit ? near : far).push(i);
-  }
-  return { near, far };
+/** Whether a unit touches one of the ranges (ends included: a unit at a range's edge is near it). */
+export function touchesAny(u: OffsetRange, ranges: readonly OffsetRange[]): boolean {
+  for (const r of ranges) if (r.start <= u.end && r.end >= u.start) return true;
+  return false;
 }
 
 /**

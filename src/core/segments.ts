@@ -86,11 +86,19 @@ export function segmentText(text: string, options: SegmentOptions): Segment[] {
 }
 
 /**
- * The segments of a document one at a time, each as soon as it is known (callers yield to the
- * event loop in between: a long paragraph is not cut in one synchronous step). `countPieces` may
- * stop counting once it is over the budget: the cuts are the same.
+ * The segments of a document one at a time, each as soon as it is known. `countPieces` may stop
+ * counting once it is over the budget: the cuts are the same.
  */
 export function* iterateSegments(text: string, options: SegmentOptions): Generator<Segment> {
+  for (const step of segmentSteps(text, options)) if (step) yield step;
+}
+
+/**
+ * `iterateSegments` in steps of one sentence: `undefined` after a sentence that ends no segment.
+ * A caller that yields to the event loop between steps never runs more than a sentence's
+ * tokenizing at once (a paragraph of a thousand sentences is not cut in one synchronous step).
+ */
+export function* segmentSteps(text: string, options: SegmentOptions): Generator<Segment | undefined> {
   const cutEvery = Math.max(1, options.cutEvery ?? 4);
   const segment = (start: number, end: number): Segment => ({ start, end, text: text.slice(start, end) });
   for (const [pStart, pEnd] of paragraphs(text)) {
@@ -99,17 +107,25 @@ export function* iterateSegments(text: string, options: SegmentOptions): Generat
     for (const [sStart, sEnd] of sentences(text, pStart, pEnd)) {
       const sentence = text.slice(sStart, sEnd);
       const n = options.countPieces(sentence);
+      let cut = false;
       if (pieces > 0 && pieces + n > options.budget) {
-        if (sStart > segStart) yield segment(segStart, sStart);
+        if (sStart > segStart) {
+          yield segment(segStart, sStart);
+          cut = true;
+        }
         segStart = sStart;
         pieces = 0;
       }
       pieces += n;
       if (fnv1a(sentence) % cutEvery === 0) {
-        if (sEnd > segStart) yield segment(segStart, sEnd);
+        if (sEnd > segStart) {
+          yield segment(segStart, sEnd);
+          cut = true;
+        }
         segStart = sEnd;
         pieces = 0;
       }
+      if (!cut) yield undefined;
     }
     if (pEnd > segStart) yield segment(segStart, pEnd);
   }
@@ -131,40 +147,31 @@ export interface SegmentLabels {
   placed?: PlacedSegment;
 }
 
-interface PlacedSegment {
+/** A segment's labels placed in a document: views of its rows, and its windows shifted. */
+export interface PlacedSegment {
   readonly start: number;
   readonly windowBase: number;
-  readonly words: readonly WordLabel[];
+  /** One view per row of the segment's table (filled by `fillViews`). */
+  readonly words: WordLabel[];
   readonly windows: readonly WindowResult[];
 }
 
 /**
- * Writes rows [from, to) of a segment's labels into a document's words from index `at`, as
- * views placed at the segment's offset (nothing is copied); with `from` 0 the segment's
- * windows are appended too, shifted. `words` is allocated by the caller to its final length.
- * `remember`: keep the views for the next placement (for labels kept in a segment cache).
+ * A segment's labels placed at its offset, its windows numbered from `windowBase`: the last
+ * placement when the segment is where it was then (`complete`), else a new one whose views the
+ * caller makes with `fillViews` (in slices, for a segment of a hundred thousand words).
  */
-export function placeSegment(
-  seg: Segment, r: SegmentLabels, words: WordLabel[], at: number, windows: WindowResult[],
-  windowBase: number, from = 0, to = r.table.size, remember = false,
-): void {
-  const whole = from === 0 && to === r.table.size;
+export function placeSegment(seg: Segment, r: SegmentLabels, windowBase: number): { placed: PlacedSegment; complete: boolean } {
   const memo = r.placed;
-  if (whole && memo && memo.start === seg.start && memo.windowBase === windowBase) {
-    for (let i = 0; i < memo.words.length; i++) words[at + i] = memo.words[i];
-    for (const w of memo.windows) windows.push(w);
-    return;
-  }
-  const placedWindows: WindowResult[] = [];
-  if (from === 0) {
-    for (const w of r.windows) {
-      const shifted = { start: w.start + seg.start, end: w.end + seg.start, pieces: w.pieces, sequence: w.sequence };
-      placedWindows.push(shifted);
-      windows.push(shifted);
-    }
-  }
-  for (let i = from; i < to; i++) words[at + i - from] = new TableWord(r.table, i, seg.start, windowBase);
-  if (whole && remember) r.placed = { start: seg.start, windowBase, words: words.slice(at, at + to), windows: placedWindows };
+  if (memo && memo.start === seg.start && memo.windowBase === windowBase) return { placed: memo, complete: true };
+  const windows = r.windows.map((w) => ({ start: w.start + seg.start, end: w.end + seg.start, pieces: w.pieces, sequence: w.sequence }));
+  return { placed: { start: seg.start, windowBase, words: new Array<WordLabel>(r.table.size), windows }, complete: false };
+}
+
+/** Makes the views of rows [from, to) of a new placement of `table`. */
+export function fillViews(placed: PlacedSegment, table: WordTable, from: number, to: number): void {
+  const at = { table, offset: placed.start, windowBase: placed.windowBase };
+  for (let i = from; i < to; i++) placed.words[i] = new TableWord(at, i);
 }
 
 /** Most recently used segment results by text; bounded. */

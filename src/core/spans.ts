@@ -33,7 +33,25 @@ export function splitTag(label: string, scheme: LabelScheme): [string, string] {
   return [m[1], m[2]];
 }
 
-export function decodeSpans(words: readonly LabeledUnit[], scheme: LabelScheme, hidden: ReadonlySet<string> = new Set(['O'])): EntitySpan[] {
+/**
+ * Whether decoding closes every open span before word i (so that words [0, i) and [i, n) can
+ * be decoded apart with the same spans).
+ */
+export function startsSpan(words: readonly LabeledUnit[], i: number, scheme: LabelScheme): boolean {
+  if (i <= 0 || i >= words.length) return true;
+  const [pbi, ptype] = splitTag(words[i - 1].label, scheme);
+  const [bi, type] = splitTag(words[i].label, scheme);
+  const closedBefore = scheme === 'BIOES' && (pbi === 'E' || pbi === 'S');
+  return closedBefore || ptype !== type || bi === 'B' || bi === 'S';
+}
+
+/**
+ * Entity spans of words [from, to) (indices and offsets as in `words`); `from` and `to` should
+ * be where `startsSpan` holds, or spans crossing them are cut.
+ */
+export function decodeSpans(
+  words: readonly LabeledUnit[], scheme: LabelScheme, hidden: ReadonlySet<string> = new Set(['O']), from = 0, to = words.length,
+): EntitySpan[] {
   const spans: EntitySpan[] = [];
   let open: { first: number; type: string; sum: number } | undefined;
   const close = (last: number): void => {
@@ -46,7 +64,8 @@ export function decodeSpans(words: readonly LabeledUnit[], scheme: LabelScheme, 
     }
     open = undefined;
   };
-  words.forEach((w, i) => {
+  for (let i = from; i < to; i++) {
+    const w = words[i];
     const [bi, type] = splitTag(w.label, scheme);
     const continues = open && open.type === type && bi !== 'B' && bi !== 'S';
     if (!continues) {
@@ -55,7 +74,7 @@ export function decodeSpans(words: readonly LabeledUnit[], scheme: LabelScheme, 
     }
     open!.sum += w.score;
     if (scheme === 'BIOES' && (bi === 'E' || bi === 'S')) close(i);
-  });
-  close(words.length - 1);
+  }
+  close(to - 1);
   return spans;
 }

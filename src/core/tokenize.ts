@@ -12,6 +12,8 @@
 // `[MASK]` or `[SEP]` in the document is tokenized as the characters it is made of, never as
 // the special token.
 import { Tokenizer } from '@huggingface/tokenizers';
+import type { TokenVocab } from './tokenizer_file';
+import { Pause } from './turns';
 
 export interface Piece {
   readonly id: number;
@@ -171,8 +173,13 @@ export class TextTokenizer {
   /** WordPiece's longest pre-token, when a long letter run is known to be one [UNK] (see wordPieces). */
   private readonly longWordChars: number | undefined;
 
-  constructor(tokenizerJson: object, options: TokenizerOptions = {}) {
-    this.tokenizer = new Tokenizer(tokenizerJson, {});
+  /**
+   * A tokenizer from a whole tokenizer.json, built in one synchronous step (~45 ms for BERT's
+   * vocabulary here: the library turns it into a Map at once). `built`: the library's
+   * tokenizer, already made from it (see `load`).
+   */
+  constructor(tokenizerJson: object, options: TokenizerOptions = {}, built?: Tokenizer) {
+    this.tokenizer = built ?? new Tokenizer(tokenizerJson, {});
     this.wordRegex = options.wordPattern ? new RegExp(options.wordPattern, 'gu') : BERT_WORDS;
     this.finalSigma = !!options.wordPattern;
     this.cacheSize = options.cacheSize ?? 50_000;
@@ -199,6 +206,31 @@ export class TextTokenizer {
     // (Extension B and later) that BERT and the training tokenizer space too.
     const n = this.tokenizer.normalizer;
     this.spaceAstralCjk = !!n && n.normalize('\u4E00').trim() !== n.normalize('\u4E00');
+  }
+
+  /**
+   * A tokenizer from a tokenizer.json whose vocabulary was split out (`loadBundle`), without
+   * a long stall: the library's tokenizer is made with an empty vocabulary and its map filled
+   * here a slice at a time, as its constructor would have (the added tokens it sets win over
+   * the vocabulary's). Without `vocab`, the same as the constructor.
+   */
+  static async load(tokenizerJson: object, vocab: TokenVocab | undefined, options: TokenizerOptions = {}): Promise<TextTokenizer> {
+    if (!vocab) return new TextTokenizer(tokenizerJson, options);
+    const built = new Tokenizer(tokenizerJson, {});
+    const model = built.model as unknown as { tokens_to_ids?: Map<string, number>; vocab?: string[]; unk_token?: string; unk_token_id?: number };
+    if (!(model.tokens_to_ids instanceof Map) || !Array.isArray(model.vocab)) {
+      throw new Error('this tokenizer model keeps its vocabulary in a way this extension does not know');
+    }
+    const pause = new Pause();
+    for (let i = 0; i < vocab.tokens.length; i++) {
+      const token = vocab.tokens[i];
+      const id = vocab.ids[i];
+      if (!model.tokens_to_ids.has(token)) model.tokens_to_ids.set(token, id);
+      if (model.vocab[id] === undefined) model.vocab[id] = token;
+      if ((i & 1023) === 0) await pause.maybe();
+    }
+    if (model.unk_token !== undefined) model.unk_token_id = model.tokens_to_ids.get(model.unk_token);
+    return new TextTokenizer(tokenizerJson, options, built);
   }
 
   /** Word spans [start, end) of text[from, to), as UTF-16 offsets into text. */

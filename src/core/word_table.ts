@@ -56,73 +56,94 @@ export interface WordTable {
   readonly pieceScore: Float32Array;
 }
 
-/** An empty table of `size` rows over `pieces` pieces, with `k` alternatives per row. */
+/**
+ * An empty table of `size` rows over `pieces` pieces, with `k` alternatives per row. Its arrays
+ * are views of one buffer (a typed array and its buffer are two objects each for the garbage
+ * collector; a document has thousands of tables).
+ */
 export function allocateTable(text: string, labels: readonly string[], size: number, pieces: number, k: number, pieceText: readonly string[]): WordTable {
   const stride = Math.max(1, k);
+  // every field is 4 bytes a value
+  const buffer = new ArrayBuffer(4 * (3 * size + 2 * size * stride + size + 1 + 4 * pieces));
+  let at = 0;
+  const int32 = (n: number): Int32Array => {
+    const a = new Int32Array(buffer, at, n);
+    at += 4 * n;
+    return a;
+  };
+  const float32 = (n: number): Float32Array => {
+    const a = new Float32Array(buffer, at, n);
+    at += 4 * n;
+    return a;
+  };
   return {
     text, labels, size, k, stride,
-    start: new Int32Array(size),
-    end: new Int32Array(size),
-    window: new Int32Array(size),
-    top: new Int32Array(size * stride),
-    topScore: new Float32Array(size * stride),
-    pieceFirst: new Int32Array(size + 1),
-    pieceStart: new Int32Array(pieces),
-    pieceEnd: new Int32Array(pieces),
+    start: int32(size),
+    end: int32(size),
+    window: int32(size),
+    top: int32(size * stride),
+    topScore: float32(size * stride),
+    pieceFirst: int32(size + 1),
+    pieceStart: int32(pieces),
+    pieceEnd: int32(pieces),
     pieceText,
-    pieceLabel: new Int32Array(pieces),
-    pieceScore: new Float32Array(pieces),
+    pieceLabel: int32(pieces),
+    pieceScore: float32(pieces),
   };
 }
 
 const labelName = (labels: readonly string[], i: number): string => labels[i] ?? String(i);
 
+/** Where a segment's table is placed in a document: its offset and its first window's index. */
+export interface TablePlacement {
+  readonly table: WordTable;
+  readonly offset: number;
+  readonly windowBase: number;
+}
+
 /**
- * Row `row` of a table as a `WordLabel`, its offsets moved by `offset` and its window index by
- * `windowBase` (where its segment is in the document). Fields are computed on access; `toJSON`
- * gives the plain object.
+ * Row `row` of a table as a `WordLabel`, placed as `at` says (shared by the rows of a segment:
+ * a view is two fields, the smallest object that can be). Fields are computed on access;
+ * `toJSON` gives the plain object.
  */
 export class TableWord implements WordLabel {
-  readonly #table: WordTable;
+  readonly #at: TablePlacement;
   readonly #row: number;
-  readonly #offset: number;
-  readonly #windowBase: number;
 
-  constructor(table: WordTable, row: number, offset: number, windowBase: number) {
-    this.#table = table;
+  constructor(at: TablePlacement, row: number) {
+    this.#at = at;
     this.#row = row;
-    this.#offset = offset;
-    this.#windowBase = windowBase;
   }
 
   get start(): number {
-    return this.#table.start[this.#row] + this.#offset;
+    return this.#at.table.start[this.#row] + this.#at.offset;
   }
 
   get end(): number {
-    return this.#table.end[this.#row] + this.#offset;
+    return this.#at.table.end[this.#row] + this.#at.offset;
   }
 
   get text(): string {
-    return this.#table.text.slice(this.#table.start[this.#row], this.#table.end[this.#row]);
+    const t = this.#at.table;
+    return t.text.slice(t.start[this.#row], t.end[this.#row]);
   }
 
   get label(): string {
-    const t = this.#table;
+    const t = this.#at.table;
     return labelName(t.labels, t.top[this.#row * t.stride]);
   }
 
   get score(): number {
-    const t = this.#table;
+    const t = this.#at.table;
     return t.topScore[this.#row * t.stride];
   }
 
   get window(): number {
-    return this.#table.window[this.#row] + this.#windowBase;
+    return this.#at.table.window[this.#row] + this.#at.windowBase;
   }
 
   get alternatives(): LabelScore[] {
-    const t = this.#table;
+    const t = this.#at.table;
     const out: LabelScore[] = [];
     for (let j = 0; j < t.k; j++) {
       const at = this.#row * t.stride + j;
@@ -132,11 +153,11 @@ export class TableWord implements WordLabel {
   }
 
   get pieces(): PieceLabel[] {
-    const t = this.#table;
+    const t = this.#at.table;
     const out: PieceLabel[] = [];
     for (let p = t.pieceFirst[this.#row]; p < t.pieceFirst[this.#row + 1]; p++) {
       out.push({
-        text: t.pieceText[p], start: t.pieceStart[p] + this.#offset, end: t.pieceEnd[p] + this.#offset,
+        text: t.pieceText[p], start: t.pieceStart[p] + this.#at.offset, end: t.pieceEnd[p] + this.#at.offset,
         label: labelName(t.labels, t.pieceLabel[p]), score: t.pieceScore[p],
       });
     }

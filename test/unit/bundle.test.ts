@@ -91,8 +91,37 @@ describe('loadBundle: a good bundle', () => {
     assert.equal(b.config.name, 'test-bundle');
     assert.match(b.card ?? '', /A model card/);
     // its tokenizer works with the extension's tokenizer
-    const tok = new TextTokenizer(b.tokenizerJson, { wordPattern: b.config.wordPattern });
+    const tok = await TextTokenizer.load(b.tokenizerJson, b.vocab, { wordPattern: b.config.wordPattern });
     assert.deepEqual(tok.tokenize("It's the cat.").flatMap((w) => w.pieces.map((p) => p.id)), [2009, 1005, 1055, 1996, 4937, 1012]);
+  });
+
+  it('the vocabulary is parsed off the main thread and filled in slices: the same tokenizer as from the whole file', async () => {
+    const dir = await makeBundle({});
+    const r = await loadBundle(dir);
+    assert.ok(r.ok, r.ok ? '' : r.problems.join('\n'));
+    const b = r.value;
+    // the worker split the vocabulary out of the JSON
+    assert.ok(b.vocab && b.vocab.tokens.length > 30_000, 'the vocabulary came back as arrays');
+    assert.deepEqual((b.tokenizerJson as { model: { vocab: object } }).model.vocab, {});
+    const whole = JSON.parse(await fs.readFile(path.join(dir, 'tokenizer.json'), 'utf8')) as object;
+    const loaded = await TextTokenizer.load(b.tokenizerJson, b.vocab, { wordPattern: b.config.wordPattern });
+    const direct = new TextTokenizer(whole, { wordPattern: b.config.wordPattern });
+    type Model = { tokens_to_ids: Map<string, number>; vocab: string[]; unk_token_id: number };
+    const [m1, m2] = [loaded.tokenizer.model as unknown as Model, direct.tokenizer.model as unknown as Model];
+    assert.deepEqual(new Map([...m1.tokens_to_ids].sort()), new Map([...m2.tokens_to_ids].sort()));
+    assert.deepEqual(m1.vocab, m2.vocab);
+    assert.equal(m1.unk_token_id, m2.unk_token_id);
+    const text = "Naïve café-goers didn't pay $3.50 for 東京's 🍜 — ¿qué? [MASK] Ⅻ ﬁne İstanbul straße";
+    assert.deepEqual(loaded.tokenize(text), direct.tokenize(text));
+  });
+
+  it('a tokenizer.json that is not valid JSON is reported from the worker in words', async () => {
+    const good = await fs.readFile(path.join(await makeBundle({}), 'tokenizer.json'), 'utf8');
+    const dir = await makeBundle({});
+    await fs.writeFile(path.join(dir, 'tokenizer.json'), good.slice(0, good.length - 10)); // over 64 KB: parsed in the worker
+    const r = await loadBundle(dir);
+    assert.equal(r.ok, false);
+    assert.match(r.ok ? '' : r.problems.join('\n'), /^tokenizer\.json is not valid JSON \(.+\)$/m);
   });
 
   it('tokenizer_config.json and README.md are optional; the name defaults to the folder name', async () => {

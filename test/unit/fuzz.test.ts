@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { aggregatePieces, argmax, softmax, topK, type AggregationStrategy } from '../../src/core/aggregate';
 import type { LabelScheme } from '../../src/core/bundle';
 import type { WordLabel, WindowResult } from '../../src/core/labeler';
-import { iterateSegments, placeSegment, SegmentCache, type SegmentLabels } from '../../src/core/segments';
+import { fillViews, iterateSegments, placeSegment, SegmentCache, type SegmentLabels } from '../../src/core/segments';
 import { allocateTable } from '../../src/core/word_table';
 import { decodeSpans, splitTag, type LabeledUnit } from '../../src/core/spans';
 import type { TextTokenizer, TokenizedWord } from '../../src/core/tokenize';
@@ -297,9 +297,13 @@ function labelDocument(tok: TextTokenizer, text: string, cache?: SegmentCache): 
       run++;
     }
     // as Labeler.label places them (views kept for the next run when there is a cache)
-    const at = words.length;
-    words.length += r.table.size;
-    placeSegment(seg, r, words, at, windows, windows.length, 0, r.table.size, !!cache);
+    const p = placeSegment(seg, r, windows.length);
+    if (!p.complete) {
+      fillViews(p.placed, r.table, 0, r.table.size);
+      if (cache) r.placed = p.placed;
+    }
+    words.push(...p.placed.words);
+    windows.push(...p.placed.windows);
   }
   return { words, run };
 }

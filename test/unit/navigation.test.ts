@@ -4,8 +4,10 @@ import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { LabeledText, WordLabel } from '../../src/core/labeler';
-import { displayUnits, expandToWords, mergeRanges, nextLabelIndex, shiftLabels, spliceLabels, splitByVisibility } from '../../src/core/navigation';
+import { displayUnitChunks, displayUnits, expandToWords, mergeRanges, nextLabelIndex, shiftLabels, spliceLabels, touchesAny } from '../../src/core/navigation';
 import { allocateTable, TableWord } from '../../src/core/word_table';
+import type { LabelScheme } from '../../src/core/bundle';
+import { decodeSpans } from '../../src/core/spans';
 
 const word = (start: number, end: number, label: string, score = 0.9, text = 'x'.repeat(end - start)): WordLabel => ({
   start, end, text, label, score, alternatives: [{ label, score }],
@@ -81,37 +83,38 @@ test('displayUnits: plain labels drop hidden ones; BIO labels become entity span
   assert.ok(Math.abs(spans[0].score - 0.7) < 1e-9, 'a span scores the mean of its words');
 });
 
-test('splitByVisibility: units touching a visible range (with margin) come first, in order', () => {
-  const units = Array.from({ length: 100 }, (_, i) => ({ start: i * 10, end: i * 10 + 5 }));
-  const { near, far } = splitByVisibility(units, [{ start: 500, end: 540 }], 20);
-  // widened to [480, 560]: units 48..56 touch it
-  assert.deepEqual(near, [48, 49, 50, 51, 52, 53, 54, 55, 56]);
-  assert.equal(near.length + far.length, 100);
-  assert.deepEqual([...near, ...far].sort((a, b) => a - b), units.map((_, i) => i));
-  // two visible ranges (split editors), given out of order
-  const two = splitByVisibility(units, [{ start: 900, end: 905 }, { start: 0, end: 5 }], 0);
-  assert.deepEqual(two.near, [0, 90]);
-  assert.deepEqual(splitByVisibility(units, [], 100).near, []);
+test('property: displayUnitChunks joined are the units of one pass over all words, whatever the chunk size', () => {
+  const tags = ['O', 'B-PER', 'I-PER', 'E-PER', 'S-PER', 'B-LOC', 'I-LOC', 'E-LOC', 'S-LOC', 'NOUN', 'VERB'];
+  fc.assert(fc.property(
+    fc.array(fc.record({ tag: fc.constantFrom(...tags), score: fc.double({ min: 0, max: 1, noNaN: true }) }), { maxLength: 60 }),
+    fc.constantFrom<LabelScheme>('plain', 'BIO', 'BIOES'),
+    fc.integer({ min: 1, max: 8 }),
+    fc.subarray(tags),
+    (labels, scheme, size, hiddenTags) => {
+      const words = labels.map((l, i) => word(i * 3, i * 3 + 2, l.tag, l.score));
+      const hidden = new Set(hiddenTags);
+      // the reference: one pass over all words, as the decoder and the plain filter define it
+      const whole = scheme === 'plain'
+        ? words.flatMap((w, i) => (hidden.has(w.label) ? [] : [{ start: w.start, end: w.end, label: w.label, score: w.score, word: i }]))
+        : decodeSpans(words, scheme, hidden).map((s) => ({ start: s.start, end: s.end, label: s.label, score: s.score, word: s.first }));
+      const chunks = [...displayUnitChunks(words, scheme, hidden, size)];
+      assert.deepEqual(chunks.flat(), whole);
+      assert.deepEqual(displayUnits(words, scheme, hidden), whole);
+      // every chunk but the last covers at least `size` words
+      assert.ok(chunks.length <= Math.max(1, Math.ceil(words.length / size)));
+    },
+  ), { numRuns: 500 });
 });
 
-test('property: splitByVisibility puts exactly the touching units in `near`', () => {
-  fc.assert(fc.property(
-    fc.array(fc.integer({ min: 1, max: 6 }), { maxLength: 40 }),
-    fc.array(fc.record({ s: fc.integer({ min: 0, max: 200 }), l: fc.integer({ min: 0, max: 40 }) }), { maxLength: 4 }),
-    fc.integer({ min: 0, max: 15 }),
-    (lens, vis, margin) => {
-      let at = 0;
-      const units = lens.map((l) => {
-        const u = { start: at, end: at + l };
-        at += l + 1;
-        return u;
-      });
-      const visible = vis.map((v) => ({ start: v.s, end: v.s + v.l }));
-      const touches = (u: { start: number; end: number }) => visible.some((r) => r.start - margin <= u.end && r.end + margin >= u.start);
-      const { near } = splitByVisibility(units, visible, margin);
-      assert.deepEqual(near, units.map((_, i) => i).filter((i) => touches(units[i])));
-    },
-  ));
+test('touchesAny: a unit touches a range it overlaps or meets at an edge', () => {
+  const ranges = [{ start: 900, end: 905 }, { start: 10, end: 20 }];
+  assert.equal(touchesAny({ start: 12, end: 14 }, ranges), true, 'inside');
+  assert.equal(touchesAny({ start: 5, end: 10 }, ranges), true, 'ends where a range starts');
+  assert.equal(touchesAny({ start: 20, end: 25 }, ranges), true, 'starts where a range ends');
+  assert.equal(touchesAny({ start: 0, end: 30 }, ranges), true, 'covers a range');
+  assert.equal(touchesAny({ start: 21, end: 25 }, ranges), false);
+  assert.equal(touchesAny({ start: 906, end: 910 }, ranges), false);
+  assert.equal(touchesAny({ start: 12, end: 14 }, []), false);
 });
 
 const labeled = (words: WordLabel[], windows = 1): LabeledText => ({
@@ -173,7 +176,8 @@ test('shiftLabels copies words that are views over a word table (getters, not ow
     table.pieceScore[i] = 0.75;
   });
   table.pieceFirst[2] = 2;
-  const views = [new TableWord(table, 0, 0, 0), new TableWord(table, 1, 0, 0)];
+  const at = { table, offset: 0, windowBase: 0 };
+  const views = [new TableWord(at, 0), new TableWord(at, 1)];
   const r = shiftLabels(labeled(views), 10, 1);
   assert.deepEqual(r.words.map((w) => [w.start, w.end, w.text, w.label, w.score, w.window, w.pieces.map((p) => `${p.start}-${p.end}:${p.label}`).join()]),
     [[10, 13, 'cat', 'NOUN', 0.75, 1, '10-13:NOUN'], [14, 17, 'sat', 'VERB', 0.75, 1, '14-17:VERB']]);
