@@ -13,7 +13,7 @@ import type { OutputTensor } from './engine_protocol';
 import { CompactTokensBuilder, TextTokenizer, type CompactTokens } from './tokenize';
 import { Pause } from './turns';
 import { fillViews, placeSegment, segmentSteps, type PlacedSegment, type Segment, type SegmentCache, type SegmentLabels, type WindowResult } from './segments';
-import { planWindowsByCounts, type Window, type WindowPlan } from './windows';
+import { planWindowSteps, type Window, type WindowPlan } from './windows';
 import { allocateTable, TableWord, type WordLabel, type WordTable } from './word_table';
 
 export type { PieceLabel, WordLabel } from './word_table';
@@ -192,7 +192,10 @@ export class Labeler {
     const windows = new Array<WindowResult>(windowCount);
     for (let i = 0, at = 0, w = 0; i < placed.length; i++) {
       const p = placed[i];
-      for (let k = 0; k < p.words.length; k++) words[at + k] = p.words[k];
+      for (let k = 0; k < p.words.length; k++) {
+        words[at + k] = p.words[k];
+        if ((k & 16383) === 16383) await pause.maybe(options.signal); // a segment can be a 1 MB line
+      }
       for (let k = 0; k < p.windows.length; k++) windows[w + k] = p.windows[k];
       at += p.words.length;
       w += p.windows.length;
@@ -269,10 +272,15 @@ export class Labeler {
     return b.finish();
   }
 
-  private planWindows(tokens: CompactTokens, stride: number): WindowPlan {
+  private async planWindows(tokens: CompactTokens, stride: number, pause: Pause, signal: AbortSignal | undefined): Promise<WindowPlan> {
     const counts = new Int32Array(tokens.words);
     for (let i = 0; i < tokens.words; i++) counts[i] = tokens.pieceFirst[i + 1] - tokens.pieceFirst[i];
-    return planWindowsByCounts(counts, this.bundle.config.maxLength, stride);
+    const steps = planWindowSteps(counts, this.bundle.config.maxLength, stride);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      await pause.maybe(signal);
+    }
   }
 
   /**
@@ -292,7 +300,7 @@ export class Labeler {
       // a pause between the steps: each is one pass over a segment, which can be a whole 1 MB line
       const tokens = await this.compactTokens(text, pause, options.signal);
       await pause.maybe(options.signal);
-      const plan = this.planWindows(tokens, stride);
+      const plan = await this.planWindows(tokens, stride, pause, options.signal);
       await pause.maybe(options.signal);
       docs.push({ tokens, plan, table: emptyTable(text, cfg.labels, tokens, strategy, k), windows: new Array<WindowResult>(plan.windows.length) });
       await pause.maybe(options.signal);
@@ -341,9 +349,10 @@ export class Labeler {
     const name = this.roles.attentions;
     if (!name) return undefined;
     const cfg = this.bundle.config;
-    const tokens = await this.compactTokens(text, new Pause(), signal);
+    const pause = new Pause();
+    const tokens = await this.compactTokens(text, pause, signal);
     if (!tokens.words) return undefined;
-    const plan = this.planWindows(tokens, Math.floor(cfg.maxLength / 4));
+    const plan = await this.planWindows(tokens, Math.floor(cfg.maxLength / 4), pause, signal);
     let wi = plan.windows.findIndex((w) => w.endWord > w.firstWord && tokens.wordEnd[w.endWord - 1] >= offset);
     if (wi < 0) wi = plan.windows.length - 1;
     const w = plan.windows[wi];

@@ -32,13 +32,33 @@ export function planWindows(words: readonly TokenizedWord[], maxLength: number, 
 
 /** `planWindows` from each word's piece count (already at least 1 and at most maxLength - 2). */
 export function planWindowsByCounts(counts: ArrayLike<number>, maxLength: number, stride: number): WindowPlan {
+  const steps = planWindowSteps(counts, maxLength, stride);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Words between two steps of `planWindowSteps`. */
+const WORDS_PER_STEP = 16_384;
+
+/**
+ * `planWindowsByCounts` in steps of a few thousand words (a caller yields to the event loop in
+ * between: a segment can be a 1 MB line of 166k words); the plan is the generator's return value.
+ */
+export function* planWindowSteps(counts: ArrayLike<number>, maxLength: number, stride: number): Generator<void, WindowPlan> {
   const budget = maxLength - 2;
   if (budget < 1) throw new Error(`maximum length ${maxLength} leaves no room for pieces`);
   const overlap = Math.max(0, Math.min(stride, Math.floor(budget / 2)));
   const count = counts.length;
   const windows: Window[] = [];
   let first = 0;
+  let stepAt = 0;
   while (first < count) {
+    if (first - stepAt >= WORDS_PER_STEP) {
+      stepAt = first;
+      yield;
+    }
     let end = first;
     let n = 0;
     while (end < count && n + counts[end] <= budget) n += counts[end++];
@@ -62,6 +82,7 @@ export function planWindowsByCounts(counts: ArrayLike<number>, maxLength: number
   const wEnd = Int32Array.from(windows, (w) => w.endWord);
   let k0 = 0; // first window that can still contain word i
   for (let i = 0; i < count; i++) {
+    if (i % WORDS_PER_STEP === WORDS_PER_STEP - 1) yield;
     while (wEnd[k0] <= i) k0++;
     let best = k0;
     let bestCtx = -1;

@@ -5,8 +5,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { TokenizedWord } from '../../src/core/tokenize';
-import { planWindows, planWindowsByCounts, wordPieceCount, type WindowPlan } from '../../src/core/windows';
+import { planWindows, planWindowsByCounts, planWindowSteps, wordPieceCount, type WindowPlan } from '../../src/core/windows';
 import { patternTokenizer } from './fixtures';
+import { rng } from '../shared/rng';
 
 /** Words with the given numbers of pieces (offsets are synthetic). */
 function words(counts: readonly number[]): TokenizedWord[] {
@@ -206,6 +207,23 @@ describe('a 1,000,000-character document', () => {
     for (let i = 0; i < ws.length; i++) {
       const w = plan.windows[plan.owner[i]];
       assert.ok(w.firstWord <= i && i < w.endWord);
+    }
+  });
+
+  it('planWindowSteps plans a 166k-word segment in steps of a few thousand words, the every word in its window', () => {
+    const rand = rng(5);
+    const counts = Int32Array.from({ length: 166_774 }, () => 1 + Math.floor(rand() * 3));
+    const steps = planWindowSteps(counts, 128, 32);
+    let yields = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) yields++;
+    // at least one step per 16,384 words in each of its two passes
+    assert.ok(yields >= 2 * Math.floor(counts.length / 16_384), `${yields} steps`);
+    const plan = step.value;
+    assert.equal(plan.windows[plan.windows.length - 1].endWord, counts.length);
+    for (let i = 0; i < counts.length; i++) {
+      const w = plan.windows[plan.owner[i]];
+      assert.ok(w.firstWord <= i && i < w.endWord, `word ${i} is in its window`);
     }
   });
 
