@@ -10,7 +10,9 @@
 //   - the longest event-loop stall of this (main) thread while labeling: in wall-clock time
 //     (monitorEventLoopDelay) and in this thread's own CPU time between two event-loop turns
 //     (Linux schedstat; on a shared machine a wall-clock gap can be the process waiting for a
-//     core, the CPU time is what labeling itself blocked), and the longest GC pause;
+//     core, the CPU time is what labeling itself blocked), and the longest GC pause; beside them
+//     the same measures with the worker running the same batches and this thread idle (the
+//     floor: what this machine does to an idle main thread while inference runs);
 //   - peak memory.
 // Prints a table, writes bench/RESULTS.md, and ends with one JSON line.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -146,7 +148,7 @@ for (const doc of docs) {
     ours.push(performance.now() - t0);
   }
   loopDelay.disable();
-  const probe = stopProbe();
+  const probe = { ...stopProbe(), wallMs: loopDelay.max / 1e6 };
   // The batches the labeler sends, recorded in a run of their own (holding them during the
   // measured runs would add to the garbage collector's work there); they are the same each run.
   const rec = recordBatches();
@@ -156,6 +158,15 @@ for (const doc of docs) {
   const pieces = batches.reduce((s, b) => s + b.input.batch * b.input.sequence, 0);
   const bare = [];
   for (let i = 0; i < REPEAT; i++) bare.push(await bareLoop(batches));
+  // The floor: the same batches through the labeler's worker while this thread does nothing
+  // else (no tokenizing, no results read beyond the messages). A stall here is the machine's
+  // (scheduling, the runtime's own threads), not labeling's.
+  loopDelay.reset();
+  loopDelay.enable();
+  const stopFloor = stallProbe();
+  for (let i = 0; i < REPEAT; i++) await Promise.all(batches.map((b) => labeler.engine.run(b.input, b.outputs)));
+  loopDelay.disable();
+  const floor = { ...stopFloor(), wallMs: loopDelay.max / 1e6 };
   // incremental: a one-line edit in the middle, with a warm segment cache
   const cache = new SegmentCache();
   await labeler.label(doc.text, { cache });
@@ -179,7 +190,7 @@ for (const doc of docs) {
   rows.push({
     doc: doc.name, chars: doc.text.length, words: result.words.length, pieces, windows: batches.reduce((s, b) => s + b.input.batch, 0),
     oursMs: median(ours), bareMs: median(bare), torchMs, incMs, incSegments: `${inc.segments.run}/${inc.segments.total}`,
-    maxStallMs: loopDelay.max / 1e6, maxStallCpuMs: probe.cpuMs, maxGcMs: probe.gcMs,
+    maxStallMs: probe.wallMs, maxStallCpuMs: probe.cpuMs, maxGcMs: probe.gcMs, floorStallMs: floor.wallMs, floorStallCpuMs: floor.cpuMs,
   });
 }
 clearInterval(rssTimer);
@@ -226,6 +237,7 @@ const summary = {
   max_stall_ms: +Math.max(...rows.map((r) => r.maxStallMs)).toFixed(1),
   max_stall_cpu_ms: +Math.max(...rows.map((r) => r.maxStallCpuMs)).toFixed(1),
   max_gc_pause_ms: +Math.max(...rows.map((r) => r.maxGcMs)).toFixed(1),
+  idle_floor_stall_ms: +Math.max(...rows.map((r) => r.floorStallMs)).toFixed(1),
   peak_rss_mb: Math.round(peakRss / 1e6),
   fraction_of_peak: +fractionOfPeak.toFixed(4),
   pieces_per_second: Math.round(piecesPerSec),
@@ -235,9 +247,9 @@ const summary = {
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, onnxruntime-node ${require('onnxruntime-node/package.json').version}, threads ${THREADS}; load average ${loadAtStart.toFixed(2)} at the start`;
 const table = [
-  '| doc | chars | words | windows | pieces (padded) | ours ms | bare ORT ms | ours/bare | torch ms | torch/ours | 1-line edit ms (segments run) | edit/full | max stall ms | max stall CPU ms | max GC pause ms |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.doc} | ${r.chars} | ${r.words} | ${r.windows} | ${r.pieces} | ${r.oursMs.toFixed(0)} | ${r.bareMs.toFixed(0)} | ${(r.oursMs / r.bareMs).toFixed(2)} | ${r.torchMs?.toFixed(0) ?? '–'} | ${r.torchMs ? (r.torchMs / r.oursMs).toFixed(2) : '–'} | ${r.incMs.toFixed(0)} (${r.incSegments}) | ${(r.incMs / r.oursMs).toFixed(3)} | ${r.maxStallMs.toFixed(1)} | ${r.maxStallCpuMs.toFixed(1)} | ${r.maxGcMs.toFixed(1)} |`),
+  '| doc | chars | words | windows | pieces (padded) | ours ms | bare ORT ms | ours/bare | torch ms | torch/ours | 1-line edit ms (segments run) | edit/full | max stall ms | max stall CPU ms | max GC pause ms | idle floor: stall ms (CPU ms) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.doc} | ${r.chars} | ${r.words} | ${r.windows} | ${r.pieces} | ${r.oursMs.toFixed(0)} | ${r.bareMs.toFixed(0)} | ${(r.oursMs / r.bareMs).toFixed(2)} | ${r.torchMs?.toFixed(0) ?? '–'} | ${r.torchMs ? (r.torchMs / r.oursMs).toFixed(2) : '–'} | ${r.incMs.toFixed(0)} (${r.incSegments}) | ${(r.incMs / r.oursMs).toFixed(3)} | ${r.maxStallMs.toFixed(1)} | ${r.maxStallCpuMs.toFixed(1)} | ${r.maxGcMs.toFixed(1)} | ${r.floorStallMs.toFixed(1)} (${r.floorStallCpuMs.toFixed(1)}) |`),
 ].join('\n');
 console.log(`\nmachine: ${machine}\nmodel: ${cfg.name} (${MODEL})\n`);
 console.log(table);
@@ -248,7 +260,9 @@ writeFileSync(path.join(ROOT, 'bench/RESULTS.md'), `# Benchmark results\n\nMachi
   `Ratios are against baselines run in the same process on the same batches. ` +
   `Stalls of the main thread while labeling: *max stall* is the longest event-loop delay in wall-clock time (monitorEventLoopDelay), ` +
   `*max stall CPU* the longest gap between two event-loop turns counted in the main thread's own CPU time (on a shared machine a ` +
-  `wall-clock stall can be the process waiting for a core), *max GC pause* the longest garbage collection (wall-clock).\n\n${table}\n\n` +
+  `wall-clock stall can be the process waiting for a core), *max GC pause* the longest garbage collection (wall-clock). ` +
+  `*Idle floor*: the same measures while the labeler's worker runs the same batches and this thread does nothing else: the stalls ` +
+  `this machine gives an idle main thread beside the inference, which labeling cannot go below.\n\n${table}\n\n` +
   `Peak: ${peakGflops.toFixed(1)} GFLOP/s (1024² fp32 MatMul, ONNX Runtime, ${THREADS} thread(s)); model ${(flopsPerPiece / 1e6).toFixed(1)} MFLOP per piece; ` +
   `fraction of peak on 100k: ${(fractionOfPeak * 100).toFixed(1)}%.\n\n\`\`\`json\n${JSON.stringify(summary)}\n\`\`\`\n`);
 await labeler.dispose();
