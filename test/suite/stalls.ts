@@ -35,6 +35,8 @@ export interface StallReport {
   readonly longest: Stall | undefined;
   /** The longest gap with the extension's code in most of its samples. */
   readonly longestOurs: Stall | undefined;
+  /** Of those gaps, the one where the main thread got the most CPU time (Linux). */
+  readonly busiestOurs: Stall | undefined;
   readonly longestGcMs: number;
 }
 
@@ -91,6 +93,8 @@ export async function recordStalls<T>(fn: () => Promise<T>, isOurs: (url: string
     report: {
       longest: stalls.reduce<Stall | undefined>(byLength, undefined),
       longestOurs: stalls.filter((s) => s.ours > 0.5).reduce<Stall | undefined>(byLength, undefined),
+      busiestOurs: stalls.filter((s) => s.ours > 0.5 && s.cpuMs !== undefined)
+        .reduce<Stall | undefined>((x, y) => (x && x.cpuMs! >= y.cpuMs! ? x : y), undefined),
       longestGcMs,
     },
   };
@@ -130,5 +134,6 @@ export function describeStalls(r: StallReport): string {
   const fmt = (s: Stall | undefined): string => (s
     ? `${s.ms.toFixed(1)} ms (${s.cpuMs === undefined ? '' : `${s.cpuMs.toFixed(1)} ms of it on the CPU, `}${(s.ours * 100).toFixed(0)}% in the extension; most samples: ${s.top})`
     : 'none over 10 ms');
-  return `longest stall ${fmt(r.longest)}; longest in the extension's code ${fmt(r.longestOurs)}; longest GC pause ${r.longestGcMs.toFixed(1)} ms`;
+  return `longest stall ${fmt(r.longest)}; longest in the extension's code ${fmt(r.longestOurs)}; ` +
+    `the extension's stall with the most CPU time ${fmt(r.busiestOurs)}; longest GC pause ${r.longestGcMs.toFixed(1)} ms`;
 }
