@@ -4,11 +4,15 @@
 // labels (Clear Labels, close, or an edit that makes non-live labels stale).
 import * as vscode from 'vscode';
 import type { LabeledText } from './core/labeler';
-import { displayUnits } from './core/navigation';
+import type { LabelScheme } from './core/bundle';
+import { displayUnitChunks, type DisplayUnit } from './core/navigation';
+import { nextTurn } from './core/turns';
 import type { Ctx } from './ctx';
 
 /** At most this many diagnostics per document (the Problems panel stays usable). */
 export const MAX_DIAGNOSTICS_PER_DOCUMENT = 5000;
+/** Words turned into diagnostics per event-loop turn. */
+const CHUNK_WORDS = 2000;
 
 const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
 
@@ -17,15 +21,41 @@ export class LowConfidenceDiagnostics implements vscode.Disposable {
 
   constructor(private readonly ctx: Ctx) {}
 
-  /** Sets a document's diagnostics from its current labels (none when off or unlabeled). */
+  /** Bumped by each update of a document: an older update still going stops. */
+  private readonly generation = new Map<string, number>();
+
+  /**
+   * Sets a document's diagnostics from its current labels (none when off or unlabeled). A long
+   * document's are made a chunk of words per event-loop turn, then set at once.
+   */
   update(doc: vscode.TextDocument, labels: LabeledText | undefined): void {
+    const key = doc.uri.toString();
+    const gen = (this.generation.get(key) ?? 0) + 1;
+    this.generation.set(key, gen);
     if (!labels || !this.ctx.config.lowConfidenceDiagnostics) {
       this.collection.delete(doc.uri);
+      this.generation.delete(key);
       return;
     }
+    void this.fill(doc, labels, () => this.generation.get(key) === gen && !doc.isClosed);
+  }
+
+  private async fill(doc: vscode.TextDocument, labels: LabeledText, current: () => boolean): Promise<void> {
     const { scheme, hidden, threshold } = this.ctx.drawOptions();
     const out: vscode.Diagnostic[] = [];
-    for (const u of displayUnits(labels.words, scheme, hidden)) {
+    for (const chunk of displayUnitChunks(labels.words, scheme, hidden, CHUNK_WORDS)) {
+      if (out.length >= MAX_DIAGNOSTICS_PER_DOCUMENT) break;
+      if (labels.words.length > CHUNK_WORDS) {
+        await nextTurn();
+        if (!current()) return;
+      }
+      this.add(doc, labels, chunk, out, scheme, threshold);
+    }
+    this.collection.set(doc.uri, out);
+  }
+
+  private add(doc: vscode.TextDocument, labels: LabeledText, units: readonly DisplayUnit[], out: vscode.Diagnostic[], scheme: LabelScheme, threshold: number): void {
+    for (const u of units) {
       if (u.score >= threshold) continue;
       const w = labels.words[u.word];
       const alts = w.alternatives.slice(1).map((a) => `${a.label} ${pct(a.score)}`).join(', ');
@@ -39,7 +69,6 @@ export class LowConfidenceDiagnostics implements vscode.Disposable {
       out.push(d);
       if (out.length >= MAX_DIAGNOSTICS_PER_DOCUMENT) break;
     }
-    this.collection.set(doc.uri, out);
   }
 
   /** After a settings change: recompute for every open document. */

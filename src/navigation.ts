@@ -2,7 +2,7 @@
 // label and select it (the annotator's review loop). The choice of the label is in
 // core/navigation.ts; this is the editor glue.
 import * as vscode from 'vscode';
-import { displayUnits, nextLabelIndex, type Direction, type DisplayUnit } from './core/navigation';
+import { displayUnitsOf, nextLabelIndex, type Direction, type DisplayUnit } from './core/navigation';
 import type { Ctx } from './ctx';
 
 /** What a navigation command selected (returned for tests and other extensions). */
@@ -27,7 +27,7 @@ export async function goToLabel(ctx: Ctx, direction: Direction, lowConfidenceOnl
     return undefined;
   }
   const { scheme, hidden, threshold } = ctx.drawOptions();
-  const units = displayUnits(labels.words, scheme, hidden);
+  const units = displayUnitsOf(labels.words, scheme, hidden);
   const low = (u: DisplayUnit): boolean => u.score < threshold;
   const found = nextLabelIndex(units, doc.offsetAt(editor.selection.start), direction, lowConfidenceOnly ? low : undefined);
   if (!found) {

@@ -22,6 +22,22 @@ export function displayUnits(words: readonly WordLabel[], scheme: LabelScheme, h
   return out;
 }
 
+const unitMemo = new WeakMap<readonly WordLabel[], { scheme: LabelScheme; hidden: string; units: readonly DisplayUnit[] }>();
+
+/**
+ * `displayUnits`, remembered per words array for its last scheme and hidden labels (a
+ * document's labels do not change once made: stepping through a long document's labels does not
+ * decode all of them again at each step).
+ */
+export function displayUnitsOf(words: readonly WordLabel[], scheme: LabelScheme, hidden: ReadonlySet<string>): readonly DisplayUnit[] {
+  const hiddenKey = [...hidden].sort().join('\u0000');
+  const m = unitMemo.get(words);
+  if (m && m.scheme === scheme && m.hidden === hiddenKey) return m.units;
+  const units = displayUnits(words, scheme, hidden);
+  unitMemo.set(words, { scheme, hidden: hiddenKey, units });
+  return units;
+}
+
 /**
  * `displayUnits` a part at a time (a caller yields to the event loop in between): each chunk
  * covers at least `size` words, up to where a new span starts.

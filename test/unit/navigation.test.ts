@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { LabeledText, WordLabel } from '../../src/core/labeler';
-import { displayUnitChunks, displayUnits, expandToWords, mergeRanges, nextLabelIndex, shiftLabels, spliceLabels, touchesAny } from '../../src/core/navigation';
+import { displayUnitChunks, displayUnits, displayUnitsOf, expandToWords, mergeRanges, nextLabelIndex, shiftLabels, spliceLabels, touchesAny } from '../../src/core/navigation';
 import { allocateTable, TableWord } from '../../src/core/word_table';
 import type { LabelScheme } from '../../src/core/bundle';
 import { decodeSpans } from '../../src/core/spans';
@@ -104,6 +104,17 @@ test('property: displayUnitChunks joined are the units of one pass over all word
       assert.ok(chunks.length <= Math.max(1, Math.ceil(words.length / size)));
     },
   ), { numRuns: 500 });
+});
+
+test('displayUnitsOf remembers the units of a words array for its scheme and hidden labels', () => {
+  const words = [...SENTENCE];
+  const a = displayUnitsOf(words, 'plain', new Set(['DET']));
+  assert.equal(displayUnitsOf(words, 'plain', new Set(['DET'])), a, 'the same units, not decoded again');
+  assert.deepEqual(a, displayUnits(words, 'plain', new Set(['DET'])));
+  const b = displayUnitsOf(words, 'plain', new Set(['NOUN']));
+  assert.notEqual(b, a);
+  assert.deepEqual(b.map((u) => u.label), ['DET', 'VERB', 'ADP', 'DET', 'PUNCT']);
+  assert.notEqual(displayUnitsOf([...SENTENCE], 'plain', new Set(['NOUN'])), b, 'another words array has units of its own');
 });
 
 test('touchesAny: a unit touches a range it overlaps or meets at an edge', () => {
