@@ -318,39 +318,45 @@ export class LabelDecorations implements vscode.Disposable {
     const applied = new Map(this.applied.get(editor) ?? []);
     this.applied.set(editor, applied);
     const setPart = (p: Part): void => this.set(editor, applied, { key: p.key, part: p.part, look: p.look, offsets: Int32Array.from(p.offsets) });
+    // A few thousand ranges per event-loop turn: VS Code serializes each call's ranges for the
+    // renderer synchronously (~85 ms for all of a 50k-word document at once). `applied` follows
+    // each call, so that a newer drawing that takes over half way clears exactly what is on the
+    // editor. False when a newer drawing (or the edit's run) took over: it draws the rest.
+    let sinceYield = 0;
+    let largestCall = 0;
+    const setInTurns = async (list: Iterable<Part>): Promise<boolean> => {
+      for (const p of list) {
+        const n = p.offsets.length / 2;
+        if (sinceYield > 0 && sinceYield + n > MAX_RANGES_PER_CALL) {
+          await nextTurn();
+          if (!stillMine()) return false;
+          sinceYield = 0;
+        }
+        setPart(p);
+        sinceYield += n;
+        largestCall = Math.max(largestCall, n);
+      }
+      return true;
+    };
 
     let firstPass: number | undefined;
     if (visible?.length && units > PROGRESSIVE_UNITS) {
       // as part 0 of each label: the full pass below sets the parts near the visible ranges first
-      for (const p of near.values()) setPart(p);
+      if (!(await setInTurns(near.values()))) return;
       firstPass = nearUnits;
       this.stats.set(editor, { units, firstPass, firstPassRanges: visible, calls: 0, largestCall: 0 });
+      largestCall = 0;
     }
-    // A few thousand ranges at a time, yielding in between: VS Code serializes each call's ranges
-    // for the renderer synchronously (~85 ms for all of a 50k-word document at once). The parts
-    // nearest the visible ranges go first. `applied` follows each call, so that a newer drawing
-    // that takes over half way clears exactly what is on the editor.
     for (const [k, p] of [...applied]) {
       if (!parts.has(k)) this.set(editor, applied, { ...p, offsets: new Int32Array(0) });
     }
+    // the parts nearest the visible ranges first
     const ordered = [...parts.values()];
     if (visible?.length) {
       const d = new Map(ordered.map((p) => [p, distanceTo(p.start, p.end, visible)]));
       ordered.sort((a, b) => d.get(a)! - d.get(b)!);
     }
-    let sinceYield = 0;
-    let largestCall = 0;
-    for (const p of ordered) {
-      const n = p.offsets.length / 2;
-      if (sinceYield > 0 && sinceYield + n > MAX_RANGES_PER_CALL) {
-        await nextTurn();
-        if (!stillMine()) return; // a newer drawing (or the edit's run) draws the rest
-        sinceYield = 0;
-      }
-      setPart(p);
-      sinceYield += n;
-      largestCall = Math.max(largestCall, n);
-    }
+    if (!(await setInTurns(ordered))) return;
     this.stats.set(editor, {
       units, firstPass, firstPassRanges: firstPass === undefined ? [] : (visible ?? []), calls: ordered.length, largestCall,
     });
