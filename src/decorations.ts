@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import type { LabelScheme } from './core/bundle';
 import type { WordLabel } from './core/labeler';
 import { nextTurn } from './core/turns';
-import { displayUnitChunks, partitionPoint, touchesAny, type DisplayUnit, type OffsetRange } from './core/navigation';
+import { displayUnitChunks, distanceTo, partitionPoint, touchesAny, type DisplayUnit, type OffsetRange } from './core/navigation';
 import type { DisplayStyle } from './config';
 
 /** Labels with a contributed color of their own (package.json contributes.colors). */
@@ -238,18 +238,12 @@ export class LabelDecorations implements vscode.Disposable {
     }
   }
 
-  /** The look of a unit's (label, bucket), made once per key in `looks`. */
-  private lookOf(looks: Map<string, Look>, key: string, u: DisplayUnit, threshold: number): Look {
-    let look = looks.get(key);
-    if (!look) {
-      const low = u.score < threshold;
-      look = {
-        label: u.label, lowConfidence: low, colorId: colorIdFor(u.label), customColor: this.customColor(u.label),
-        style: this.look.style, contentText: this.look.style === 'inline' ? (low ? `${u.label}?` : u.label) : undefined,
-      };
-      looks.set(key, look);
-    }
-    return look;
+  /** How a (label, bucket) is drawn with the current look. */
+  private lookFor(label: string, low: boolean): Look {
+    return {
+      label, lowConfidence: low, colorId: colorIdFor(label), customColor: this.customColor(label),
+      style: this.look.style, contentText: this.look.style === 'inline' ? (low ? `${label}?` : label) : undefined,
+    };
   }
 
   /**
@@ -271,13 +265,14 @@ export class LabelDecorations implements vscode.Disposable {
       if (!stillMine()) return;
     }
     const keep = notCorrected(opts.corrected ?? []);
-    const looks = new Map<string, Look>();
-    // a unit's key by label and bucket, made once per label (not per unit: it reads the colors)
-    const keys = new Map<string, [string, string]>();
-    const keyOf = (u: DisplayUnit): string => {
-      let k = keys.get(u.label);
-      if (!k) keys.set(u.label, (k = [this.key(u.label, false), this.key(u.label, true)]));
-      return k[u.score < opts.threshold ? 1 : 0];
+    // a unit's (label, bucket) key and look, made once per label and bucket (not per unit: the
+    // key reads the colors)
+    const kinds = new Map<string, Array<{ key: string; look: Look }>>();
+    const kindOf = (u: DisplayUnit): { key: string; look: Look } => {
+      const low = u.score < opts.threshold;
+      let pair = kinds.get(u.label);
+      if (!pair) kinds.set(u.label, (pair = []));
+      return (pair[+low] ??= { key: this.key(u.label, low), look: this.lookFor(u.label, low) });
     };
     // Each (label, bucket)'s units in parts of at most MAX_RANGES_PER_CALL (see the file comment),
     // as offset pairs: no object per unit outlives its chunk (a long document's units would be
@@ -293,8 +288,7 @@ export class LabelDecorations implements vscode.Disposable {
       for (const u of chunk) {
         if (!keep(u)) continue;
         units++;
-        const key = keyOf(u);
-        const look = this.lookOf(looks, key, u, opts.threshold);
+        const { key, look } = kindOf(u);
         let p = filling.get(key);
         if (!p || p.offsets.length === 2 * MAX_RANGES_PER_CALL) {
           p = { key, part: p ? p.part + 1 : 0, look, offsets: [], start: u.start, end: u.end };
@@ -405,13 +399,6 @@ export class LabelDecorations implements vscode.Disposable {
     for (const t of this.types.values()) t.dispose();
     this.types.clear();
   }
-}
-
-/** How far offsets [start, end) are from the nearest visible range (0 when they overlap). */
-function distanceTo(start: number, end: number, visible: readonly OffsetRange[]): number {
-  let best = Infinity;
-  for (const v of visible) best = Math.min(best, end < v.start ? v.start - end : start > v.end ? start - v.end : 0);
-  return best;
 }
 
 /** Whether a unit overlaps no corrected range (units are in document order). */

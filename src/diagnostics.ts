@@ -21,8 +21,9 @@ export class LowConfidenceDiagnostics implements vscode.Disposable {
 
   constructor(private readonly ctx: Ctx) {}
 
-  /** Bumped by each update of a document: an older update still going stops. */
-  private readonly generation = new Map<string, number>();
+  /** The latest update of each document being made: an older one still going stops. */
+  private readonly latest = new Map<string, number>();
+  private updates = 0;
 
   /**
    * Sets a document's diagnostics from its current labels (none when off or unlabeled). A long
@@ -30,14 +31,18 @@ export class LowConfidenceDiagnostics implements vscode.Disposable {
    */
   update(doc: vscode.TextDocument, labels: LabeledText | undefined): void {
     const key = doc.uri.toString();
-    const gen = (this.generation.get(key) ?? 0) + 1;
-    this.generation.set(key, gen);
+    // numbered across documents: an update started after this one's entry was removed cannot
+    // take the number of one still going
+    const id = ++this.updates;
     if (!labels || !this.ctx.config.lowConfidenceDiagnostics) {
       this.collection.delete(doc.uri);
-      this.generation.delete(key);
+      this.latest.delete(key);
       return;
     }
-    void this.fill(doc, labels, () => this.generation.get(key) === gen && !doc.isClosed);
+    this.latest.set(key, id);
+    void this.fill(doc, labels, () => this.latest.get(key) === id && !doc.isClosed).finally(() => {
+      if (this.latest.get(key) === id) this.latest.delete(key);
+    });
   }
 
   private async fill(doc: vscode.TextDocument, labels: LabeledText, current: () => boolean): Promise<void> {

@@ -14,7 +14,7 @@ import { CompactTokensBuilder, TextTokenizer, type CompactTokens } from './token
 import { Pause } from './turns';
 import { fillViews, placeSegment, segmentSteps, type PlacedSegment, type Segment, type SegmentCache, type SegmentLabels, type WindowResult } from './segments';
 import { planWindowSteps, type Window, type WindowPlan } from './windows';
-import { allocateTable, TableWord, type WordLabel, type WordTable } from './word_table';
+import { allocateTable, type WordLabel, type WordTable } from './word_table';
 
 export type { PieceLabel, WordLabel } from './word_table';
 export type { WindowResult } from './segments';
@@ -124,17 +124,9 @@ export class Labeler {
     const placeReady = async (): Promise<void> => {
       while (placed.length < segments.length && results[placed.length]) {
         const i = placed.length;
-        const r = results[i]!;
-        const p = placeSegment(segments[i], r, windowCount);
-        if (!p.complete) {
-          for (let from = 0; from < r.table.size; from += ROWS_PER_SLICE) {
-            fillViews(p.placed, r.table, from, Math.min(r.table.size, from + ROWS_PER_SLICE));
-            await pause.maybe(own.signal);
-          }
-          if (options.cache) r.placed = p.placed;
-        }
-        placed.push(p.placed);
-        windowCount += p.placed.windows.length;
+        const p = await placeInSlices(segments[i], results[i]!, windowCount, !!options.cache, pause, own.signal);
+        placed.push(p);
+        windowCount += p.windows.length;
         await pause.maybe(own.signal);
       }
     };
@@ -230,13 +222,8 @@ export class Labeler {
     const totalMs = performance.now() - t0;
     const inferenceMs = this.engine.runMs - inf0;
     const out: LabeledText[] = [];
-    for (const r of labeled) {
-      const words: WordLabel[] = [];
-      const placement = { table: r.table, offset: 0, windowBase: 0 };
-      for (let i = 0; i < r.table.size; i++) {
-        words.push(new TableWord(placement, i));
-        if ((i & 1023) === 1023) await pause.maybe(options.signal);
-      }
+    for (const [i, r] of labeled.entries()) {
+      const { words } = await placeInSlices({ start: 0, end: texts[i].length, text: texts[i] }, r, 0, false, pause, options.signal);
       out.push({
         words: this.roles.tokenLogits ? words : [],
         windows: r.windows,
@@ -467,6 +454,23 @@ function runSignal(outer: AbortSignal | undefined): { readonly signal: AbortSign
 const SEGMENTS_PER_CHUNK = 64;
 /** Words placed between two checks of the clock when a document's result is assembled. */
 const ROWS_PER_SLICE = 2048;
+
+/**
+ * A segment's labels placed in a document (`placeSegment`), new views made ROWS_PER_SLICE rows
+ * at a time; `remember`: kept for the next placement (labels kept in a segment cache).
+ */
+async function placeInSlices(
+  seg: Segment, r: SegmentLabels, windowBase: number, remember: boolean, pause: Pause, signal: AbortSignal | undefined,
+): Promise<PlacedSegment> {
+  const p = placeSegment(seg, r, windowBase);
+  if (p.complete) return p.placed;
+  for (let from = 0; from < r.table.size; from += ROWS_PER_SLICE) {
+    fillViews(p.placed, r.table, from, Math.min(r.table.size, from + ROWS_PER_SLICE));
+    await pause.maybe(signal);
+  }
+  if (remember) r.placed = p.placed;
+  return p.placed;
+}
 
 /**
  * A table for a text's tokens, offsets and pieces filled in, labels to come: one row per word,

@@ -121,10 +121,16 @@ export interface OffsetRange {
   readonly end: number;
 }
 
-/** Whether a unit touches one of the ranges (ends included: a unit at a range's edge is near it). */
+/** How far offsets [start, end) are from the nearest of the ranges: 0 when they touch one (ends included). */
+export function distanceTo(start: number, end: number, ranges: readonly OffsetRange[]): number {
+  let best = Infinity;
+  for (const r of ranges) best = Math.min(best, end < r.start ? r.start - end : start > r.end ? start - r.end : 0);
+  return best;
+}
+
+/** Whether a unit touches one of the ranges (a unit at a range's edge is near it). */
 export function touchesAny(u: OffsetRange, ranges: readonly OffsetRange[]): boolean {
-  for (const r of ranges) if (r.start <= u.end && r.end >= u.start) return true;
-  return false;
+  return distanceTo(u.start, u.end, ranges) === 0;
 }
 
 /**

@@ -19,12 +19,10 @@ suite('Long documents and runs', () => {
     // (VS Code opening the document, labeling, drawing). Printed, not asserted (a timing).
     const text = longDocument(2000);
     const extensionDist = path.resolve(__dirname, '../../../dist');
-    const { result: editor, report } = await recordStalls(async () => {
+    const { result: { editor, first }, report } = await recordStalls(async () => {
       const e = await openText(text);
-      await settled(a, e.document, 600_000);
-      return e;
+      return { editor: e, first: await settled(a, e.document, 600_000) };
     }, (url) => url.includes(extensionDist));
-    const first = await settled(a, editor.document);
     console.log(`  extension host during the full run and drawing: ${describeStalls(report)}`);
     assert.ok(first.words.length >= 50_000, `${first.words.length} words`);
     const c1 = a.counters();

@@ -86,7 +86,8 @@ export async function recordStalls<T>(fn: () => Promise<T>, isOurs: (url: string
   }
   const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
   session.disconnect();
-  const stalls = gaps.map(([a, b, cpuMs]) => ({ ...classify(profile, a, b, isOurs), cpuMs }));
+  const classify = classifier(profile, isOurs);
+  const stalls = gaps.map(([a, b, cpuMs]) => ({ ...classify(a, b), cpuMs }));
   const byLength = (x: Stall | undefined, y: Stall): Stall => (x && x.ms >= y.ms ? x : y);
   return {
     result,
@@ -100,7 +101,11 @@ export async function recordStalls<T>(fn: () => Promise<T>, isOurs: (url: string
   };
 }
 
-function classify(profile: Profile, fromUs: number, toUs: number, isOurs: (url: string) => boolean): Omit<Stall, 'cpuMs'> {
+/**
+ * A function that tells, for a gap [fromUs, toUs], whose code the profile's samples in it were
+ * in and the most sampled function. The samples' times and owners are worked out once.
+ */
+function classifier(profile: Profile, isOurs: (url: string) => boolean): (fromUs: number, toUs: number) => Omit<Stall, 'cpuMs'> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -108,25 +113,32 @@ function classify(profile: Profile, fromUs: number, toUs: number, isOurs: (url: 
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) if (isOurs(byId.get(at)!.callFrame.url)) return true;
     return false;
   };
+  const samples: Array<{ t: number; node: ProfileNode; mine: boolean }> = [];
   let t = profile.startTime;
-  let counted = 0;
-  let inOurs = 0;
   let previousOurs = false;
-  const self = new Map<string, number>();
   for (let i = 0; i < profile.samples.length; i++) {
     t += profile.timeDeltas[i];
     const node = byId.get(profile.samples[i])!;
     const name = node.callFrame.functionName;
     const mine: boolean = name === '(garbage collector)' ? previousOurs : ours(node.id);
     if (name !== '(garbage collector)' && name !== '(idle)') previousOurs = mine;
-    if (t < fromUs || t > toUs || name === '(idle)') continue;
-    counted++;
-    if (mine) inOurs++;
-    const key = `${name || '(anonymous)'} ${node.callFrame.url.split('/').pop()}:${node.callFrame.lineNumber + 1}`;
-    self.set(key, (self.get(key) ?? 0) + 1);
+    samples.push({ t, node, mine });
   }
-  const top = [...self].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '(no samples)';
-  return { ms: (toUs - fromUs) / 1000, ours: counted ? inOurs / counted : 0, top };
+  return (fromUs, toUs) => {
+    let counted = 0;
+    let inOurs = 0;
+    const self = new Map<string, number>();
+    for (const { t: at, node, mine } of samples) {
+      const name = node.callFrame.functionName;
+      if (at < fromUs || at > toUs || name === '(idle)') continue;
+      counted++;
+      if (mine) inOurs++;
+      const key = `${name || '(anonymous)'} ${node.callFrame.url.split('/').pop()}:${node.callFrame.lineNumber + 1}`;
+      self.set(key, (self.get(key) ?? 0) + 1);
+    }
+    const top = [...self].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '(no samples)';
+    return { ms: (toUs - fromUs) / 1000, ours: counted ? inOurs / counted : 0, top };
+  };
 }
 
 /** One line for a test's output. */
