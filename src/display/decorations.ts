@@ -1,27 +1,19 @@
 // Label decorations: one decoration type per (label, confidence bucket, display style, color),
 // created once and reused; a change of style or colors disposes the types that no longer apply.
-// Colors are contributed theme colors (`bertLstm.label.<LABEL>`, and a translucent
-// `bertLstm.labelBackground.<LABEL>` for the background style; labels a bundle brings that are not
-// contributed get one of the palette colors, stable per label) unless `bertLstm.labelColors`
-// gives the label a color of its own.
+// Colors come from colors.ts unless `bertLstm.labelColors` gives the label a color of its own.
 // Long documents are drawn in two passes: the units near the visible ranges first, then all of
 // them, built in chunks that yield to the event loop. A (label, bucket) with many ranges is set
 // in parts of at most MAX_RANGES_PER_CALL ranges, each part a decoration type of its own: VS Code
-// serializes one call's ranges synchronously: 2.5-7 µs a range on this machine, 31 ms for the
-// largest label of a 62k-word document in one call.
+// serializes one call's ranges synchronously, so one call with a long document's ranges would
+// block the extension host (bench/RESULTS.md has the cost per range).
 import * as vscode from 'vscode';
-import type { LabelScheme } from './core/bundle';
-import type { WordLabel } from './core/labeler';
-import { nextTurn } from './core/turns';
-import { displayUnitChunks, distanceTo, partitionPoint, touchesAny, type DisplayUnit, type OffsetRange } from './core/navigation';
-import type { DisplayStyle } from './config';
-
-/** Labels with a contributed color of their own (package.json contributes.colors). */
-export const CONTRIBUTED_LABELS = [
-  'ADJ', 'ADP', 'ADV', 'AUX', 'CCONJ', 'DET', 'INTJ', 'NOUN', 'NUM', 'PART', 'PRON', 'PROPN',
-  'PUNCT', 'SCONJ', 'SYM', 'VERB', 'X', 'PER', 'ORG', 'LOC', 'MISC',
-] as const;
-export const PALETTE_SIZE = 8;
+import type { LabelScheme } from '../core/bundle';
+import { displayUnitChunks, type DisplayUnit } from '../core/display_units';
+import type { WordLabel } from '../core/labeler';
+import { distanceTo, partitionPoint, touchesAny, type OffsetRange } from '../core/ranges';
+import { nextTurn } from '../core/turns';
+import type { DisplayStyle } from '../config';
+import { backgroundColorIdFor, colorIdFor, entityOf, translucent } from './colors';
 
 /** Documents with more drawn units than this are drawn near the visible ranges first. */
 export const PROGRESSIVE_UNITS = 2000;
@@ -31,41 +23,6 @@ export const VISIBLE_MARGIN_LINES = 100;
 const CHUNK_UNITS = 2000;
 /** Most ranges given to one setDecorations call (and so one decoration type). */
 export const MAX_RANGES_PER_CALL = 1500;
-
-function entityOf(label: string): string {
-  return label.replace(/^[BIESL]-/, '');
-}
-
-function paletteIndex(entity: string): number {
-  let h = 0;
-  for (let i = 0; i < entity.length; i++) h = (h * 31 + entity.charCodeAt(i)) >>> 0;
-  return h % PALETTE_SIZE;
-}
-
-export function colorIdFor(label: string): string {
-  const entity = entityOf(label);
-  if ((CONTRIBUTED_LABELS as readonly string[]).includes(entity)) return `bertLstm.label.${entity}`;
-  return `bertLstm.palette.${paletteIndex(entity)}`;
-}
-
-/** The translucent theme color used behind words in the background style. */
-export function backgroundColorIdFor(label: string): string {
-  const entity = entityOf(label);
-  if ((CONTRIBUTED_LABELS as readonly string[]).includes(entity)) return `bertLstm.labelBackground.${entity}`;
-  return `bertLstm.paletteBackground.${paletteIndex(entity)}`;
-}
-
-/** A user color made translucent for backgrounds (the text must stay readable on it). */
-export function translucent(css: string): string {
-  const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(css);
-  if (hex) {
-    const h = hex[1].length === 3 ? [...hex[1]].map((c) => c + c).join('') : hex[1];
-    return `#${h}40`;
-  }
-  // colors that carry their own alpha (#rgba, #rrggbbaa, rgba(), hsla()) are used as given
-  if (/^#([0-9a-f]{4}|[0-9a-f]{8})$/i.test(css) || /^(rgba|hsla)\(/i.test(css)) return css;
-  return `color-mix(in srgb, ${css} 25%, transparent)`;
-}
 
 /** How labels look: the display style and the per-label color overrides. */
 export interface LabelLook {
@@ -145,8 +102,7 @@ export class LabelDecorations implements vscode.Disposable {
   /** Bumped by each drawing of an editor: an older drawing still going stops. */
   private readonly generation = new WeakMap<vscode.TextEditor, number>();
   private look: LabelLook = { style: 'underline', colors: new Map() };
-  /** Decoration types created since activation (reuse keeps this flat). */
-  created = 0;
+  private createdCount = 0;
 
   /**
    * Sets the style and colors. Types of the old look are disposed (which removes their
@@ -178,7 +134,7 @@ export class LabelDecorations implements vscode.Disposable {
     let t = this.types.get(key);
     if (!t) {
       t = vscode.window.createTextEditorDecorationType(this.options(label, low));
-      this.created++;
+      this.createdCount++;
       this.types.set(key, t);
     }
     return t;
@@ -391,6 +347,12 @@ export class LabelDecorations implements vscode.Disposable {
     return this.stats.get(editor);
   }
 
+  /** Decoration types created since activation (reuse keeps this flat). */
+  get created(): number {
+    return this.createdCount;
+  }
+
+  /** Decoration types alive now. */
   get typeCount(): number {
     return this.types.size;
   }
