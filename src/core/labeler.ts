@@ -187,8 +187,8 @@ export class Labeler {
 
   /**
    * Postprocess: the document's words and windows, each in one array allocated at its final
-   * length (grown by pushes, their copies were garbage the size of the document), and the
-   * document's sequence scores.
+   * length (an array grown by pushes leaves copies of itself, garbage the size of the document),
+   * and the document's sequence scores.
    */
   private async postprocessDocument(run: DocumentRun): Promise<LabeledText> {
     const signal = run.options.signal;
