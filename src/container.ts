@@ -33,9 +33,10 @@ import { LabelingRuns } from './labeling/runs';
 import { Panels } from './panel/panels';
 import { registerNavigation } from './review/navigation';
 import { registerReviewView } from './review/review_view';
+import type { Services } from './services';
 import { registerSettingsReactions } from './settings';
 
-export class Container implements vscode.Disposable {
+export class Container implements Services, vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   readonly config: Config;

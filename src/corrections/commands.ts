@@ -12,14 +12,12 @@ import { annotationAt, byPosition, REMOVED_LABEL, replaceCorrections, type Annot
 import type { Labeler, WordLabel } from '../core/labeler';
 import { iterateSegments } from '../core/segments';
 import { splitTag } from '../core/spans';
-import type { Config } from '../config';
 import { activeEditorOr } from '../editors';
 import { LabelStore } from '../labeling/label_store';
-import type { LiveLabeling } from '../labeling/live';
-import type { ModelHost } from '../labeling/model_host';
 import { labelChoices, typeProbabilities, type LabelChoice } from './choices';
 import { CorrectionHoverProvider } from './hover';
 import type { CorrectionsStore } from './store';
+import type { Services } from '../services';
 
 export type { LabelChoice } from './choices';
 
@@ -43,13 +41,7 @@ interface Target {
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
-export interface CorrectionServices {
-  readonly config: Config;
-  readonly model: ModelHost;
-  readonly labels: LabelStore;
-  readonly live: LiveLabeling;
-  readonly corrections: CorrectionsStore;
-}
+export type CorrectionServices = Pick<Services, 'config' | 'model' | 'labels' | 'live' | 'corrections'>;
 
 export class Corrections {
   private readonly store: CorrectionsStore;

@@ -10,17 +10,9 @@ import * as vscode from 'vscode';
 import { modelAnnotations, type Annotation } from '../core/annotations';
 import { BATCH_SCHEMA, type BatchWord } from '../core/batch';
 import { readSidecar, sidecarPath } from '../core/sidecar';
-import type { Config } from '../config';
-import type { CorrectionsStore } from '../corrections/store';
-import type { LabelStore } from '../labeling/label_store';
-import type { ModelHost } from '../labeling/model_host';
+import type { Services } from '../services';
 
-export interface ReviewServices {
-  readonly config: Config;
-  readonly model: ModelHost;
-  readonly labels: LabelStore;
-  readonly corrections: CorrectionsStore;
-}
+export type ReviewServices = Pick<Services, 'config' | 'model' | 'labels' | 'corrections'>;
 
 export interface ReviewItem {
   readonly file: string;
