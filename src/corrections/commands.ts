@@ -18,6 +18,7 @@ import { labelChoices, typeProbabilities, type LabelChoice } from './choices';
 import { CorrectionHoverProvider } from './hover';
 import type { CorrectionsStore } from './store';
 import type { Services } from '../services';
+import { percent } from '../percent';
 
 export type { LabelChoice } from './choices';
 
@@ -38,8 +39,6 @@ interface Target {
   /** The label shown there now (a correction, or the model's). */
   readonly current?: Annotation;
 }
-
-const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 export type CorrectionServices = Pick<Services, 'config' | 'model' | 'labels' | 'live' | 'corrections'>;
 
@@ -145,7 +144,7 @@ export class Corrections {
       type Item = vscode.QuickPickItem & { label: string; value: string };
       const items: Item[] = choices.map((c) => ({
         label: c.label, value: c.label,
-        description: [c.score !== undefined ? pct(c.score) : '', c.current ? '(current)' : ''].filter(Boolean).join(' '),
+        description: [c.score !== undefined ? percent(c.score) : '', c.current ? '(current)' : ''].filter(Boolean).join(' '),
         iconPath: c.current ? new vscode.ThemeIcon('check') : undefined,
       }));
       if (this.scheme() !== 'plain') items.push({ label: 'O', value: REMOVED_LABEL, description: 'no entity: remove the span' });

@@ -11,6 +11,7 @@ import { modelAnnotations, type Annotation } from '../core/annotations';
 import { BATCH_SCHEMA, type BatchWord } from '../core/batch';
 import { readSidecar, sidecarPath } from '../core/sidecar';
 import type { Services } from '../services';
+import { percent } from '../percent';
 
 export type ReviewServices = Pick<Services, 'config' | 'model' | 'labels' | 'corrections'>;
 
@@ -25,7 +26,6 @@ export interface ReviewItem {
   readonly needsReview: boolean;
 }
 
-const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }): boolean => a.start < b.end && b.start < a.end;
 
 /** The lowest-confidence labels not covered by any of `reviewed`, plus those flagged. */
@@ -107,8 +107,8 @@ class ReviewProvider implements vscode.TreeDataProvider<ReviewItem> {
 
   getTreeItem(item: ReviewItem): vscode.TreeItem {
     const t = new vscode.TreeItem(item.text.length > 60 ? item.text.slice(0, 60) + '…' : item.text, vscode.TreeItemCollapsibleState.None);
-    t.description = `${item.label} ${item.needsReview ? 'edited since' : pct(item.score)} · ${path.basename(item.file)}`;
-    t.tooltip = `${item.label} (${item.needsReview ? 'its text was edited since it was labeled' : `model ${pct(item.score)}`})\n${item.file} at ${item.start}`;
+    t.description = `${item.label} ${item.needsReview ? 'edited since' : percent(item.score)} · ${path.basename(item.file)}`;
+    t.tooltip = `${item.label} (${item.needsReview ? 'its text was edited since it was labeled' : `model ${percent(item.score)}`})\n${item.file} at ${item.start}`;
     t.iconPath = new vscode.ThemeIcon(item.needsReview ? 'warning' : 'question');
     t.command = { command: 'bertLstm.review.open', title: 'Open', arguments: [item] };
     t.contextValue = 'bertLstmReviewItem';
