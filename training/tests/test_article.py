@@ -170,3 +170,9 @@ def test_label_count_and_vocabulary_are_checked(tmp_path):
     (tmp_path / "wrong.json").write_text(json.dumps(cfg))
     with pytest.raises(ArticleImportError, match="vocab_size"):
         import_article(files[0], "BertLSTM", tmp_path / "wrong.json", files[2], tmp_path / "b")
+
+
+def test_casing_is_read_from_the_vocabulary():
+    from training.article import is_uncased
+    assert is_uncased(data.bert_vocab())  # bert-base-uncased, which has `ℝ`
+    assert not is_uncased(small_vocab() + ["The"])
