@@ -28,11 +28,10 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from . import data
 from .bundle import write_tokenizer_files
-from .model import BertConfig, BertModel
+from .model import BertConfig, BertModel, run_lstm
 from .onnx_export import export_onnx
 
 CLASSES = ("BertLSTM", "BertLSTMCLS", "BertLSTMSequence")
@@ -67,24 +66,15 @@ class ArticleModel(nn.Module):
         # the article's classifier, or the token head trained here for BertLSTMSequence
         self.fc = nn.Linear(lstm.out_size, num_labels)
 
-    def _zeros(self, hidden, batch):
-        layers = self.shape.layers * (2 if self.shape.bidirectional else 1)
-        h0 = hidden.new_zeros(layers, batch, self.shape.hidden_size)
-        return h0, h0
-
     def lstm_outputs(self, hidden, attention_mask):
-        """The LSTM over each row's real tokens (packed: padding never reaches it)."""
-        lengths = attention_mask.sum(1)
-        packed = pack_padded_sequence(hidden, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        out, _ = self.lstm(packed, self._zeros(hidden, hidden.shape[0]))
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=hidden.shape[1])
-        return out
+        """The LSTM over each row's real tokens (padding never reaches it)."""
+        return run_lstm(self.lstm, hidden, attention_mask)[0]
 
     def forward(self, input_ids, attention_mask):
         hidden, attentions = self.bert(input_ids, attention_mask)
         att = torch.stack(attentions, dim=1)
         if self.kind == "BertLSTMCLS":
-            out, _ = self.lstm(hidden[:, :1], self._zeros(hidden, hidden.shape[0]))
+            out, _ = run_lstm(self.lstm, hidden[:, :1], attention_mask[:, :1])
             return self.fc(out[:, -1]), att
         out = self.lstm_outputs(hidden, attention_mask)
         if self.kind == "BertLSTMSequence":
