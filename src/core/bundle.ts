@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseTokenizerFile, type TokenVocab } from './tokenizer_file';
-import { checkWordPattern } from './word_pattern';
+import { checkWordPattern, isColumnWhitespace } from './word_pattern';
 
 // Limits that no real model reaches (BERT's tokenizer.json is under 1 MB, a multilingual one
 // about 2 MB; tag sets have tens to hundreds of labels): past them a bundle costs minutes and
@@ -173,8 +173,8 @@ export function labelsFromIdMap(map: unknown, field: string, problems: string[])
  */
 export function labelProblem(label: string): string | undefined {
   if (label.length > BUNDLE_LIMITS.labelChars) return `is ${label.length} characters long; at most ${BUNDLE_LIMITS.labelChars} are accepted`;
-  const space = /[\s\p{Z}\x1c-\x1f\x85]/u.exec(label);
-  if (space) return `contains whitespace (U+${space[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}), which would split the CoNLL columns; use _ or - instead`;
+  const space = [...label].map((c) => c.codePointAt(0)!).find(isColumnWhitespace);
+  if (space !== undefined) return `contains whitespace (U+${space.toString(16).toUpperCase().padStart(4, '0')}), which would split the CoNLL columns; use _ or - instead`;
   if (label.includes('|')) return 'contains "|", which separates the entries of a CoNLL-U MISC column; use another character';
   if (/[\p{Cc}\p{Cf}]/u.test(label)) return 'contains a control or format character';
   return undefined;

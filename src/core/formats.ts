@@ -240,7 +240,8 @@ function spacesAfter(gap: string): string | undefined {
 }
 
 function* conlluChunks(text: string, tokens: readonly Token[], tagging: Tagging, options: ExportOptions, run: ExportRun): Generator<string> {
-  if (options.documentName) yield `# newdoc id = ${options.documentName.replace(/\s+/g, '_')}\n`;
+  // a document without words writes nothing: a newdoc line must come with a sentence
+  let newdoc = options.documentName ? `# newdoc id = ${options.documentName.replace(/\s+/g, '_')}\n` : '';
   const used = new Set<string>();
   let counter = options.firstSentenceId ?? 1;
   const freshId = (): string => {
@@ -271,7 +272,8 @@ function* conlluChunks(text: string, tokens: readonly Token[], tagging: Tagging,
     }
     noSpace.push(false);
     extra.push(undefined);
-    let block = `# sent_id = ${id}\n# text = ${sentenceText}\n`;
+    let block = `${newdoc}# sent_id = ${id}\n# text = ${sentenceText}\n`;
+    newdoc = '';
     for (let i = a; i < b; i++) {
       const t = tokens[i];
       const misc: string[] = [];

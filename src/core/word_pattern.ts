@@ -21,12 +21,11 @@ export const WORD_PATTERN_CHECK_MS = 10_000;
 
 // Whitespace a column format splits on: JavaScript's \s, Unicode's separators, and what
 // Python's str.split() adds (the information separators U+001C-U+001F and NEL).
+export const isColumnWhitespace = (cp: number): boolean => (cp >= 0x1c && cp <= 0x1f) || cp === 0x85 || /[\s\p{Z}]/u.test(String.fromCodePoint(cp));
+
 const WHITESPACE: readonly number[] = (() => {
   const out: number[] = [];
-  for (let cp = 0; cp <= 0x3000; cp++) {
-    const ch = String.fromCodePoint(cp);
-    if (/[\s\p{Z}\x1c-\x1f\x85]/u.test(ch)) out.push(cp);
-  }
+  for (let cp = 0; cp <= 0x3000; cp++) if (isColumnWhitespace(cp)) out.push(cp);
   out.push(0xfeff);
   return out;
 })();
