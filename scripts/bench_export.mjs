@@ -4,10 +4,11 @@
 // Also the cost of running the word pattern with re2js (a linear-time engine) instead of V8, on
 // the RE2-compatible part of the default pattern (RE2 has no backreference or lookahead).
 //   node scripts/bench_export.mjs        (after `npx tsc -p .`; run under the heavy-test lock)
+//   BENCH_FORMATS=path/to/formats.js BENCH_KB=125,250 ...   another build of formats.ts, other sizes
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 const require = createRequire(import.meta.url);
-const { exportAs } = require('../out/src/core/formats.js');
+const { exportAs } = require(process.env.BENCH_FORMATS ?? '../out/src/core/formats.js');
 const { TextTokenizer } = require('../out/src/core/tokenize.js');
 
 const config = JSON.parse(readFileSync(new URL('../models/default/config.json', import.meta.url), 'utf8'));
@@ -17,7 +18,8 @@ const para = 'The committee approved the new budget on Tuesday, and the mayor si
 const UPOS = ['DET', 'NOUN', 'VERB', 'ADP', 'PROPN', 'PUNCT'];
 
 const results = [];
-for (const kb of [125, 250, 500]) {
+const SIZES = (process.env.BENCH_KB ?? '125,250,500').split(',').map(Number);
+for (const kb of SIZES) {
   const text = para.repeat(Math.ceil((kb * 1024) / para.length));
   const words = [...tok.wordSpans(text)];
   const annotations = words.map(([s, e], i) => ({ start: s, end: e, text: text.slice(s, e), label: UPOS[i % UPOS.length], source: 'model' }));
@@ -28,8 +30,8 @@ for (const kb of [125, 250, 500]) {
   }
 }
 for (const r of results) {
-  const base = results.find((x) => x.format === r.format && x.kb === 125);
-  console.log(`${r.format.padEnd(6)} ${String(r.kb).padStart(4)} KB ${String(r.words).padStart(7)} words ${r.ms.toFixed(0).padStart(6)} ms  x${(r.ms / base.ms).toFixed(1)} of 125 KB`);
+  const base = results.find((x) => x.format === r.format && x.kb === SIZES[0]);
+  console.log(`${r.format.padEnd(6)} ${String(r.kb).padStart(4)} KB ${String(r.words).padStart(7)} words ${r.ms.toFixed(0).padStart(6)} ms  x${(r.ms / base.ms).toFixed(1)} of ${SIZES[0]} KB`);
 }
 
 // word splitting: V8 (the default pattern as shipped) against re2js on its RE2-compatible part

@@ -191,3 +191,30 @@ describe('the command line (items 7 and 10)', () => {
     assert.deepEqual(r.stdout.match(/^# sent_id = .*$/gm), ['# sent_id = 1', '# sent_id = 2', '# sent_id = 3', '# sent_id = 4']);
   });
 });
+
+describe('the command line prints every export warning (item 7)', () => {
+  it('formatExport writes each warning to stderr, naming the input', async () => {
+    const { formatExport } = await import('../../src/cli');
+    const text = 'Ann met Bob.';
+    const tokenizer = patternTokenizer();
+    const labeler = { bundle: { config: { labelScheme: 'plain' } }, tokenizer } as unknown as Parameters<typeof formatExport>[3];
+    const result = { words: [{ start: 0, end: 2, text: 'An', label: 'A|B', score: 0.9 }, { start: 8, end: 11, text: 'Bob', label: 'two words', score: 0.8 }], sequence: [] } as unknown as Parameters<typeof formatExport>[2];
+    const written: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => {
+      written.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    let out: string;
+    try {
+      out = formatExport('conllu', text, result, labeler, 'in.txt');
+    } finally {
+      process.stderr.write = write;
+    }
+    noErrors(out);
+    const err = written.join('');
+    assert.match(err, /^bert-lstm-label: in\.txt: "An" at 1:1 \(A\|B\) does not start and end at word boundaries/m);
+    assert.match(err, /^bert-lstm-label: in\.txt: label "A\|B" cannot be written in CoNLL-U/m);
+    assert.match(err, /^bert-lstm-label: in\.txt: label "two words" cannot be written/m);
+  });
+});
