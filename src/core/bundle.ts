@@ -9,9 +9,9 @@ import { checkWordPattern, isColumnWhitespace } from './word_pattern';
 // about 2 MB; tag sets have tens to hundreds of labels): past them a bundle costs minutes and
 // gigabytes per document, and its loading stalls the editor, so it is refused in words.
 export const BUNDLE_LIMITS = {
-  tokenizerBytes: 16 * 1024 * 1024,
-  configBytes: 4 * 1024 * 1024,
-  vocabTokens: 1_000_000,
+  tokenizerBytes: 6 * 1024 * 1024,
+  configBytes: 1024 * 1024,
+  vocabTokens: 300_000,
   labels: 4096,
   labelChars: 100,
 } as const;

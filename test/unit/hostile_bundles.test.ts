@@ -100,9 +100,22 @@ describe('labels and sizes are checked at load', () => {
     await refused(await makeBundle({ 'config.json': { ...readConfig(DEFAULT), id2label: many } }), /"id2label" has 4097 labels; at most 4096/);
   });
 
+  it('the issue\'s config.json of 100,000 labels is refused by its size, before it is parsed (item 13)', async () => {
+    const labels = Array.from({ length: 100_000 }, (_, i) => `LABEL_${i}`);
+    const cfg = { ...readConfig(DEFAULT), id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])), label2id: Object.fromEntries(labels.map((l, i) => [l, i])) };
+    await refused(await makeBundle({ 'config.json': cfg }), /config\.json is \d+\.\d MB; a model bundle's config\.json is at most 1\.0 MB/);
+  });
+
+  it('a vocabulary of more tokens than any real one is refused (item 13)', async () => {
+    const tok = JSON.parse(readFileSync(path.join(DEFAULT, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } };
+    let id = Object.keys(tok.model.vocab).length;
+    while (id <= BUNDLE_LIMITS.vocabTokens) tok.model.vocab[`t${id}`] = id++;
+    await refused(await makeBundle({ 'tokenizer.json': tok }), /tokenizer\.json has 300001 tokens in its vocabulary; at most 300000 are accepted/);
+  });
+
   it('a tokenizer.json bigger than any real one is refused before it is read (item 13)', async () => {
     const tok = readFileSync(path.join(DEFAULT, 'tokenizer.json'), 'utf8');
     const padded = tok.replace(/\}\s*$/, '') + ' '.repeat(BUNDLE_LIMITS.tokenizerBytes) + '}';
-    await refused(await makeBundle({ 'tokenizer.json': padded }), /tokenizer\.json is 16\.\d MB; a model bundle's tokenizer\.json is at most 16\.0 MB/);
+    await refused(await makeBundle({ 'tokenizer.json': padded }), /tokenizer\.json is 6\.\d MB; a model bundle's tokenizer\.json is at most 6\.0 MB/);
   });
 });
