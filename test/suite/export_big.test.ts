@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { TransferResult } from '../../src/export_commands';
+import type { TransferResult } from '../../src/export/transfer';
 import { closeAllEditors } from './helpers';
 import { openTemp } from './workflow_helpers';
 
