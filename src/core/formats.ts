@@ -480,21 +480,39 @@ export function importConll(content: string, text: string, source: AnnotationSou
   const aligner = new Aligner(text);
   const tokens: TaggedToken[] = [];
   const problems: FormatProblem[] = [];
+  let middle = 0;
+  let docstarts = 0;
+  let sentences = 0;
+  let inSentence = false;
   const lines = content.split(/\r?\n/);
   for (let i = 0; i < lines.length && problems.length === 0; i++) {
     const line = i + 1;
     const raw = lines[i].trim();
-    if (raw === '' || raw.startsWith('-DOCSTART-')) continue;
+    if (raw === '' || raw.startsWith('-DOCSTART-')) {
+      if (raw !== '') docstarts++;
+      if (inSentence) sentences++;
+      inSentence = false;
+      continue;
+    }
     const cols = raw.split(/\s+/);
     if (cols.length < 2) {
       problems.push({ line, message: `expected a token and a tag, found "${raw}"` });
       break;
     }
+    if (cols.length > 2) middle++;
+    inSentence = true;
     const placed = aligner.align(cols[0], line);
     if ('message' in placed) problems.push(placed);
     else tokens.push({ ...placed, tag: cols[cols.length - 1], line });
   }
-  return finishImport(text, aligner, tokens, source, problems, []);
+  if (inSentence) sentences++;
+  const result = finishImport(text, aligner, tokens, source, problems, []);
+  if (!result.ok) return result;
+  const left: string[] = [];
+  if (middle) left.push(`the columns between the token and the tag (POS, chunk, ...) of ${middle} line${middle === 1 ? '' : 's'}`);
+  if (docstarts) left.push(`${docstarts} -DOCSTART- line${docstarts === 1 ? '' : 's'}`);
+  left.push(`the sentence breaks (${sentences}): a CoNLL export splits the text again`);
+  return { ...result, summary: `kept ${tokens.length} words' tags (the last column); left out: ${left.join(', ')}` };
 }
 
 // The CoNLL-U columns an import does not keep (it keeps FORM, and the tag from MISC's NE= or UPOS).

@@ -218,3 +218,14 @@ describe('the command line prints every export warning (item 7)', () => {
     assert.match(err, /^bert-lstm-label: in\.txt: label "two words" cannot be written/m);
   });
 });
+
+describe('a CoNLL-2003 file (item 12)', () => {
+  it('the import says what it kept and what it left out', () => {
+    const text = 'EU rejects German call .\nPeter Blackburn';
+    const file = '-DOCSTART- -X- -X- O\n\nEU NNP B-NP B-ORG\nrejects VBZ B-VP O\nGerman JJ B-NP B-MISC\ncall NN I-NP O\n. . O O\n\nPeter NNP B-NP B-PER\nBlackburn NNP I-NP I-PER\n';
+    const r = importAs('conll', file, text);
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.summary, "kept 7 words' tags (the last column); left out: the columns between the token and the tag (POS, chunk, ...) of 7 lines, 1 -DOCSTART- line, the sentence breaks (2): a CoNLL export splits the text again");
+    assert.deepEqual(r.annotations.map((a) => `${a.text}:${a.label}`), ['EU:ORG', 'German:MISC', 'Peter Blackburn:PER']);
+  });
+});
