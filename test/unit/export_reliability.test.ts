@@ -6,7 +6,7 @@
 // sentences across files and marks each document.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
@@ -177,7 +177,20 @@ describe('export work (item 2)', () => {
   });
 });
 
-describe('the command line (items 7 and 10)', () => {
+describe('the command line (items 1, 7 and 10)', () => {
+  it('the issue\'s hostile bundle is refused in words instead of hanging', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hostile-cli-'));
+    const def = path.join(REPO, 'models/default');
+    for (const f of ['model.onnx', 'tokenizer.json', 'tokenizer_config.json']) symlinkSync(path.join(def, f), path.join(dir, f));
+    const config = JSON.parse(readFileSync(path.join(def, 'config.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, word_pattern: '(\\w+\\s?)*$' }));
+    const r = spawnSync(process.execPath, [path.join(REPO, 'dist/cli.js'), '--model', dir], { input: 'President Bush on Tuesday nominated two individuals.', encoding: 'utf8', cwd: REPO, timeout: 60_000 });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /the model cannot be used:\n {2}- config\.json: "word_pattern" can match an empty string/);
+    assert.ok(r.stderr.includes(`(the bundle "${path.basename(dir)}")`), r.stderr);
+  });
+
+
   it('several files with --format conllu: one newdoc each, sent_id unique across the run, valid CoNLL-U', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'conllu-run-'));
     const a = path.join(dir, 'a.txt');
