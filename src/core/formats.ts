@@ -7,7 +7,11 @@
 //           "label": [[start, end, label]]}, offsets in Unicode code points (Python's indices).
 // Tokens are the words of the text as the model's word splitter finds them (the caller passes
 // their spans). Import checks every token against the text: the first token that does not
-// match is reported with its line number and nothing is imported.
+// match is reported with its line number and nothing is imported, and an import says what of
+// the file it kept and what it left out.
+// Export is linear in the text and made as a generator of chunks with pause points
+// (`exportChunks`): the editor runs it in slices on the extension host's thread
+// (`exportAsYielding`), and a writer can stream the chunks.
 import { REMOVED_LABEL, byPosition, type Annotation, type AnnotationSource } from './annotations';
 import { Pause } from './turns';
 
