@@ -13,7 +13,7 @@ const common = {
 };
 const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', 'onnxruntime-node'] };
 const builds = [
-  { ...node, entryPoints: { extension: 'src/extension.ts', engine_worker: 'src/core/engine_worker.ts', tokenizer_file_worker: 'src/core/tokenizer_file_worker.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { extension: 'src/extension.ts', engine_worker: 'src/core/engine_worker.ts', tokenizer_file_worker: 'src/core/tokenizer_file_worker.ts', word_pattern_worker: 'src/core/word_pattern_worker.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
 ];
 if (existsSync('webview/main.ts')) {

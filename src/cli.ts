@@ -66,11 +66,25 @@ const round = (x: number): number => Math.round(x * 1e6) / 1e6;
 const EXPORT_FORMATS: readonly string[] = ['conll', 'conllu', 'spans'];
 const OUTPUT_FORMATS: readonly string[] = ['text', 'jsonl', ...EXPORT_FORMATS];
 
-/** The model's labels in a training format (docs/WORKFLOW.md), from the word splitter's words. */
-export function formatExport(format: ExportFormat, text: string, result: LabeledText, labeler: Labeler): string {
+/** What runs on from one input to the next in a training-format output: CoNLL-U's sent_id. */
+export interface ExportRunState {
+  nextSentenceId: number;
+}
+
+/**
+ * The model's labels in a training format (docs/WORKFLOW.md), from the word splitter's words.
+ * CoNLL-U marks each input with `# newdoc id = NAME` and numbers sentences across the run (one
+ * output of several files has each sent_id once). Every export warning goes to stderr.
+ */
+export function formatExport(format: ExportFormat, text: string, result: LabeledText, labeler: Labeler, name = '<stdin>', state: ExportRunState = { nextSentenceId: 1 }): string {
   const scheme = labeler.bundle.config.labelScheme;
-  const words = [...labeler.tokenizer.wordSpans(text)];
-  return exportAs(format, text, words, modelAnnotations(text, result.words, scheme), scheme === 'plain' ? 'plain' : 'iob2').content;
+  const out = exportAs(format, text, labeler.tokenizer.wordSpans(text), modelAnnotations(text, result.words, scheme), scheme === 'plain' ? 'plain' : 'iob2', {
+    documentName: name === '<stdin>' ? 'stdin' : name,
+    firstSentenceId: state.nextSentenceId,
+  });
+  state.nextSentenceId += out.sentences;
+  for (const w of out.warnings) process.stderr.write(`bert-lstm-label: ${name}: ${w.line ? `line ${w.line}: ` : ''}${w.message}\n`);
+  return out.content;
 }
 
 /** --batch: label folders, globs and files into one JSON Lines output, resuming an earlier run. */
@@ -185,12 +199,13 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const labeler = opened.value;
+  const exportState: ExportRunState = { nextSentenceId: 1 };
   try {
     for (const input of inputs) {
       const result = await labeler.label(input.text, { strategy: values.strategy as AggregationStrategy });
       if (inputs.length > 1 && values.format === 'text') process.stdout.write(`==> ${input.name} <==\n`);
       if (EXPORT_FORMATS.includes(values.format!)) {
-        process.stdout.write(formatExport(values.format as ExportFormat, input.text, result, labeler));
+        process.stdout.write(formatExport(values.format as ExportFormat, input.text, result, labeler, input.name, exportState));
         continue;
       }
       process.stdout.write(values.format === 'jsonl' ? formatJsonl(result) : formatText(input.text, result) + (input.text.endsWith('\n') ? '' : '\n'));

@@ -4,6 +4,18 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { describeFsError } from './fs_errors';
 import { parseTokenizerFile, type TokenVocab } from './tokenizer_file';
+import { checkWordPattern, isColumnWhitespace } from './word_pattern';
+
+// Limits that no real model reaches (BERT's tokenizer.json is under 1 MB, a multilingual one
+// about 2 MB; tag sets have tens to hundreds of labels): past them a bundle costs minutes and
+// gigabytes per document, and its loading stalls the editor, so it is refused in words.
+export const BUNDLE_LIMITS = {
+  tokenizerBytes: 6 * 1024 * 1024,
+  configBytes: 1024 * 1024,
+  vocabTokens: 300_000,
+  labels: 4096,
+  labelChars: 100,
+} as const;
 
 export type LabelScheme = 'plain' | 'BIO' | 'BIOES';
 
@@ -59,14 +71,23 @@ const REQUIRED_FILES = ['model.onnx', 'tokenizer.json', 'config.json'];
 // One errno-to-words table for the project (fs_errors.ts); re-exported for the bundle's callers.
 export { describeFsError } from './fs_errors';
 
-async function readText(file: string, problems: string[]): Promise<string | undefined> {
+async function readText(file: string, problems: string[], maxBytes?: number): Promise<string | undefined> {
   try {
+    if (maxBytes !== undefined) {
+      const size = (await fs.stat(file)).size;
+      if (size > maxBytes) {
+        problems.push(`${path.basename(file)} is ${mb(size)}; a model bundle's ${path.basename(file)} is at most ${mb(maxBytes)} (no real model needs more, and reading it would stall the editor)`);
+        return undefined;
+      }
+    }
     return await fs.readFile(file, 'utf8');
   } catch (e) {
     problems.push(`${path.basename(file)} cannot be read: ${describeFsError(e)}`);
     return undefined;
   }
 }
+
+const mb = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 
 function jsonObject(file: string, v: unknown, problems: string[]): Record<string, unknown> | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
@@ -77,7 +98,7 @@ function jsonObject(file: string, v: unknown, problems: string[]): Record<string
 }
 
 async function readJson(file: string, problems: string[]): Promise<Record<string, unknown> | undefined> {
-  const text = await readText(file, problems);
+  const text = await readText(file, problems, BUNDLE_LIMITS.configBytes);
   if (text === undefined) return undefined;
   try {
     return jsonObject(file, JSON.parse(text), problems);
@@ -89,7 +110,7 @@ async function readJson(file: string, problems: string[]): Promise<Record<string
 
 /** tokenizer.json, parsed off the main thread, with its vocabulary split out when it can be. */
 async function readTokenizerFile(file: string, problems: string[]): Promise<{ json: Record<string, unknown>; vocab: TokenVocab | undefined } | undefined> {
-  const text = await readText(file, problems);
+  const text = await readText(file, problems, BUNDLE_LIMITS.tokenizerBytes);
   if (text === undefined) return undefined;
   const parsed = await parseTokenizerFile(text);
   if (!parsed.ok) {
@@ -108,6 +129,10 @@ export function labelsFromIdMap(map: unknown, field: string, problems: string[])
     return [];
   }
   const entries = Object.entries(map as Record<string, unknown>);
+  if (entries.length > BUNDLE_LIMITS.labels) {
+    problems.push(`config.json: "${field}" has ${entries.length} labels; at most ${BUNDLE_LIMITS.labels} are accepted (no real tag set has as many, and each costs memory and time on every word)`);
+    return [];
+  }
   const labels: string[] = new Array(entries.length);
   for (const [k, v] of entries) {
     const id = /^\d+$/.test(k) ? Number(k) : NaN; // not "", " 1" or "1.0", which Number() takes
@@ -119,9 +144,28 @@ export function labelsFromIdMap(map: unknown, field: string, problems: string[])
       problems.push(`config.json: "${field}" label for id ${k} must be a non-empty string`);
       return [];
     }
+    const bad = labelProblem(v);
+    if (bad) {
+      problems.push(`config.json: "${field}" label for id ${k} (${JSON.stringify(v)}) ${bad}`);
+      return [];
+    }
     labels[id] = v;
   }
   return labels;
+}
+
+/**
+ * Why a label cannot be written in the export formats, if it cannot: a space or tab splits a
+ * CoNLL column, `|` separates CoNLL-U's MISC entries (`NE=B-A|B` reads back as `A`), and a
+ * control character is no text at all.
+ */
+export function labelProblem(label: string): string | undefined {
+  if (label.length > BUNDLE_LIMITS.labelChars) return `is ${label.length} characters long; at most ${BUNDLE_LIMITS.labelChars} are accepted`;
+  const space = [...label].map((c) => c.codePointAt(0)!).find(isColumnWhitespace);
+  if (space !== undefined) return `contains whitespace (U+${space.toString(16).toUpperCase().padStart(4, '0')}), which would split the CoNLL columns; use _ or - instead`;
+  if (label.includes('|')) return 'contains "|", which separates the entries of a CoNLL-U MISC column; use another character';
+  if (/[\p{Cc}\p{Cf}]/u.test(label)) return 'contains a control or format character';
+  return undefined;
 }
 
 export function inferScheme(labels: readonly string[]): LabelScheme {
@@ -164,7 +208,9 @@ export async function loadBundle(dir: string): Promise<Result<Bundle>> {
   ]);
   const tokenizerJson = tokenizerFile?.json;
   const vocab = tokenizerFile?.vocab;
-  if (tokenizerJson) {
+  if (vocab && vocab.tokens.length > BUNDLE_LIMITS.vocabTokens) {
+    problems.push(`tokenizer.json has ${vocab.tokens.length} tokens in its vocabulary; at most ${BUNDLE_LIMITS.vocabTokens} are accepted`);
+  } else if (tokenizerJson) {
     const model = tokenizerJson['model'] as Record<string, unknown> | undefined;
     if (!model || typeof model !== 'object' || typeof model['vocab'] !== 'object') {
       problems.push('tokenizer.json has no "model" with a "vocab": it is not a Hugging Face tokenizer file');
@@ -195,12 +241,9 @@ export async function loadBundle(dir: string): Promise<Result<Bundle>> {
     }
     const wordPattern = config['word_pattern'];
     if (wordPattern !== undefined) {
-      try {
-        if (typeof wordPattern !== 'string') throw new Error('not a string');
-        new RegExp(wordPattern, 'gu');
-      } catch (e) {
-        problems.push(`config.json: "word_pattern" is not a valid regular expression (${(e as Error).message})`);
-      }
+      const of = `(the bundle ${JSON.stringify(path.basename(dir))})`;
+      if (typeof wordPattern !== 'string') problems.push(`config.json: "word_pattern" is not a valid regular expression (it must be a string) ${of}`);
+      else for (const p of await checkWordPattern(wordPattern)) problems.push(`config.json: "word_pattern" ${p} ${of}`);
     }
     const arch = Array.isArray(config['architectures']) ? String(config['architectures'][0]) : String(config['model_type'] ?? 'unknown');
     bundleConfig = {

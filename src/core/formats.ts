@@ -7,8 +7,13 @@
 //           "label": [[start, end, label]]}, offsets in Unicode code points (Python's indices).
 // Tokens are the words of the text as the model's word splitter finds them (the caller passes
 // their spans). Import checks every token against the text: the first token that does not
-// match is reported with its line number and nothing is imported.
+// match is reported with its line number and nothing is imported, and an import says what of
+// the file it kept and what it left out.
+// Export is linear in the text and made as a generator of chunks with pause points
+// (`exportChunks`): the editor runs it in slices on the extension host's thread
+// (`exportAsYielding`), and a writer can stream the chunks.
 import { REMOVED_LABEL, byPosition, type Annotation, type AnnotationSource } from './annotations';
+import { Pause } from './turns';
 
 export type WordSpan = readonly [start: number, end: number];
 export type ExportFormat = 'conll' | 'conllu' | 'spans';
@@ -28,7 +33,17 @@ export interface Exported {
   readonly warnings: FormatProblem[];
 }
 
-export type Imported = { ok: true; annotations: Annotation[]; warnings: FormatProblem[] } | { ok: false; problems: FormatProblem[] };
+export type Imported =
+  | {
+      ok: true;
+      annotations: Annotation[];
+      warnings: FormatProblem[];
+      /** What of the file was kept and what was left out, in words (CoNLL-U: columns, comments, multiword tokens, empty nodes). */
+      summary?: string;
+      /** The file's sentence boundaries and ids, for a re-export that keeps them (CoNLL-U). */
+      layout?: SentenceLayout;
+    }
+  | { ok: false; problems: FormatProblem[] };
 
 export const FORMAT_EXTENSIONS: Record<ExportFormat, string> = { conll: '.conll', conllu: '.conllu', spans: '.jsonl' };
 
@@ -48,95 +63,263 @@ interface Token {
   tag: string;
 }
 
-/** Human position of an offset in the document, for messages. */
-function where(text: string, offset: number): string {
-  let line = 1;
-  let col = 1;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text[i] === '\n') {
-      line++;
-      col = 1;
-    } else col++;
-  }
-  return `${line}:${col}`;
+/** Imported sentence boundaries and ids that a re-export keeps (offsets into the text, UTF-16). */
+export interface SentenceLayout {
+  readonly sentences: ReadonlyArray<{ readonly start: number; readonly end: number; readonly id?: string }>;
 }
 
-const safeLabel = (label: string): string => label.replace(/\s+/g, '_');
+export interface ExportOptions {
+  /** CoNLL-U: the `# newdoc id` line (spaces become `_`). */
+  readonly documentName?: string;
+  /** CoNLL-U: the first sentence's `sent_id` when the layout gives none (ids run on from it). */
+  readonly firstSentenceId?: number;
+  /** Sentence boundaries and ids to keep (from an imported CoNLL-U file of the same text). */
+  readonly layout?: SentenceLayout;
+}
+
+/** What an export run found besides its content: warnings, and how many sentences it wrote. */
+export interface ExportRun {
+  readonly warnings: FormatProblem[];
+  sentences: number;
+}
+
+// Tokens and annotations between two pause points of the chunked export: every step of the
+// export is linear in the text, and a caller on the editor's thread yields between chunks.
+const STEP = 2048;
+
+/**
+ * Line and column of offsets, for messages: the line starts are found once, on the first
+ * question, and each answer is a binary search (a scan from offset 0 per message made an
+ * export with many warnings quadratic).
+ */
+class Positions {
+  private starts: number[] | undefined;
+  constructor(private readonly text: string) {}
+
+  at(offset: number): string {
+    if (!this.starts) {
+      this.starts = [0];
+      for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+    }
+    const o = Math.max(0, Math.min(offset, this.text.length));
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= o) lo = mid;
+      else hi = mid - 1;
+    }
+    return `${lo + 1}:${o - this.starts[lo] + 1}`;
+  }
+}
+
+/** Human position of an offset in the document, for a single message. */
+const where = (text: string, offset: number): string => new Positions(text).at(offset);
+
+/** A label as a format can hold it: whitespace splits CoNLL columns, `|` separates CoNLL-U's MISC entries. */
+const safeLabel = (label: string, format: ExportFormat): string => label.replace(format === 'conllu' ? /[\s|]+/g : /\s+/g, '_');
 
 /** Each token with its tag from the annotations (removals and unlabeled tokens are O). */
-function tagTokens(text: string, words: readonly WordSpan[], annotations: readonly Annotation[], tagging: Tagging): { tokens: Token[]; warnings: FormatProblem[] } {
-  const tokens: Token[] = words.map(([s, e]) => ({ start: s, end: e, text: text.slice(s, e), tag: 'O' }));
-  const warnings: FormatProblem[] = [];
-  const taken = new Array<boolean>(tokens.length).fill(false);
-  let first = 0;
-  for (const a of [...annotations].filter((x) => x.label !== REMOVED_LABEL).sort(byPosition)) {
-    while (first < tokens.length && tokens[first].end <= a.start) first++;
-    const covered: number[] = [];
-    for (let i = first; i < tokens.length && tokens[i].start < a.end; i++) covered.push(i);
-    const at = `"${a.text}" at ${where(text, a.start)}`;
-    if (covered.length === 0) {
-      warnings.push({ line: 0, message: `${at} (${a.label}) covers no word; not exported` });
-      continue;
-    }
-    if (covered.some((i) => taken[i])) {
-      warnings.push({ line: 0, message: `${at} (${a.label}) overlaps a label before it; not exported` });
-      continue;
-    }
-    if (tokens[covered[0]].start !== a.start || tokens[covered[covered.length - 1]].end !== a.end) {
-      warnings.push({ line: 0, message: `${at} (${a.label}) does not start and end at word boundaries; exported as the words it overlaps` });
-    }
-    if (tagging === 'plain' && covered.length > 1) {
-      warnings.push({ line: 0, message: `${at} (${a.label}) covers ${covered.length} words; each gets the label` });
-    }
-    if (/\s/.test(a.label)) warnings.push({ line: 0, message: `label "${a.label}" has spaces; written as "${safeLabel(a.label)}"` });
-    const label = safeLabel(a.label);
-    covered.forEach((i, k) => {
-      taken[i] = true;
-      tokens[i].tag = tagging === 'plain' ? label : `${k === 0 ? 'B' : 'I'}-${label}`;
-    });
+function* tagTokens(text: string, words: Iterable<WordSpan>, annotations: readonly Annotation[], tagging: Tagging, format: ExportFormat, warnings: FormatProblem[]): Generator<string, Token[]> {
+  const tokens: Token[] = [];
+  for (const [s, e] of words) {
+    tokens.push({ start: s, end: e, text: text.slice(s, e), tag: 'O' });
+    if (tokens.length % STEP === 0) yield '';
   }
-  return { tokens, warnings };
+  const positions = new Positions(text);
+  const taken = new Uint8Array(tokens.length);
+  const renamed = new Set<string>();
+  let first = 0;
+  let n = 0;
+  for (const a of annotations.filter((x) => x.label !== REMOVED_LABEL).sort(byPosition)) {
+    if (++n % STEP === 0) yield '';
+    while (first < tokens.length && tokens[first].end <= a.start) first++;
+    let last = first;
+    while (last < tokens.length && tokens[last].start < a.end) last++;
+    const count = last - first;
+    const at = (): string => `"${a.text}" at ${positions.at(a.start)}`;
+    if (count === 0) {
+      warnings.push({ line: 0, message: `${at()} (${a.label}) covers no word; not exported` });
+      continue;
+    }
+    let overlaps = false;
+    for (let i = first; i < last && !overlaps; i++) overlaps = taken[i] === 1;
+    if (overlaps) {
+      warnings.push({ line: 0, message: `${at()} (${a.label}) overlaps a label before it; not exported` });
+      continue;
+    }
+    if (tokens[first].start !== a.start || tokens[last - 1].end !== a.end) {
+      warnings.push({ line: 0, message: `${at()} (${a.label}) does not start and end at word boundaries; exported as the words it overlaps` });
+    }
+    if (tagging === 'plain' && count > 1) {
+      warnings.push({ line: 0, message: `${at()} (${a.label}) covers ${count} words; each gets the label` });
+    }
+    const label = safeLabel(a.label, format);
+    if (label !== a.label && !renamed.has(a.label)) {
+      renamed.add(a.label);
+      warnings.push({ line: 0, message: `label "${a.label}" cannot be written in ${format === 'conllu' ? 'CoNLL-U (no spaces or "|")' : 'CoNLL (no spaces)'}; written as "${label}"` });
+    }
+    for (let i = first; i < last; i++) {
+      taken[i] = 1;
+      tokens[i].tag = tagging === 'plain' ? label : `${i === first ? 'B' : 'I'}-${label}`;
+    }
+  }
+  return tokens;
 }
 
-/** Sentences as token index ranges: a break after . ! ? and wherever a line ends between two tokens. */
-function sentences(text: string, tokens: readonly Token[]): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
+/** Whether the default sentence splitter ends a sentence after token i. */
+function endsSentence(text: string, tokens: readonly Token[], i: number): boolean {
+  const next = tokens[i + 1];
+  if (!next) return true;
+  if (/^[.!?]+$/.test(tokens[i].text)) return true;
+  const nl = text.indexOf('\n', tokens[i].end);
+  return nl >= 0 && nl < next.start;
+}
+
+/**
+ * Sentences as token index ranges with their ids, if the layout gives them: a break after
+ * . ! ? and wherever a line ends between two tokens; with a layout, its sentences (a token
+ * belongs to the sentence its start is in), and the default breaks for tokens outside them.
+ */
+function sentences(text: string, tokens: readonly Token[], layout?: SentenceLayout): Array<[number, number, string | undefined]> {
+  const out: Array<[number, number, string | undefined]> = [];
+  const laid = [...(layout?.sentences ?? [])].sort((a, b) => a.start - b.start);
+  let k = 0;
   let from = 0;
   for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    while (k < laid.length && laid[k].end <= t.start) k++;
+    const inLaid = k < laid.length && laid[k].start <= t.start;
+    if (inLaid) {
+      const next = tokens[i + 1];
+      const nextIn = next !== undefined && next.start < laid[k].end;
+      if (!nextIn) {
+        out.push([from, i + 1, laid[k].id]);
+        from = i + 1;
+      }
+      continue;
+    }
     const next = tokens[i + 1];
-    const end = !next || /^[.!?]+$/.test(tokens[i].text) || text.slice(tokens[i].end, next.start).includes('\n');
-    if (end) {
-      out.push([from, i + 1]);
+    const nextLaid = next !== undefined && k < laid.length && laid[k].start <= next.start;
+    if (endsSentence(text, tokens, i) || nextLaid) {
+      out.push([from, i + 1, undefined]);
       from = i + 1;
     }
   }
   return out;
 }
 
-export function exportConll(text: string, words: readonly WordSpan[], annotations: readonly Annotation[], tagging: Tagging): Exported {
-  const { tokens, warnings } = tagTokens(text, words, annotations, tagging);
-  const blocks = sentences(text, tokens).map(([a, b]) => tokens.slice(a, b).map((t) => `${t.text} ${t.tag}`).join('\n'));
-  return { content: blocks.length ? blocks.join('\n\n') + '\n' : '', warnings };
+function* conllChunks(text: string, tokens: readonly Token[], run: ExportRun): Generator<string> {
+  let first = true;
+  for (const [a, b] of sentences(text, tokens)) {
+    let block = first ? '' : '\n';
+    first = false;
+    for (let i = a; i < b; i++) {
+      block += `${tokens[i].text} ${tokens[i].tag}\n`;
+      if ((i - a) % STEP === STEP - 1) {
+        yield block;
+        block = '';
+      }
+    }
+    run.sentences++;
+    yield block;
+  }
 }
 
-export function exportConllu(text: string, words: readonly WordSpan[], annotations: readonly Annotation[], tagging: Tagging, documentName?: string): Exported {
-  const { tokens, warnings } = tagTokens(text, words, annotations, tagging);
-  const out: string[] = [];
-  if (documentName) out.push(`# newdoc id = ${documentName.replace(/\s+/g, '_')}`);
-  sentences(text, tokens).forEach(([a, b], n) => {
-    out.push(`# sent_id = ${n + 1}`);
-    out.push(`# text = ${text.slice(tokens[a].start, tokens[b - 1].end).replace(/\s+/g, ' ')}`);
+// CoNLL-U's text and forms (UD's format rules): forms are NFC and hold no whitespace; `# text`
+// is exactly the forms joined by one space, or by nothing where the token has SpaceAfter=No.
+// Characters the word splitter drops (zero-width and format characters, controls) are in
+// neither: a gap of only such characters is SpaceAfter=No. A gap of whitespace other than one
+// space is kept in MISC as SpacesAfter (UD's escapes), not in `# text`.
+const WHITESPACE_IN_GAP = /[\s\p{Z}]/u;
+const COMBINING_START = /^\p{M}/u;
+
+function spacesAfter(gap: string): string | undefined {
+  const ws = [...gap].filter((c) => WHITESPACE_IN_GAP.test(c)).join('');
+  if (ws === ' ' || ws === '') return undefined;
+  return ws.replace(/[\\ \t\n\r|]|[^\S \t\n\r]/gu, (c) => {
+    const named: Record<string, string> = { '\\': '\\\\', ' ': '\\s', '\t': '\\t', '\n': '\\n', '\r': '\\r', '|': '\\p' };
+    return named[c] ?? `\\u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  });
+}
+
+function* conlluChunks(text: string, tokens: readonly Token[], tagging: Tagging, options: ExportOptions, run: ExportRun): Generator<string> {
+  // a document without words writes nothing: a newdoc line must come with a sentence
+  let newdoc = options.documentName ? `# newdoc id = ${options.documentName.replace(/\s+/g, '_')}\n` : '';
+  const used = new Set<string>();
+  let counter = options.firstSentenceId ?? 1;
+  const freshId = (): string => {
+    while (used.has(String(counter))) counter++;
+    return String(counter++);
+  };
+  for (const [a, b, laidId] of sentences(text, tokens, options.layout)) {
+    let id = laidId ?? freshId();
+    if (used.has(id)) id = `${id}-${freshId()}`;
+    used.add(id);
+    const forms: string[] = [];
+    const noSpace: boolean[] = [];
+    const extra: Array<string | undefined> = [];
+    let sentenceText = '';
+    for (let i = a; i < b; i++) {
+      const form = tokens[i].text.normalize('NFC').replace(/\s/gu, '_');
+      if (i > a) {
+        const gap = text.slice(tokens[i - 1].end, tokens[i].start);
+        // a form that starts with a combining mark would compose with the form before it
+        // (the text would then not be NFC): a space keeps them apart
+        const joined = !WHITESPACE_IN_GAP.test(gap) && !COMBINING_START.test(form);
+        noSpace.push(joined);
+        extra.push(joined ? undefined : spacesAfter(gap));
+        sentenceText += joined ? '' : ' ';
+      }
+      forms.push(form);
+      sentenceText += form;
+    }
+    noSpace.push(false);
+    extra.push(undefined);
+    let block = `${newdoc}# sent_id = ${id}\n# text = ${sentenceText}\n`;
+    newdoc = '';
     for (let i = a; i < b; i++) {
       const t = tokens[i];
       const misc: string[] = [];
       if (tagging === 'iob2') misc.push(`NE=${t.tag}`);
-      if (i + 1 < b && tokens[i + 1].start === t.end) misc.push('SpaceAfter=No');
+      if (noSpace[i - a]) misc.push('SpaceAfter=No');
+      const more = extra[i - a];
+      if (more !== undefined) misc.push(`SpacesAfter=${more}`);
       const upos = tagging === 'plain' && t.tag !== 'O' ? t.tag : '_';
-      out.push([i - a + 1, t.text, '_', upos, '_', '_', '_', '_', '_', misc.length ? misc.join('|') : '_'].join('\t'));
+      block += `${i - a + 1}\t${forms[i - a]}\t_\t${upos}\t_\t_\t_\t_\t_\t${misc.length ? misc.join('|') : '_'}\n`;
+      if ((i - a) % STEP === STEP - 1) {
+        yield block;
+        block = '';
+      }
     }
-    out.push('');
-  });
-  return { content: out.length ? out.join('\n') + '\n' : '', warnings };
+    run.sentences++;
+    yield block + '\n';
+  }
+}
+
+/**
+ * An export as chunks of its content, in order (empty chunks are pause points: a caller on the
+ * editor's thread may yield to the event loop at each). Warnings and the sentence count are
+ * added to `run` as the chunks are made.
+ */
+export function* exportChunks(format: ExportFormat, text: string, words: Iterable<WordSpan>, annotations: readonly Annotation[], tagging: Tagging, options: ExportOptions, run: ExportRun): Generator<string> {
+  if (format === 'spans') {
+    yield exportSpans(text, annotations).content;
+    return;
+  }
+  const tokens = yield* tagTokens(text, words, annotations, tagging, format, run.warnings);
+  if (format === 'conll') yield* conllChunks(text, tokens, run);
+  else yield* conlluChunks(text, tokens, tagging, options, run);
+}
+
+const optionsOf = (o: string | ExportOptions | undefined): ExportOptions => (typeof o === 'string' ? { documentName: o } : o ?? {});
+
+export function exportConll(text: string, words: Iterable<WordSpan>, annotations: readonly Annotation[], tagging: Tagging): Exported {
+  return exportAs('conll', text, words, annotations, tagging);
+}
+
+export function exportConllu(text: string, words: Iterable<WordSpan>, annotations: readonly Annotation[], tagging: Tagging, options?: string | ExportOptions): Exported {
+  return exportAs('conllu', text, words, annotations, tagging, options);
 }
 
 /** UTF-16 offset -> code point offset, for every offset of the text (length + 1 entries). */
@@ -174,10 +357,23 @@ export function exportSpans(text: string, annotations: readonly Annotation[]): E
   return { content: JSON.stringify(record) + '\n', warnings: [] };
 }
 
-export function exportAs(format: ExportFormat, text: string, words: readonly WordSpan[], annotations: readonly Annotation[], tagging: Tagging, documentName?: string): Exported {
-  if (format === 'conll') return exportConll(text, words, annotations, tagging);
-  if (format === 'conllu') return exportConllu(text, words, annotations, tagging, documentName);
-  return exportSpans(text, annotations);
+export function exportAs(format: ExportFormat, text: string, words: Iterable<WordSpan>, annotations: readonly Annotation[], tagging: Tagging, options?: string | ExportOptions): Exported & { sentences: number } {
+  const run: ExportRun = { warnings: [], sentences: 0 };
+  let content = '';
+  for (const chunk of exportChunks(format, text, words, annotations, tagging, optionsOf(options), run)) content += chunk;
+  return { content, warnings: run.warnings, sentences: run.sentences };
+}
+
+/** `exportAs` in slices, letting the event loop run between them (for the editor's thread). */
+export async function exportAsYielding(format: ExportFormat, text: string, words: Iterable<WordSpan>, annotations: readonly Annotation[], tagging: Tagging, options: ExportOptions & { signal?: AbortSignal } = {}): Promise<Exported & { sentences: number }> {
+  const run: ExportRun = { warnings: [], sentences: 0 };
+  const pause = new Pause();
+  const parts: string[] = [];
+  for (const chunk of exportChunks(format, text, words, annotations, tagging, options, run)) {
+    if (chunk) parts.push(chunk);
+    await pause.maybe(options.signal);
+  }
+  return { content: parts.join(''), warnings: run.warnings, sentences: run.sentences };
 }
 
 // Characters that may lie between tokens: spaces, line breaks, and the control and format
@@ -202,9 +398,31 @@ class Aligner {
       this.cursor += token.length;
       return { start, end: this.cursor };
     }
+    const end = this.normalizedEnd(token);
+    if (end !== undefined) {
+      const start = this.cursor;
+      this.cursor = end;
+      return { start, end };
+    }
     const found = t.slice(this.cursor, this.cursor + Math.max(token.length, 1) + 10);
     const what = this.cursor >= t.length ? 'the end of the text' : `"${found}"`;
     return { line, message: `token "${token}" does not match the text at ${where(t, this.cursor)} (offset ${this.cursor}), which has ${what}` };
+  }
+
+  /**
+   * Where a token ends that is the NFC form of the text at the cursor (CoNLL-U's forms are NFC;
+   * the document may be decomposed, `cafe\u0301`): the shortest such stretch not followed by a
+   * combining mark.
+   */
+  private normalizedEnd(token: string): number | undefined {
+    const t = this.text;
+    const limit = Math.min(t.length, this.cursor + token.length * 4 + 8);
+    for (let e = this.cursor + 1; e <= limit; e++) {
+      const c = t.charCodeAt(e - 1);
+      if (c >= 0xd800 && c <= 0xdbff) continue;
+      if (t.slice(this.cursor, e).normalize('NFC') === token && !/^\p{M}/u.test(t.slice(e, e + 2))) return e;
+    }
+    return undefined;
   }
 
   rest(): string {
@@ -266,21 +484,56 @@ export function importConll(content: string, text: string, source: AnnotationSou
   const aligner = new Aligner(text);
   const tokens: TaggedToken[] = [];
   const problems: FormatProblem[] = [];
+  let middle = 0;
+  let docstarts = 0;
+  let sentences = 0;
+  let inSentence = false;
   const lines = content.split(/\r?\n/);
   for (let i = 0; i < lines.length && problems.length === 0; i++) {
     const line = i + 1;
     const raw = lines[i].trim();
-    if (raw === '' || raw.startsWith('-DOCSTART-')) continue;
+    if (raw === '' || raw.startsWith('-DOCSTART-')) {
+      if (raw !== '') docstarts++;
+      if (inSentence) sentences++;
+      inSentence = false;
+      continue;
+    }
     const cols = raw.split(/\s+/);
     if (cols.length < 2) {
       problems.push({ line, message: `expected a token and a tag, found "${raw}"` });
       break;
     }
+    if (cols.length > 2) middle++;
+    inSentence = true;
     const placed = aligner.align(cols[0], line);
     if ('message' in placed) problems.push(placed);
     else tokens.push({ ...placed, tag: cols[cols.length - 1], line });
   }
-  return finishImport(text, aligner, tokens, source, problems, []);
+  if (inSentence) sentences++;
+  const result = finishImport(text, aligner, tokens, source, problems, []);
+  if (!result.ok) return result;
+  const left: string[] = [];
+  if (middle) left.push(`the columns between the token and the tag (POS, chunk, ...) of ${middle} line${middle === 1 ? '' : 's'}`);
+  if (docstarts) left.push(`${docstarts} -DOCSTART- line${docstarts === 1 ? '' : 's'}`);
+  left.push(`the sentence breaks (${sentences}): a CoNLL export splits the text again`);
+  return { ...result, summary: `kept ${tokens.length} words' tags (the last column); left out: ${left.join(', ')}` };
+}
+
+// The CoNLL-U columns an import does not keep (it keeps FORM, and the tag from MISC's NE= or UPOS).
+const CONLLU_COLUMNS = ['ID', 'FORM', 'LEMMA', 'UPOS', 'XPOS', 'FEATS', 'HEAD', 'DEPREL', 'DEPS', 'MISC'];
+const KEPT_MISC = /^(NE|SpaceAfter|SpacesAfter|SpacesBefore)=/;
+
+/** In words: what a CoNLL-U import kept and what it left out. */
+function conlluSummary(kept: { words: number; tagFrom: Set<string>; sentences: number; ids: number }, dropped: { columns: Map<string, number>; comments: number; multiword: number; multiwordParts: number; emptyNodes: number }): string {
+  const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+  const from = [...kept.tagFrom].join(' and ') || 'no column (every word untagged)';
+  const keptText = `kept ${plural(kept.words, 'word')}' tags (from ${from}), ${plural(kept.sentences, 'sentence')}' boundaries${kept.ids ? ` and ${plural(kept.ids, 'sent_id')}` : ''} (a CoNLL-U re-export of this text keeps them)`;
+  const left: string[] = [];
+  for (const [col, n] of dropped.columns) if (n) left.push(`${col} (${plural(n, 'word')})`);
+  if (dropped.comments) left.push(plural(dropped.comments, 'other comment line'));
+  if (dropped.multiword) left.push(`the ${plural(dropped.multiwordParts, 'word')} inside ${plural(dropped.multiword, 'multiword token')} (each multiword token is labeled as one, with its first word's tag)`);
+  if (dropped.emptyNodes) left.push(plural(dropped.emptyNodes, 'empty node'));
+  return left.length ? `${keptText}; left out: ${left.join(', ')}` : keptText;
 }
 
 /** Reads a CoNLL-U file against the document's text: the tag is MISC's NE= when present, else UPOS. */
@@ -289,6 +542,27 @@ export function importConllu(content: string, text: string, source: AnnotationSo
   const tokens: TaggedToken[] = [];
   const problems: FormatProblem[] = [];
   const warnings: FormatProblem[] = [];
+  const droppedColumns = new Map<string, number>();
+  const drop = (col: string): void => {
+    droppedColumns.set(col, (droppedColumns.get(col) ?? 0) + 1);
+  };
+  const tagFrom = new Set<string>();
+  let comments = 0;
+  let multiwords = 0;
+  let multiwordParts = 0;
+  let emptyNodes = 0;
+  const laid: Array<{ start: number; end: number; id?: string }> = [];
+  let sentence: { start: number; end: number; id?: string } | undefined;
+  let pendingId: string | undefined;
+  const endSentence = (): void => {
+    if (sentence) laid.push(sentence);
+    sentence = undefined;
+    pendingId = undefined;
+  };
+  const placedInSentence = (start: number, end: number): void => {
+    if (!sentence) sentence = { start, end, id: pendingId };
+    sentence.end = end;
+  };
   // A multiword token (`3-4 don't`) is what is in the text; its words (`do`, `n't`) are not.
   let multiword: { start: number; end: number; line: number; last: number; tag?: string } | undefined;
   const flushMultiword = (): void => {
@@ -299,14 +573,27 @@ export function importConllu(content: string, text: string, source: AnnotationSo
   for (let i = 0; i < lines.length && problems.length === 0; i++) {
     const line = i + 1;
     const raw = lines[i];
-    if (raw.trim() === '' || raw.startsWith('#')) continue;
+    if (raw.trim() === '') {
+      flushMultiword();
+      endSentence();
+      continue;
+    }
+    if (raw.startsWith('#')) {
+      const id = /^#\s*sent_id\s*=\s*(\S+)\s*$/.exec(raw);
+      if (id && !sentence) pendingId = id[1];
+      else if (!/^#\s*(text|newdoc|newpar)\b/.test(raw) || sentence) comments++;
+      continue;
+    }
     const cols = raw.split('\t');
     if (cols.length !== 10) {
       problems.push({ line, message: `a CoNLL-U word line has 10 tab-separated columns; this one has ${cols.length}` });
       break;
     }
     const [id, form, , upos, , , , , , misc] = cols;
-    if (/^\d+\.\d+$/.test(id)) continue; // an empty node: not in the text
+    if (/^\d+\.\d+$/.test(id)) {
+      emptyNodes++; // an empty node: not in the text
+      continue;
+    }
     const ne = misc.split('|').find((m) => m.startsWith('NE='))?.slice(3);
     const tag = ne ?? (upos === '_' ? 'O' : upos);
     const range = /^(\d+)-(\d+)$/.exec(id);
@@ -314,26 +601,46 @@ export function importConllu(content: string, text: string, source: AnnotationSo
       flushMultiword();
       const placed = aligner.align(form, line);
       if ('message' in placed) problems.push(placed);
-      else multiword = { ...placed, line, last: Number(range[2]) };
+      else {
+        multiword = { ...placed, line, last: Number(range[2]) };
+        multiwords++;
+        placedInSentence(placed.start, placed.end);
+      }
       continue;
     }
     if (!/^\d+$/.test(id)) {
       problems.push({ line, message: `"${id}" is not a word ID` });
       break;
     }
+    for (const k of [2, 4, 5, 6, 7, 8]) if (cols[k] !== '_') drop(CONLLU_COLUMNS[k]);
+    if (ne !== undefined && upos !== '_') drop('UPOS');
+    if (misc !== '_' && misc.split('|').some((m) => !KEPT_MISC.test(m))) drop('other MISC entries');
     if (multiword && Number(id) <= multiword.last) {
       // The multiword token takes its first word's tag.
       multiword.tag ??= tag;
+      multiwordParts++;
       if (Number(id) === multiword.last) flushMultiword();
       continue;
     }
     flushMultiword();
     const placed = aligner.align(form, line);
     if ('message' in placed) problems.push(placed);
-    else tokens.push({ ...placed, tag, line });
+    else {
+      tokens.push({ ...placed, tag, line });
+      placedInSentence(placed.start, placed.end);
+      if (ne !== undefined) tagFrom.add('MISC NE=');
+      else if (upos !== '_') tagFrom.add('UPOS');
+    }
   }
   flushMultiword();
-  return finishImport(text, aligner, tokens, source, problems, warnings);
+  endSentence();
+  const result = finishImport(text, aligner, tokens, source, problems, warnings);
+  if (!result.ok) return result;
+  const summary = conlluSummary(
+    { words: tokens.length, tagFrom, sentences: laid.length, ids: laid.filter((s) => s.id !== undefined).length },
+    { columns: droppedColumns, comments, multiword: multiwords, multiwordParts, emptyNodes },
+  );
+  return { ...result, summary, layout: { sentences: laid } };
 }
 
 type RawSpan = { start: unknown; end: unknown; label: unknown; text?: unknown };

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
-import { EXPORT_FORMATS, exportAs, formatOfFile, FORMAT_EXTENSIONS, importAs, type ExportFormat, type FormatProblem } from '../core/formats';
+import { EXPORT_FORMATS, exportAsYielding, formatOfFile, FORMAT_EXTENSIONS, importAs, type ExportFormat, type FormatProblem, type SentenceLayout } from '../core/formats';
 import { writeFileAtomic } from '../core/sidecar';
 import { activeDocumentOr } from '../editors';
 import type { Services } from '../services';
@@ -22,7 +22,13 @@ export interface TransferResult {
   readonly labels: number;
   readonly problems: readonly FormatProblem[];
   readonly warnings: readonly FormatProblem[];
+  /** Import: what of the file was kept and what was left out, in words. */
+  readonly summary?: string;
 }
+
+// The sentence layout of the last CoNLL-U file imported into a document, with the text it was
+// read against: a CoNLL-U export of that same text keeps its sentences and ids.
+const importedLayouts = new WeakMap<vscode.TextDocument, { text: string; layout: SentenceLayout }>();
 
 const FORMAT_NAMES: Record<ExportFormat, string> = {
   conll: 'CoNLL-2003 / IOB2 (token per line)',
@@ -59,7 +65,10 @@ export async function exportLabels(s: TransferServices, doc: vscode.TextDocument
   const text = doc.getText();
   const scheme = labeler.bundle.config.labelScheme;
   const annotations = store.merged(doc);
-  const out = exportAs(format, text, [...labeler.tokenizer.wordSpans(text)], annotations, scheme === 'plain' ? 'plain' : 'iob2', path.basename(doc.uri.path));
+  const imported = importedLayouts.get(doc);
+  const layout = format === 'conllu' && imported?.text === text ? imported.layout : undefined;
+  // in slices: a big document's export must not hold the extension host's thread
+  const out = await exportAsYielding(format, text, labeler.tokenizer.wordSpans(text), annotations, scheme === 'plain' ? 'plain' : 'iob2', { documentName: path.basename(doc.uri.path), layout });
   try {
     await writeFileAtomic(target.fsPath, out.content);
   } catch (e) {
@@ -95,7 +104,8 @@ export async function importLabels(s: TransferServices, doc: vscode.TextDocument
     void vscode.window.showErrorMessage(`BERT+LSTM: cannot read ${source.fsPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     return { ok: false, labels: 0, problems: [{ line: 0, message: (e as Error).message }], warnings: [] };
   }
-  const result = importAs(format, content, doc.getText());
+  const text = doc.getText();
+  const result = importAs(format, content, text);
   const name = path.basename(source.fsPath);
   if (!result.ok) {
     for (const p of result.problems) s.log.error(`import ${name}: ${describe(p)}`);
@@ -105,9 +115,12 @@ export async function importLabels(s: TransferServices, doc: vscode.TextDocument
   for (const w of result.warnings) s.log.warn(`import ${name}: ${describe(w)}`);
   const applied = await s.corrections.set(doc, result.annotations, `Import ${name}`);
   if (!applied) return { ok: false, labels: 0, problems: [{ line: 0, message: 'the annotation file cannot be read' }], warnings: result.warnings };
+  if (result.layout) importedLayouts.set(doc, { text, layout: result.layout });
+  if (result.summary) s.log.info(`import ${name}: ${result.summary}`);
   const note = result.warnings.length ? ` (${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'} in the log)` : '';
-  void vscode.window.showInformationMessage(`BERT+LSTM: imported ${result.annotations.length} labels from ${name}${note}.`);
-  return { ok: true, labels: result.annotations.length, problems: [], warnings: result.warnings };
+  const summary = result.summary ? ` It ${result.summary}.` : '';
+  void vscode.window.showInformationMessage(`BERT+LSTM: imported ${result.annotations.length} labels from ${name}${note}.${summary}`);
+  return { ok: true, labels: result.annotations.length, problems: [], warnings: result.warnings, summary: result.summary };
 }
 
 export function registerTransferCommands(s: TransferServices): vscode.Disposable[] {
