@@ -56,9 +56,23 @@ def state_dict_from_onnx(model: onnx.ModelProto, config: TaggerConfig) -> dict[s
     for node in model.graph.node:
         if node.op_type in WEIGHT_OPS and len(node.input) > 1 and node.input[1] in inits:
             w = inits[node.input[1]].astype(np.float32)
+            bias = None
             if node.op_type == "DynamicQuantizeMatMul":
                 scale, zp = inits[node.input[2]], inits[node.input[3]].astype(np.float32)
                 w = (w - zp) * scale
+                if len(node.input) > 4 and node.input[4] in inits:
+                    bias = inits[node.input[4]]  # folded in by training/optimize.py
+            prefix = module_of(node.name)
+            if prefix.endswith(".qkv"):  # Q, K and V side by side (training/optimize.py)
+                parts = np.split(w, 3, axis=1)
+                biases = np.split(bias, 3) if bias is not None else [None] * 3
+                for which, part, b in zip(("query", "key", "value"), parts, biases):
+                    state[f"{prefix[:-4]}.{which}.weight"] = part.T
+                    if b is not None:
+                        state[f"{prefix[:-4]}.{which}.bias"] = b
+                continue
+            if bias is not None:
+                state[f"{prefix}.bias"] = bias
             elif node.op_type == "Gemm":
                 attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
                 if not attrs.get("transB", 0):

@@ -9,7 +9,7 @@ graph, so they work for any bundle this toolchain wrote, fp32 or int8:
   an int8 head are dequantized, so logits recomputed from the features agree with the model's
   up to ONNX Runtime's dynamic activation quantization.
 The token head is the MatMul (or DynamicQuantizeMatMul / Gemm) whose output, plus a bias, is
-`token_logits` (or a 3-D `logits`)."""
+`token_logits` (or a 3-D `logits`), or a DynamicQuantizeMatMul with the bias folded in."""
 from __future__ import annotations
 
 import json
@@ -32,6 +32,8 @@ def _token_head(model: onnx.ModelProto):
     inits = {i.name for i in model.graph.initializer}
     producer = {o: n for n in model.graph.node for o in n.output}
     add = producer.get(logits)
+    if add is not None and add.op_type == "DynamicQuantizeMatMul" and len(add.input) > 4 and add.input[4] in inits:
+        return add, add.input[4]  # the bias folded into the quantized MatMul (training/optimize.py)
     if add is None or add.op_type != "Add":
         raise ValueError(f"`{logits}` is not a MatMul plus a bias: the token head cannot be read from this graph")
     bias = next((i for i in add.input if i in inits), None)
