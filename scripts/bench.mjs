@@ -3,7 +3,9 @@
 // text), measures, as ratios against baselines run in the same process:
 //   - our full-document labeling vs a bare ONNX Runtime loop over the very same batches;
 //   - vs the PyTorch eager forward of the same weights on the same batches (Debian torch,
-//     same thread count), when training/runs has the fp32 weights;
+//     same thread count): the bundle's own model.onnx rebuilt as the eager model
+//     (scripts/torch_from_bundle.py, int8 weights dequantized), or BENCH_TORCH_WEIGHTS;
+//   - N inference workers vs one on the 100k document (pieces/s, and that the labels agree);
 //   - the fraction of this machine's peak: model FLOPs per token x tokens/s against a large
 //     matrix multiply measured in the same run;
 //   - incremental relabel after a one-line edit vs a full run;
@@ -31,6 +33,7 @@ const ort = require('onnxruntime-node');
 
 const MODEL = process.env.BENCH_MODEL ?? path.join(ROOT, 'models/default');
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? cpus().length);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -131,7 +134,7 @@ const loadAtStart = loadavg()[0];
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 let peakRss = process.memoryUsage.rss();
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
-const torchWeights = process.env.BENCH_TORCH_WEIGHTS ?? path.join(ROOT, 'training/runs/finetune/tagger.pt');
+const torchWeights = process.env.BENCH_TORCH_WEIGHTS ?? MODEL;
 mkdirSync(path.join(ROOT, 'bench/tmp'), { recursive: true });
 
 for (const doc of docs) {
@@ -195,6 +198,24 @@ for (const doc of docs) {
 }
 clearInterval(rssTimer);
 
+// N workers against the one-worker runs above, on the largest document: the same labels and
+// scores, and the throughput of all of them together.
+const bigDoc = docs[docs.length - 1];
+const pool = await Labeler.open(MODEL, { threads: THREADS, workers: WORKERS, workerPath: path.join(ROOT, 'out/src/core/engine_worker.js') });
+if (!pool.ok) throw new Error(pool.problems.join('; '));
+await pool.value.label(bigDoc.text.slice(0, 2000));
+const poolTimes = [];
+let poolResult;
+for (let i = 0; i < REPEAT; i++) {
+  const t0 = performance.now();
+  poolResult = await pool.value.label(bigDoc.text);
+  poolTimes.push(performance.now() - t0);
+}
+const oneResult = await labeler.label(bigDoc.text);
+const workersIdentical = poolResult.words.length === oneResult.words.length &&
+  poolResult.words.every((w, i) => w.label === oneResult.words[i].label && w.score === oneResult.words[i].score);
+await pool.value.dispose();
+
 // Peak: a large fp32 matrix multiply in ONNX Runtime, same threads (graph written by Python).
 const mmPath = path.join(ROOT, 'bench/tmp/matmul.onnx');
 execFileSync('/usr/bin/python3', ['-c', `
@@ -230,7 +251,13 @@ const piecesPerSec = big.pieces / (big.oursMs / 1000);
 const fractionOfPeak = (flopsPerPiece * piecesPerSec) / (peakGflops * 1e9);
 
 const ten = rows.find((r) => r.doc === '10k');
+const bigRow = rows[rows.length - 1];
+const poolPiecesPerSec = bigRow.pieces / (median(poolTimes) / 1000);
 const summary = {
+  workers: WORKERS,
+  workers_speedup: +(bigRow.oursMs / median(poolTimes)).toFixed(3),
+  workers_identical: workersIdentical,
+  pieces_per_second_workers: Math.round(poolPiecesPerSec),
   ort_overhead_ratio: +(big.oursMs / big.bareMs).toFixed(3),
   torch_speedup: ten?.torchMs ? +(ten.torchMs / ten.oursMs).toFixed(3) : null,
   incremental_ratio: +(big.incMs / big.oursMs).toFixed(4),
@@ -253,6 +280,7 @@ const table = [
 ].join('\n');
 console.log(`\nmachine: ${machine}\nmodel: ${cfg.name} (${MODEL})\n`);
 console.log(table);
+console.log(`\n${WORKERS} workers on ${bigRow.doc}: ${median(poolTimes).toFixed(0)} ms, ${(bigRow.oursMs / median(poolTimes)).toFixed(2)}x one worker; labels identical: ${workersIdentical}`);
 console.log(`\npeak (1024² fp32 MatMul in ORT): ${peakGflops.toFixed(1)} GFLOP/s; model ${(flopsPerPiece / 1e6).toFixed(1)} MFLOP/piece; ` +
   `${Math.round(piecesPerSec)} pieces/s on 100k -> ${(fractionOfPeak * 100).toFixed(1)}% of peak`);
 mkdirSync(path.join(ROOT, 'bench'), { recursive: true });
@@ -264,7 +292,9 @@ writeFileSync(path.join(ROOT, 'bench/RESULTS.md'), `# Benchmark results\n\nMachi
   `*Idle floor*: the same measures while the labeler's worker runs the same batches and this thread does nothing else: the stalls ` +
   `this machine gives an idle main thread beside the inference, which labeling cannot go below.\n\n${table}\n\n` +
   `Peak: ${peakGflops.toFixed(1)} GFLOP/s (1024² fp32 MatMul, ONNX Runtime, ${THREADS} thread(s)); model ${(flopsPerPiece / 1e6).toFixed(1)} MFLOP per piece; ` +
-  `fraction of peak on 100k: ${(fractionOfPeak * 100).toFixed(1)}%.\n\n\`\`\`json\n${JSON.stringify(summary)}\n\`\`\`\n`);
+  `fraction of peak on 100k: ${(fractionOfPeak * 100).toFixed(1)}%.\n\n` +
+  `${WORKERS} inference workers on ${bigRow.doc}: ${median(poolTimes).toFixed(0)} ms, ${(bigRow.oursMs / median(poolTimes)).toFixed(2)}x one worker's ${bigRow.oursMs.toFixed(0)} ms; ` +
+  `labels and scores identical to one worker's: ${workersIdentical}. PyTorch eager: ${torchWeights === MODEL ? "the bundle's own weights rebuilt as the eager model (int8 weights dequantized to fp32)" : torchWeights}.\n\n\`\`\`json\n${JSON.stringify(summary)}\n\`\`\`\n`);
 await labeler.dispose();
 console.log(JSON.stringify(summary));
 process.exit(0);

@@ -1,5 +1,7 @@
-"""PyTorch eager baseline for scripts/bench.mjs: the fp32 weights of the shipped model's
-training run, forward only, on the exact batches the extension sent. Prints {"ms": median}."""
+"""PyTorch eager baseline for scripts/bench.mjs: the benchmarked bundle's own weights
+(scripts/torch_from_bundle.py; int8 weights dequantized to fp32), forward only, on the exact
+batches the extension sent. A training checkpoint (`tagger.pt`) may be given instead of a
+bundle folder. Prints {"ms": median, "source": ...}."""
 import json
 import statistics
 import sys
@@ -9,11 +11,21 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from training.finetune import load_tagger  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from torch_from_bundle import load_from_bundle  # noqa: E402
 
-weights, batches_file, threads, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+weights, batches_file, threads, repeat = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 torch.set_num_threads(threads)
-model, _ = load_tagger(Path(weights))
+if weights.is_dir():
+    model, source = load_from_bundle(weights), "bundle"
+else:
+    from training.model import BertLstmTagger, TaggerConfig  # noqa: E402
+
+    state = torch.load(weights)
+    model = BertLstmTagger(TaggerConfig.from_dict(state["config"]))
+    model.load_state_dict(state["state_dict"])
+    model.eval()
+    source = "checkpoint"
 batches = []
 for b in json.loads(Path(batches_file).read_text()):
     shape = (b["batch"], b["sequence"])
@@ -26,4 +38,4 @@ with torch.inference_mode():
         for ids, mask in batches:
             model(ids, mask)
         times.append((time.perf_counter() - t0) * 1000)
-print(json.dumps({"ms": statistics.median(times)}))
+print(json.dumps({"ms": statistics.median(times), "source": source}))

@@ -59,6 +59,17 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--bundle", type=Path, required=True)
     q.add_argument("--out", type=Path, required=True)
 
+    op = sub.add_parser("optimize", help="exact graph rewrites of an int8 bundle (biases folded into "
+                                         "the quantized MatMuls, one MatMul for Q, K and V)")
+    op.add_argument("--bundle", type=Path, required=True)
+    op.add_argument("--out", type=Path, help="default: rewrite the bundle in place")
+    op.add_argument("--fuse-attention", action="store_true",
+                    help="also ONNX Attention (opset 23) per layer, keeping `attentions`")
+
+    fe = sub.add_parser("features", help="add the `token_features` output and token_head.json to a bundle "
+                                         "(learning from corrections in the extension)")
+    fe.add_argument("--bundle", type=Path, required=True)
+
     ev = sub.add_parser("evaluate", help="score a bundle's ONNX model on dev or test documents")
     ev.add_argument("--bundle", type=Path, required=True)
     ev.add_argument("--split", choices=["dev", "test"], default="dev")
@@ -123,6 +134,15 @@ def run(args) -> int:
         from .quantize import quantize_bundle
         counts = quantize_bundle(args.bundle, args.out)
         print(f"quantized {counts} -> {args.out / 'model.onnx'}")
+        return 0
+    if args.cmd == "optimize":
+        from .optimize import optimize_bundle
+        counts = optimize_bundle(args.bundle, args.out or args.bundle, args.fuse_attention)
+        print(f"optimized {counts} -> {(args.out or args.bundle) / 'model.onnx'}")
+        return 0
+    if args.cmd == "features":
+        from .head_file import add_features
+        print(f"token features {add_features(args.bundle)} -> {args.bundle}")
         return 0
     if args.cmd == "evaluate":
         return cmd_evaluate(args)

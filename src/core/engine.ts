@@ -1,11 +1,14 @@
-// The inference engine: one ONNX Runtime session per bundle, in a worker thread, behind a
-// request queue. Requests whose AbortSignal fires before they reach the worker are dropped
-// (an edit makes the previous run of a document obsolete); the worker runs one at a time.
-// Up to `pipelineDepth` requests are posted to the worker at once, so that it starts the next
-// run as soon as one ends instead of waiting for the main thread to read the result and post
-// again (with one window per run that wait is a tenth of a document's time: docs/RELIABILITY.md).
-// A worker that dies (a native crash, an out-of-memory kill) is started again with the same
-// model: the requests it held fail with the reason, the next ones run on the new worker.
+// The inference engine: N worker threads, each with its own ONNX Runtime session of one
+// intra-op thread, fed from one request queue. `session.run` blocks the thread it runs on, so it
+// never runs on the caller's thread. Each request resolves on its own promise, so callers that
+// await in order get results in order whichever worker ran them; with one window per request and
+// one thread per session a worker's outputs do not depend on which worker ran the request.
+// Requests whose AbortSignal fires before they reach a worker are dropped (an edit makes the
+// previous run of a document obsolete). Up to `pipelineDepth` requests are posted to each worker
+// at once, so that it starts the next run as soon as one ends instead of waiting for the main
+// thread to read the result and post again. A worker that dies (a native crash, an out-of-memory
+// kill) is started again with the same model: the requests it held fail with the reason, the
+// next ones run on the others and on the new worker.
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ModelSignature, Result } from './bundle';
@@ -19,8 +22,10 @@ export class CancelledError extends Error {
 }
 
 export interface EngineOptions {
-  /** Intra-op threads of the session (1 is the stable choice next to an editor). */
+  /** Intra-op threads of each session (1 is the stable choice next to an editor). */
   readonly threads?: number;
+  /** Worker threads, each with its own session (default 1). */
+  readonly workers?: number;
   /** The worker script; defaults to engine_worker.js beside this file. */
   readonly workerPath?: string;
   /** The ONNX Runtime module the worker loads (default `onnxruntime-node`); tests name a bad one. */
@@ -29,8 +34,8 @@ export interface EngineOptions {
   readonly maxRestarts?: number;
   readonly restartWindowMs?: number;
   /**
-   * Requests posted to the worker ahead of their turn (default 2). A request already posted
-   * runs even if its signal fires, so a cancelled document costs at most this many runs.
+   * Requests posted to each worker ahead of their turn (default 2). A request already posted
+   * runs even if its signal fires, so a cancelled document costs at most this many runs a worker.
    */
   readonly pipelineDepth?: number;
 }
@@ -114,69 +119,92 @@ async function spawnWorker(modelPath: string, options: EngineOptions): Promise<R
   return { ok: true, value: { worker, signature: loaded.signature, loadMs: loaded.loadMs } };
 }
 
+/** One worker and the requests posted to it, oldest first (the worker answers in this order). */
+interface Slot {
+  worker: Worker;
+  readonly inFlight: Pending[];
+  /** While this slot's crashed worker is being replaced. */
+  restarting: Promise<void> | undefined;
+  /** Requests this slot's workers answered with outputs. */
+  runs: number;
+}
+
 export class Engine {
   private nextId = 1;
   private readonly queue: Pending[] = [];
-  /** Posted to the worker, oldest first; the worker answers in this order. */
-  private readonly inFlight: Pending[] = [];
+  private readonly slots: Slot[];
   private dead: string | undefined;
-  private worker: Worker;
-  /** While a crashed worker is being replaced: the queue waits for it. */
-  private restarting: Promise<void> | undefined;
   private readonly crashTimes: number[] = [];
   /** Signals with our abort listener (one per signal, however many requests carry it). */
   private readonly watched = new WeakSet<AbortSignal>();
-  /** Total time the worker spent in session.run. */
+  /** Total time the workers spent in session.run (summed over workers). */
   runMs = 0;
   /** Workers started again after a crash. */
   restarts = 0;
   /**
-   * Told when the worker crashes: `restarting` says whether a new worker is being started
+   * Told when a worker crashes: `restarting` says whether a new worker is being started
    * (false once the engine gave up: too many crashes, or the model no longer loads).
    */
   onCrash: ((message: string, restarting: boolean) => void) | undefined;
 
   private constructor(
-    loaded: Loaded,
+    loaded: readonly Loaded[],
     private readonly modelPath: string,
     private readonly options: EngineOptions,
   ) {
-    this.worker = loaded.worker;
-    this.signature = loaded.signature;
-    this.loadMs = loaded.loadMs;
-    this.attach(loaded.worker);
+    this.slots = loaded.map((l) => ({ worker: l.worker, inFlight: [], restarting: undefined, runs: 0 }));
+    this.signature = loaded[0].signature;
+    this.loadMs = Math.max(...loaded.map((l) => l.loadMs));
+    for (const slot of this.slots) this.attach(slot, slot.worker);
   }
 
   readonly signature: ModelSignature;
+  /** The slowest worker's model load. */
   readonly loadMs: number;
 
+  /** Starts `options.workers` workers (at least one) with the model; all load or none is kept. */
   static async start(modelPath: string, options: EngineOptions = {}): Promise<Result<Engine>> {
-    const loaded = await spawnWorker(modelPath, options);
-    if (!loaded.ok) return loaded;
-    return { ok: true, value: new Engine(loaded.value, modelPath, options) };
+    const n = Math.max(1, Math.floor(options.workers ?? 1));
+    const loaded = await Promise.all(Array.from({ length: n }, () => spawnWorker(modelPath, options)));
+    const failed = loaded.find((r) => !r.ok);
+    if (failed) {
+      for (const r of loaded) if (r.ok) void endWorker(r.value.worker, 0);
+      return failed;
+    }
+    return { ok: true, value: new Engine(loaded.map((r) => (r as { value: Loaded }).value), modelPath, options) };
   }
 
   get alive(): boolean {
     return this.dead === undefined;
   }
 
+  /** How many workers run requests. */
+  get workers(): number {
+    return this.slots.length;
+  }
+
+  /** Requests each worker answered with outputs, by worker. */
+  get runsPerWorker(): readonly number[] {
+    return this.slots.map((s) => s.runs);
+  }
+
   /** Requests waiting or running (0 when the engine is idle). */
   get pending(): number {
-    return this.queue.length + this.inFlight.length;
+    return this.queue.length + this.slots.reduce((n, s) => n + s.inFlight.length, 0);
   }
 
-  private attach(worker: Worker): void {
+  private attach(slot: Slot, worker: Worker): void {
     worker.on('message', (msg: WorkerResponse) => {
-      if (worker === this.worker) this.onMessage(msg);
+      if (worker === slot.worker) this.onMessage(slot, msg);
     });
     // A worker emits 'error' then 'exit': the first one counts, the second finds it replaced.
-    worker.on('error', (e) => this.crashed(worker, `the inference worker crashed: ${e.message}`));
-    worker.on('exit', (code) => this.crashed(worker, `the inference worker stopped (exit code ${code})`));
+    worker.on('error', (e) => this.crashed(slot, worker, `the inference worker crashed: ${e.message}`));
+    worker.on('exit', (code) => this.crashed(slot, worker, `the inference worker stopped (exit code ${code})`));
   }
 
-  private crashed(worker: Worker, message: string): void {
-    if (this.dead || worker !== this.worker || this.restarting) return;
-    for (const p of this.inFlight.splice(0)) p.reject(new Error(message));
+  private crashed(slot: Slot, worker: Worker, message: string): void {
+    if (this.dead || worker !== slot.worker || slot.restarting) return;
+    for (const p of slot.inFlight.splice(0)) p.reject(new Error(message));
     const now = Date.now();
     const windowMs = this.options.restartWindowMs ?? 60_000;
     this.crashTimes.push(now);
@@ -186,8 +214,8 @@ export class Engine {
       return;
     }
     this.onCrash?.(message, true);
-    this.restarting = spawnWorker(this.modelPath, this.options).then((r) => {
-      this.restarting = undefined;
+    slot.restarting = spawnWorker(this.modelPath, this.options).then((r) => {
+      slot.restarting = undefined;
       if (this.dead) {
         if (r.ok) void endWorker(r.value.worker, 0);
         return;
@@ -196,8 +224,8 @@ export class Engine {
         this.giveUp(`${message}; starting it again failed: ${r.problems.join('; ')}`);
         return;
       }
-      this.worker = r.value.worker;
-      this.attach(r.value.worker);
+      slot.worker = r.value.worker;
+      this.attach(slot, r.value.worker);
       this.restarts++;
       this.pump();
     });
@@ -223,29 +251,37 @@ export class Engine {
     });
   }
 
-  /** Rejects and forgets the queued requests whose signal fired (not yet posted to the worker). */
+  /** Rejects and forgets the queued requests whose signal fired (not yet posted to a worker). */
   private dropAborted(): void {
     for (let i = this.queue.length - 1; i >= 0; i--) {
       if (this.queue[i].signal?.aborted) this.queue.splice(i, 1)[0].reject(new CancelledError());
     }
   }
 
+  /** Posts queued requests, each to the ready worker with the fewest in flight, up to the depth. */
   private pump(): void {
     const depth = Math.max(1, this.options.pipelineDepth ?? 2);
-    while (this.inFlight.length < depth && !this.restarting && !this.dead && this.queue.length) {
+    while (!this.dead && this.queue.length) {
+      let best: Slot | undefined;
+      for (const s of this.slots) {
+        if (s.restarting || s.inFlight.length >= depth) continue;
+        if (!best || s.inFlight.length < best.inFlight.length) best = s;
+      }
+      if (!best) return;
       // (a request whose signal fired is not here: run() refuses it, dropAborted() removes it)
       const next = this.queue.shift()!;
-      this.inFlight.push(next);
-      this.worker.postMessage(next.request);
+      best.inFlight.push(next);
+      best.worker.postMessage(next.request);
     }
   }
 
-  private onMessage(msg: WorkerResponse): void {
-    const p = this.inFlight[0];
+  private onMessage(slot: Slot, msg: WorkerResponse): void {
+    const p = slot.inFlight[0];
     if (!p || (msg.kind !== 'result' && msg.kind !== 'runError') || msg.id !== p.request.id) return;
-    this.inFlight.shift();
+    slot.inFlight.shift();
     if (msg.kind === 'result') {
       this.runMs += msg.runMs;
+      slot.runs++;
       p.resolve(msg.outputs);
     } else {
       p.reject(new Error(`inference failed: ${msg.message}`));
@@ -254,18 +290,18 @@ export class Engine {
   }
 
   /**
-   * Ends the worker thread the way a crash would (tests of the restart), at the end of the run
-   * it is in. The requests it held fail; the engine starts a new worker.
+   * Ends the first worker thread the way a crash would (tests of the restart), at the end of the
+   * run it is in. The requests it held fail; the engine starts a new worker in its place.
    */
   async killWorker(): Promise<void> {
-    await endWorker(this.worker, 1);
+    await endWorker(this.slots[0].worker, 1);
   }
 
   async dispose(): Promise<void> {
     this.dead ??= 'the engine was disposed';
-    const pending = [...this.inFlight.splice(0), ...this.queue.splice(0)];
+    const pending = [...this.slots.flatMap((s) => s.inFlight.splice(0)), ...this.queue.splice(0)];
     for (const p of pending) p.reject(new CancelledError());
-    await this.restarting;
-    await endWorker(this.worker, 0);
+    await Promise.all(this.slots.map((s) => s.restarting));
+    await Promise.all(this.slots.map((s) => endWorker(s.worker, 0)));
   }
 }

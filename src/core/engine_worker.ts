@@ -26,6 +26,9 @@ async function handle(msg: LoadRequest | RunRequest): Promise<void> {
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
         executionMode: 'sequential',
+        // Several workers share the cores: a thread that spins while waiting for work takes a
+        // core from the others. Session config entries pass through `extra` in onnxruntime-node.
+        extra: { 'session.intra_op.allow_spinning': '0', 'session.inter_op.allow_spinning': '0' },
       });
       const signature = {
         inputs: session.inputMetadata.map((m) => ({ name: m.name, rank: m.isTensor && m.shape.length ? m.shape.length : undefined })),

@@ -1,0 +1,68 @@
+"""A bundle gains `token_features` and token_head.json: logits recomputed from the features with
+the file's head equal the model's own token logits (onnxruntime-node, the extension's runtime),
+the other outputs are unchanged, and a graph without a readable head is refused in words."""
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+
+from training.head_file import FEATURES, add_features
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLE = ROOT / "models" / "default"
+RUN = """
+const ort = require('onnxruntime-node');
+const [model] = process.argv.slice(1);
+(async () => {
+  const s = await ort.InferenceSession.create(model, { intraOpNumThreads: 1 });
+  const ids = [101, 1996, 4937, 2938, 2006, 1996, 13523, 1012, 102];
+  const n = ids.length;
+  const feeds = { input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, n]),
+                  attention_mask: new ort.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]) };
+  const out = await s.run(feeds);
+  const o = {};
+  for (const k of Object.keys(out)) o[k] = { dims: out[k].dims, data: Array.from(out[k].data) };
+  console.log(JSON.stringify(o));
+})();
+"""
+
+
+def run(model: Path) -> dict:
+    r = subprocess.run(["node", "-e", RUN, str(model)], cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(r.stdout)
+
+
+def test_features_and_head_file_reproduce_the_token_logits(tmp_path):
+    b = tmp_path / "b"
+    shutil.copytree(BUNDLE, b)
+    info = add_features(b)
+    assert info == {"dim": 256, "labels": 17}
+    before, after = run(BUNDLE / "model.onnx"), run(b / "model.onnx")
+    assert FEATURES in after and FEATURES not in before
+    for k in before:  # the other outputs are untouched
+        assert before[k]["data"] == after[k]["data"], k
+    head = json.loads((b / "token_head.json").read_text())
+    assert head["format"] == "bert-lstm-token-head/1" and len(head["weight"]) == 17
+    f = np.array(after[FEATURES]["data"], np.float32).reshape(after[FEATURES]["dims"])[0]
+    logits = f @ np.array(head["weight"], np.float32).T + np.array(head["bias"], np.float32)
+    model_logits = np.array(after["token_logits"]["data"], np.float32).reshape(after["token_logits"]["dims"])[0]
+    assert (logits.argmax(-1) == model_logits.argmax(-1)).all()
+    assert np.abs(logits - model_logits).max() < 0.25  # dynamic int8 activations in the model's own head
+    add_features(b)  # a second run changes nothing
+    assert [o.name for o in onnx.load(str(b / "model.onnx")).graph.output].count(FEATURES) == 1
+
+
+def test_a_model_without_a_token_head_is_refused(tmp_path):
+    b = tmp_path / "b"
+    shutil.copytree(BUNDLE, b)
+    m = onnx.load(str(b / "model.onnx"))
+    outs = [o for o in m.graph.output if o.name != "token_logits"]
+    del m.graph.output[:]
+    m.graph.output.extend(outs)
+    onnx.save(m, str(b / "model.onnx"))
+    with pytest.raises(ValueError, match="no `token_logits`"):
+        add_features(b)
