@@ -90,6 +90,12 @@ export class Config {
     return Number.isInteger(v) && v >= 1 ? Math.min(v, 16) : 1;
   }
 
+  /** Inference workers, each with its own ONNX Runtime session (`bertLstm.workers`). */
+  get workers(): number {
+    const v = this.cfg.get<number>('workers', 1);
+    return Number.isInteger(v) && v >= 1 ? Math.min(v, 16) : 1;
+  }
+
   get stride(): number | undefined {
     const v = this.cfg.get<number | null>('stride', null);
     return typeof v === 'number' && v >= 0 ? Math.floor(v) : undefined;

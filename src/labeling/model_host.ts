@@ -50,7 +50,7 @@ export class ModelHost implements vscode.Disposable {
     const t0 = performance.now();
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `BERT+LSTM: loading model ${path.basename(dir)}…` },
-      () => Labeler.open(dir, { threads: this.config.threads }),
+      () => Labeler.open(dir, { threads: this.config.threads, workers: this.config.workers }),
     );
     if (!result.ok) {
       this.lastProblems = result.problems;
@@ -73,6 +73,7 @@ export class ModelHost implements vscode.Disposable {
     await this.current?.dispose();
     this.current = labeler;
     this.loadedThreads = this.config.threads;
+    this.loadedWorkers = this.config.workers;
     const c = labeler.bundle.config;
     this.log.info(
       `loaded "${c.name}" (${c.architecture}, ${c.labels.length} token labels, ${c.sequenceLabels.length} sequence labels, ` +
@@ -82,6 +83,7 @@ export class ModelHost implements vscode.Disposable {
   }
 
   private loadedThreads = 0;
+  private loadedWorkers = 0;
 
   /** Tells the user when an untrusted workspace's model path is not loaded, and what is used instead. */
   private async warnIfWorkspaceModelIgnored(): Promise<void> {
@@ -114,7 +116,7 @@ export class ModelHost implements vscode.Disposable {
    * next use loads that). Returns whether it was dropped.
    */
   async reset(): Promise<boolean> {
-    if (this.current && this.current.bundle.dir === this.modelDir && this.loadedThreads === this.config.threads) {
+    if (this.current && this.current.bundle.dir === this.modelDir && this.loadedThreads === this.config.threads && this.loadedWorkers === this.config.workers) {
       return false;
     }
     const old = this.current;
