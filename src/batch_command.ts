@@ -4,7 +4,7 @@
 // { include?: string (a glob, or a folder path), output?: Uri }.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BatchOutputError, expandInputs, runBatch, type BatchSummary } from './core/batch';
+import { BatchOutputError, expandInputs, runBatch, type BatchSummary, type SkippedInput } from './core/batch';
 import type { Ctx } from './ctx';
 
 export interface BatchArgs {
@@ -14,10 +14,11 @@ export interface BatchArgs {
 
 const DEFAULT_GLOB = '**/*.{txt,md}';
 
-async function filesOf(include: string): Promise<string[]> {
-  // A folder or file path (anywhere on disk): walked directly; otherwise a glob over the workspace.
-  if (path.isAbsolute(include)) return (await expandInputs([include])).files;
-  return (await vscode.workspace.findFiles(include)).map((u) => u.fsPath);
+async function filesOf(include: string): Promise<{ files: string[]; skipped: SkippedInput[] }> {
+  // A folder or file path (anywhere on disk): walked directly (links, FIFOs and unreadable
+  // folders recorded with their reason); otherwise a glob over the workspace.
+  if (path.isAbsolute(include)) return expandInputs([include]);
+  return { files: (await vscode.workspace.findFiles(include)).map((u) => u.fsPath), skipped: [] };
 }
 
 export async function batchLabel(ctx: Ctx, args: BatchArgs = {}): Promise<BatchSummary | undefined> {
@@ -38,8 +39,9 @@ export async function batchLabel(ctx: Ctx, args: BatchArgs = {}): Promise<BatchS
     });
     if (!output) return undefined;
   }
-  const files = (await filesOf(include)).sort();
-  if (!files.length) {
+  const { files, skipped } = await filesOf(include);
+  files.sort();
+  if (!files.length && !skipped.length) {
     void vscode.window.showWarningMessage(`BERT+LSTM: no files match ${include}.`);
     return undefined;
   }
@@ -55,6 +57,7 @@ export async function batchLabel(ctx: Ctx, args: BatchArgs = {}): Promise<BatchS
         try {
           return await runBatch(files, outPath, (text, signal) => labeler.label(text, { strategy: ctx.config.aggregationStrategy, stride: ctx.config.stride, signal }), {
             maxBytes: ctx.config.batchMaxBytes,
+            skipped,
             signal: controller.signal,
             onProgress: (p) => {
               if (p.record && 'skipped' in p.record) ctx.log.info(`batch: ${p.file} skipped: ${p.record.skipped}`);

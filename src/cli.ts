@@ -10,6 +10,7 @@ import { modelAnnotations } from './core/annotations';
 import { BatchOutputError, DEFAULT_MAX_BYTES, expandInputs, runBatch } from './core/batch';
 import { exportAs, type ExportFormat } from './core/formats';
 import { Labeler, type LabeledText } from './core/labeler';
+import { describeWriteError, isFsError } from './core/write_errors';
 
 const USAGE = `usage: bert-lstm-label [--model DIR] [--format text|jsonl|conll|conllu|spans] [--strategy first|average|max|simple] [FILE...]
        bert-lstm-label --batch OUTPUT.jsonl [--max-bytes N] FOLDER|GLOB|FILE...
@@ -84,9 +85,13 @@ async function batchMain(output: string, inputs: readonly string[], maxBytesArg:
     process.stderr.write('bert-lstm-label: --batch needs at least one FOLDER, GLOB or FILE\n');
     return 2;
   }
-  const { files, missing } = await expandInputs(inputs);
+  const { files, missing, skipped } = await expandInputs(inputs);
   for (const m of missing) process.stderr.write(`bert-lstm-label: ${m}: no such file or folder (or no file matches)\n`);
   if (missing.length) return 1;
+  if (files.length === 0 && skipped.length === 0) {
+    process.stderr.write(`bert-lstm-label: no files in ${inputs.join(', ')}: nothing to label\n`);
+    return 1;
+  }
   const opened = await Labeler.open(options.model ?? defaultModelDir(), { threads: options.threads });
   if (!opened.ok) {
     process.stderr.write(`bert-lstm-label: the model cannot be used:\n${opened.problems.map((p) => `  - ${p}`).join('\n')}\n`);
@@ -100,6 +105,7 @@ async function batchMain(output: string, inputs: readonly string[], maxBytesArg:
   try {
     const summary = await runBatch(files, output, (text, signal) => labeler.label(text, { strategy: options.strategy, signal }), {
       maxBytes,
+      skipped,
       signal: controller.signal,
       onProgress: (p) => {
         const note = p.record && 'skipped' in p.record ? ` skipped: ${p.record.skipped}` : '';
@@ -111,10 +117,19 @@ async function batchMain(output: string, inputs: readonly string[], maxBytesArg:
       `bert-lstm-label: ${summary.labeled} labeled, ${summary.skipped} skipped, ${summary.resumed} already in ${output}` +
         (summary.cancelled ? ' (interrupted: run again to resume)' : '') + '\n',
     );
-    return summary.cancelled ? 130 : 0;
+    if (summary.cancelled) return 130;
+    if (summary.labeled === 0 && summary.resumed === 0) {
+      process.stderr.write(`bert-lstm-label: nothing could be labeled: every input was skipped (the reasons are above and in ${output})\n`);
+      return 1;
+    }
+    return 0;
   } catch (e) {
     if (e instanceof BatchOutputError) {
       process.stderr.write(`bert-lstm-label: ${e.message}\n`);
+      return 1;
+    }
+    if (isFsError(e)) {
+      process.stderr.write(`bert-lstm-label: ${e.path ?? output}: ${describeWriteError(e)}\n`);
       return 1;
     }
     throw e;
@@ -205,7 +220,8 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {
-      process.stderr.write(`bert-lstm-label: ${(e as Error).stack ?? e}\n`);
+      // a file system error (a full disk, a closed pipe) is the user's to fix: words, no stack
+      process.stderr.write(`bert-lstm-label: ${isFsError(e) ? `${e.path ? `${e.path}: ` : ''}${describeWriteError(e)}` : ((e as Error).stack ?? e)}\n`);
       process.exit(1);
     },
   );
