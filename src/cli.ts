@@ -10,6 +10,7 @@ import { modelAnnotations } from './core/annotations';
 import { BatchOutputError, DEFAULT_MAX_BYTES, expandInputs, runBatch } from './core/batch';
 import { exportAs, type ExportFormat } from './core/formats';
 import { Labeler, type LabeledText } from './core/labeler';
+import { renumberSentences, streamLabels, type OutputFormat } from './core/stream_output';
 import { describeWriteError, isFsError } from './core/write_errors';
 
 const USAGE = `usage: bert-lstm-label [--model DIR] [--format text|jsonl|conll|conllu|spans] [--strategy first|average|max|simple] [FILE...]
@@ -72,6 +73,27 @@ export function formatExport(format: ExportFormat, text: string, result: Labeled
   const scheme = labeler.bundle.config.labelScheme;
   const words = [...labeler.tokenizer.wordSpans(text)];
   return exportAs(format, text, words, modelAnnotations(text, result.words, scheme), scheme === 'plain' ? 'plain' : 'iob2').content;
+}
+
+/** Writes to standard output, resolving once the data is handed on (a slow reader holds the labeling back). */
+function writeStdout(s: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(s, (e) => (e ? reject(e) : resolve())));
+}
+
+/**
+ * One input's labels in `format`, written to standard output as the document is labeled
+ * (core/stream_output.ts: a chunk of paragraphs at a time), so a big document's output is never
+ * held whole. The CoNLL formats are formatExport's per chunk, CoNLL-U sentence ids running on
+ * across chunks.
+ */
+async function writeLabels(text: string, format: OutputFormat, labeler: Labeler, strategy: AggregationStrategy): Promise<void> {
+  const scheme = labeler.bundle.config.labelScheme;
+  await streamLabels(labeler, text, writeStdout, {
+    format,
+    labelOptions: { strategy },
+    annotate: (chunk) => modelAnnotations(chunk.text, chunk.result.words, scheme),
+    exportChunk: (chunk, firstSentenceId) => renumberSentences(formatExport(format as ExportFormat, chunk.text, chunk.result, labeler), firstSentenceId),
+  });
 }
 
 /** --batch: label folders, globs and files into one JSON Lines output, resuming an earlier run. */
@@ -202,13 +224,8 @@ export async function main(argv: string[]): Promise<number> {
   const labeler = opened.value;
   try {
     for (const input of inputs) {
-      const result = await labeler.label(input.text, { strategy: values.strategy as AggregationStrategy });
-      if (inputs.length > 1 && values.format === 'text') process.stdout.write(`==> ${input.name} <==\n`);
-      if (EXPORT_FORMATS.includes(values.format!)) {
-        process.stdout.write(formatExport(values.format as ExportFormat, input.text, result, labeler));
-        continue;
-      }
-      process.stdout.write(values.format === 'jsonl' ? formatJsonl(result) : formatText(input.text, result) + (input.text.endsWith('\n') ? '' : '\n'));
+      if (inputs.length > 1 && values.format === 'text') await writeStdout(`==> ${input.name} <==\n`);
+      await writeLabels(input.text, values.format as OutputFormat, labeler, values.strategy as AggregationStrategy);
     }
   } finally {
     await labeler.dispose();
