@@ -1,5 +1,9 @@
 // ESLint (flat config) with typescript-eslint's recommended rules for the TypeScript sources,
-// and the recommended JavaScript rules for the .mjs scripts.
+// and the recommended JavaScript rules for the .mjs scripts. Two import boundaries:
+// - src/core/ is pure: no `vscode`, nothing from the editor layer above it (the CLI and the
+//   unit tests run it in plain Node);
+// - the webview runs in the panel's sandbox and talks to the host only through messages: it
+//   imports the protocol and core's pure panel data, no host module.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -14,6 +18,27 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-require-imports': 'off',
       eqeqeq: ['error', 'always'],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'src/core/ is pure: no vscode import (the CLI and unit tests run it in Node).' }],
+        patterns: [{ group: ['../*', '!../core/*'], message: 'src/core/ may not import the editor layer above it.' }],
+      }],
+    },
+  },
+  {
+    files: ['webview/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'The webview has no vscode module: it talks to the host through messages.' }],
+        patterns: [{
+          regex: '^\\.\\./src/(?!(panel/protocol|core/panel_data)$)',
+          message: 'The webview imports only the panel protocol (src/panel/protocol.ts) and core\'s pure panel data, no host module.',
+        }],
+      }],
     },
   },
   {

@@ -11,7 +11,7 @@ import { BatchOutputError, DEFAULT_MAX_BYTES, expandInputs, runBatch } from './c
 import { exportAs, type ExportFormat } from './core/formats';
 import { Labeler, type LabeledText } from './core/labeler';
 import { renumberSentences, streamLabels, type OutputFormat } from './core/stream_output';
-import { describeWriteError, isFsError } from './core/write_errors';
+import { describeFsError, isFsError } from './core/fs_errors';
 
 const USAGE = `usage: bert-lstm-label [--model DIR] [--format text|jsonl|conll|conllu|spans] [--strategy first|average|max|simple] [FILE...]
        bert-lstm-label --batch OUTPUT.jsonl [--max-bytes N] FOLDER|GLOB|FILE...
@@ -151,7 +151,7 @@ async function batchMain(output: string, inputs: readonly string[], maxBytesArg:
       return 1;
     }
     if (isFsError(e)) {
-      process.stderr.write(`bert-lstm-label: ${e.path ?? output}: ${describeWriteError(e)}\n`);
+      process.stderr.write(`bert-lstm-label: ${e.path ?? output}: ${describeFsError(e, 'write')}\n`);
       return 1;
     }
     throw e;
@@ -238,7 +238,7 @@ if (require.main === module) {
     (code) => process.exit(code),
     (e) => {
       // a file system error (a full disk, a closed pipe) is the user's to fix: words, no stack
-      process.stderr.write(`bert-lstm-label: ${isFsError(e) ? `${e.path ? `${e.path}: ` : ''}${describeWriteError(e)}` : ((e as Error).stack ?? e)}\n`);
+      process.stderr.write(`bert-lstm-label: ${isFsError(e) ? `${e.path ? `${e.path}: ` : ''}${describeFsError(e, 'write')}` : ((e as Error).stack ?? e)}\n`);
       process.exit(1);
     },
   );

@@ -1,6 +1,10 @@
-// The only reader of the extension's settings: typed getters over `bertLstm.*`.
+// The only reader of the extension's settings: typed getters over `bertLstm.*`, each with its
+// default and its bounds, so that a bad value in settings.json never reaches the services.
+// The labeler's options are built here once (`labelOptions`): every run (documents, selections,
+// the panel's selection scores, corrections, batch) labels with the same strategy and stride.
 import * as vscode from 'vscode';
-import type { AggregationStrategy } from './core/aggregate';
+import { AGGREGATION_STRATEGIES, type AggregationStrategy } from './core/aggregate';
+import type { LabelOptions } from './core/labeler';
 import { settingInJsonc } from './core/settings_file';
 
 export const SECTION = 'bertLstm';
@@ -64,7 +68,12 @@ export class Config {
 
   get aggregationStrategy(): AggregationStrategy {
     const v = this.cfg.get<string>('aggregationStrategy', 'first');
-    return v === 'average' || v === 'max' || v === 'simple' ? v : 'first';
+    return (AGGREGATION_STRATEGIES as readonly string[]).includes(v) ? (v as AggregationStrategy) : 'first';
+  }
+
+  /** The labeler's options from the settings (strategy and stride); callers add a signal, a cache or topK. */
+  labelOptions(): Pick<LabelOptions, 'strategy' | 'stride'> {
+    return { strategy: this.aggregationStrategy, stride: this.stride };
   }
 
   get hiddenLabels(): ReadonlySet<string> {

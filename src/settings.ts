@@ -1,41 +1,65 @@
-// Settings take effect without a reload: each group of settings says what it changes.
+// Settings take effect without a reload. This is the one subscriber to configuration changes;
+// each group of settings says what it changes, in this order: the model (reloaded when its path
+// or threads change), the labels (relabeled when the strategy, stride or model change), the
+// look (redrawn), the correction style, live labeling, and the status bar.
 import * as vscode from 'vscode';
-import { relabelOpenDocuments } from './commands';
-import type { Ctx } from './ctx';
+import type { Config } from './config';
+import type { CorrectionsStore } from './corrections/store';
+import type { Display } from './display/display';
+import type { LowConfidenceDiagnostics } from './display/diagnostics';
+import type { StatusDisplay } from './display/status';
+import type { LabelStore } from './labeling/label_store';
+import type { LiveLabeling } from './labeling/live';
+import type { ModelHost } from './labeling/model_host';
+import { relabelOpenDocuments } from './labeling/relabel';
+import type { LabelingRuns } from './labeling/runs';
 
-export function registerSettingsReactions(ctx: Ctx): void {
-  ctx.push(
-    vscode.workspace.onDidChangeConfiguration(async (e) => {
-      const cfg = ctx.config;
-      // runs going now used the old settings (runs started from here on are joined, not cancelled)
-      const staleRuns = new Set(ctx.runs.values());
-      const affects = (...keys: string[]): boolean => keys.some((k) => cfg.affects(e, k));
-      // cached segments were labeled with the old strategy or stride
-      let relabel = affects('aggregationStrategy', 'stride');
-      if (affects('modelPath', 'threads')) {
-        // the model is loaded again on the next use; open documents are labeled with it
-        const dropped = await ctx.model.reset();
-        if (dropped) ctx.log.info('model settings changed: reloading the model');
-        relabel ||= dropped;
+export interface SettingsServices {
+  readonly config: Config;
+  readonly log: vscode.LogOutputChannel;
+  readonly model: ModelHost;
+  readonly labels: LabelStore;
+  readonly runs: LabelingRuns;
+  readonly live: LiveLabeling;
+  readonly display: Display;
+  readonly diagnostics: LowConfidenceDiagnostics;
+  readonly corrections: CorrectionsStore;
+  readonly status: StatusDisplay;
+}
+
+export function registerSettingsReactions(s: SettingsServices): vscode.Disposable {
+  return vscode.workspace.onDidChangeConfiguration(async (e) => {
+    const cfg = s.config;
+    // runs going now used the old settings (runs started from here on are joined, not cancelled)
+    const staleRuns = s.runs.snapshot();
+    const affects = (...keys: string[]): boolean => keys.some((k) => cfg.affects(e, k));
+    // correction decorations get the new style at once (independent of the model)
+    if (affects('annotations.correctionStyle')) s.corrections.restyle();
+    // cached segments were labeled with the old strategy or stride
+    let relabel = affects('aggregationStrategy', 'stride');
+    if (affects('modelPath', 'threads')) {
+      // the model is loaded again on the next use; open documents are labeled with it
+      const dropped = await s.model.reset();
+      if (dropped) s.log.info('model settings changed: reloading the model');
+      relabel ||= dropped;
+    }
+    if (relabel) {
+      s.log.info('relabeling open documents after a settings change');
+      relabelOpenDocuments(s.runs, s.live, s.labels, staleRuns);
+    }
+    if (affects('labelColors')) {
+      const bad = cfg.invalidLabelColors;
+      if (bad.length) {
+        s.log.warn(`bertLstm.labelColors: not colors, ignored: ${bad.join(', ')}`);
+        void vscode.window.showWarningMessage(`BERT+LSTM: these label colors are not CSS colors and are ignored: ${bad.join(', ')}`);
       }
-      if (relabel) {
-        ctx.log.info('relabeling open documents after a settings change');
-        relabelOpenDocuments(ctx, staleRuns);
-      }
-      if (affects('labelColors')) {
-        const bad = cfg.invalidLabelColors;
-        if (bad.length) {
-          ctx.log.warn(`bertLstm.labelColors: not colors, ignored: ${bad.join(', ')}`);
-          void vscode.window.showWarningMessage(`BERT+LSTM: these label colors are not CSS colors and are ignored: ${bad.join(', ')}`);
-        }
-      }
-      if (affects('hiddenLabels', 'confidenceThreshold', 'displayStyle', 'labelColors', 'diagnostics.lowConfidence')) {
-        await ctx.redrawAll();
-        ctx.diagnostics?.refreshAll();
-      }
-      if (affects('live.enabled')) ctx.live?.followSetting();
-      if (affects('live.enabled', 'live.languages', 'live.maxDocumentLength')) ctx.live?.labelVisible();
-      ctx.status?.refresh();
-    }),
-  );
+    }
+    if (affects('hiddenLabels', 'confidenceThreshold', 'displayStyle', 'labelColors', 'diagnostics.lowConfidence')) {
+      await s.display.redrawAll();
+      s.diagnostics.refreshAll();
+    }
+    if (affects('live.enabled')) s.live.followSetting();
+    if (affects('live.enabled', 'live.languages', 'live.maxDocumentLength')) s.live.labelVisible();
+    s.status.refresh();
+  });
 }

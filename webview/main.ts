@@ -1,13 +1,13 @@
 // The analysis panel's UI: the sequence head's scores (document, segment at the cursor,
 // selection) as sorted bars, and attention to and from [CLS] over the segment's tokens, with
 // controls for direction, layer, head, rollout and [CLS]/[SEP], a legend, and a layer x head grid.
-// Talks to the host only through typed, validated messages (src/webview_protocol.ts).
+// Talks to the host only through typed, validated messages (src/panel/protocol.ts).
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import { capabilityNotes, selectWeights, spaceBefore, tokenDetail, visibleWeights, wordRange } from '../src/core/panel_data';
-import { parseHostMessage, type AttentionMessage, type ScoreRow, type WebviewMessage } from '../src/webview_protocol';
+import { parseHostMessage, type AttentionMessage, type ScoreRow, type WebviewMessage } from '../src/panel/protocol';
 
 interface VsCodeApi {
   postMessage(msg: WebviewMessage): void;

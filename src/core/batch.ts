@@ -6,9 +6,8 @@
 import { createHash } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { describeFsError } from './bundle';
+import { describeFsError, isFsError } from './fs_errors';
 import { acquireLock, lockFileOf } from './output_lock';
-import { describeWriteError, isFsError } from './write_errors';
 
 export const BATCH_SCHEMA = 'bert-lstm-batch';
 export const BATCH_VERSION = 1;
@@ -190,7 +189,7 @@ async function appendRecord(handle: fs.FileHandle, output: string, value: object
     await handle.appendFile(JSON.stringify(value) + '\n');
   } catch (e) {
     if (!isFsError(e)) throw e;
-    throw new BatchOutputError(`cannot write to ${output}: ${describeWriteError(e)}. The records written before are kept; run again to resume`);
+    throw new BatchOutputError(`cannot write to ${output}: ${describeFsError(e, 'write')}. The records written before are kept; run again to resume`);
   }
 }
 
@@ -209,14 +208,14 @@ export async function runBatch(files: readonly string[], output: string, labelTe
     await fs.mkdir(path.dirname(outputAbs), { recursive: true });
   } catch (e) {
     if (!isFsError(e)) throw e;
-    throw new BatchOutputError(`cannot make the folder of ${output}: ${describeWriteError(e)}`);
+    throw new BatchOutputError(`cannot make the folder of ${output}: ${describeFsError(e, 'write')}`);
   }
   let lock;
   try {
     lock = await acquireLock(outputAbs, 'the batch output');
   } catch (e) {
     if (!isFsError(e)) throw e;
-    throw new BatchOutputError(`cannot lock ${output} (${lockFileOf(output)}): ${describeWriteError(e)}`);
+    throw new BatchOutputError(`cannot lock ${output} (${lockFileOf(output)}): ${describeFsError(e, 'write')}`);
   }
   if (!lock.ok) throw new BatchOutputError(lock.message);
   try {
@@ -243,7 +242,7 @@ async function runLocked(files: readonly string[], output: string, outputAbs: st
     handle = await fs.open(outputAbs, 'a');
   } catch (e) {
     if (!isFsError(e)) throw e;
-    throw new BatchOutputError(`cannot open ${output} for writing: ${describeWriteError(e)}`);
+    throw new BatchOutputError(`cannot open ${output} for writing: ${describeFsError(e, 'write')}`);
   }
   let labeled = 0;
   let skipped = 0;

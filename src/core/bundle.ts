@@ -2,6 +2,7 @@
 // Errors are values here: `loadBundle` returns what is wrong in words a user understands.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { describeFsError } from './fs_errors';
 import { parseTokenizerFile, type TokenVocab } from './tokenizer_file';
 
 export type LabelScheme = 'plain' | 'BIO' | 'BIOES';
@@ -55,21 +56,8 @@ export interface OutputRoles {
 
 const REQUIRED_FILES = ['model.onnx', 'tokenizer.json', 'config.json'];
 
-/** A file system error in words, with its code for the log (`EISDIR` alone says little). */
-export function describeFsError(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  const words: Record<string, string> = {
-    ENOENT: 'it does not exist (or is a symbolic link to nothing)',
-    EISDIR: 'it is a folder, not a file',
-    ELOOP: 'it is a symbolic link that loops back on itself',
-    EACCES: 'permission denied',
-    EPERM: 'permission denied',
-    ENOTDIR: 'a part of its path is not a folder',
-    EMFILE: 'too many open files',
-    EIO: 'an input/output error of the disk',
-  };
-  return code ? `${words[code] ?? 'the system refused'} (${code})` : String((e as Error).message ?? e);
-}
+// One errno-to-words table for the project (fs_errors.ts); re-exported for the bundle's callers.
+export { describeFsError } from './fs_errors';
 
 async function readText(file: string, problems: string[]): Promise<string | undefined> {
   try {

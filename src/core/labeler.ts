@@ -1,5 +1,7 @@
-// The labeling pipeline: text -> words and pieces -> windows -> batched inference in the
-// worker -> per-word labels (aggregated pieces) and per-window sequence scores.
+// The labeling pipeline, in the steps of a token-classification pipeline: preprocess (text ->
+// segments -> words and pieces -> windows), forward (batched inference in the worker) and
+// postprocess (per-word labels from aggregated pieces, per-window sequence scores, the
+// segments placed in the document).
 //
 // The main thread must never be blocked long (the extension host runs it): every loop over a
 // document's words or segments yields to the event loop every few milliseconds (`Pause`), and
@@ -104,108 +106,120 @@ export class Labeler {
    * Labels a document: cut into segments at paragraph and sentence ends (segments.ts), each
    * segment labeled on its own (windows inside it if it is longer than the model's length),
    * segments found in `options.cache` reused. Offsets are into `text`.
+   *
+   * The steps are the token-classification pipeline's (preprocess, forward, postprocess), run
+   * a chunk of segments at a time and overlapped: one chunk's outputs are read while the next
+   * chunk is already queued in the worker, so the worker never waits for the main thread's
+   * tokenizing, and at most two chunks' tokens and outputs are held at once.
    */
   async label(text: string, options: LabelOptions = {}): Promise<LabeledText> {
-    const t0 = performance.now();
-    const inf0 = this.engine.runMs;
-    const budget = this.bundle.config.maxLength - 2;
-    const settings = this.settingsKey(options);
-    const pause = new Pause();
-    const run = runSignal(options.signal);
-    const own: LabelOptions = { ...options, signal: run.signal };
-    const segments: Segment[] = [];
-    const results: (SegmentLabels | undefined)[] = [];
-    let runCount = 0;
-    // Each segment is placed in the document (views of its rows made) as soon as it and every
-    // segment before it have labels, not all at the end: the views a run keeps are then made
-    // across the run, and no single garbage collection has to copy all of them.
-    const placed: PlacedSegment[] = [];
-    let windowCount = 0;
-    const placeReady = async (): Promise<void> => {
-      while (placed.length < segments.length && results[placed.length]) {
-        const i = placed.length;
-        const p = await placeInSlices(segments[i], results[i]!, windowCount, !!options.cache, pause, own.signal);
-        placed.push(p);
-        windowCount += p.windows.length;
-        await pause.maybe(own.signal);
-      }
-    };
-    // Segments without cached labels go to the worker a chunk at a time. One chunk is finished
-    // (its results read) while the next one is already queued, so the worker never waits for
-    // the main thread's tokenizing; at most two chunks' tokens and outputs are held at once.
-    const started: Array<{ indices: number[]; work: StartedSegments }> = [];
-    const finishOldest = async (): Promise<void> => {
-      const { indices, work } = started.shift()!;
-      const fresh = await this.finishSegments(work, pause, own.signal);
-      indices.forEach((i, k) => {
-        results[i] = fresh[k];
-        options.cache?.set(segments[i].text, fresh[k]);
-      });
-      await placeReady();
-    };
-    // Tokenizing a chunk and queueing its batches is main-thread work done while the worker
-    // still runs the previous chunk's batches.
-    const startChunk = async (indices: number[]): Promise<void> => {
-      runCount += indices.length;
-      started.push({ indices, work: await this.startSegments(indices.map((i) => segments[i].text), own, settings, pause) });
-    };
+    const run = new DocumentRun(options, this.settingsKey(options), this.engine.runMs);
     try {
-      // Counting stops past the budget: a sentence of a million characters is not tokenized here.
-      const countPieces = (s: string): number => this.tokenizer.countPieces(s, budget, budget);
-      let chunk: number[] = [];
-      for (const seg of segmentSteps(text, { budget, countPieces })) {
-        if (!seg) {
-          await pause.maybe(own.signal);
-          continue;
+      for (const seg of this.segments(text)) {
+        if (seg && this.preprocessSegment(run, seg)) await this.postprocessPlace(run);
+        if (run.pending.length === SEGMENTS_PER_CHUNK) {
+          await this.forwardChunk(run);
+          if (run.queued.length > 1) await this.postprocessOldest(run);
         }
-        const i = segments.push(seg) - 1;
-        results.push(options.cache?.get(seg.text, settings));
-        if (!results[i]) chunk.push(i);
-        else await placeReady();
-        if (chunk.length === SEGMENTS_PER_CHUNK) {
-          await startChunk(chunk);
-          chunk = [];
-          if (started.length > 1) await finishOldest();
-        }
-        await pause.maybe(own.signal);
+        await run.pause.maybe(run.signal);
       }
-      if (chunk.length) await startChunk(chunk);
-      while (started.length) await finishOldest();
-      await placeReady();
+      if (run.pending.length) await this.forwardChunk(run);
+      while (run.queued.length) await this.postprocessOldest(run);
+      await this.postprocessPlace(run);
     } finally {
-      started.length = 0;
       run.end();
     }
-    // The document's words and windows, each in one array allocated at its final length (grown
-    // by pushes, their copies were garbage the size of the document).
+    return this.postprocessDocument(run);
+  }
+
+  /** Preprocess: the text's segments (undefined between them: a place to yield). */
+  private segments(text: string): Iterable<Segment | undefined> {
+    const budget = this.bundle.config.maxLength - 2;
+    // Counting stops past the budget: a sentence of a million characters is not tokenized here.
+    const countPieces = (s: string): number => this.tokenizer.countPieces(s, budget, budget);
+    return segmentSteps(text, { budget, countPieces });
+  }
+
+  /** Preprocess: a segment's cached labels, if any; else it waits for the next chunk. Returns whether it was cached. */
+  private preprocessSegment(run: DocumentRun, seg: Segment): boolean {
+    const i = run.segments.push(seg) - 1;
+    const cached = run.options.cache?.get(seg.text, run.settings);
+    run.results.push(cached);
+    if (!cached) run.pending.push(i);
+    return !!cached;
+  }
+
+  /** Preprocess and forward: the pending segments tokenized and their batches queued in the engine. */
+  private async forwardChunk(run: DocumentRun): Promise<void> {
+    const indices = run.pending;
+    run.pending = [];
+    run.ran += indices.length;
+    const texts = indices.map((i) => run.segments[i].text);
+    const docs = await this.preprocess(texts, run.ownOptions, run.pause);
+    run.queued.push({ indices, work: { docs, batches: await this.forward(docs, run.ownOptions, run.pause), settings: run.settings, strategy: run.strategy } });
+  }
+
+  /** Postprocess: the oldest queued chunk's outputs read into labels, cached, and placed. */
+  private async postprocessOldest(run: DocumentRun): Promise<void> {
+    const { indices, work } = run.queued.shift()!;
+    const fresh = await this.postprocessBatches(work, run.pause, run.signal);
+    indices.forEach((i, k) => {
+      run.results[i] = fresh[k];
+      run.options.cache?.set(run.segments[i].text, fresh[k]);
+    });
+    await this.postprocessPlace(run);
+  }
+
+  /**
+   * Postprocess: every segment that has labels, and all segments before it have too, placed in
+   * the document (views of its rows made) as soon as it can be, not all at the end: the views a
+   * run keeps are then made across the run, and no single garbage collection copies all of them.
+   */
+  private async postprocessPlace(run: DocumentRun): Promise<void> {
+    while (run.placed.length < run.segments.length && run.results[run.placed.length]) {
+      const i = run.placed.length;
+      const p = await placeInSlices(run.segments[i], run.results[i]!, run.windowCount, !!run.options.cache, run.pause, run.signal);
+      run.placed.push(p);
+      run.windowCount += p.windows.length;
+      await run.pause.maybe(run.signal);
+    }
+  }
+
+  /**
+   * Postprocess: the document's words and windows, each in one array allocated at its final
+   * length (grown by pushes, their copies were garbage the size of the document), and the
+   * document's sequence scores.
+   */
+  private async postprocessDocument(run: DocumentRun): Promise<LabeledText> {
+    const signal = run.options.signal;
     let total = 0;
-    for (const p of placed) total += p.words.length;
+    for (const p of run.placed) total += p.words.length;
     const words = new Array<WordLabel>(total);
-    const windows = new Array<WindowResult>(windowCount);
-    for (let i = 0, at = 0, w = 0; i < placed.length; i++) {
-      const p = placed[i];
+    const windows = new Array<WindowResult>(run.windowCount);
+    for (let i = 0, at = 0, w = 0; i < run.placed.length; i++) {
+      const p = run.placed[i];
       for (let k = 0; k < p.words.length; k++) {
         words[at + k] = p.words[k];
-        if ((k & 16383) === 16383) await pause.maybe(options.signal); // a segment can be a 1 MB line
+        if ((k & 16383) === 16383) await run.pause.maybe(signal); // a segment can be a 1 MB line
       }
       for (let k = 0; k < p.windows.length; k++) windows[w + k] = p.windows[k];
       at += p.words.length;
       w += p.windows.length;
-      if ((i & 63) === 63) await pause.maybe(options.signal);
+      if ((i & 63) === 63) await run.pause.maybe(signal);
     }
-    await pause.maybe(options.signal);
+    await run.pause.maybe(signal);
     return {
       words,
       windows,
       sequence: averageSequence(windows, this.bundle.config.sequenceLabels),
-      timing: { totalMs: performance.now() - t0, inferenceMs: this.engine.runMs - inf0 },
-      segments: { total: segments.length, run: runCount },
+      timing: { totalMs: performance.now() - run.t0, inferenceMs: this.engine.runMs - run.inference0 },
+      segments: { total: run.segments.length, run: run.ran },
     };
   }
 
   /**
    * Labels several texts independently (offsets relative to each text), batching the windows
-   * of all of them together.
+   * of all of them together: preprocess, forward and postprocess once for all of them.
    */
   async labelTexts(texts: readonly string[], options: LabelOptions = {}): Promise<LabeledText[]> {
     const t0 = performance.now();
@@ -215,7 +229,9 @@ export class Labeler {
     let labeled: SegmentLabels[];
     try {
       const own: LabelOptions = { ...options, signal: run.signal };
-      labeled = await this.finishSegments(await this.startSegments(texts, own, this.settingsKey(options), pause), pause, run.signal);
+      const docs = await this.preprocess(texts, own, pause);
+      const batches = await this.forward(docs, own, pause);
+      labeled = await this.postprocessBatches({ docs, batches, settings: this.settingsKey(options), strategy: options.strategy ?? 'first' }, pause, run.signal);
     } finally {
       run.end();
     }
@@ -271,20 +287,17 @@ export class Labeler {
   }
 
   /**
-   * First half of labeling texts on their own: tokenizes them, plans their windows and queues
-   * all their batches in the engine (windows of all texts together, those of similar length in
-   * one batch: little padding). `finishSegments` reads the results.
+   * Preprocess: texts tokenized (words and pieces in typed arrays) and their windows planned,
+   * each with an empty table for its labels. A pause between the steps: each is one pass over a
+   * segment, which can be a whole 1 MB line.
    */
-  private async startSegments(texts: readonly string[], options: LabelOptions, settings: string, pause: Pause): Promise<StartedSegments> {
+  private async preprocess(texts: readonly string[], options: LabelOptions, pause: Pause): Promise<SegmentWork[]> {
     const cfg = this.bundle.config;
     const stride = this.stride(options);
-    const batchSize = this.batchSize(options);
     const strategy = options.strategy ?? 'first';
     const k = Math.max(0, Math.min(options.topK ?? 3, cfg.labels.length));
-    const outputs = [this.roles.tokenLogits, this.roles.sequenceLogits].filter((o): o is string => !!o);
     const docs: SegmentWork[] = [];
     for (const text of texts) {
-      // a pause between the steps: each is one pass over a segment, which can be a whole 1 MB line
       const tokens = await this.compactTokens(text, pause, options.signal);
       await pause.maybe(options.signal);
       const plan = await this.planWindows(tokens, stride, pause, options.signal);
@@ -292,6 +305,17 @@ export class Labeler {
       docs.push({ tokens, plan, table: emptyTable(text, cfg.labels, tokens, strategy, k), windows: new Array<WindowResult>(plan.windows.length) });
       await pause.maybe(options.signal);
     }
+    return docs;
+  }
+
+  /**
+   * Forward: every window of the texts queued in the engine, those of similar length in one
+   * batch (little padding), windows of all texts together. The outputs are read by
+   * `postprocessBatches`.
+   */
+  private async forward(docs: readonly SegmentWork[], options: LabelOptions, pause: Pause): Promise<QueuedBatch[]> {
+    const batchSize = this.batchSize(options);
+    const outputs = [this.roles.tokenLogits, this.roles.sequenceLogits].filter((o): o is string => !!o);
     const all = docs.flatMap((d, di) => d.plan.windows.map((w, wi) => ({ di, wi, w })));
     all.sort((a, b) => a.w.pieces - b.w.pieces);
     const batches: QueuedBatch[] = [];
@@ -299,15 +323,15 @@ export class Labeler {
       const rows = all.slice(i, i + batchSize);
       const seqLen = Math.max(...rows.map((b) => b.w.pieces)) + 2;
       const output = this.engine.run(this.encodeBatch(rows.map((b) => ({ tokens: docs[b.di].tokens, window: b.w })), seqLen), outputs, options.signal);
-      output.catch(() => undefined); // awaited in finishSegments, unless an earlier batch failed
+      output.catch(() => undefined); // awaited in postprocessBatches, unless an earlier batch failed
       batches.push({ rows, seqLen, output });
       await pause.maybe(options.signal);
     }
-    return { docs, batches, settings, strategy };
+    return batches;
   }
 
-  /** Second half: reads each batch's outputs into the texts' tables, in order. */
-  private async finishSegments(work: StartedSegments, pause: Pause, signal: AbortSignal | undefined): Promise<SegmentLabels[]> {
+  /** Postprocess: each batch's outputs, in order, read into its texts' tables (labels) and windows (sequence scores). */
+  private async postprocessBatches(work: StartedSegments, pause: Pause, signal: AbortSignal | undefined): Promise<SegmentLabels[]> {
     const { docs, strategy } = work;
     const n = this.bundle.config.labels.length;
     const scratch = new Float32Array((this.bundle.config.maxLength - 2) * n);
@@ -430,6 +454,47 @@ interface StartedSegments {
   readonly batches: readonly QueuedBatch[];
   readonly settings: string;
   readonly strategy: AggregationStrategy;
+}
+
+/** One `label` run's state, passed between its steps. */
+class DocumentRun {
+  readonly t0 = performance.now();
+  readonly pause = new Pause();
+  private readonly own: { readonly signal: AbortSignal; end(): void };
+  /** The caller's options with the run's own signal (it fires when the run ends in any way). */
+  readonly ownOptions: LabelOptions;
+  readonly strategy: AggregationStrategy;
+  readonly segments: Segment[] = [];
+  /** Each segment's labels (cached, or once its chunk is postprocessed). */
+  readonly results: (SegmentLabels | undefined)[] = [];
+  /** Segments without labels waiting for the next chunk. */
+  pending: number[] = [];
+  /** Chunks queued in the engine, oldest first. */
+  readonly queued: Array<{ indices: number[]; work: StartedSegments }> = [];
+  /** Segments placed in the document, in order, and the windows they hold. */
+  readonly placed: PlacedSegment[] = [];
+  windowCount = 0;
+  /** Segments run by the model (the rest came from the cache). */
+  ran = 0;
+
+  constructor(
+    readonly options: LabelOptions,
+    readonly settings: string,
+    readonly inference0: number,
+  ) {
+    this.own = runSignal(options.signal);
+    this.ownOptions = { ...options, signal: this.own.signal };
+    this.strategy = options.strategy ?? 'first';
+  }
+
+  get signal(): AbortSignal {
+    return this.own.signal;
+  }
+
+  end(): void {
+    this.queued.length = 0;
+    this.own.end();
+  }
 }
 
 /**

@@ -2,11 +2,11 @@
 // which [CLS] weights the controls select, hiding [CLS]/[SEP] with renormalisation, laying word
 // pieces out as text, the word a piece belongs to, and what a model without some outputs can
 // still show. No DOM, no `vscode`.
-import { withoutTokens } from './attention';
+import { withoutTokens, type Direction } from './attention';
 
-export type Direction = 'fromCls' | 'toCls';
+export type { Direction };
 
-/** The [CLS] attention of one window, as the host sends it (see webview_protocol.ts). */
+/** The [CLS] attention of one window, as the host sends it (see src/panel/protocol.ts). */
 export interface ClsAttentionGrid {
   readonly layers: number;
   readonly heads: number;

@@ -8,8 +8,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Annotation } from '../../src/core/annotations';
 import { parseSidecar } from '../../src/core/sidecar';
-import type { AnnotationsSnapshot } from '../../src/annotations_store';
-import type { LabelChoice } from '../../src/corrections';
+import type { AnnotationsSnapshot } from '../../src/corrections/store';
+import type { LabelChoice } from '../../src/corrections/choices';
 import { api, bioBundle, closeAllEditors, waitFor } from './helpers';
 import { openTemp, state, waitForState } from './workflow_helpers';
 

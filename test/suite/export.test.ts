@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BatchSummary } from '../../src/core/batch';
-import type { TransferResult } from '../../src/export_commands';
+import type { TransferResult } from '../../src/export/transfer';
 import { api, closeAllEditors } from './helpers';
 import { openTemp, state } from './workflow_helpers';
 

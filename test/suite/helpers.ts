@@ -3,7 +3,10 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { BertLstmApi } from '../../src/extension';
+import type { BertLstmTestApi } from '../../src/extension';
+
+/** The API with its test hooks (the extension runs in Test mode under the test runner). */
+type BertLstmApi = BertLstmTestApi;
 
 export const EXTENSION_ID = 'bert-lstm-labeler.bert-lstm-labeler';
 export const SAMPLES = path.resolve(__dirname, '../../../samples');
@@ -11,7 +14,9 @@ export const SAMPLES = path.resolve(__dirname, '../../../samples');
 export async function api(): Promise<BertLstmApi> {
   const ext = vscode.extensions.getExtension<BertLstmApi>(EXTENSION_ID);
   assert.ok(ext, `extension ${EXTENSION_ID} is not installed`);
-  return ext.isActive ? ext.exports : await ext.activate();
+  const a = ext.isActive ? ext.exports : await ext.activate();
+  assert.ok('resources' in a, 'the extension API has no test hooks: the tests must run the extension in Test mode');
+  return a;
 }
 
 export async function openSample(name: string): Promise<vscode.TextEditor> {

@@ -5,7 +5,7 @@
 // and the extension host's memory growth must stay under the bound below.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { MAX_RANGES_PER_CALL } from '../../src/decorations';
+import { MAX_RANGES_PER_CALL } from '../../src/display/decorations';
 import { api, closeAllEditors, openText, setLive, waitFor } from './helpers';
 import { rng } from '../shared/rng';
 

@@ -4,7 +4,7 @@
 // key VS Code binds by default.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { NavigationResult } from '../../src/navigation';
+import type { NavigationResult } from '../../src/review/navigation';
 import { api, closeAllEditors, drawnLabels, EXTENSION_ID, openText, setLive, settled, waitFor, withSettings } from './helpers';
 
 const selected = (editor: vscode.TextEditor): string => editor.document.getText(editor.selection);

@@ -3,9 +3,10 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Labeler } from '../../src/core/labeler';
-import { api, closeAllEditors, openText, waitFor } from './helpers';
+import { api, closeAllEditors, openText, waitFor, withSettings } from './helpers';
 
 const PLAIN_BUNDLE = path.resolve(__dirname, '../../../test/fixtures/plain-bert-bundle');
+const DEFAULT_MODEL = path.resolve(__dirname, '../../../models/default');
 type PanelMessage = ReturnType<Awaited<ReturnType<typeof api>>['panelMessage']>;
 
 suite('Analysis panel', () => {
@@ -87,6 +88,34 @@ suite('Analysis panel', () => {
     const direct = await a.labelText(editor.document.getText(editor.selection));
     assert.equal(msg.selection.length, direct!.sequence.length);
     msg.selection.forEach((r, i) => assert.ok(Math.abs(r.score - direct!.sequence[i].score) < 1e-5));
+  });
+
+  test('scores the selection with the configured stride, as the document is labeled', async () => {
+    await api();
+    // one sentence longer than the model's length: its windows, and so its scores, depend on the stride
+    const long = Array.from({ length: 40 }, (_, i) => `the council met on day ${i} and voted on the plan`).join(', ');
+    await withSettings({ stride: 8 }, async () => {
+      const editor = await openText(`${long}.`);
+      editor.selection = new vscode.Selection(0, 0, 0, long.length);
+      const msg = await vscode.commands.executeCommand<PanelMessage>('bertLstm.showPanel');
+      assert.ok(msg && msg.type === 'scores', 'no scores message');
+      const opened = await Labeler.open(DEFAULT_MODEL);
+      assert.ok(opened.ok, 'the default model does not open');
+      try {
+        const configured = await opened.value.label(long, { stride: 8 });
+        const defaults = await opened.value.label(long);
+        assert.ok(configured.windows.length > 1, 'the text fits one window: the stride cannot matter');
+        const differs = configured.sequence.some((r) => Math.abs(r.score - defaults.sequence.find((d) => d.label === r.label)!.score) > 1e-4);
+        assert.ok(differs, 'the stride makes no difference to this text: the test could not tell');
+        assert.equal(msg.selection.length, configured.sequence.length);
+        msg.selection.forEach((r, i) => {
+          assert.equal(r.label, configured.sequence[i].label);
+          assert.ok(Math.abs(r.score - configured.sequence[i].score) < 1e-5, `${r.label}: ${r.score} in the panel, ${configured.sequence[i].score} with the configured stride`);
+        });
+      } finally {
+        await opened.value.dispose();
+      }
+    });
   });
 });
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ReviewItem } from '../../src/review_view';
+import type { ReviewItem } from '../../src/review/review_view';
 import { api, closeAllEditors, SAMPLES } from './helpers';
 import { openTemp } from './workflow_helpers';
 

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { MAX_RANGES_PER_CALL } from '../../src/decorations';
+import { MAX_RANGES_PER_CALL } from '../../src/display/decorations';
 import { describeStalls, recordStalls } from './stalls';
 import { api, closeAllEditors, drawnLabels, longDocument, openText, setLive, setSetting, settled, waitFor, withSettings } from './helpers';
 

@@ -11,7 +11,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseSidecar } from '../../src/core/sidecar';
-import type { AnnotationsSnapshot } from '../../src/annotations_store';
+import type { AnnotationsSnapshot } from '../../src/corrections/store';
 import { api, closeAllEditors, waitFor } from './helpers';
 import { openTemp, state, waitForState } from './workflow_helpers';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { AnnotationsSnapshot } from '../../src/annotations_store';
+import type { AnnotationsSnapshot } from '../../src/corrections/store';
 
 export async function openTemp(text: string, name = 'doc.txt'): Promise<{ editor: vscode.TextEditor; file: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'corr-'));

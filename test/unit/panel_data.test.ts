@@ -10,7 +10,7 @@ import {
   capabilityNotes, selectWeights, spaceBefore, tokenDetail, visibleWeights, wordRange,
   type ClsAttentionGrid, type PanelToken,
 } from '../../src/core/panel_data';
-import { parseHostMessage, parseWebviewMessage } from '../../src/webview_protocol';
+import { parseHostMessage, parseWebviewMessage } from '../../src/panel/protocol';
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, eps = 1e-6): void => {
   assert.equal(a.length, b.length);

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { MAX_OFFSET, parseHostMessage, parseWebviewMessage } from '../../src/webview_protocol';
+import { MAX_OFFSET, parseHostMessage, parseWebviewMessage } from '../../src/panel/protocol';
 import { REPO } from './fixtures';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
@@ -163,7 +163,7 @@ describe('parseHostMessage (host -> webview)', () => {
       assert.deepEqual(parseHostMessage({ type: 'status', text: s }), { type: 'status', text: s });
       assert.equal(parseHostMessage({ ...scores, document: [{ label: s, score: 0.5 }] })?.type, 'scores');
     }
-    for (const file of ['webview/main.ts', 'src/panel.ts']) {
+    for (const file of ['webview/main.ts', 'src/panel/panel.ts', 'src/panel/html.ts']) {
       const source = readFileSync(path.join(REPO, file), 'utf8');
       assert.doesNotMatch(source, /\.innerHTML\s*=|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function\(/, `${file} has an HTML or code sink`);
     }
@@ -234,9 +234,9 @@ describe('parseHostMessage (host -> webview)', () => {
   });
 });
 
-describe('the panel HTML (src/panel.ts)', () => {
+describe('the panel HTML (src/panel/html.ts, its nonce from src/panel/panel.ts)', () => {
   it('has a strict Content-Security-Policy: nothing by default, nonce-only scripts, no remote or inline content', () => {
-    const source = readFileSync(path.join(REPO, 'src/panel.ts'), 'utf8');
+    const source = ['src/panel/html.ts', 'src/panel/panel.ts'].map((f) => readFileSync(path.join(REPO, f), 'utf8')).join('\n');
     assert.match(source, /"default-src 'none'"/);
     assert.match(source, /script-src 'nonce-\$\{nonce\}'/);
     assert.match(source, /randomBytes\(16\)/, 'the nonce is not random');

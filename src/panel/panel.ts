@@ -1,14 +1,25 @@
 // The analysis panel (webview): sequence-classification scores for the document, the segment
 // under the cursor and the selection. Follows the active editor and selection (debounced),
 // restores after reload (serializer), strict Content-Security-Policy, validated messages.
+// One panel at most: the Panels service (panels.ts) owns it.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { Ctx } from './ctx';
-import { labelDocument } from './commands';
-import { LabelStore } from './label_store';
-import { capabilityNotes, type PanelCapabilities } from './core/panel_data';
-import type { Labeler } from './core/labeler';
-import { parseWebviewMessage, type AttentionMessage, type HostMessage, type ScoreRow } from './webview_protocol';
+import type { Labeler } from '../core/labeler';
+import { capabilityNotes, type PanelCapabilities } from '../core/panel_data';
+import type { Config } from '../config';
+import { LabelStore } from '../labeling/label_store';
+import type { ModelHost } from '../labeling/model_host';
+import type { LabelingRuns } from '../labeling/runs';
+import { panelHtml } from './html';
+import { parseWebviewMessage, type AttentionMessage, type HostMessage, type ScoreRow } from './protocol';
+
+export interface PanelServices {
+  readonly config: Config;
+  readonly log: vscode.LogOutputChannel;
+  readonly model: ModelHost;
+  readonly labels: LabelStore;
+  readonly runs: LabelingRuns;
+}
 
 function capabilitiesOf(labeler: Labeler): PanelCapabilities {
   return { sequenceHead: !!labeler.roles.sequenceLogits, tokenHead: !!labeler.roles.tokenLogits, attentions: !!labeler.roles.attentions };
@@ -17,7 +28,6 @@ function capabilitiesOf(labeler: Labeler): PanelCapabilities {
 export const PANEL_VIEW_TYPE = 'bertLstm.analysis';
 
 export class AnalysisPanel implements vscode.Disposable {
-  static current: AnalysisPanel | undefined;
   /** The last scores message sent to the webview (for the API and tests). */
   lastMessage: HostMessage | undefined;
   /** The last attention (or noAttention) message sent. */
@@ -31,11 +41,13 @@ export class AnalysisPanel implements vscode.Disposable {
   /** The last scored selection (document version and range) and its scores: not re-run on every update. */
   private selectionScores: { key: string; rows: readonly ScoreRow[] } | undefined;
 
-  private constructor(
-    private readonly ctx: Ctx,
+  constructor(
+    private readonly s: PanelServices,
+    private readonly extensionUri: vscode.Uri,
     readonly panel: vscode.WebviewPanel,
+    private readonly onDispose: (p: AnalysisPanel) => void,
   ) {
-    const root = ctx.extensionContext.extensionUri;
+    const root = extensionUri;
     panel.webview.options = {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(root, 'media'), vscode.Uri.joinPath(root, 'dist', 'webview')],
@@ -46,12 +58,12 @@ export class AnalysisPanel implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((raw) => {
         const msg = parseWebviewMessage(raw);
         if (!msg) {
-          ctx.log.warn(`analysis panel: ignored a malformed message ${JSON.stringify(raw)?.slice(0, 200)}`);
+          s.log.warn(`analysis panel: ignored a malformed message ${JSON.stringify(raw)?.slice(0, 200)}`);
           return;
         }
         if (msg.type === 'refresh') {
           const doc = this.editor?.document;
-          if (doc) void labelDocument(ctx, doc).then(() => this.update());
+          if (doc) void s.runs.labelDocument(doc).then(() => this.update());
         } else if (msg.type === 'reveal') {
           void this.reveal(msg.start, msg.end);
         } else {
@@ -64,73 +76,12 @@ export class AnalysisPanel implements vscode.Disposable {
         this.schedule();
       }),
       vscode.window.onDidChangeTextEditorSelection(() => this.schedule()),
-      ctx.store.onDidChange(() => this.schedule()),
+      s.labels.onDidChange(() => this.schedule()),
     );
   }
 
-  static show(ctx: Ctx): AnalysisPanel {
-    if (AnalysisPanel.current) {
-      AnalysisPanel.current.panel.reveal(vscode.ViewColumn.Beside, true);
-      return AnalysisPanel.current;
-    }
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'BERT+LSTM Analysis',
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true, retainContextWhenHidden: false });
-    AnalysisPanel.current = new AnalysisPanel(ctx, panel);
-    return AnalysisPanel.current;
-  }
-
-  static revive(ctx: Ctx, panel: vscode.WebviewPanel): void {
-    AnalysisPanel.current?.dispose();
-    AnalysisPanel.current = new AnalysisPanel(ctx, panel);
-  }
-
   private html(): string {
-    const webview = this.panel.webview;
-    const root = this.ctx.extensionContext.extensionUri;
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'dist', 'webview', 'main.js'));
-    const css = webview.asWebviewUri(vscode.Uri.joinPath(root, 'media', 'panel.css'));
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${css}">
-<title>BERT+LSTM Analysis</title></head>
-<body>
-<main id="panel-root">
-<header><div id="status" role="status">Label a document to see its scores.</div>
-<vscode-button id="refresh" secondary>Relabel</vscode-button></header>
-<div id="model-notes" class="model-notes" role="note" hidden></div>
-<section id="scores-section" aria-label="Classification scores">
-<h2 id="document-title">Document</h2><div id="document" class="bars" role="list" aria-labelledby="document-title"></div>
-<h2 id="segment-title">Segment at cursor</h2><div id="segment" class="bars" role="list" aria-labelledby="segment-title"></div>
-<h2 id="selection-title">Selection</h2><div id="selection" class="bars" role="list" aria-labelledby="selection-title"></div>
-</section>
-<section id="attention-section" aria-label="Attention and [CLS]">
-<h2>Attention and [CLS] (segment at cursor)</h2>
-<div id="attention-note" class="note">Place the cursor in labeled text.</div>
-<div class="controls">
-<vscode-single-select id="direction" aria-label="Direction"></vscode-single-select>
-<vscode-single-select id="layer" aria-label="Layer"></vscode-single-select>
-<vscode-single-select id="head" aria-label="Head"></vscode-single-select>
-<vscode-checkbox id="rollout" label="Rollout">Rollout</vscode-checkbox>
-<vscode-checkbox id="hide-special" label="Hide [CLS]/[SEP]">Hide [CLS]/[SEP]</vscode-checkbox>
-</div>
-<div class="legend"><span>0</span><span class="legend-bar"></span><span id="legend-max">1</span></div>
-<div id="token-detail" class="token-detail" aria-live="polite">Hover or focus a token to see its exact weight and label.</div>
-<div id="attention-text" class="attention-text" role="group" aria-label="Tokens shaded by attention weight; Enter or Space selects the word in the editor"></div>
-<div id="attention-grid" class="attention-grid" role="group" aria-label="Layers by heads: pick one"></div>
-</section>
-</main>
-<script nonce="${nonce}" src="${script}"></script>
-</body></html>`;
+    return panelHtml(this.panel.webview, this.extensionUri, randomBytes(16).toString('base64'));
   }
 
   private schedule(): void {
@@ -152,7 +103,7 @@ export class AnalysisPanel implements vscode.Disposable {
 
   /** Attention for the segment window at the cursor, sent when the window changes. */
   private async updateAttention(editor: vscode.TextEditor, windowStart: number, windowEnd: number, offset: number): Promise<void> {
-    const labeler = this.ctx.model.loaded;
+    const labeler = this.s.model.loaded;
     if (!labeler) return;
     const doc = editor.document;
     const key = `${doc.uri.toString()}@${doc.version}:${windowStart}-${windowEnd}`;
@@ -165,7 +116,7 @@ export class AnalysisPanel implements vscode.Disposable {
     const text = doc.getText(new vscode.Range(doc.positionAt(windowStart), doc.positionAt(windowEnd)));
     const att = await labeler.attention(text, offset - windowStart).catch(() => undefined);
     if (!att || key !== this.attentionKey) return;
-    const words = this.ctx.store.get(doc)?.result.words ?? [];
+    const words = this.s.labels.get(doc)?.result.words ?? [];
     const msg: AttentionMessage = {
       type: 'attention',
       file: vscode.workspace.asRelativePath(doc.uri),
@@ -199,7 +150,7 @@ export class AnalysisPanel implements vscode.Disposable {
     const editor = this.editor;
     if (!editor || editor.document.isClosed) return;
     const doc = editor.document;
-    const current = this.ctx.store.current(doc);
+    const current = this.s.labels.current(doc);
     const offset = doc.offsetAt(editor.selection.active);
     const win = current?.windows.find((w) => offset >= w.start && offset <= w.end);
     const segment = win?.sequence ?? [];
@@ -211,14 +162,15 @@ export class AnalysisPanel implements vscode.Disposable {
       const key = `${doc.uri.toString()}@${doc.version}:${doc.offsetAt(editor.selection.start)}-${doc.offsetAt(editor.selection.end)}`;
       if (this.selectionScores?.key === key) selection = this.selectionScores.rows;
       else {
-        const labeler = await this.ctx.model.get();
-        const r = labeler?.roles.sequenceLogits ? await labeler.label(selectionText).catch(() => undefined) : undefined;
+        const labeler = await this.s.model.get();
+        // the same strategy and stride as the document's labels
+        const r = labeler?.roles.sequenceLogits ? await labeler.label(selectionText, this.s.config.labelOptions()).catch(() => undefined) : undefined;
         if (run !== this.selectionRun) return; // a newer update is on its way
         selection = r?.sequence ?? [];
         this.selectionScores = { key, rows: selection };
       }
     }
-    const labeler = this.ctx.model.loaded;
+    const labeler = this.s.model.loaded;
     const msg: HostMessage = {
       type: 'scores',
       model: labeler?.bundle.config.name ?? '(no model loaded)',
@@ -236,22 +188,8 @@ export class AnalysisPanel implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.timer);
-    if (AnalysisPanel.current === this) AnalysisPanel.current = undefined;
+    this.onDispose(this);
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
   }
-}
-
-export function registerPanel(ctx: Ctx): void {
-  ctx.push(
-    vscode.commands.registerCommand('bertLstm.showPanel', async () => {
-      const p = AnalysisPanel.show(ctx);
-      await p.update();
-      return p.lastMessage;
-    }),
-    vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel) => AnalysisPanel.revive(ctx, panel),
-    }),
-    { dispose: () => AnalysisPanel.current?.dispose() },
-  );
 }

@@ -1,11 +1,14 @@
 // Live labeling: documents of the enabled languages are labeled when they open and after each
 // edit (debounced). Each document keeps a segment cache, so only segments whose text changed
 // are run again; between an edit and its relabel, VS Code moves the existing decorations with
-// the text.
+// the text. The document events reach it through documents.ts (opened, changed, shown, closed);
+// its runs go through the labeling-runs service.
 import * as vscode from 'vscode';
-import { SegmentCache } from './core/segments';
-import { labelDocument } from './commands';
-import type { Ctx } from './ctx';
+import type { LabeledText } from '../core/labeler';
+import { SegmentCache } from '../core/segments';
+import type { Config } from '../config';
+import type { LabelStore } from './label_store';
+import type { LabelingRuns } from './runs';
 
 /** Why a document is not labeled live (undefined: it is). */
 export type NotLiveReason = 'off' | 'scheme' | 'language' | 'tooLarge';
@@ -13,27 +16,45 @@ export type NotLiveReason = 'off' | 'scheme' | 'language' | 'tooLarge';
 export class LiveLabeling implements vscode.Disposable {
   private readonly caches = new Map<string, SegmentCache>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly disposables: vscode.Disposable[] = [];
   /** Documents already logged as too large for live labeling (said once). */
   private readonly toldTooLarge = new Set<string>();
   /** Set by Toggle Live Labeling for this session; undefined = the setting decides. */
   private override: boolean | undefined;
 
-  constructor(private readonly ctx: Ctx) {
-    this.disposables.push(
-      vscode.workspace.onDidOpenTextDocument((doc) => this.schedule(doc, 0)),
-      vscode.window.onDidChangeVisibleTextEditors((editors) => {
-        for (const e of editors) if (!ctx.store.get(e.document)) this.schedule(e.document, 0);
-      }),
-      vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.contentChanges.length) this.schedule(e.document, ctx.config.liveDebounceMs);
-      }),
-      vscode.workspace.onDidCloseTextDocument((doc) => this.forget(doc.uri.toString())),
-    );
+  constructor(
+    private readonly config: Config,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly labels: LabelStore,
+    private readonly runs: LabelingRuns,
+  ) {}
+
+  /** A document opened: labeled at once if it is labeled live. */
+  opened(doc: vscode.TextDocument): void {
+    this.schedule(doc, 0);
+  }
+
+  /** Editors became visible: those without labels are labeled at once. */
+  shown(editors: readonly vscode.TextEditor[]): void {
+    for (const e of editors) if (!this.labels.get(e.document)) this.schedule(e.document, 0);
+  }
+
+  /** The text changed: the run going is obsolete, and a new one starts after the debounce. */
+  changed(doc: vscode.TextDocument): void {
+    this.schedule(doc, this.config.liveDebounceMs);
+  }
+
+  /** A document closed: its timer, cache and notes go. */
+  closed(doc: vscode.TextDocument): void {
+    this.forget(doc.uri.toString());
+  }
+
+  /** Label Document and the other commands label through the document's cache, so that live runs reuse their segments. */
+  labelDocument(doc: vscode.TextDocument): Promise<LabeledText | undefined> {
+    return this.runs.labelDocument(doc, this.cacheFor(doc));
   }
 
   get enabled(): boolean {
-    return this.override ?? this.ctx.config.liveEnabled;
+    return this.override ?? this.config.liveEnabled;
   }
 
   toggle(): boolean {
@@ -51,14 +72,14 @@ export class LiveLabeling implements vscode.Disposable {
   whyNot(doc: vscode.TextDocument): NotLiveReason | undefined {
     if (!this.enabled) return 'off';
     if (doc.uri.scheme !== 'file' && doc.uri.scheme !== 'untitled' && doc.uri.scheme !== 'vscode-remote') return 'scheme';
-    const langs = this.ctx.config.liveLanguages;
+    const langs = this.config.liveLanguages;
     if (!langs.some((entry) => enablesDocument(entry, doc))) return 'language';
     // huge documents are labeled on command only (with progress), never on each keystroke
-    if (documentLength(doc) > this.ctx.config.liveMaxDocumentLength) {
+    if (documentLength(doc) > this.config.liveMaxDocumentLength) {
       const key = doc.uri.toString();
       if (!this.toldTooLarge.has(key)) {
         this.toldTooLarge.add(key);
-        this.ctx.log.info(`${key} is longer than live.maxDocumentLength (${this.ctx.config.liveMaxDocumentLength} characters): not labeled live; Label Document labels it`);
+        this.log.info(`${key} is longer than live.maxDocumentLength (${this.config.liveMaxDocumentLength} characters): not labeled live; Label Document labels it`);
       }
       return 'tooLarge';
     }
@@ -89,10 +110,10 @@ export class LiveLabeling implements vscode.Disposable {
     const key = doc.uri.toString();
     clearTimeout(this.timers.get(key));
     // an edit makes a run in progress obsolete at once
-    if (delayMs > 0) this.ctx.runs.get(key)?.controller.abort();
+    if (delayMs > 0) this.runs.abort(doc);
     this.timers.set(key, setTimeout(() => {
       this.timers.delete(key);
-      if (!doc.isClosed) void labelDocument(this.ctx, doc, this.cacheFor(doc));
+      if (!doc.isClosed) void this.runs.labelDocument(doc, this.cacheFor(doc));
     }, delayMs));
   }
 
@@ -108,11 +129,15 @@ export class LiveLabeling implements vscode.Disposable {
     for (const c of this.caches.values()) c.clear();
   }
 
+  /** Timers waiting and caches kept (leak checks: neither may grow with use). */
+  resourceCounts(): { readonly timers: number; readonly caches: number } {
+    return { timers: this.timers.size, caches: this.caches.size };
+  }
+
   dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.caches.clear();
-    for (const d of this.disposables.splice(0)) d.dispose();
   }
 }
 

@@ -4,8 +4,15 @@
 // { include?: string (a glob, or a folder path), output?: Uri }.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BatchOutputError, expandInputs, runBatch, type BatchSummary, type SkippedInput } from './core/batch';
-import type { Ctx } from './ctx';
+import { BatchOutputError, expandInputs, runBatch, type BatchSummary, type SkippedInput } from '../core/batch';
+import type { Config } from '../config';
+import type { ModelHost } from '../labeling/model_host';
+
+export interface BatchServices {
+  readonly config: Config;
+  readonly log: vscode.LogOutputChannel;
+  readonly model: ModelHost;
+}
 
 export interface BatchArgs {
   readonly include?: string;
@@ -21,7 +28,7 @@ async function filesOf(include: string): Promise<{ files: string[]; skipped: Ski
   return { files: (await vscode.workspace.findFiles(include)).map((u) => u.fsPath), skipped: [] };
 }
 
-export async function batchLabel(ctx: Ctx, args: BatchArgs = {}): Promise<BatchSummary | undefined> {
+export async function batchLabel(s: BatchServices, args: BatchArgs = {}): Promise<BatchSummary | undefined> {
   const include = args.include ?? (await vscode.window.showInputBox({
     title: 'Batch label files',
     prompt: 'Files to label: a glob over the workspace, or a folder path',
@@ -45,7 +52,7 @@ export async function batchLabel(ctx: Ctx, args: BatchArgs = {}): Promise<BatchS
     void vscode.window.showWarningMessage(`BERT+LSTM: no files match ${include}.`);
     return undefined;
   }
-  const labeler = await ctx.model.get();
+  const labeler = await s.model.get();
   if (!labeler) return undefined;
   const outPath = output.fsPath;
   try {
@@ -55,12 +62,12 @@ export async function batchLabel(ctx: Ctx, args: BatchArgs = {}): Promise<BatchS
         const controller = new AbortController();
         const sub = token.onCancellationRequested(() => controller.abort());
         try {
-          return await runBatch(files, outPath, (text, signal) => labeler.label(text, { strategy: ctx.config.aggregationStrategy, stride: ctx.config.stride, signal }), {
-            maxBytes: ctx.config.batchMaxBytes,
+          return await runBatch(files, outPath, (text, signal) => labeler.label(text, { ...s.config.labelOptions(), signal }), {
+            maxBytes: s.config.batchMaxBytes,
             skipped,
             signal: controller.signal,
             onProgress: (p) => {
-              if (p.record && 'skipped' in p.record) ctx.log.info(`batch: ${p.file} skipped: ${p.record.skipped}`);
+              if (p.record && 'skipped' in p.record) s.log.info(`batch: ${p.file} skipped: ${p.record.skipped}`);
               progress.report({ increment: 100 / p.total, message: `${p.done}/${p.total} ${path.basename(p.file)}` });
             },
           });
@@ -71,17 +78,17 @@ export async function batchLabel(ctx: Ctx, args: BatchArgs = {}): Promise<BatchS
     );
     const msg = `BERT+LSTM: ${summary.labeled} labeled, ${summary.skipped} skipped (see the log), ${summary.resumed} already in ${path.basename(outPath)}` +
       (summary.cancelled ? '. Cancelled: run it again with the same output to resume.' : '.');
-    ctx.log.info(msg);
+    s.log.info(msg);
     void vscode.window.showInformationMessage(msg);
     return summary;
   } catch (e) {
     const message = e instanceof BatchOutputError ? e.message : `batch labeling failed: ${(e as Error).message}`;
-    ctx.log.error(message);
+    s.log.error(message);
     void vscode.window.showErrorMessage(`BERT+LSTM: ${message}`);
     return undefined;
   }
 }
 
-export function registerBatchCommand(ctx: Ctx): void {
-  ctx.push(vscode.commands.registerCommand('bertLstm.batchLabel', (args?: BatchArgs) => batchLabel(ctx, args)));
+export function registerBatchCommand(s: BatchServices): vscode.Disposable {
+  return vscode.commands.registerCommand('bertLstm.batchLabel', (args?: BatchArgs) => batchLabel(s, args));
 }

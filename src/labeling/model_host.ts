@@ -2,20 +2,24 @@
 // notification), keeps one Labeler, and reports problems in words.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Labeler } from './core/labeler';
-import type { Config } from './config';
+import { Labeler } from '../core/labeler';
+import type { Config } from '../config';
 
 export class ModelHost implements vscode.Disposable {
   private loading: Promise<Labeler | undefined> | undefined;
   private current: Labeler | undefined;
-  /** What was wrong with the last bundle that failed to load (empty after a good load). */
-  problems: readonly string[] = [];
+  private lastProblems: readonly string[] = [];
 
   constructor(
     private readonly extensionPath: string,
     private readonly config: Config,
     private readonly log: vscode.LogOutputChannel,
   ) {}
+
+  /** What was wrong with the last bundle that failed to load (empty after a good load). */
+  get problems(): readonly string[] {
+    return this.lastProblems;
+  }
 
   get defaultModelDir(): string {
     return path.join(this.extensionPath, 'models', 'default');
@@ -49,7 +53,7 @@ export class ModelHost implements vscode.Disposable {
       () => Labeler.open(dir, { threads: this.config.threads }),
     );
     if (!result.ok) {
-      this.problems = result.problems;
+      this.lastProblems = result.problems;
       for (const p of result.problems) this.log.error(p);
       void vscode.window.showErrorMessage(`BERT+LSTM: the model in ${dir} cannot be used: ${result.problems.join('; ')}`, 'Show Log').then((a) => {
         if (a) this.log.show();
@@ -57,7 +61,7 @@ export class ModelHost implements vscode.Disposable {
       return undefined;
     }
     const labeler = result.value;
-    this.problems = [];
+    this.lastProblems = [];
     labeler.engine.onCrash = (message, restarting) => {
       this.log.error(message);
       void vscode.window.showErrorMessage(

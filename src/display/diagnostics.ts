@@ -3,11 +3,14 @@
 // One collection; a document's entries are replaced when it is relabeled and removed with its
 // labels (Clear Labels, close, or an edit that makes non-live labels stale).
 import * as vscode from 'vscode';
-import type { LabeledText } from './core/labeler';
-import type { LabelScheme } from './core/bundle';
-import { displayUnitChunks, type DisplayUnit } from './core/navigation';
-import { nextTurn } from './core/turns';
-import type { Ctx } from './ctx';
+import type { LabelScheme } from '../core/bundle';
+import { displayUnitChunks, type DisplayUnit } from '../core/display_units';
+import type { LabeledText } from '../core/labeler';
+import { nextTurn } from '../core/turns';
+import type { Config } from '../config';
+import type { LabelStore } from '../labeling/label_store';
+import type { ModelHost } from '../labeling/model_host';
+import { shownLabels } from './shown';
 
 /** At most this many diagnostics per document (the Problems panel stays usable). */
 export const MAX_DIAGNOSTICS_PER_DOCUMENT = 5000;
@@ -19,7 +22,11 @@ const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
 export class LowConfidenceDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('bertLstm');
 
-  constructor(private readonly ctx: Ctx) {}
+  constructor(
+    private readonly config: Config,
+    private readonly model: ModelHost,
+    private readonly labels: LabelStore,
+  ) {}
 
   /** The latest update of each document being made: an older one still going stops. */
   private readonly latest = new Map<string, number>();
@@ -34,7 +41,7 @@ export class LowConfidenceDiagnostics implements vscode.Disposable {
     // numbered across documents: an update started after this one's entry was removed cannot
     // take the number of one still going
     const id = ++this.updates;
-    if (!labels || !this.ctx.config.lowConfidenceDiagnostics) {
+    if (!labels || !this.config.lowConfidenceDiagnostics) {
       this.collection.delete(doc.uri);
       this.latest.delete(key);
       return;
@@ -46,7 +53,7 @@ export class LowConfidenceDiagnostics implements vscode.Disposable {
   }
 
   private async fill(doc: vscode.TextDocument, labels: LabeledText, current: () => boolean): Promise<void> {
-    const { scheme, hidden, threshold } = this.ctx.drawOptions();
+    const { scheme, hidden, threshold } = shownLabels(this.config, this.model);
     const out: vscode.Diagnostic[] = [];
     for (const chunk of displayUnitChunks(labels.words, scheme, hidden, CHUNK_WORDS)) {
       if (out.length >= MAX_DIAGNOSTICS_PER_DOCUMENT) break;
@@ -79,7 +86,7 @@ export class LowConfidenceDiagnostics implements vscode.Disposable {
   /** After a settings change: recompute for every open document. */
   refreshAll(): void {
     for (const doc of vscode.workspace.textDocuments) {
-      const labels = this.ctx.store.current(doc);
+      const labels = this.labels.current(doc);
       if (labels || this.collection.has(doc.uri)) this.update(doc, labels);
     }
   }
@@ -96,9 +103,4 @@ export class LowConfidenceDiagnostics implements vscode.Disposable {
   dispose(): void {
     this.collection.dispose();
   }
-}
-
-export function registerDiagnostics(ctx: Ctx): void {
-  ctx.diagnostics = new LowConfidenceDiagnostics(ctx);
-  ctx.push(ctx.diagnostics, vscode.workspace.onDidCloseTextDocument((doc) => ctx.diagnostics?.delete(doc)));
 }

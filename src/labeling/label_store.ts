@@ -1,7 +1,7 @@
 // The labels of each document, as last computed, tied to the document version they belong to.
 import * as vscode from 'vscode';
-import type { LabeledText, WordLabel } from './core/labeler';
-import { partitionPoint } from './core/navigation';
+import type { LabeledText, WordLabel } from '../core/labeler';
+import { partitionPoint } from '../core/ranges';
 
 export interface DocumentLabels {
   readonly version: number;

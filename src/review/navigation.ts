@@ -1,9 +1,21 @@
 // Next / Previous Label and Next / Previous Low-Confidence Label: move the cursor to a drawn
 // label and select it (the annotator's review loop). The choice of the label is in
-// core/navigation.ts; this is the editor glue.
+// core/ranges.ts over the units of core/display_units.ts; this is the editor glue.
 import * as vscode from 'vscode';
-import { displayUnitsOf, nextLabelIndex, type Direction, type DisplayUnit } from './core/navigation';
-import type { Ctx } from './ctx';
+import { displayUnitsOf, type DisplayUnit } from '../core/display_units';
+import { nextLabelIndex, type Step } from '../core/ranges';
+import type { Config } from '../config';
+import { shownLabels } from '../display/shown';
+import type { LabelStore } from '../labeling/label_store';
+import type { ModelHost } from '../labeling/model_host';
+import type { LabelingRuns } from '../labeling/runs';
+
+export interface NavigationServices {
+  readonly config: Config;
+  readonly model: ModelHost;
+  readonly labels: LabelStore;
+  readonly runs: LabelingRuns;
+}
 
 /** What a navigation command selected (returned for tests and other extensions). */
 export interface NavigationResult {
@@ -14,19 +26,19 @@ export interface NavigationResult {
   readonly wrapped: boolean;
 }
 
-export async function goToLabel(ctx: Ctx, direction: Direction, lowConfidenceOnly: boolean): Promise<NavigationResult | undefined> {
+export async function goToLabel(s: NavigationServices, direction: Step, lowConfidenceOnly: boolean): Promise<NavigationResult | undefined> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) return undefined;
   const doc = editor.document;
   // a live run for this version may be about to finish: use its labels
-  const running = ctx.runs.get(doc.uri.toString());
-  if (!ctx.store.current(doc) && running?.doc === doc && running.version === doc.version) await running.promise;
-  const labels = ctx.store.current(doc);
+  const running = s.runs.runningFor(doc);
+  if (!s.labels.current(doc) && running) await running.promise;
+  const labels = s.labels.current(doc);
   if (!labels) {
     void vscode.window.showInformationMessage('BERT+LSTM: this document has no current labels. Run "Label Document" first.');
     return undefined;
   }
-  const { scheme, hidden, threshold } = ctx.drawOptions();
+  const { scheme, hidden, threshold } = shownLabels(s.config, s.model);
   const units = displayUnitsOf(labels.words, scheme, hidden);
   const low = (u: DisplayUnit): boolean => u.score < threshold;
   const found = nextLabelIndex(units, doc.offsetAt(editor.selection.start), direction, lowConfidenceOnly ? low : undefined);
@@ -45,11 +57,11 @@ export async function goToLabel(ctx: Ctx, direction: Direction, lowConfidenceOnl
   return { start: u.start, end: u.end, label: u.label, score: u.score, wrapped: found.wrapped };
 }
 
-export function registerNavigation(ctx: Ctx): void {
-  ctx.push(
-    vscode.commands.registerCommand('bertLstm.nextLabel', () => goToLabel(ctx, 1, false)),
-    vscode.commands.registerCommand('bertLstm.previousLabel', () => goToLabel(ctx, -1, false)),
-    vscode.commands.registerCommand('bertLstm.nextLowConfidenceLabel', () => goToLabel(ctx, 1, true)),
-    vscode.commands.registerCommand('bertLstm.previousLowConfidenceLabel', () => goToLabel(ctx, -1, true)),
-  );
+export function registerNavigation(s: NavigationServices): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand('bertLstm.nextLabel', () => goToLabel(s, 1, false)),
+    vscode.commands.registerCommand('bertLstm.previousLabel', () => goToLabel(s, -1, false)),
+    vscode.commands.registerCommand('bertLstm.nextLowConfidenceLabel', () => goToLabel(s, 1, true)),
+    vscode.commands.registerCommand('bertLstm.previousLowConfidenceLabel', () => goToLabel(s, -1, true)),
+  ];
 }

@@ -2,9 +2,11 @@
 // last run's latency; a spinner while runs are going; a note when the document is too large to
 // be labeled live. Click: a quick pick of actions.
 import * as vscode from 'vscode';
-import type { Ctx } from './ctx';
-import { LabelStore } from './label_store';
-import { documentLength } from './live';
+import type { Config } from '../config';
+import { LabelStore } from '../labeling/label_store';
+import { documentLength, type LiveLabeling } from '../labeling/live';
+import type { ModelHost } from '../labeling/model_host';
+import type { LabelingRuns } from '../labeling/runs';
 
 export interface StatusAction extends vscode.QuickPickItem {
   readonly command: string;
@@ -14,10 +16,14 @@ export class StatusDisplay implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('bertLstm.status', vscode.StatusBarAlignment.Right, 100);
   private readonly disposables: vscode.Disposable[] = [];
   private lastLatencyMs: number | undefined;
-  /** Runs going now (the spinner shows while any is). */
-  private running = 0;
 
-  constructor(private readonly ctx: Ctx) {
+  constructor(
+    private readonly config: Config,
+    private readonly model: ModelHost,
+    private readonly labels: LabelStore,
+    private readonly runs: LabelingRuns,
+    private readonly live: LiveLabeling,
+  ) {
     this.item.name = 'BERT+LSTM Labeler';
     this.item.command = 'bertLstm.showActions';
     this.disposables.push(
@@ -25,27 +31,16 @@ export class StatusDisplay implements vscode.Disposable {
       vscode.commands.registerCommand('bertLstm.showActions', () => this.showActions()),
       vscode.window.onDidChangeActiveTextEditor(() => this.refresh()),
       vscode.window.onDidChangeTextEditorSelection(() => this.refresh()),
-      ctx.store.onDidChange(() => {
+      runs.onDidChangeBusy(() => this.refresh()),
+      labels.onDidChange(() => {
         const editor = vscode.window.activeTextEditor;
-        const labels = editor && ctx.store.current(editor.document);
+        const current = editor && labels.current(editor.document);
         // runs served wholly from the segment cache did no work: keep the last real latency
-        if (labels && labels.segments.run > 0) this.lastLatencyMs = labels.timing.totalMs;
+        if (current && current.segments.run > 0) this.lastLatencyMs = current.timing.totalMs;
         this.refresh();
       }),
     );
     this.refresh();
-  }
-
-  /** Shows a spinner while `work` runs (and while any other run is going). */
-  async busy<T>(work: Promise<T>): Promise<T> {
-    this.running++;
-    this.refresh();
-    try {
-      return await work;
-    } finally {
-      this.running--;
-      this.refresh();
-    }
   }
 
   /** The text shown now (for tests). */
@@ -61,11 +56,11 @@ export class StatusDisplay implements vscode.Disposable {
 
   refresh(): void {
     const editor = vscode.window.activeTextEditor;
-    const model = this.ctx.model.loaded?.bundle.config.name;
-    const current = editor && this.ctx.store.current(editor.document);
+    const model = this.model.loaded?.bundle.config.name;
+    const current = editor && this.labels.current(editor.document);
     const word = current && editor ? LabelStore.wordAt(current.words, editor.document.offsetAt(editor.selection.active)) : undefined;
-    const tooLarge = editor && !current && this.ctx.live?.whyNot(editor.document) === 'tooLarge';
-    const parts = [this.running > 0 ? '$(sync~spin)' : '$(symbol-key)'];
+    const tooLarge = editor && !current && this.live.whyNot(editor.document) === 'tooLarge';
+    const parts = [this.runs.busy ? '$(sync~spin)' : '$(symbol-key)'];
     if (word) parts.push(`${word.label} ${(word.score * 100).toFixed(0)}%`);
     else parts.push('BERT+LSTM');
     if (this.lastLatencyMs !== undefined) parts.push(`· ${this.lastLatencyMs.toFixed(0)} ms`);
@@ -73,12 +68,12 @@ export class StatusDisplay implements vscode.Disposable {
     this.item.text = parts.join(' ');
     this.item.accessibilityInformation = { label: `BERT+LSTM: ${parts.slice(1).join(' ')}`, role: 'button' };
     const lines = [`**BERT+LSTM Labeler**`, `Model: ${model ?? 'not loaded yet'}`];
-    if (this.running > 0) lines.push('Labeling…');
+    if (this.runs.busy) lines.push('Labeling…');
     if (this.lastLatencyMs !== undefined) lines.push(`Last run: ${this.lastLatencyMs.toFixed(0)} ms`);
     if (tooLarge && editor) {
       lines.push(
         `This document (${documentLength(editor.document).toLocaleString('en-US')} characters) is longer than ` +
-          `\`bertLstm.live.maxDocumentLength\` (${this.ctx.config.liveMaxDocumentLength.toLocaleString('en-US')}), so it is not labeled live. ` +
+          `\`bertLstm.live.maxDocumentLength\` (${this.config.liveMaxDocumentLength.toLocaleString('en-US')}), so it is not labeled live. ` +
           'Run **Label Document** to label it.',
       );
     }
@@ -95,13 +90,13 @@ export class StatusDisplay implements vscode.Disposable {
     if (doc) {
       items.push({ label: '$(play) Label Document', command: 'bertLstm.labelDocument' });
       if (editor && editor.selections.some((s) => !s.isEmpty)) items.push({ label: '$(selection) Label Selection', command: 'bertLstm.labelSelection' });
-      if ([...this.ctx.runs.values()].some((r) => r.doc === doc)) items.push({ label: '$(stop-circle) Cancel Labeling', command: 'bertLstm.cancelLabeling' });
+      if (this.runs.isRunning(doc)) items.push({ label: '$(stop-circle) Cancel Labeling', command: 'bertLstm.cancelLabeling' });
       items.push({ label: '$(warning) Next Low-Confidence Label', command: 'bertLstm.nextLowConfidenceLabel' });
     }
-    const live = this.ctx.live?.enabled ?? false;
+    const live = this.live.enabled;
     items.push(
       { label: `$(sync) Toggle Live Labeling`, description: live ? 'on now' : 'off now', command: 'bertLstm.toggleLive' },
-      { label: '$(folder-opened) Select Model…', description: this.ctx.model.loaded?.bundle.config.name, command: 'bertLstm.selectModel' },
+      { label: '$(folder-opened) Select Model…', description: this.model.loaded?.bundle.config.name, command: 'bertLstm.selectModel' },
       { label: '$(graph) Show Analysis Panel', command: 'bertLstm.showPanel' },
     );
     if (doc) items.push({ label: '$(clear-all) Clear Labels', command: 'bertLstm.clearLabels' });

@@ -1,9 +1,9 @@
 // Hover on a labeled word: its label and confidence, the top alternatives, its sub-word pieces
 // with their own labels, the aggregation strategy, and the segment's sequence label.
 import * as vscode from 'vscode';
-import type { WordLabel, WindowResult } from './core/labeler';
-import type { Config } from './config';
-import { LabelStore } from './label_store';
+import type { WordLabel, WindowResult } from '../core/labeler';
+import type { Config } from '../config';
+import { LabelStore } from '../labeling/label_store';
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const code = (s: string): string => '`` ' + s.replace(/`/g, 'ˋ') + ' ``';

@@ -5,11 +5,21 @@
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
-import { EXPORT_FORMATS, exportAs, formatOfFile, FORMAT_EXTENSIONS, importAs, type ExportFormat, type FormatProblem } from './core/formats';
-import { writeFileAtomic } from './core/sidecar';
-import { annotationsOf } from './annotations_store';
-import { labelDocument } from './commands';
-import type { Ctx } from './ctx';
+import { EXPORT_FORMATS, exportAs, formatOfFile, FORMAT_EXTENSIONS, importAs, type ExportFormat, type FormatProblem } from '../core/formats';
+import { writeFileAtomic } from '../core/sidecar';
+import type { CorrectionsStore } from '../corrections/store';
+import { activeDocumentOr } from '../editors';
+import type { LabelStore } from '../labeling/label_store';
+import type { LiveLabeling } from '../labeling/live';
+import type { ModelHost } from '../labeling/model_host';
+
+export interface TransferServices {
+  readonly log: vscode.LogOutputChannel;
+  readonly model: ModelHost;
+  readonly labels: LabelStore;
+  readonly live: LiveLabeling;
+  readonly corrections: CorrectionsStore;
+}
 
 export interface TransferArgs {
   readonly format?: ExportFormat;
@@ -37,13 +47,13 @@ async function pickFormat(title: string, suggested?: ExportFormat): Promise<Expo
 
 const describe = (p: FormatProblem): string => (p.line ? `line ${p.line}: ${p.message}` : p.message);
 
-export async function exportLabels(ctx: Ctx, doc: vscode.TextDocument, args: TransferArgs = {}): Promise<TransferResult | undefined> {
+export async function exportLabels(s: TransferServices, doc: vscode.TextDocument, args: TransferArgs = {}): Promise<TransferResult | undefined> {
   const format = args.format ?? (await pickFormat('Export labels as'));
   if (!format) return undefined;
-  const labeler = await ctx.model.get();
+  const labeler = await s.model.get();
   if (!labeler) return undefined;
-  if (!ctx.store.current(doc) && !(await labelDocument(ctx, doc, ctx.live?.cacheFor(doc)))) return undefined;
-  const store = annotationsOf(ctx);
+  if (!s.labels.current(doc) && !(await s.live.labelDocument(doc))) return undefined;
+  const store = s.corrections;
   await store.ensure(doc);
   let target = args.uri;
   if (!target) {
@@ -65,7 +75,7 @@ export async function exportLabels(ctx: Ctx, doc: vscode.TextDocument, args: Tra
     void vscode.window.showErrorMessage(`BERT+LSTM: could not write ${target.fsPath}: ${(e as Error).message}`);
     return { ok: false, labels: 0, problems: [{ line: 0, message: (e as Error).message }], warnings: out.warnings };
   }
-  for (const w of out.warnings) ctx.log.warn(`export ${path.basename(target.fsPath)}: ${describe(w)}`);
+  for (const w of out.warnings) s.log.warn(`export ${path.basename(target.fsPath)}: ${describe(w)}`);
   const note = out.warnings.length ? ` with ${out.warnings.length} warning${out.warnings.length === 1 ? '' : 's'} (see the log)` : '';
   void vscode.window.showInformationMessage(`BERT+LSTM: exported ${annotations.length} labels to ${path.basename(target.fsPath)}${note}.`);
   return { ok: true, labels: annotations.length, problems: [], warnings: out.warnings };
@@ -75,7 +85,7 @@ export async function exportLabels(ctx: Ctx, doc: vscode.TextDocument, args: Tra
  * Reads labels from a file into the document's corrections (replacing them, one undoable step).
  * Nothing is imported when any token or span does not fit the text.
  */
-export async function importLabels(ctx: Ctx, doc: vscode.TextDocument, args: TransferArgs = {}): Promise<TransferResult | undefined> {
+export async function importLabels(s: TransferServices, doc: vscode.TextDocument, args: TransferArgs = {}): Promise<TransferResult | undefined> {
   let source = args.uri;
   if (!source) {
     const picked = await vscode.window.showOpenDialog({
@@ -97,32 +107,27 @@ export async function importLabels(ctx: Ctx, doc: vscode.TextDocument, args: Tra
   const result = importAs(format, content, doc.getText());
   const name = path.basename(source.fsPath);
   if (!result.ok) {
-    for (const p of result.problems) ctx.log.error(`import ${name}: ${describe(p)}`);
+    for (const p of result.problems) s.log.error(`import ${name}: ${describe(p)}`);
     void vscode.window.showErrorMessage(`BERT+LSTM: nothing imported from ${name}: ${describe(result.problems[0])}${result.problems.length > 1 ? ` (and ${result.problems.length - 1} more in the log)` : ''}`);
     return { ok: false, labels: 0, problems: result.problems, warnings: [] };
   }
-  for (const w of result.warnings) ctx.log.warn(`import ${name}: ${describe(w)}`);
-  const applied = await annotationsOf(ctx).set(doc, result.annotations, `Import ${name}`);
+  for (const w of result.warnings) s.log.warn(`import ${name}: ${describe(w)}`);
+  const applied = await s.corrections.set(doc, result.annotations, `Import ${name}`);
   if (!applied) return { ok: false, labels: 0, problems: [{ line: 0, message: 'the annotation file cannot be read' }], warnings: result.warnings };
   const note = result.warnings.length ? ` (${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'} in the log)` : '';
   void vscode.window.showInformationMessage(`BERT+LSTM: imported ${result.annotations.length} labels from ${name}${note}.`);
   return { ok: true, labels: result.annotations.length, problems: [], warnings: result.warnings };
 }
 
-export function registerExportCommands(ctx: Ctx): void {
-  const active = (): vscode.TextDocument | undefined => {
-    const doc = vscode.window.activeTextEditor?.document;
-    if (!doc) void vscode.window.showInformationMessage('BERT+LSTM: open a text document first.');
-    return doc;
-  };
-  ctx.push(
+export function registerTransferCommands(s: TransferServices): vscode.Disposable[] {
+  return [
     vscode.commands.registerCommand('bertLstm.exportLabels', (args?: TransferArgs) => {
-      const doc = active();
-      return doc ? exportLabels(ctx, doc, args) : undefined;
+      const doc = activeDocumentOr();
+      return doc ? exportLabels(s, doc, args) : undefined;
     }),
     vscode.commands.registerCommand('bertLstm.importLabels', (args?: TransferArgs) => {
-      const doc = active();
-      return doc ? importLabels(ctx, doc, args) : undefined;
+      const doc = activeDocumentOr();
+      return doc ? importLabels(s, doc, args) : undefined;
     }),
-  );
+  ];
 }

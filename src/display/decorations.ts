@@ -1,27 +1,19 @@
 // Label decorations: one decoration type per (label, confidence bucket, display style, color),
 // created once and reused; a change of style or colors disposes the types that no longer apply.
-// Colors are contributed theme colors (`bertLstm.label.<LABEL>`, and a translucent
-// `bertLstm.labelBackground.<LABEL>` for the background style; labels a bundle brings that are not
-// contributed get one of the palette colors, stable per label) unless `bertLstm.labelColors`
-// gives the label a color of its own.
+// Colors come from colors.ts unless `bertLstm.labelColors` gives the label a color of its own.
 // Long documents are drawn in two passes: the units near the visible ranges first, then all of
 // them, built in chunks that yield to the event loop. A (label, bucket) with many ranges is set
 // in parts of at most MAX_RANGES_PER_CALL ranges, each part a decoration type of its own: VS Code
-// serializes one call's ranges synchronously: 2.5-7 µs a range on this machine, 31 ms for the
-// largest label of a 62k-word document in one call.
+// serializes one call's ranges synchronously, so one call with a long document's ranges would
+// block the extension host (bench/RESULTS.md has the cost per range).
 import * as vscode from 'vscode';
-import type { LabelScheme } from './core/bundle';
-import type { WordLabel } from './core/labeler';
-import { nextTurn } from './core/turns';
-import { displayUnitChunks, distanceTo, partitionPoint, touchesAny, type DisplayUnit, type OffsetRange } from './core/navigation';
-import type { DisplayStyle } from './config';
-
-/** Labels with a contributed color of their own (package.json contributes.colors). */
-export const CONTRIBUTED_LABELS = [
-  'ADJ', 'ADP', 'ADV', 'AUX', 'CCONJ', 'DET', 'INTJ', 'NOUN', 'NUM', 'PART', 'PRON', 'PROPN',
-  'PUNCT', 'SCONJ', 'SYM', 'VERB', 'X', 'PER', 'ORG', 'LOC', 'MISC',
-] as const;
-export const PALETTE_SIZE = 8;
+import type { LabelScheme } from '../core/bundle';
+import { displayUnitChunks, type DisplayUnit } from '../core/display_units';
+import type { WordLabel } from '../core/labeler';
+import { distanceTo, partitionPoint, touchesAny, type OffsetRange } from '../core/ranges';
+import { nextTurn } from '../core/turns';
+import type { DisplayStyle } from '../config';
+import { backgroundColorIdFor, colorIdFor, entityOf, translucent } from './colors';
 
 /** Documents with more drawn units than this are drawn near the visible ranges first. */
 export const PROGRESSIVE_UNITS = 2000;
@@ -31,41 +23,6 @@ export const VISIBLE_MARGIN_LINES = 100;
 const CHUNK_UNITS = 2000;
 /** Most ranges given to one setDecorations call (and so one decoration type). */
 export const MAX_RANGES_PER_CALL = 1500;
-
-function entityOf(label: string): string {
-  return label.replace(/^[BIESL]-/, '');
-}
-
-function paletteIndex(entity: string): number {
-  let h = 0;
-  for (let i = 0; i < entity.length; i++) h = (h * 31 + entity.charCodeAt(i)) >>> 0;
-  return h % PALETTE_SIZE;
-}
-
-export function colorIdFor(label: string): string {
-  const entity = entityOf(label);
-  if ((CONTRIBUTED_LABELS as readonly string[]).includes(entity)) return `bertLstm.label.${entity}`;
-  return `bertLstm.palette.${paletteIndex(entity)}`;
-}
-
-/** The translucent theme color used behind words in the background style. */
-export function backgroundColorIdFor(label: string): string {
-  const entity = entityOf(label);
-  if ((CONTRIBUTED_LABELS as readonly string[]).includes(entity)) return `bertLstm.labelBackground.${entity}`;
-  return `bertLstm.paletteBackground.${paletteIndex(entity)}`;
-}
-
-/** A user color made translucent for backgrounds (the text must stay readable on it). */
-export function translucent(css: string): string {
-  const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(css);
-  if (hex) {
-    const h = hex[1].length === 3 ? [...hex[1]].map((c) => c + c).join('') : hex[1];
-    return `#${h}40`;
-  }
-  // colors that carry their own alpha (#rgba, #rrggbbaa, rgba(), hsla()) are used as given
-  if (/^#([0-9a-f]{4}|[0-9a-f]{8})$/i.test(css) || /^(rgba|hsla)\(/i.test(css)) return css;
-  return `color-mix(in srgb, ${css} 25%, transparent)`;
-}
 
 /** How labels look: the display style and the per-label color overrides. */
 export interface LabelLook {
@@ -145,8 +102,7 @@ export class LabelDecorations implements vscode.Disposable {
   /** Bumped by each drawing of an editor: an older drawing still going stops. */
   private readonly generation = new WeakMap<vscode.TextEditor, number>();
   private look: LabelLook = { style: 'underline', colors: new Map() };
-  /** Decoration types created since activation (reuse keeps this flat). */
-  created = 0;
+  private createdCount = 0;
 
   /**
    * Sets the style and colors. Types of the old look are disposed (which removes their
@@ -178,7 +134,7 @@ export class LabelDecorations implements vscode.Disposable {
     let t = this.types.get(key);
     if (!t) {
       t = vscode.window.createTextEditorDecorationType(this.options(label, low));
-      this.created++;
+      this.createdCount++;
       this.types.set(key, t);
     }
     return t;
@@ -250,110 +206,125 @@ export class LabelDecorations implements vscode.Disposable {
    * Draws the labels on the editor, replacing what was drawn before. With a BIO or BIOES label
    * scheme, words are merged into entity spans drawn with the entity type. A document with many
    * units is drawn near `visible` (offset ranges) first; the promise resolves when all are drawn
-   * or a newer drawing of the editor took over.
+   * or a newer drawing of the editor took over. The steps: the units grouped into parts
+   * (`groupParts`), the parts near the visible ranges set first (`setFirstPass`), the parts no
+   * longer drawn cleared, then every part set, nearest first (`setAll`).
    */
   async apply(editor: vscode.TextEditor, words: readonly WordLabel[], opts: DrawOptions, visible?: readonly OffsetRange[]): Promise<void> {
+    const drawing = this.begin(editor, words.length > CHUNK_UNITS);
+    // after the labeling run's last slice, in a turn of its own
+    if (drawing.chunked && !(await drawing.yieldTurn())) return;
+    const grouped = await this.groupParts(drawing, words, opts, visible);
+    if (!grouped) return;
+    const applied = new Map(this.applied.get(editor) ?? []);
+    this.applied.set(editor, applied);
+    const firstPass = visible?.length && grouped.units > PROGRESSIVE_UNITS ? await this.setFirstPass(drawing, applied, grouped, visible) : undefined;
+    if (firstPass === false) return;
+    for (const [k, p] of [...applied]) {
+      if (!grouped.parts.has(k)) this.set(editor, applied, { ...p, offsets: new Int32Array(0) });
+    }
+    const ordered = nearestFirst([...grouped.parts.values()], visible);
+    if (!(await this.setInTurns(drawing, applied, ordered))) return;
+    this.stats.set(editor, {
+      units: grouped.units, firstPass, firstPassRanges: firstPass === undefined ? [] : (visible ?? []), calls: ordered.length, largestCall: drawing.largestCall,
+    });
+  }
+
+  /** A new drawing of the editor: older ones still going stop at their next turn. */
+  private begin(editor: vscode.TextEditor, chunked: boolean): Drawing {
     const gen = (this.generation.get(editor) ?? 0) + 1;
     this.generation.set(editor, gen);
     const doc = editor.document;
     // offsets belong to this version: after an edit, a newer labeling run draws again
     const version = doc.version;
     const stillMine = (): boolean => this.generation.get(editor) === gen && !doc.isClosed && doc.version === version;
-    // after the labeling run's last slice, in a turn of its own
-    if (words.length > CHUNK_UNITS) {
-      await nextTurn();
-      if (!stillMine()) return;
-    }
-    const keep = notCorrected(opts.corrected ?? []);
-    // a unit's (label, bucket) key and look, made once per label and bucket (not per unit: the
-    // key reads the colors)
-    const kinds = new Map<string, Array<{ key: string; look: Look }>>();
-    const kindOf = (u: DisplayUnit): { key: string; look: Look } => {
-      const low = u.score < opts.threshold;
-      let pair = kinds.get(u.label);
-      if (!pair) kinds.set(u.label, (pair = []));
-      return (pair[+low] ??= { key: this.key(u.label, low), look: this.lookFor(u.label, low) });
+    return {
+      editor, chunked, sinceYield: 0, largestCall: 0,
+      yieldTurn: async () => {
+        await nextTurn();
+        return stillMine();
+      },
     };
-    // Each (label, bucket)'s units in parts of at most MAX_RANGES_PER_CALL (see the file comment),
-    // as offset pairs: no object per unit outlives its chunk (a long document's units would be
-    // tens of thousands of objects for the garbage collector to copy).
-    const parts = new Map<string, Part>();
+  }
+
+  /**
+   * Each (label, bucket)'s units in parts of at most MAX_RANGES_PER_CALL (see the file comment),
+   * as offset pairs: no object per unit outlives its chunk (a long document's units would be
+   * tens of thousands of objects for the garbage collector to copy). The units touching the
+   * visible ranges are also gathered apart, by (label, bucket). Undefined when a newer drawing
+   * took over.
+   */
+  private async groupParts(drawing: Drawing, words: readonly WordLabel[], opts: DrawOptions, visible: readonly OffsetRange[] | undefined): Promise<Grouped | undefined> {
+    const keep = notCorrected(opts.corrected ?? []);
+    const kindOf = this.kinds(opts.threshold);
+    const grouped: Grouped = { parts: new Map(), near: new Map(), units: 0, nearUnits: 0 };
     /** The part of each (label, bucket) being filled. */
     const filling = new Map<string, Part>();
-    /** Units that touch the visible ranges, by (label, bucket): drawn first. */
-    const near = new Map<string, Part>();
-    let units = 0;
-    let nearUnits = 0;
     for (const chunk of displayUnitChunks(words, opts.scheme, opts.hidden, CHUNK_UNITS)) {
       for (const u of chunk) {
         if (!keep(u)) continue;
-        units++;
+        grouped.units++;
         const { key, look } = kindOf(u);
         let p = filling.get(key);
         if (!p || p.offsets.length === 2 * MAX_RANGES_PER_CALL) {
           p = { key, part: p ? p.part + 1 : 0, look, offsets: [], start: u.start, end: u.end };
           filling.set(key, p);
-          parts.set(partKey(key, p.part), p);
+          grouped.parts.set(partKey(key, p.part), p);
         }
         p.offsets.push(u.start, u.end);
         p.end = u.end;
         if (visible?.length && touchesAny(u, visible)) {
-          let n = near.get(key);
-          if (!n) near.set(key, (n = { key, part: 0, look, offsets: [], start: u.start, end: u.end }));
+          let n = grouped.near.get(key);
+          if (!n) grouped.near.set(key, (n = { key, part: 0, look, offsets: [], start: u.start, end: u.end }));
           n.offsets.push(u.start, u.end);
-          nearUnits++;
+          grouped.nearUnits++;
         }
       }
-      if (words.length > CHUNK_UNITS) {
-        await nextTurn();
-        if (!stillMine()) return;
-      }
+      if (drawing.chunked && !(await drawing.yieldTurn())) return undefined;
     }
-    const applied = new Map(this.applied.get(editor) ?? []);
-    this.applied.set(editor, applied);
-    const setPart = (p: Part): void => this.set(editor, applied, { key: p.key, part: p.part, look: p.look, offsets: Int32Array.from(p.offsets) });
-    // A few thousand ranges per event-loop turn: VS Code serializes each call's ranges for the
-    // renderer synchronously (~85 ms for all of a 50k-word document at once). `applied` follows
-    // each call, so that a newer drawing that takes over half way clears exactly what is on the
-    // editor. False when a newer drawing (or the edit's run) took over: it draws the rest.
-    let sinceYield = 0;
-    let largestCall = 0;
-    const setInTurns = async (list: Iterable<Part>): Promise<boolean> => {
-      for (const p of list) {
-        const n = p.offsets.length / 2;
-        if (sinceYield > 0 && sinceYield + n > MAX_RANGES_PER_CALL) {
-          await nextTurn();
-          if (!stillMine()) return false;
-          sinceYield = 0;
-        }
-        setPart(p);
-        sinceYield += n;
-        largestCall = Math.max(largestCall, n);
-      }
-      return true;
-    };
+    return grouped;
+  }
 
-    let firstPass: number | undefined;
-    if (visible?.length && units > PROGRESSIVE_UNITS) {
-      // as part 0 of each label: the full pass below sets the parts near the visible ranges first
-      if (!(await setInTurns(near.values()))) return;
-      firstPass = nearUnits;
-      this.stats.set(editor, { units, firstPass, firstPassRanges: visible, calls: 0, largestCall: 0 });
-      largestCall = 0;
+  /** A unit's (label, bucket) key and look, made once per label and bucket (not per unit: the key reads the colors). */
+  private kinds(threshold: number): (u: DisplayUnit) => { key: string; look: Look } {
+    const kinds = new Map<string, Array<{ key: string; look: Look }>>();
+    return (u) => {
+      const low = u.score < threshold;
+      let pair = kinds.get(u.label);
+      if (!pair) kinds.set(u.label, (pair = []));
+      return (pair[+low] ??= { key: this.key(u.label, low), look: this.lookFor(u.label, low) });
+    };
+  }
+
+  /**
+   * The units near the visible ranges, set as part 0 of each label (the full pass sets the parts
+   * near the visible ranges first); the number of units set, or false when a newer drawing took over.
+   */
+  private async setFirstPass(drawing: Drawing, applied: Map<string, AppliedPart>, grouped: Grouped, visible: readonly OffsetRange[]): Promise<number | false> {
+    if (!(await this.setInTurns(drawing, applied, grouped.near.values()))) return false;
+    this.stats.set(drawing.editor, { units: grouped.units, firstPass: grouped.nearUnits, firstPassRanges: visible, calls: 0, largestCall: 0 });
+    drawing.largestCall = 0;
+    return grouped.nearUnits;
+  }
+
+  /**
+   * Sets parts on the editor, a few thousand ranges per event-loop turn: VS Code serializes each
+   * call's ranges for the renderer synchronously. `applied` follows each call, so that a newer
+   * drawing that takes over half way clears exactly what is on the editor. False when a newer
+   * drawing (or the edit's run) took over: it draws the rest.
+   */
+  private async setInTurns(drawing: Drawing, applied: Map<string, AppliedPart>, list: Iterable<Part>): Promise<boolean> {
+    for (const p of list) {
+      const n = p.offsets.length / 2;
+      if (drawing.sinceYield > 0 && drawing.sinceYield + n > MAX_RANGES_PER_CALL) {
+        if (!(await drawing.yieldTurn())) return false;
+        drawing.sinceYield = 0;
+      }
+      this.set(drawing.editor, applied, { key: p.key, part: p.part, look: p.look, offsets: Int32Array.from(p.offsets) });
+      drawing.sinceYield += n;
+      drawing.largestCall = Math.max(drawing.largestCall, n);
     }
-    for (const [k, p] of [...applied]) {
-      if (!parts.has(k)) this.set(editor, applied, { ...p, offsets: new Int32Array(0) });
-    }
-    // the parts nearest the visible ranges first
-    const ordered = [...parts.values()];
-    if (visible?.length) {
-      const d = new Map(ordered.map((p) => [p, distanceTo(p.start, p.end, visible)]));
-      ordered.sort((a, b) => d.get(a)! - d.get(b)!);
-    }
-    if (!(await setInTurns(ordered))) return;
-    this.stats.set(editor, {
-      units, firstPass, firstPassRanges: firstPass === undefined ? [] : (visible ?? []), calls: ordered.length, largestCall,
-    });
+    return true;
   }
 
   clear(editor: vscode.TextEditor): void {
@@ -391,6 +362,12 @@ export class LabelDecorations implements vscode.Disposable {
     return this.stats.get(editor);
   }
 
+  /** Decoration types created since activation (reuse keeps this flat). */
+  get created(): number {
+    return this.createdCount;
+  }
+
+  /** Decoration types alive now. */
   get typeCount(): number {
     return this.types.size;
   }
@@ -399,6 +376,33 @@ export class LabelDecorations implements vscode.Disposable {
     for (const t of this.types.values()) t.dispose();
     this.types.clear();
   }
+}
+
+/** One drawing of an editor, passed between the steps of `apply`. */
+interface Drawing {
+  readonly editor: vscode.TextEditor;
+  /** A long document: its units are grouped a chunk per event-loop turn. */
+  readonly chunked: boolean;
+  /** Ranges set since the last yield, and the most one call was given. */
+  sinceYield: number;
+  largestCall: number;
+  /** Yields to the event loop; false when a newer drawing (or an edit) took over meanwhile. */
+  yieldTurn(): Promise<boolean>;
+}
+
+/** A drawing's units grouped into parts, and the units near the visible ranges. */
+interface Grouped {
+  readonly parts: Map<string, Part>;
+  readonly near: Map<string, Part>;
+  units: number;
+  nearUnits: number;
+}
+
+/** The parts in the order they are set: nearest the visible ranges first. */
+function nearestFirst(parts: Part[], visible: readonly OffsetRange[] | undefined): Part[] {
+  if (!visible?.length) return parts;
+  const d = new Map(parts.map((p) => [p, distanceTo(p.start, p.end, visible)]));
+  return parts.sort((a, b) => d.get(a)! - d.get(b)!);
 }
 
 /** Whether a unit overlaps no corrected range (units are in document order). */

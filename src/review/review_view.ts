@@ -7,11 +7,20 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { modelAnnotations, type Annotation } from './core/annotations';
-import { BATCH_SCHEMA, type BatchWord } from './core/batch';
-import { readSidecar, sidecarPath } from './core/sidecar';
-import { annotationsOf } from './annotations_store';
-import type { Ctx } from './ctx';
+import { modelAnnotations, type Annotation } from '../core/annotations';
+import { BATCH_SCHEMA, type BatchWord } from '../core/batch';
+import { readSidecar, sidecarPath } from '../core/sidecar';
+import type { Config } from '../config';
+import type { CorrectionsStore } from '../corrections/store';
+import type { LabelStore } from '../labeling/label_store';
+import type { ModelHost } from '../labeling/model_host';
+
+export interface ReviewServices {
+  readonly config: Config;
+  readonly model: ModelHost;
+  readonly labels: LabelStore;
+  readonly corrections: CorrectionsStore;
+}
 
 export interface ReviewItem {
   readonly file: string;
@@ -57,7 +66,7 @@ class ReviewProvider implements vscode.TreeDataProvider<ReviewItem> {
   /** Set once the view exists: hidden views are not recomputed on every change. */
   isVisible: () => boolean = () => false;
 
-  constructor(private readonly ctx: Ctx) {}
+  constructor(private readonly s: ReviewServices) {}
 
   /** Recomputes the queue soon (changes come in bursts while typing), if the view is shown. */
   refreshSoon(): void {
@@ -79,13 +88,13 @@ class ReviewProvider implements vscode.TreeDataProvider<ReviewItem> {
   }
 
   private async compute(): Promise<ReviewItem[]> {
-    const store = annotationsOf(this.ctx);
+    const store = this.s.corrections;
     const candidates: ReviewItem[] = [];
     const open = new Set<string>();
-    const scheme = this.ctx.model.loaded?.bundle.config.labelScheme ?? 'plain';
+    const scheme = this.s.model.loaded?.bundle.config.labelScheme ?? 'plain';
     for (const doc of vscode.workspace.textDocuments) {
       if (doc.uri.scheme !== 'file') continue;
-      const result = this.ctx.store.current(doc);
+      const result = this.s.labels.current(doc);
       await store.ensure(doc);
       const corrections = store.corrections(doc);
       if (!result && !corrections.length) continue;
@@ -93,15 +102,15 @@ class ReviewProvider implements vscode.TreeDataProvider<ReviewItem> {
       const labels = result ? modelAnnotations(doc.getText(), result.words, scheme) : [];
       candidates.push(...unreviewed(doc.uri.fsPath, labels, corrections));
     }
-    for (const output of await vscode.workspace.findFiles(this.ctx.config.reviewBatchGlob, undefined, 50)) {
+    for (const output of await vscode.workspace.findFiles(this.s.config.reviewBatchGlob, undefined, 50)) {
       for (const rec of await readBatchRecords(output.fsPath)) {
         if (open.has(rec.file)) continue;
-        const side = await readSidecar(sidecarPath(rec.file, this.ctx.config.sidecarLocation));
+        const side = await readSidecar(sidecarPath(rec.file, this.s.config.sidecarLocation));
         const corrections = side.kind === 'ok' ? side.annotations : [];
         candidates.push(...unreviewed(rec.file, rec.words.filter((w) => w.label !== 'O'), corrections));
       }
     }
-    return reviewQueue(candidates, this.ctx.config.reviewQueueSize);
+    return reviewQueue(candidates, this.s.config.reviewQueueSize);
   }
 
   getTreeItem(item: ReviewItem): vscode.TreeItem {
@@ -169,23 +178,22 @@ async function openItem(item: ReviewItem): Promise<vscode.TextEditor | undefined
   return editor;
 }
 
-export function registerReviewView(ctx: Ctx): void {
-  const provider = new ReviewProvider(ctx);
+export function registerReviewView(s: ReviewServices): vscode.Disposable[] {
+  const provider = new ReviewProvider(s);
   const view = vscode.window.createTreeView('bertLstm.review', { treeDataProvider: provider, showCollapseAll: false });
   provider.isVisible = () => view.visible;
-  const store = annotationsOf(ctx);
-  const watcher = vscode.workspace.createFileSystemWatcher(ctx.config.reviewBatchGlob);
-  ctx.push(
+  const watcher = vscode.workspace.createFileSystemWatcher(s.config.reviewBatchGlob);
+  return [
     provider,
     view,
     watcher,
     watcher.onDidChange(() => provider.refreshSoon()),
     watcher.onDidCreate(() => provider.refreshSoon()),
     watcher.onDidDelete(() => provider.refreshSoon()),
-    ctx.store.onDidChange(() => provider.refreshSoon()),
-    store.onDidChange(() => provider.refreshSoon()),
+    s.labels.onDidChange(() => provider.refreshSoon()),
+    s.corrections.onDidChange(() => provider.refreshSoon()),
     view.onDidChangeVisibility((e) => e.visible && provider.refreshSoon()),
     vscode.commands.registerCommand('bertLstm.review.refresh', () => provider.refresh()),
     vscode.commands.registerCommand('bertLstm.review.open', (item: ReviewItem) => openItem(item)),
-  );
+  ];
 }

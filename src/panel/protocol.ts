@@ -1,6 +1,6 @@
 // Messages between the analysis panel (webview/) and the extension host. Both sides validate
 // what they receive: a webview message is untrusted input.
-import type { ClsAttentionGrid, PanelCapabilities } from './core/panel_data';
+import type { ClsAttentionGrid, PanelCapabilities } from '../core/panel_data';
 
 export type { PanelCapabilities };
 

@@ -1,34 +1,33 @@
 // Correction commands: Correct Label (a quick pick of the model's labels, most probable first,
 // the current one marked), Accept Label (the model's label, marked reviewed), Remove Span,
 // Create Span (BIO models, over the selection), Apply to All Identical Words (with the count
-// asked before applying), and Undo / Redo Correction. Also a hover that says whether a label is
-// corrected or reviewed (the model-label hover says the rest).
+// asked before applying), Undo / Redo Correction and Save Corrections. The store (store.ts)
+// keeps the corrections; these commands decide what a correction at the cursor is.
 //
 // Each command takes an optional argument object so that keybindings and tests can give the
 // choice directly: { label?: string, assumeYes?: boolean }.
 import * as vscode from 'vscode';
-import type { LabelScore } from './core/aggregate';
-import { annotationAt, byPosition, REMOVED_LABEL, replaceCorrections, type Annotation } from './core/annotations';
-import type { Labeler, WordLabel } from './core/labeler';
-import { iterateSegments } from './core/segments';
-import { splitTag } from './core/spans';
-import { annotationsOf, type AnnotationsStore } from './annotations_store';
-import { labelDocument } from './commands';
-import type { Ctx } from './ctx';
-import { LabelStore } from './label_store';
+import type { LabelScore } from '../core/aggregate';
+import { annotationAt, byPosition, REMOVED_LABEL, replaceCorrections, type Annotation } from '../core/annotations';
+import type { Labeler, WordLabel } from '../core/labeler';
+import { iterateSegments } from '../core/segments';
+import { splitTag } from '../core/spans';
+import type { Config } from '../config';
+import { activeEditorOr } from '../editors';
+import { LabelStore } from '../labeling/label_store';
+import type { LiveLabeling } from '../labeling/live';
+import type { ModelHost } from '../labeling/model_host';
+import { labelChoices, typeProbabilities, type LabelChoice } from './choices';
+import { CorrectionHoverProvider } from './hover';
+import type { CorrectionsStore } from './store';
+
+export type { LabelChoice } from './choices';
 
 export interface CorrectionArgs {
   /** The label to set (skips the quick pick). */
   readonly label?: string;
   /** Apply without asking (Apply to All Identical Words). */
   readonly assumeYes?: boolean;
-}
-
-export interface LabelChoice {
-  readonly label: string;
-  /** The model's probability, when it has one for this unit. */
-  readonly score?: number;
-  readonly current: boolean;
 }
 
 /** What a command works on: a word or span of the document. */
@@ -44,49 +43,30 @@ interface Target {
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
-/** The labels for the quick pick: the model's, most probable first, then the rest. */
-export function labelChoices(probabilities: readonly LabelScore[], allLabels: readonly string[], current: string | undefined): LabelChoice[] {
-  const seen = new Set<string>();
-  const out: LabelChoice[] = [];
-  for (const p of [...probabilities].sort((a, b) => b.score - a.score)) {
-    if (seen.has(p.label)) continue;
-    seen.add(p.label);
-    out.push({ label: p.label, score: p.score, current: p.label === current });
-  }
-  for (const l of allLabels) {
-    if (!seen.has(l)) {
-      seen.add(l);
-      out.push({ label: l, current: l === current });
-    }
-  }
-  return out;
-}
-
-/** Entity types of a BIO/BIOES model with the probability of the best tag of each, best first. */
-function typeProbabilities(alternatives: readonly LabelScore[], scheme: 'BIO' | 'BIOES'): LabelScore[] {
-  const best = new Map<string, number>();
-  for (const a of alternatives) {
-    const [, type] = splitTag(a.label, scheme);
-    best.set(type, Math.max(best.get(type) ?? 0, a.score));
-  }
-  return [...best].map(([label, score]) => ({ label, score })).sort((a, b) => b.score - a.score);
+export interface CorrectionServices {
+  readonly config: Config;
+  readonly model: ModelHost;
+  readonly labels: LabelStore;
+  readonly live: LiveLabeling;
+  readonly corrections: CorrectionsStore;
 }
 
 export class Corrections {
-  constructor(
-    private readonly ctx: Ctx,
-    private readonly store: AnnotationsStore,
-  ) {}
+  private readonly store: CorrectionsStore;
+
+  constructor(private readonly s: CorrectionServices) {
+    this.store = s.corrections;
+  }
 
   scheme(): 'plain' | 'BIO' | 'BIOES' {
-    return this.ctx.model.loaded?.bundle.config.labelScheme ?? 'plain';
+    return this.s.model.loaded?.bundle.config.labelScheme ?? 'plain';
   }
 
   /** The document's labels, labeling it first if it has none for its current version. */
   private async words(doc: vscode.TextDocument): Promise<readonly WordLabel[] | undefined> {
-    const current = this.ctx.store.current(doc);
+    const current = this.s.labels.current(doc);
     if (current) return current.words;
-    return (await labelDocument(this.ctx, doc, this.ctx.live?.cacheFor(doc)))?.words;
+    return (await this.s.live.labelDocument(doc))?.words;
   }
 
   /** The word or span at the cursor (or the selection, for span models). */
@@ -128,7 +108,7 @@ export class Corrections {
       if (seg.end <= target.start) continue;
       if (seg.start > target.start) break;
       // A segment is labeled on its own (labeler.ts): alone it gets the same probabilities.
-      const [r] = await labeler.labelTexts([seg.text], { strategy: this.ctx.config.aggregationStrategy, stride: this.ctx.config.stride, topK: labeler.labels.length });
+      const [r] = await labeler.labelTexts([seg.text], { ...this.s.config.labelOptions(), topK: labeler.labels.length });
       const words = r.words.filter((w) => w.start + seg.start < target.end && w.end + seg.start > target.start);
       if (!words.length) return [];
       const scheme = this.scheme();
@@ -151,7 +131,7 @@ export class Corrections {
 
   /** The choices Correct Label offers at the cursor (for the quick pick, and for tests). */
   async choices(editor: vscode.TextEditor, useSelection = false): Promise<{ target: Target; choices: LabelChoice[] } | undefined> {
-    const labeler = await this.ctx.model.get();
+    const labeler = await this.s.model.get();
     if (!labeler) return undefined;
     const target = await this.target(editor, useSelection);
     if (!target) return undefined;
@@ -289,38 +269,15 @@ export class Corrections {
   }
 }
 
-/** Hover on a corrected or reviewed label: says so, with the model's label when it differs. */
-class CorrectionHoverProvider implements vscode.HoverProvider {
-  constructor(private readonly store: AnnotationsStore) {}
-
-  provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
-    const offset = doc.offsetAt(pos);
-    const c = annotationAt(this.store.corrections(doc), offset);
-    if (!c) return undefined;
-    const model = annotationAt(this.store.modelLabels(doc), offset);
-    const md = new vscode.MarkdownString(undefined, true);
-    md.isTrusted = false;
-    if (c.label === REMOVED_LABEL) md.appendMarkdown('$(circle-slash) label **removed** by you');
-    else md.appendMarkdown(`$(${c.source === 'reviewed' ? 'pass' : 'edit'}) **${c.label}** ${c.source === 'reviewed' ? 'reviewed' : 'corrected'}`);
-    if (model && model.label !== c.label) md.appendMarkdown(` · model: ${model.label}${model.score !== undefined ? ` ${pct(model.score)}` : ''}`);
-    if (c.needsReview) md.appendMarkdown('\n\n$(warning) its text was edited since: check the label (Accept Label to confirm)');
-    return new vscode.Hover(md, new vscode.Range(doc.positionAt(c.start), doc.positionAt(c.end)));
-  }
-}
-
-/** Registers the correction commands, their hover, and the store they work on. */
-export function registerCorrections(ctx: Ctx): Corrections {
-  const store = annotationsOf(ctx);
-  const corrections = new Corrections(ctx, store);
+/** Registers the correction commands and their hover. */
+export function registerCorrectionCommands(s: CorrectionServices): vscode.Disposable[] {
+  const corrections = new Corrections(s);
+  const store = s.corrections;
   const withEditor = <T>(f: (e: vscode.TextEditor) => Promise<T>) => async (): Promise<T | undefined> => {
-    const editor = vscode.window.activeTextEditor;
-    if (!editor) {
-      void vscode.window.showInformationMessage('BERT+LSTM: open a text document first.');
-      return undefined;
-    }
-    return f(editor);
+    const editor = activeEditorOr();
+    return editor ? f(editor) : undefined;
   };
-  ctx.push(
+  return [
     vscode.commands.registerCommand('bertLstm.correctLabel', (args?: CorrectionArgs) => withEditor((e) => corrections.correct(e, args))()),
     vscode.commands.registerCommand('bertLstm.acceptLabel', withEditor((e) => corrections.accept(e))),
     vscode.commands.registerCommand('bertLstm.removeSpan', withEditor((e) => corrections.remove(e))),
@@ -336,6 +293,5 @@ export function registerCorrections(ctx: Ctx): Corrections {
     }),
     vscode.commands.registerCommand('bertLstm.correctionChoices', withEditor(async (e) => (await corrections.choices(e, corrections.scheme() !== 'plain'))?.choices)),
     vscode.languages.registerHoverProvider({ scheme: '*' }, new CorrectionHoverProvider(store)),
-  );
-  return corrections;
+  ];
 }

@@ -1,0 +1,48 @@
+// Labels of a part of a document put into the document's labels: a labeled selection moved to
+// document offsets and spliced in place of the words it covers. Words may be views over typed
+// arrays (word_table.ts), so they are copied field by field. No `vscode` import.
+import type { LabeledText, WordLabel } from './labeler';
+import type { OffsetRange } from './ranges';
+
+/**
+ * The labels of a part of a text (offsets relative to the part, which starts at `offset` in the
+ * document) moved to document offsets.
+ */
+export function shiftLabels(part: LabeledText, offset: number, windowBase = 0): LabeledText {
+  return {
+    ...part,
+    // field by field: words may be views (core/word_table.ts) whose fields are getters, which
+    // an object spread would not copy
+    words: part.words.map((w): WordLabel => ({
+      start: w.start + offset,
+      end: w.end + offset,
+      text: w.text,
+      label: w.label,
+      score: w.score,
+      alternatives: w.alternatives,
+      window: w.window + windowBase,
+      pieces: w.pieces.map((p) => ({ text: p.text, label: p.label, score: p.score, start: p.start + offset, end: p.end + offset })),
+    })),
+    windows: part.windows.map((w) => ({ ...w, start: w.start + offset, end: w.end + offset })),
+  };
+}
+
+/**
+ * A document's labels with the labels of one part of it (offsets relative to the part, which
+ * starts at `range.start`) put in place of the words that overlapped the part. Without earlier
+ * labels, the document's labels are the part's alone.
+ */
+export function spliceLabels(base: LabeledText | undefined, part: LabeledText, range: OffsetRange): LabeledText {
+  const windowBase = base?.windows.length ?? 0;
+  const moved = shiftLabels(part, range.start, windowBase);
+  if (!base) return moved;
+  const before = base.words.filter((w) => w.end <= range.start);
+  const after = base.words.filter((w) => w.start >= range.end);
+  return {
+    words: [...before, ...moved.words, ...after],
+    windows: [...base.windows, ...moved.windows],
+    sequence: base.sequence,
+    timing: part.timing,
+    segments: part.segments,
+  };
+}

@@ -1,0 +1,76 @@
+// The display of a document's model labels: its decorations in every visible editor and its
+// low-confidence diagnostics, always from the labels of its current version. The one place
+// that decides what is drawn (the draw options: label scheme, hidden labels, threshold, and
+// the ranges the user corrected, under which model labels are not drawn).
+import * as vscode from 'vscode';
+import type { OffsetRange } from '../core/ranges';
+import type { Config } from '../config';
+import type { CorrectionsStore } from '../corrections/store';
+import { editorsOf } from '../editors';
+import type { LabelStore } from '../labeling/label_store';
+import type { ModelHost } from '../labeling/model_host';
+import { LabelDecorations, VISIBLE_MARGIN_LINES, type DrawOptions } from './decorations';
+import type { LowConfidenceDiagnostics } from './diagnostics';
+import { shownLabels } from './shown';
+
+export class Display implements vscode.Disposable {
+  readonly decorations = new LabelDecorations();
+  private readonly subscription: vscode.Disposable;
+
+  constructor(
+    private readonly config: Config,
+    private readonly model: ModelHost,
+    private readonly labels: LabelStore,
+    private readonly corrections: CorrectionsStore,
+    private readonly diagnostics: LowConfidenceDiagnostics,
+  ) {
+    this.decorations.setLook({ style: config.displayStyle, colors: config.labelColors });
+    // Model labels under a correction are not drawn: a changed correction redraws them, when
+    // they are current (redrawing stale labels would clear them).
+    this.subscription = corrections.onDidReplace((doc) => {
+      if (labels.current(doc)) void this.redraw(doc);
+    });
+  }
+
+  /**
+   * Redraws a document's current labels in all its visible editors (near their visible ranges
+   * first on long documents) and updates its diagnostics; resolves when all are drawn. A
+   * document without current labels has its decorations and diagnostics cleared.
+   */
+  async redraw(doc: vscode.TextDocument): Promise<void> {
+    const labels = this.labels.current(doc);
+    this.diagnostics.update(doc, labels);
+    const drawing: Promise<void>[] = [];
+    for (const editor of editorsOf(doc)) {
+      if (!labels) this.decorations.clear(editor);
+      else drawing.push(this.decorations.apply(editor, labels.words, this.drawOptions(doc), visibleOffsets(editor)));
+    }
+    await Promise.all(drawing);
+  }
+
+  /** Redraws every visible editor with the look from the settings (after a settings change). */
+  async redrawAll(): Promise<void> {
+    this.decorations.setLook({ style: this.config.displayStyle, colors: this.config.labelColors });
+    const docs = new Set(vscode.window.visibleTextEditors.map((e) => e.document));
+    await Promise.all([...docs].map((d) => this.redraw(d)));
+  }
+
+  private drawOptions(doc: vscode.TextDocument): DrawOptions {
+    return { ...shownLabels(this.config, this.model), corrected: this.corrections.corrections(doc) };
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.decorations.dispose();
+  }
+}
+
+/** An editor's visible ranges as document offsets, widened by a margin of lines. */
+function visibleOffsets(editor: vscode.TextEditor): OffsetRange[] {
+  const doc = editor.document;
+  return editor.visibleRanges.map((r) => {
+    const first = Math.max(0, r.start.line - VISIBLE_MARGIN_LINES);
+    const last = Math.min(doc.lineCount - 1, r.end.line + VISIBLE_MARGIN_LINES);
+    return { start: doc.offsetAt(new vscode.Position(first, 0)), end: doc.offsetAt(doc.lineAt(last).range.end) };
+  });
+}
