@@ -6,6 +6,7 @@
 // and must never be overwritten (the caller keeps that state). Writing is atomic: a temporary
 // file in the same folder, written, flushed to disk, then renamed over the old one, so a failure
 // part way leaves the old file whole (atomic_write.ts).
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ANNOTATION_SOURCES, byPosition, type Annotation, type AnnotationSource } from './annotations';
@@ -134,7 +135,15 @@ export function isSidecarName(name: string, where: SidecarLocation = DEFAULT_SID
   return name.endsWith(where.suffix.trim() || DEFAULT_SIDECAR.suffix);
 }
 
-export type SidecarRead = { kind: 'missing' } | { kind: 'ok'; annotations: Annotation[] } | { kind: 'unreadable'; problems: SidecarProblem[] };
+/**
+ * A sidecar as read: missing (no labels yet), its annotations, or why it cannot be used. `hash`
+ * identifies the content read (contentHash), so that a writer can tell whether the file changed
+ * since (sidecar_merge.ts).
+ */
+export type SidecarRead = { kind: 'missing' } | { kind: 'ok'; annotations: Annotation[]; hash: string } | { kind: 'unreadable'; problems: SidecarProblem[]; hash?: string };
+
+/** What identifies a file's content (SHA-1 of its bytes). */
+export const contentHash = (content: string | Uint8Array): string => createHash('sha1').update(content).digest('base64');
 
 /** Reads a sidecar: missing (no labels yet), its annotations, or why it cannot be used. */
 export async function readSidecar(file: string): Promise<SidecarRead> {
@@ -147,7 +156,8 @@ export async function readSidecar(file: string): Promise<SidecarRead> {
     return { kind: 'unreadable', problems: [problem(0, `cannot read the file: ${code ?? (e as Error).message}`)] };
   }
   const parsed = parseSidecar(content);
-  return parsed.ok ? { kind: 'ok', annotations: parsed.annotations } : { kind: 'unreadable', problems: parsed.problems };
+  const hash = contentHash(content);
+  return parsed.ok ? { kind: 'ok', annotations: parsed.annotations, hash } : { kind: 'unreadable', problems: parsed.problems, hash };
 }
 
 // The atomic write (links followed, mode and owner kept, hard links written in place) is
