@@ -119,6 +119,37 @@ class CodePointCursor {
   }
 }
 
+/**
+ * A document's spans record (exportSpans's form, byte for byte) in pieces, for a writer that
+ * takes pieces (atomic_write.ts): the record of a big document is never one string.
+ */
+export function* spansRecord(text: string, annotations: readonly Annotation[]): Generator<string> {
+  const cursor = new CodePointCursor(text);
+  const kept = annotations.filter((a) => a.label !== REMOVED_LABEL).sort(byPosition);
+  const offsets = new Int32Array(kept.length * 2);
+  yield `{"text":${JSON.stringify(text)},"spans":[`;
+  let piece = '';
+  for (let i = 0; i < kept.length; i++) {
+    offsets[2 * i] = cursor.of(kept[i].start);
+    offsets[2 * i + 1] = cursor.of(kept[i].end);
+    piece += `${i ? ',' : ''}${JSON.stringify({ start: offsets[2 * i], end: offsets[2 * i + 1], label: kept[i].label })}`;
+    if (piece.length >= 65_536) {
+      yield piece;
+      piece = '';
+    }
+  }
+  yield piece + '],"label":[';
+  piece = '';
+  for (let i = 0; i < kept.length; i++) {
+    piece += `${i ? ',' : ''}${JSON.stringify([offsets[2 * i], offsets[2 * i + 1], kept[i].label])}`;
+    if (piece.length >= 65_536) {
+      yield piece;
+      piece = '';
+    }
+  }
+  yield piece + ']}\n';
+}
+
 export interface StreamOptions {
   readonly format: OutputFormat;
   readonly labelOptions?: LabelOptions;

@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import { EXPORT_FORMATS, exportAs, formatOfFile, FORMAT_EXTENSIONS, importAs, type ExportFormat, type FormatProblem } from '../core/formats';
 import { writeFileAtomic } from '../core/sidecar';
+import { spansRecord } from '../core/stream_output';
 import type { CorrectionsStore } from '../corrections/store';
 import { activeDocumentOr } from '../editors';
 import type { LabelStore } from '../labeling/label_store';
@@ -68,7 +69,10 @@ export async function exportLabels(s: TransferServices, doc: vscode.TextDocument
   const text = doc.getText();
   const scheme = labeler.bundle.config.labelScheme;
   const annotations = store.merged(doc);
-  const out = exportAs(format, text, [...labeler.tokenizer.wordSpans(text)], annotations, scheme === 'plain' ? 'plain' : 'iob2', path.basename(doc.uri.path));
+  // spans: one JSON record for the whole document, written in pieces (a big document's record is never one string)
+  const out = format === 'spans'
+    ? { content: spansRecord(text, annotations), warnings: [] }
+    : exportAs(format, text, [...labeler.tokenizer.wordSpans(text)], annotations, scheme === 'plain' ? 'plain' : 'iob2', path.basename(doc.uri.path));
   try {
     await writeFileAtomic(target.fsPath, out.content);
   } catch (e) {

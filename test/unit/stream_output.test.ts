@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { modelAnnotations } from '../../src/core/annotations';
 import { exportAs, exportSpans, type ExportFormat } from '../../src/core/formats';
 import { Labeler } from '../../src/core/labeler';
-import { chunkSpans, renumberSentences, streamLabels, type OutputFormat } from '../../src/core/stream_output';
+import { chunkSpans, renumberSentences, spansRecord, streamLabels, type OutputFormat } from '../../src/core/stream_output';
 import { REPO } from './fixtures';
 
 const WORKER = path.join(REPO, 'out/src/core/engine_worker.js');
@@ -76,7 +76,11 @@ test('every format, labeled in chunks of a paragraph or two, is byte for byte th
       const chunked = await render(format, DOC, max);
       assert.equal(chunked.out, one.out, `${format}, chunks of ${max}`);
     }
-    if (format === 'spans') assert.equal(one.out, exportSpans(DOC, annotations).content);
+    if (format === 'spans') {
+      assert.equal(one.out, exportSpans(DOC, annotations).content);
+      assert.equal([...spansRecord(DOC, annotations)].join(''), exportSpans(DOC, annotations).content);
+      assert.equal([...spansRecord('', [])].join(''), exportSpans('', []).content);
+    }
     if (format === 'jsonl') {
       const lines = one.out.trim().split('\n').map((l) => JSON.parse(l) as { start?: number; end?: number; text?: string; sequence?: Array<{ label: string; score: number }> });
       assert.equal(lines.length, whole.words.length + 1);
