@@ -8,6 +8,7 @@
 //
 // The check and the write are not one atomic step: a change that lands between them is lost
 // to the rename. The window is one write long; the watcher makes a change seen long before.
+import { watch as watchFs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { anchorToText, type Annotation } from '../core/annotations';
@@ -35,14 +36,31 @@ export class OutsideChanges implements vscode.Disposable {
 
   constructor(private readonly host: OutsideHost, private readonly log: vscode.LogOutputChannel) {}
 
-  /** Watches the document's sidecar (created, changed or deleted outside). */
+  /**
+   * Watches the document's sidecar (created, changed or deleted outside): the folder through
+   * Node's fs.watch (inotify here: in place at once, and a rename over the file is seen) and
+   * VS Code's watcher besides (the one that works where fs.watch cannot); a change seen twice is
+   * checked twice, the second check finds nothing new.
+   */
   watch(doc: vscode.TextDocument, s: DocAnnotations): void {
     if (!s.sidecar || this.watchers.has(s)) return;
-    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(s.sidecar)), path.basename(s.sidecar)));
+    const dir = path.dirname(s.sidecar);
+    const name = path.basename(s.sidecar);
     const check = (): void => {
       void this.serial(s, () => this.check(doc, s, true));
     };
-    this.watchers.set(s, vscode.Disposable.from(w, w.onDidChange(check), w.onDidCreate(check), w.onDidDelete(check)));
+    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), name));
+    const parts: vscode.Disposable[] = [w, w.onDidChange(check), w.onDidCreate(check), w.onDidDelete(check)];
+    try {
+      const fsw = watchFs(dir, { persistent: false }, (_event, file) => {
+        if (file === null || file === name) check();
+      });
+      fsw.on('error', () => fsw.close());
+      parts.push({ dispose: () => fsw.close() });
+    } catch {
+      // no such folder yet, or no watch left (inotify limits): VS Code's watcher and the check before each write remain
+    }
+    this.watchers.set(s, vscode.Disposable.from(...parts));
   }
 
   unwatch(s: DocAnnotations): void {
