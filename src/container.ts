@@ -3,17 +3,7 @@
 // service gets the services it needs in its constructor and nothing else; commands and views
 // are registered last, when everything they call exists. One list of disposables, disposed in
 // reverse order of creation.
-//
-// Who calls whom (each arrow a constructor argument):
-//   model host  -> config, log
-//   corrections -> config, log, label store, model host
-//   diagnostics -> config, model host, label store
-//   display     -> config, model host, label store, corrections, diagnostics
-//   runs        -> config, log, model host, label store, display
-//   live        -> config, log, label store, runs
-//   status      -> config, model host, label store, runs, live
-//   documents   -> label store, runs, live, corrections, diagnostics, display
-//   panels      -> config, log, model host, label store, runs
+// The constructor below is the order; docs/ARCHITECTURE.md has the table of who calls whom.
 import * as vscode from 'vscode';
 import { Config } from './config';
 import { registerCorrectionCommands } from './corrections/commands';
@@ -33,9 +23,10 @@ import { LabelingRuns } from './labeling/runs';
 import { Panels } from './panel/panels';
 import { registerNavigation } from './review/navigation';
 import { registerReviewView } from './review/review_view';
+import type { Services } from './services';
 import { registerSettingsReactions } from './settings';
 
-export class Container implements vscode.Disposable {
+export class Container implements Services, vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   readonly config: Config;

@@ -12,21 +12,9 @@
 //   visible: correction decorations drawn -> live labeling labels editors without labels ->
 //            model labels redrawn
 import * as vscode from 'vscode';
-import type { CorrectionsStore } from './corrections/store';
-import type { Display } from './display/display';
-import type { LowConfidenceDiagnostics } from './display/diagnostics';
-import type { LabelStore } from './labeling/label_store';
-import type { LiveLabeling } from './labeling/live';
-import type { LabelingRuns } from './labeling/runs';
+import type { Services } from './services';
 
-export interface DocumentServices {
-  readonly labels: LabelStore;
-  readonly runs: LabelingRuns;
-  readonly live: LiveLabeling;
-  readonly corrections: CorrectionsStore;
-  readonly diagnostics: LowConfidenceDiagnostics;
-  readonly display: Display;
-}
+export type DocumentServices = Pick<Services, 'labels' | 'runs' | 'live' | 'corrections' | 'diagnostics' | 'display'>;
 
 export class Documents implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[];

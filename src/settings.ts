@@ -3,29 +3,10 @@
 // or threads change), the labels (relabeled when the strategy, stride or model change), the
 // look (redrawn), the correction style, live labeling, and the status bar.
 import * as vscode from 'vscode';
-import type { Config } from './config';
-import type { CorrectionsStore } from './corrections/store';
-import type { Display } from './display/display';
-import type { LowConfidenceDiagnostics } from './display/diagnostics';
-import type { StatusDisplay } from './display/status';
-import type { LabelStore } from './labeling/label_store';
-import type { LiveLabeling } from './labeling/live';
-import type { ModelHost } from './labeling/model_host';
 import { relabelOpenDocuments } from './labeling/relabel';
-import type { LabelingRuns } from './labeling/runs';
+import type { Services } from './services';
 
-export interface SettingsServices {
-  readonly config: Config;
-  readonly log: vscode.LogOutputChannel;
-  readonly model: ModelHost;
-  readonly labels: LabelStore;
-  readonly runs: LabelingRuns;
-  readonly live: LiveLabeling;
-  readonly display: Display;
-  readonly diagnostics: LowConfidenceDiagnostics;
-  readonly corrections: CorrectionsStore;
-  readonly status: StatusDisplay;
-}
+export type SettingsServices = Pick<Services, 'config' | 'log' | 'model' | 'labels' | 'runs' | 'live' | 'display' | 'diagnostics' | 'corrections' | 'status'>;
 
 export function registerSettingsReactions(s: SettingsServices): vscode.Disposable {
   return vscode.workspace.onDidChangeConfiguration(async (e) => {

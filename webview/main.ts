@@ -6,7 +6,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
-import { capabilityNotes, selectWeights, spaceBefore, tokenDetail, visibleWeights, wordRange } from '../src/core/panel_data';
+import { capabilityNotes, selectWeights, spaceBefore, tokenDetail, visibleWeights, wordRange, type Direction } from '../src/core/panel_data';
 import { parseHostMessage, type AttentionMessage, type ScoreRow, type WebviewMessage } from '../src/panel/protocol';
 
 interface VsCodeApi {
@@ -20,7 +20,7 @@ const vscode = acquireVsCodeApi();
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
 
 interface Controls {
-  direction: 'fromCls' | 'toCls';
+  direction: Direction;
   layer: number | 'all';
   head: number | 'mean';
   rollout: boolean;

@@ -8,15 +8,16 @@
 // results are kept in typed arrays (word_table.ts), so that labeling a long document leaves few
 // objects for the garbage collector, whose pauses would otherwise be the longest stalls.
 import { clsWeights, rollout, windowAttention } from './attention';
-import { aggregateInto, softmax, softmaxInto, topK, topKInto, type AggregationStrategy, type LabelScore } from './aggregate';
+import { softmax, topK, type AggregationStrategy, type LabelScore } from './aggregate';
 import { checkSignature, loadBundle, type Bundle, type OutputRoles, type Result } from './bundle';
 import { Engine, type EngineOptions, type InputBatch } from './engine';
 import type { OutputTensor } from './engine_protocol';
+import { emptyTable, fillRows } from './label_rows';
 import { CompactTokensBuilder, TextTokenizer, type CompactTokens } from './tokenize';
 import { Pause } from './turns';
 import { fillViews, placeSegment, segmentSteps, type PlacedSegment, type Segment, type SegmentCache, type SegmentLabels, type WindowResult } from './segments';
 import { planWindowSteps, type Window, type WindowPlan } from './windows';
-import { allocateTable, type WordLabel, type WordTable } from './word_table';
+import type { WordLabel, WordTable } from './word_table';
 
 export type { PieceLabel, WordLabel } from './word_table';
 export type { WindowResult } from './segments';
@@ -187,8 +188,8 @@ export class Labeler {
 
   /**
    * Postprocess: the document's words and windows, each in one array allocated at its final
-   * length (grown by pushes, their copies were garbage the size of the document), and the
-   * document's sequence scores.
+   * length (an array grown by pushes leaves copies of itself, garbage the size of the document),
+   * and the document's sequence scores.
    */
   private async postprocessDocument(run: DocumentRun): Promise<LabeledText> {
     const signal = run.options.signal;
@@ -535,65 +536,6 @@ async function placeInSlices(
   }
   if (remember) r.placed = p.placed;
   return p.placed;
-}
-
-/**
- * A table for a text's tokens, offsets and pieces filled in, labels to come: one row per word,
- * or per piece with the `simple` strategy (each piece its own unit, as in the pipeline).
- */
-function emptyTable(text: string, labels: readonly string[], tokens: CompactTokens, strategy: AggregationStrategy, k: number): WordTable {
-  const pieces = tokens.pieceId.length;
-  if (strategy === 'simple') {
-    const t = allocateTable(text, labels, pieces, pieces, k, tokens.pieceText);
-    t.start.set(tokens.pieceStart);
-    t.end.set(tokens.pieceEnd);
-    for (let p = 0; p <= pieces; p++) t.pieceFirst[p] = p;
-    t.pieceStart.set(tokens.pieceStart);
-    t.pieceEnd.set(tokens.pieceEnd);
-    return t;
-  }
-  const t = allocateTable(text, labels, tokens.words, pieces, k, tokens.pieceText);
-  t.start.set(tokens.wordStart);
-  t.end.set(tokens.wordEnd);
-  t.pieceFirst.set(tokens.pieceFirst);
-  t.pieceStart.set(tokens.pieceStart);
-  t.pieceEnd.set(tokens.pieceEnd);
-  return t;
-}
-
-/**
- * Labels the rows of the words window `wi` owns from its token logits (batch row `row`):
- * each piece's softmax, argmax and score, then the word's vector for the strategy and its top
- * labels. `scratch` holds a word's pieces' probabilities, `word` its aggregated vector.
- */
-function fillRows(
-  t: WordTable, tokens: CompactTokens, owner: Int32Array, w: Window, wi: number, logits: OutputTensor, row: number, seqLen: number,
-  strategy: AggregationStrategy, scratch: Float32Array, word: Float32Array,
-): void {
-  const n = logits.dims[2];
-  const k = Math.min(t.stride, n);
-  let pos = 1; // after [CLS]
-  for (let i = w.firstWord; i < w.endWord; i++) {
-    const first = tokens.pieceFirst[i];
-    const count = tokens.pieceFirst[i + 1] - first;
-    if (owner[i] === wi) {
-      for (let p = 0; p < count; p++) {
-        const best = softmaxInto(logits.data, (row * seqLen + pos + p) * n, n, scratch, p * n);
-        t.pieceLabel[first + p] = best;
-        t.pieceScore[first + p] = scratch[p * n + best];
-        if (strategy === 'simple') {
-          topKInto(scratch, p * n, n, k, t.top, t.topScore, (first + p) * t.stride);
-          t.window[first + p] = wi;
-        }
-      }
-      if (strategy !== 'simple') {
-        aggregateInto(scratch, count, n, strategy, word);
-        topKInto(word, 0, n, k, t.top, t.topScore, i * t.stride);
-        t.window[i] = wi;
-      }
-    }
-    pos += count;
-  }
 }
 
 /** Length-weighted mean of the windows' sequence probabilities, sorted best first. */

@@ -12,14 +12,13 @@ import { annotationAt, byPosition, REMOVED_LABEL, replaceCorrections, type Annot
 import type { Labeler, WordLabel } from '../core/labeler';
 import { iterateSegments } from '../core/segments';
 import { splitTag } from '../core/spans';
-import type { Config } from '../config';
 import { activeEditorOr } from '../editors';
 import { LabelStore } from '../labeling/label_store';
-import type { LiveLabeling } from '../labeling/live';
-import type { ModelHost } from '../labeling/model_host';
 import { labelChoices, typeProbabilities, type LabelChoice } from './choices';
 import { CorrectionHoverProvider } from './hover';
 import type { CorrectionsStore } from './store';
+import type { Services } from '../services';
+import { percent } from '../percent';
 
 export type { LabelChoice } from './choices';
 
@@ -41,15 +40,7 @@ interface Target {
   readonly current?: Annotation;
 }
 
-const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
-
-export interface CorrectionServices {
-  readonly config: Config;
-  readonly model: ModelHost;
-  readonly labels: LabelStore;
-  readonly live: LiveLabeling;
-  readonly corrections: CorrectionsStore;
-}
+export type CorrectionServices = Pick<Services, 'config' | 'model' | 'labels' | 'live' | 'corrections'>;
 
 export class Corrections {
   private readonly store: CorrectionsStore;
@@ -153,7 +144,7 @@ export class Corrections {
       type Item = vscode.QuickPickItem & { label: string; value: string };
       const items: Item[] = choices.map((c) => ({
         label: c.label, value: c.label,
-        description: [c.score !== undefined ? pct(c.score) : '', c.current ? '(current)' : ''].filter(Boolean).join(' '),
+        description: [c.score !== undefined ? percent(c.score) : '', c.current ? '(current)' : ''].filter(Boolean).join(' '),
         iconPath: c.current ? new vscode.ThemeIcon('check') : undefined,
       }));
       if (this.scheme() !== 'plain') items.push({ label: 'O', value: REMOVED_LABEL, description: 'no entity: remove the span' });

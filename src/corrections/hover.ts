@@ -3,8 +3,7 @@
 import * as vscode from 'vscode';
 import { annotationAt, REMOVED_LABEL } from '../core/annotations';
 import type { CorrectionsStore } from './store';
-
-const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+import { percent } from '../percent';
 
 /** Hover on a corrected or reviewed label: says so, with the model's label when it differs. */
 export class CorrectionHoverProvider implements vscode.HoverProvider {
@@ -19,7 +18,7 @@ export class CorrectionHoverProvider implements vscode.HoverProvider {
     md.isTrusted = false;
     if (c.label === REMOVED_LABEL) md.appendMarkdown('$(circle-slash) label **removed** by you');
     else md.appendMarkdown(`$(${c.source === 'reviewed' ? 'pass' : 'edit'}) **${c.label}** ${c.source === 'reviewed' ? 'reviewed' : 'corrected'}`);
-    if (model && model.label !== c.label) md.appendMarkdown(` · model: ${model.label}${model.score !== undefined ? ` ${pct(model.score)}` : ''}`);
+    if (model && model.label !== c.label) md.appendMarkdown(` · model: ${model.label}${model.score !== undefined ? ` ${percent(model.score)}` : ''}`);
     if (c.needsReview) md.appendMarkdown('\n\n$(warning) its text was edited since: check the label (Accept Label to confirm)');
     return new vscode.Hover(md, new vscode.Range(doc.positionAt(c.start), doc.positionAt(c.end)));
   }

@@ -161,17 +161,19 @@ export class CorrectionsStore implements vscode.Disposable {
     return true;
   }
 
-  async undo(doc: vscode.TextDocument): Promise<boolean> {
-    const s = await this.state(doc);
-    const prev = stepBack(s);
-    if (!prev) return false;
-    await this.replace(doc, s, prev);
-    return true;
+  /** Undo Correction: the corrections one step back; false with none to undo. */
+  undo(doc: vscode.TextDocument): Promise<boolean> {
+    return this.step(doc, stepBack);
   }
 
-  async redo(doc: vscode.TextDocument): Promise<boolean> {
+  /** Redo Correction: the corrections one step forward; false with none to redo. */
+  redo(doc: vscode.TextDocument): Promise<boolean> {
+    return this.step(doc, stepForward);
+  }
+
+  private async step(doc: vscode.TextDocument, take: (s: DocAnnotations) => Annotation[] | undefined): Promise<boolean> {
     const s = await this.state(doc);
-    const next = stepForward(s);
+    const next = take(s);
     if (!next) return false;
     await this.replace(doc, s, next);
     return true;

@@ -11,13 +11,12 @@ import type { Config } from '../config';
 import type { LabelStore } from '../labeling/label_store';
 import type { ModelHost } from '../labeling/model_host';
 import { shownLabels } from './shown';
+import { percent } from '../percent';
 
 /** At most this many diagnostics per document (the Problems panel stays usable). */
 export const MAX_DIAGNOSTICS_PER_DOCUMENT = 5000;
 /** Words turned into diagnostics per event-loop turn. */
 const CHUNK_WORDS = 2000;
-
-const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
 
 export class LowConfidenceDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('bertLstm');
@@ -70,10 +69,10 @@ export class LowConfidenceDiagnostics implements vscode.Disposable {
     for (const u of units) {
       if (u.score >= threshold) continue;
       const w = labels.words[u.word];
-      const alts = w.alternatives.slice(1).map((a) => `${a.label} ${pct(a.score)}`).join(', ');
+      const alts = w.alternatives.slice(1).map((a) => `${a.label} ${percent(a.score, 0)}`).join(', ');
       const d = new vscode.Diagnostic(
         new vscode.Range(doc.positionAt(u.start), doc.positionAt(u.end)),
-        `Low confidence: ${u.label} ${pct(u.score)}${alts && scheme === 'plain' ? ` (or ${alts})` : ''}`,
+        `Low confidence: ${u.label} ${percent(u.score, 0)}${alts && scheme === 'plain' ? ` (or ${alts})` : ''}`,
         vscode.DiagnosticSeverity.Information,
       );
       d.source = 'BERT+LSTM';

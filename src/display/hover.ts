@@ -4,8 +4,8 @@ import * as vscode from 'vscode';
 import type { WordLabel, WindowResult } from '../core/labeler';
 import type { Config } from '../config';
 import { LabelStore } from '../labeling/label_store';
+import { percent } from '../percent';
 
-const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const code = (s: string): string => '`` ' + s.replace(/`/g, 'ˋ') + ' ``';
 
 export function hoverMarkdown(word: WordLabel, window: WindowResult | undefined, strategy: string, threshold: number): vscode.MarkdownString {
@@ -13,15 +13,15 @@ export function hoverMarkdown(word: WordLabel, window: WindowResult | undefined,
   md.supportHtml = false;
   md.isTrusted = false;
   const low = word.score < threshold ? ' $(warning) low confidence' : '';
-  md.appendMarkdown(`**${word.label}** ${pct(word.score)}${low}\n\n`);
-  const alts = word.alternatives.slice(1).map((a) => `${a.label} ${pct(a.score)}`);
+  md.appendMarkdown(`**${word.label}** ${percent(word.score)}${low}\n\n`);
+  const alts = word.alternatives.slice(1).map((a) => `${a.label} ${percent(a.score)}`);
   if (alts.length) md.appendMarkdown(`Alternatives: ${alts.join(' · ')}\n\n`);
   if (word.pieces.length > 1 || (word.pieces[0] && word.pieces[0].text !== word.text.toLowerCase())) {
-    const pieces = word.pieces.map((p) => `${code(p.text)} ${p.label} ${pct(p.score)}`);
+    const pieces = word.pieces.map((p) => `${code(p.text)} ${p.label} ${percent(p.score)}`);
     md.appendMarkdown(`Pieces (${strategy}): ${pieces.join(' · ')}\n\n`);
   }
   const top = window?.sequence[0];
-  if (top) md.appendMarkdown(`Segment: **${top.label}** ${pct(top.score)}`);
+  if (top) md.appendMarkdown(`Segment: **${top.label}** ${percent(top.score)}`);
   return md;
 }
 

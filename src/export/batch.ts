@@ -5,14 +5,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BatchOutputError, expandInputs, runBatch, type BatchSummary, type SkippedInput } from '../core/batch';
-import type { Config } from '../config';
-import type { ModelHost } from '../labeling/model_host';
+import type { Services } from '../services';
 
-export interface BatchServices {
-  readonly config: Config;
-  readonly log: vscode.LogOutputChannel;
-  readonly model: ModelHost;
-}
+export type BatchServices = Pick<Services, 'config' | 'log' | 'model'>;
 
 export interface BatchArgs {
   readonly include?: string;

@@ -8,19 +8,10 @@ import * as vscode from 'vscode';
 import { EXPORT_FORMATS, exportAs, formatOfFile, FORMAT_EXTENSIONS, importAs, type ExportFormat, type FormatProblem } from '../core/formats';
 import { writeFileAtomic } from '../core/sidecar';
 import { spansRecord } from '../core/stream_output';
-import type { CorrectionsStore } from '../corrections/store';
 import { activeDocumentOr } from '../editors';
-import type { LabelStore } from '../labeling/label_store';
-import type { LiveLabeling } from '../labeling/live';
-import type { ModelHost } from '../labeling/model_host';
+import type { Services } from '../services';
 
-export interface TransferServices {
-  readonly log: vscode.LogOutputChannel;
-  readonly model: ModelHost;
-  readonly labels: LabelStore;
-  readonly live: LiveLabeling;
-  readonly corrections: CorrectionsStore;
-}
+export type TransferServices = Pick<Services, 'log' | 'model' | 'labels' | 'live' | 'corrections'>;
 
 export interface TransferArgs {
   readonly format?: ExportFormat;

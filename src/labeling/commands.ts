@@ -3,23 +3,10 @@
 // the rules of runs live in runs.ts.
 import * as vscode from 'vscode';
 import { loadBundle } from '../core/bundle';
-import type { Config } from '../config';
-import type { Display } from '../display/display';
 import { activeEditorOr } from '../editors';
-import type { LabelStore } from './label_store';
-import type { LiveLabeling } from './live';
-import type { ModelHost } from './model_host';
-import type { LabelingRuns } from './runs';
+import type { Services } from '../services';
 
-export interface LabelingCommandServices {
-  readonly config: Config;
-  readonly log: vscode.LogOutputChannel;
-  readonly model: ModelHost;
-  readonly labels: LabelStore;
-  readonly runs: LabelingRuns;
-  readonly live: LiveLabeling;
-  readonly display: Display;
-}
+export type LabelingCommandServices = Pick<Services, 'config' | 'log' | 'model' | 'labels' | 'runs' | 'live' | 'display'>;
 
 export function registerLabelingCommands(s: LabelingCommandServices): vscode.Disposable[] {
   return [

@@ -6,20 +6,12 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Labeler } from '../core/labeler';
 import { capabilityNotes, type PanelCapabilities } from '../core/panel_data';
-import type { Config } from '../config';
 import { LabelStore } from '../labeling/label_store';
-import type { ModelHost } from '../labeling/model_host';
-import type { LabelingRuns } from '../labeling/runs';
 import { panelHtml } from './html';
 import { parseWebviewMessage, type AttentionMessage, type HostMessage, type ScoreRow } from './protocol';
+import type { Services } from '../services';
 
-export interface PanelServices {
-  readonly config: Config;
-  readonly log: vscode.LogOutputChannel;
-  readonly model: ModelHost;
-  readonly labels: LabelStore;
-  readonly runs: LabelingRuns;
-}
+export type PanelServices = Pick<Services, 'config' | 'log' | 'model' | 'labels' | 'runs'>;
 
 function capabilitiesOf(labeler: Labeler): PanelCapabilities {
   return { sequenceHead: !!labeler.roles.sequenceLogits, tokenHead: !!labeler.roles.tokenLogits, attentions: !!labeler.roles.attentions };

@@ -4,18 +4,10 @@
 import * as vscode from 'vscode';
 import { displayUnitsOf, type DisplayUnit } from '../core/display_units';
 import { nextLabelIndex, type Step } from '../core/ranges';
-import type { Config } from '../config';
 import { shownLabels } from '../display/shown';
-import type { LabelStore } from '../labeling/label_store';
-import type { ModelHost } from '../labeling/model_host';
-import type { LabelingRuns } from '../labeling/runs';
+import type { Services } from '../services';
 
-export interface NavigationServices {
-  readonly config: Config;
-  readonly model: ModelHost;
-  readonly labels: LabelStore;
-  readonly runs: LabelingRuns;
-}
+export type NavigationServices = Pick<Services, 'config' | 'model' | 'labels' | 'runs'>;
 
 /** What a navigation command selected (returned for tests and other extensions). */
 export interface NavigationResult {

@@ -10,17 +10,10 @@ import * as vscode from 'vscode';
 import { modelAnnotations, type Annotation } from '../core/annotations';
 import { BATCH_SCHEMA, type BatchWord } from '../core/batch';
 import { readSidecar, sidecarPath } from '../core/sidecar';
-import type { Config } from '../config';
-import type { CorrectionsStore } from '../corrections/store';
-import type { LabelStore } from '../labeling/label_store';
-import type { ModelHost } from '../labeling/model_host';
+import type { Services } from '../services';
+import { percent } from '../percent';
 
-export interface ReviewServices {
-  readonly config: Config;
-  readonly model: ModelHost;
-  readonly labels: LabelStore;
-  readonly corrections: CorrectionsStore;
-}
+export type ReviewServices = Pick<Services, 'config' | 'model' | 'labels' | 'corrections'>;
 
 export interface ReviewItem {
   readonly file: string;
@@ -33,7 +26,6 @@ export interface ReviewItem {
   readonly needsReview: boolean;
 }
 
-const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }): boolean => a.start < b.end && b.start < a.end;
 
 /** The lowest-confidence labels not covered by any of `reviewed`, plus those flagged. */
@@ -115,8 +107,8 @@ class ReviewProvider implements vscode.TreeDataProvider<ReviewItem> {
 
   getTreeItem(item: ReviewItem): vscode.TreeItem {
     const t = new vscode.TreeItem(item.text.length > 60 ? item.text.slice(0, 60) + '…' : item.text, vscode.TreeItemCollapsibleState.None);
-    t.description = `${item.label} ${item.needsReview ? 'edited since' : pct(item.score)} · ${path.basename(item.file)}`;
-    t.tooltip = `${item.label} (${item.needsReview ? 'its text was edited since it was labeled' : `model ${pct(item.score)}`})\n${item.file} at ${item.start}`;
+    t.description = `${item.label} ${item.needsReview ? 'edited since' : percent(item.score)} · ${path.basename(item.file)}`;
+    t.tooltip = `${item.label} (${item.needsReview ? 'its text was edited since it was labeled' : `model ${percent(item.score)}`})\n${item.file} at ${item.start}`;
     t.iconPath = new vscode.ThemeIcon(item.needsReview ? 'warning' : 'question');
     t.command = { command: 'bertLstm.review.open', title: 'Open', arguments: [item] };
     t.contextValue = 'bertLstmReviewItem';

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { api, assertWholeWord, closeAllEditors, openSample, openText, SAMPLES, setLive, waitFor } from './helpers';
+import { api, assertWholeWord, closeAllEditors, EXTENSION_ID, openSample, openText, SAMPLES, setLive, waitFor } from './helpers';
 
 suite('Label Document', () => {
   suiteSetup(async () => {
@@ -16,6 +16,14 @@ suite('Label Document', () => {
   test('activation is lazy and fast: the model is not loaded by activate()', async () => {
     const a = await api();
     assert.ok(a.activationMs < 500, `activation took ${a.activationMs} ms`);
+  });
+
+  test('the tests run the extension in Test mode, the only mode whose API carries the test hooks', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext?.isActive);
+    const a = await api();
+    assert.equal(a.extensionMode, vscode.ExtensionMode.Test);
+    assert.equal(typeof a.resources, 'function');
   });
 
   test('labels a sample: decorations cover whole words with labels from the bundle', async () => {
