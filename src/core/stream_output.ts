@@ -161,13 +161,15 @@ export interface StreamOptions {
    */
   readonly exportChunk?: (chunk: LabeledChunk, firstSentenceId: number) => { content: string; sentences: number };
   readonly maxChars?: number;
+  /** CoNLL-U: the first sentence's id (a run of several documents numbers on across them). */
+  readonly firstSentenceId?: number;
 }
 
 /**
  * Labels `text` and writes its output in `format` through `write`, chunk by chunk. Returns the
- * document's sequence scores (also written, for jsonl).
+ * document's sequence scores (also written, for jsonl) and how many CoNLL sentences it wrote.
  */
-export async function streamLabels(labeler: Labeler, text: string, write: (s: string) => Promise<void> | void, options: StreamOptions): Promise<LabelScore[]> {
+export async function streamLabels(labeler: Labeler, text: string, write: (s: string) => Promise<void> | void, options: StreamOptions): Promise<{ sequence: LabelScore[]; sentences: number }> {
   const out = new Batched(write);
   const windows: WindowResult[] = [];
   const { format } = options;
@@ -223,7 +225,7 @@ export async function streamLabels(labeler: Labeler, text: string, write: (s: st
         spanCount++;
       }
     } else {
-      const { content, sentences: n } = options.exportChunk!(chunk, sentences + 1);
+      const { content, sentences: n } = options.exportChunk!(chunk, (options.firstSentenceId ?? 1) + sentences);
       sentences += n;
       // CoNLL blocks are separated by one blank line, across chunks too
       if (content) await out.add((format === 'conll' && wroteConll ? '\n' : '') + content);
@@ -241,5 +243,5 @@ export async function streamLabels(labeler: Labeler, text: string, write: (s: st
     await out.add(']}\n');
   }
   await out.flush();
-  return sequence;
+  return { sequence, sentences };
 }
