@@ -1,7 +1,10 @@
 // Bundles the extension, the inference worker, the CLI and the webview with esbuild.
 // onnxruntime-node stays external (native binaries, shipped in node_modules of the .vsix).
+// dist/cli.js is package.json's `bin`: esbuild writes a new file with the default mode on every
+// build, so the build itself gives it its run bit (a linked install, `npm link` or `npm i -g .`,
+// runs that very file and fails with "Permission denied" without it).
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -12,9 +15,19 @@ const common = {
   logLevel: 'warning',
 };
 const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', 'onnxruntime-node'] };
+/** Makes the bundle's output files executable after every build (watch rebuilds included). */
+const executable = {
+  name: 'executable',
+  setup(build) {
+    build.onEnd((result) => {
+      if (result.errors.length) return;
+      for (const name of Object.keys(build.initialOptions.entryPoints)) chmodSync(`${build.initialOptions.outdir}/${name}.js`, 0o755);
+    });
+  },
+};
 const builds = [
   { ...node, entryPoints: { extension: 'src/extension.ts', engine_worker: 'src/core/engine_worker.ts', tokenizer_file_worker: 'src/core/tokenizer_file_worker.ts', word_pattern_worker: 'src/core/word_pattern_worker.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, plugins: [executable] },
 ];
 if (existsSync('webview/main.ts')) {
   builds.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { main: 'webview/main.ts' }, outdir: 'dist/webview' });

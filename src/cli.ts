@@ -3,13 +3,16 @@
 //   bert-lstm-label [--model DIR] [--format text|jsonl|conll|conllu|spans] [--strategy first|average|max|simple] [FILE...]
 //   bert-lstm-label --batch OUTPUT.jsonl [--max-bytes N] FOLDER|GLOB|FILE...
 import { existsSync, promises as fs } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { AggregationStrategy } from './core/aggregate';
+import { AGGREGATION_STRATEGIES, type AggregationStrategy } from './core/aggregate';
 import { modelAnnotations } from './core/annotations';
 import { BatchOutputError, DEFAULT_MAX_BYTES, expandInputs, runBatch } from './core/batch';
 import { exportAs, type ExportFormat } from './core/formats';
 import { Labeler, type LabeledText } from './core/labeler';
+import { streamLabels, type OutputFormat } from './core/stream_output';
+import { describeFsError, isFsError } from './core/fs_errors';
 
 const USAGE = `usage: bert-lstm-label [--model DIR] [--format text|jsonl|conll|conllu|spans] [--strategy first|average|max|simple] [FILE...]
        bert-lstm-label --batch OUTPUT.jsonl [--max-bytes N] FOLDER|GLOB|FILE...
@@ -28,7 +31,9 @@ Labels each FILE (or standard input when none is given) with a BERT+LSTM model b
   --max-bytes N    --batch skips files larger than N bytes (default ${DEFAULT_MAX_BYTES})
   --strategy S     sub-word aggregation: first (default), average, max, or simple (each piece
                    labeled on its own, no merging into words)
-  --threads N      ONNX Runtime threads (default 1)`;
+  --threads N      ONNX Runtime threads per worker (default 1)
+  --workers N      inference workers, each with its own session (default: one per core);
+                   the labels are the same for any number`;
 
 function defaultModelDir(): string {
   // dist/cli.js -> ../models/default; out/src/cli.js -> ../../models/default
@@ -45,24 +50,6 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export function formatText(text: string, result: LabeledText): string {
-  let out = '';
-  let pos = 0;
-  for (const w of result.words) {
-    out += text.slice(pos, w.start) + `${w.text}/${w.label}`;
-    pos = w.end;
-  }
-  return out + text.slice(pos);
-}
-
-export function formatJsonl(result: LabeledText): string {
-  const lines = result.words.map((w) => JSON.stringify({ start: w.start, end: w.end, text: w.text, label: w.label, score: round(w.score) }));
-  lines.push(JSON.stringify({ sequence: result.sequence.map((s) => ({ label: s.label, score: round(s.score) })) }));
-  return lines.join('\n') + '\n';
-}
-
-const round = (x: number): number => Math.round(x * 1e6) / 1e6;
-
 const EXPORT_FORMATS: readonly string[] = ['conll', 'conllu', 'spans'];
 const OUTPUT_FORMATS: readonly string[] = ['text', 'jsonl', ...EXPORT_FORMATS];
 
@@ -76,10 +63,18 @@ export interface ExportRunState {
  * CoNLL-U marks each input with `# newdoc id = NAME` and numbers sentences across the run (one
  * output of several files has each sent_id once). Every export warning goes to stderr.
  */
-export function formatExport(format: ExportFormat, text: string, result: LabeledText, labeler: Labeler, name = '<stdin>', state: ExportRunState = { nextSentenceId: 1 }): string {
+export function formatExport(
+  format: ExportFormat,
+  text: string,
+  result: LabeledText,
+  labeler: Labeler,
+  name = '<stdin>',
+  state: ExportRunState = { nextSentenceId: 1 },
+  newdoc = true,
+): string {
   const scheme = labeler.bundle.config.labelScheme;
   const out = exportAs(format, text, labeler.tokenizer.wordSpans(text), modelAnnotations(text, result.words, scheme), scheme === 'plain' ? 'plain' : 'iob2', {
-    documentName: name === '<stdin>' ? 'stdin' : name,
+    documentName: !newdoc ? undefined : name === '<stdin>' ? 'stdin' : name,
     firstSentenceId: state.nextSentenceId,
   });
   state.nextSentenceId += out.sentences;
@@ -87,8 +82,36 @@ export function formatExport(format: ExportFormat, text: string, result: Labeled
   return out.content;
 }
 
+/** Writes to standard output, resolving once the data is handed on (a slow reader holds the labeling back). */
+function writeStdout(s: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(s, (e) => (e ? reject(e) : resolve())));
+}
+
+/**
+ * One input's labels in `format`, written to standard output as the document is labeled
+ * (core/stream_output.ts: a chunk of paragraphs at a time), so a big document's output is never
+ * held whole. The CoNLL formats are formatExport's per chunk, CoNLL-U sentence ids running on
+ * across chunks.
+ */
+async function writeLabels(text: string, format: OutputFormat, labeler: Labeler, strategy: AggregationStrategy, name: string, state: ExportRunState): Promise<void> {
+  const scheme = labeler.bundle.config.labelScheme;
+  const { sentences } = await streamLabels(labeler, text, writeStdout, {
+    format,
+    labelOptions: { strategy },
+    annotate: (chunk) => modelAnnotations(chunk.text, chunk.result.words, scheme),
+    // the document's `# newdoc` comes with its first chunk; sentence ids run on across chunks
+    exportChunk: (chunk, firstSentenceId) => {
+      const st = { nextSentenceId: firstSentenceId };
+      const content = formatExport(format as ExportFormat, chunk.text, chunk.result, labeler, name, st, chunk.first);
+      return { content, sentences: st.nextSentenceId - firstSentenceId };
+    },
+    firstSentenceId: state.nextSentenceId,
+  });
+  state.nextSentenceId += sentences;
+}
+
 /** --batch: label folders, globs and files into one JSON Lines output, resuming an earlier run. */
-async function batchMain(output: string, inputs: readonly string[], maxBytesArg: string | undefined, options: { model?: string; threads: number; strategy: AggregationStrategy }): Promise<number> {
+async function batchMain(output: string, inputs: readonly string[], maxBytesArg: string | undefined, options: { model?: string; threads: number; workers: number; strategy: AggregationStrategy }): Promise<number> {
   const maxBytes = maxBytesArg === undefined ? DEFAULT_MAX_BYTES : Number(maxBytesArg);
   if (!Number.isInteger(maxBytes) || maxBytes < 1) {
     process.stderr.write('bert-lstm-label: --max-bytes must be a positive whole number\n');
@@ -98,10 +121,14 @@ async function batchMain(output: string, inputs: readonly string[], maxBytesArg:
     process.stderr.write('bert-lstm-label: --batch needs at least one FOLDER, GLOB or FILE\n');
     return 2;
   }
-  const { files, missing } = await expandInputs(inputs);
+  const { files, missing, skipped } = await expandInputs(inputs);
   for (const m of missing) process.stderr.write(`bert-lstm-label: ${m}: no such file or folder (or no file matches)\n`);
   if (missing.length) return 1;
-  const opened = await Labeler.open(options.model ?? defaultModelDir(), { threads: options.threads });
+  if (files.length === 0 && skipped.length === 0) {
+    process.stderr.write(`bert-lstm-label: no files in ${inputs.join(', ')}: nothing to label\n`);
+    return 1;
+  }
+  const opened = await Labeler.open(options.model ?? defaultModelDir(), { threads: options.threads, workers: options.workers });
   if (!opened.ok) {
     process.stderr.write(`bert-lstm-label: the model cannot be used:\n${opened.problems.map((p) => `  - ${p}`).join('\n')}\n`);
     return 1;
@@ -114,6 +141,7 @@ async function batchMain(output: string, inputs: readonly string[], maxBytesArg:
   try {
     const summary = await runBatch(files, output, (text, signal) => labeler.label(text, { strategy: options.strategy, signal }), {
       maxBytes,
+      skipped,
       signal: controller.signal,
       onProgress: (p) => {
         const note = p.record && 'skipped' in p.record ? ` skipped: ${p.record.skipped}` : '';
@@ -125,10 +153,19 @@ async function batchMain(output: string, inputs: readonly string[], maxBytesArg:
       `bert-lstm-label: ${summary.labeled} labeled, ${summary.skipped} skipped, ${summary.resumed} already in ${output}` +
         (summary.cancelled ? ' (interrupted: run again to resume)' : '') + '\n',
     );
-    return summary.cancelled ? 130 : 0;
+    if (summary.cancelled) return 130;
+    if (summary.labeled === 0 && summary.resumed === 0) {
+      process.stderr.write(`bert-lstm-label: nothing could be labeled: every input was skipped (the reasons are above and in ${output})\n`);
+      return 1;
+    }
+    return 0;
   } catch (e) {
     if (e instanceof BatchOutputError) {
       process.stderr.write(`bert-lstm-label: ${e.message}\n`);
+      return 1;
+    }
+    if (isFsError(e)) {
+      process.stderr.write(`bert-lstm-label: ${e.path ?? output}: ${describeFsError(e, 'write')}\n`);
       return 1;
     }
     throw e;
@@ -149,6 +186,7 @@ export async function main(argv: string[]): Promise<number> {
         format: { type: 'string', default: 'text' },
         strategy: { type: 'string', default: 'first' },
         threads: { type: 'string', default: '1' },
+        workers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         batch: { type: 'string' },
         'max-bytes': { type: 'string' },
@@ -167,7 +205,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`bert-lstm-label: --format must be text or jsonl (or conll, conllu, spans), not ${values.format}\n`);
     return 2;
   }
-  if (!['first', 'average', 'max', 'simple'].includes(values.strategy!)) {
+  if (!(AGGREGATION_STRATEGIES as readonly string[]).includes(values.strategy!)) {
     process.stderr.write(`bert-lstm-label: --strategy must be first, average, max or simple, not ${values.strategy}\n`);
     return 2;
   }
@@ -176,7 +214,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`bert-lstm-label: --threads must be a positive whole number\n`);
     return 2;
   }
-  if (values.batch !== undefined) return batchMain(values.batch, positionals, values['max-bytes'], { model: values.model, threads, strategy: values.strategy as AggregationStrategy });
+  const workers = values.workers === undefined ? availableParallelism() : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1) {
+    process.stderr.write(`bert-lstm-label: --workers must be a positive whole number\n`);
+    return 2;
+  }
+  if (values.batch !== undefined) return batchMain(values.batch, positionals, values['max-bytes'], { model: values.model, threads, workers, strategy: values.strategy as AggregationStrategy });
   // Read every input first: a missing file is reported before the model loads.
   const inputs: Array<{ name: string; text: string }> = [];
   if (positionals.length === 0) inputs.push({ name: '<stdin>', text: await readStdin() });
@@ -193,7 +236,7 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
   }
-  const opened = await Labeler.open(values.model ?? defaultModelDir(), { threads });
+  const opened = await Labeler.open(values.model ?? defaultModelDir(), { threads, workers });
   if (!opened.ok) {
     process.stderr.write(`bert-lstm-label: the model cannot be used:\n${opened.problems.map((p) => `  - ${p}`).join('\n')}\n`);
     return 1;
@@ -202,13 +245,9 @@ export async function main(argv: string[]): Promise<number> {
   const exportState: ExportRunState = { nextSentenceId: 1 };
   try {
     for (const input of inputs) {
-      const result = await labeler.label(input.text, { strategy: values.strategy as AggregationStrategy });
-      if (inputs.length > 1 && values.format === 'text') process.stdout.write(`==> ${input.name} <==\n`);
-      if (EXPORT_FORMATS.includes(values.format!)) {
-        process.stdout.write(formatExport(values.format as ExportFormat, input.text, result, labeler, input.name, exportState));
-        continue;
-      }
-      process.stdout.write(values.format === 'jsonl' ? formatJsonl(result) : formatText(input.text, result) + (input.text.endsWith('\n') ? '' : '\n'));
+      if (inputs.length > 1 && values.format === 'text') await writeStdout(`==> ${input.name} <==
+`);
+      await writeLabels(input.text, values.format as OutputFormat, labeler, values.strategy as AggregationStrategy, input.name, exportState);
     }
   } finally {
     await labeler.dispose();
@@ -220,7 +259,8 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {
-      process.stderr.write(`bert-lstm-label: ${(e as Error).stack ?? e}\n`);
+      // a file system error (a full disk, a closed pipe) is the user's to fix: words, no stack
+      process.stderr.write(`bert-lstm-label: ${isFsError(e) ? `${e.path ? `${e.path}: ` : ''}${describeFsError(e, 'write')}` : ((e as Error).stack ?? e)}\n`);
       process.exit(1);
     },
   );

@@ -4,8 +4,10 @@
 // and a record cut off by a crash is dropped before appending. Shared by the CLI and the
 // editor's Batch Label command (which finds its files with VS Code's own glob search).
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { describeFsError, isFsError } from './fs_errors';
+import { acquireLock, lockFileOf } from './output_lock';
 
 export const BATCH_SCHEMA = 'bert-lstm-batch';
 export const BATCH_VERSION = 1;
@@ -130,53 +132,151 @@ export async function labelFile(file: string, bytes: Uint8Array, labelText: Labe
   };
 }
 
+/** What a path is when it is not a regular file, in words. */
+export function kindOf(stat: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+  if (stat.isDirectory()) return 'a folder';
+  if (stat.isFIFO()) return 'a named pipe (FIFO)';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/**
+ * A file's bytes, or why it is not read: it is not a regular file (opened without blocking, so a
+ * FIFO or a device never hangs the run), or it is larger than `maxBytes` (known from its size,
+ * so a huge or sparse file is not read at all).
+ */
+export async function readInput(file: string, maxBytes: number): Promise<{ bytes: Uint8Array } | { skipped: string }> {
+  const handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) return { skipped: `not a regular file: it is ${kindOf(stat)}` };
+    if (stat.size > maxBytes) return { skipped: `too large (${stat.size} bytes, the limit is ${maxBytes})` };
+    return { bytes: await handle.readFile() };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** An input left out when the inputs were expanded, with the reason (recorded in the output). */
+export interface SkippedInput {
+  readonly file: string;
+  readonly reason: string;
+}
+
+export interface BatchRunOptions extends BatchOptions {
+  /** Inputs known not to be labelable (a broken link, a FIFO, an unreadable folder): recorded as skipped with their reason. */
+  readonly skipped?: readonly SkippedInput[];
+}
+
+/** The real path of a file (its folder's, when it does not exist yet), links resolved. */
+async function realPath(file: string): Promise<string> {
+  try {
+    return await fs.realpath(file);
+  } catch {
+    try {
+      return path.join(await fs.realpath(path.dirname(file)), path.basename(file));
+    } catch {
+      return path.resolve(file);
+    }
+  }
+}
+
+/** Appends one record (one write: a crash leaves at most one partial line, dropped on resume). */
+async function appendRecord(handle: fs.FileHandle, output: string, value: object): Promise<void> {
+  try {
+    await handle.appendFile(JSON.stringify(value) + '\n');
+  } catch (e) {
+    if (!isFsError(e)) throw e;
+    throw new BatchOutputError(`cannot write to ${output}: ${describeFsError(e, 'write')}. The records written before are kept; run again to resume`);
+  }
+}
+
 /**
  * Labels `files` (absolute paths) into `output`, appending one line per file as soon as it is
  * done, so that an interrupted run loses at most the file it was on. Stops between files when
- * `signal` is aborted.
+ * `signal` is aborted. The output is locked for the run (output_lock.ts): a second run on the
+ * same output is refused in words, and only the lock's holder repairs a cut-off last record.
+ * The output itself, its lock and anything that resolves to them (through links) are never
+ * inputs.
  */
-export async function runBatch(files: readonly string[], output: string, labelText: LabelText, options: BatchOptions = {}): Promise<BatchSummary> {
+export async function runBatch(files: readonly string[], output: string, labelText: LabelText, options: BatchRunOptions = {}): Promise<BatchSummary> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  const { done, droppedPartialLine } = await readBatchOutput(output);
   const outputAbs = path.resolve(output);
-  const todo = [...new Set(files.map((f) => path.resolve(f)))].filter((f) => f !== outputAbs);
+  try {
+    await fs.mkdir(path.dirname(outputAbs), { recursive: true });
+  } catch (e) {
+    if (!isFsError(e)) throw e;
+    throw new BatchOutputError(`cannot make the folder of ${output}: ${describeFsError(e, 'write')}`);
+  }
+  let lock;
+  try {
+    lock = await acquireLock(outputAbs, 'the batch output');
+  } catch (e) {
+    if (!isFsError(e)) throw e;
+    throw new BatchOutputError(`cannot lock ${output} (${lockFileOf(output)}): ${describeFsError(e, 'write')}`);
+  }
+  if (!lock.ok) throw new BatchOutputError(lock.message);
+  try {
+    return await runLocked(files, output, outputAbs, labelText, maxBytes, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runLocked(files: readonly string[], output: string, outputAbs: string, labelText: LabelText, maxBytes: number, options: BatchRunOptions): Promise<BatchSummary> {
+  const { done, droppedPartialLine } = await readBatchOutput(outputAbs);
+  const outputReal = await realPath(outputAbs);
+  const lockReal = lockFileOf(outputReal);
+  const isOwn = (real: string): boolean => real === outputReal || real === lockReal || real.startsWith(lockReal + '.stale.');
+  const reasons = new Map((options.skipped ?? []).map((x) => [path.resolve(x.file), x.reason]));
+  const todo: string[] = [];
+  for (const f of new Set([...files.map((x) => path.resolve(x)), ...reasons.keys()])) {
+    if (!isOwn(await realPath(f))) todo.push(f);
+  }
   const resumed = todo.filter((f) => done.has(f)).length;
   const pending = todo.filter((f) => !done.has(f));
-  await fs.mkdir(path.dirname(outputAbs), { recursive: true });
-  const handle = await fs.open(outputAbs, 'a');
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(outputAbs, 'a');
+  } catch (e) {
+    if (!isFsError(e)) throw e;
+    throw new BatchOutputError(`cannot open ${output} for writing: ${describeFsError(e, 'write')}`);
+  }
   let labeled = 0;
   let skipped = 0;
   let cancelled = false;
+  let count = resumed;
   try {
     if ((await handle.stat()).size === 0) {
-      await handle.appendFile(JSON.stringify({ schema: BATCH_SCHEMA, version: BATCH_VERSION, offsets: 'utf-16' }) + '\n');
+      await appendRecord(handle, output, { schema: BATCH_SCHEMA, version: BATCH_VERSION, offsets: 'utf-16' });
     }
-    for (let i = 0; i < pending.length; i++) {
+    for (const file of pending) {
       if (options.signal?.aborted) {
         cancelled = true;
         break;
       }
-      const file = pending[i];
       let record: BatchRecord;
       try {
-        record = await labelFile(file, await fs.readFile(file), labelText, maxBytes, options.signal);
+        const reason = reasons.get(file);
+        const read = reason !== undefined ? { skipped: reason } : await readInput(file, maxBytes);
+        record = 'skipped' in read ? { file, skipped: read.skipped } : await labelFile(file, read.bytes, labelText, maxBytes, options.signal);
       } catch (e) {
         if (options.signal?.aborted) {
           cancelled = true;
           break;
         }
-        const code = (e as NodeJS.ErrnoException).code;
-        if (!code) throw e; // a labeling failure, not a file problem: stop the run
-        record = { file, skipped: `cannot read: ${code}` };
+        if (!isFsError(e)) throw e; // a labeling failure, not a file problem: stop the run
+        record = { file, skipped: `cannot read: ${describeFsError(e)}` };
       }
-      // One write per record: a crash leaves at most one partial line, dropped on resume.
-      await handle.appendFile(JSON.stringify(record) + '\n');
+      await appendRecord(handle, output, record);
       if ('skipped' in record) skipped++;
       else labeled++;
-      options.onProgress?.({ done: resumed + i + 1, total: todo.length, file, record });
+      options.onProgress?.({ done: ++count, total: todo.length, file, record });
     }
   } finally {
-    await handle.close();
+    await handle.close().catch(() => undefined);
   }
   return { labeled, skipped, resumed, cancelled, droppedPartialLine };
 }
@@ -217,26 +317,51 @@ export function compileGlob(pattern: string): { base: string; matches: (relative
   return { base: fixed.length ? fixed.join('/') || '/' : '.', matches: (relative) => regex.test(relative.split(path.sep).join('/')) };
 }
 
-/** Files under a folder (recursively, hidden folders and node_modules left out), sorted. */
-async function walk(dir: string, out: string[]): Promise<void> {
+/**
+ * Files under a folder (recursively, hidden folders and node_modules left out). A link to a file
+ * is a file; a link to a folder is not followed (a loop would never end) and, like a broken link,
+ * a FIFO, a device or a folder that cannot be read, is recorded in `skipped` with the reason.
+ */
+async function walk(dir: string, out: string[], skipped: SkippedInput[]): Promise<void> {
   let entries;
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
-  } catch {
+  } catch (e) {
+    skipped.push({ file: dir, reason: `cannot read the folder: ${describeFsError(e)}` });
     return;
   }
   for (const e of entries) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) {
-      if (!e.name.startsWith('.') && e.name !== 'node_modules') await walk(p, out);
+      if (!e.name.startsWith('.') && e.name !== 'node_modules') await walk(p, out, skipped);
     } else if (e.isFile()) out.push(p);
+    else if (e.isSymbolicLink()) {
+      let target;
+      try {
+        target = await fs.stat(p);
+      } catch (err) {
+        out.push(p); // matched by the glob like a file, then recorded with its reason
+        skipped.push({ file: p, reason: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'a broken symbolic link (its target does not exist)' : `cannot follow the symbolic link: ${describeFsError(err)}` });
+        continue;
+      }
+      out.push(p);
+      if (!target.isFile()) skipped.push({ file: p, reason: target.isDirectory() ? 'a symbolic link to a folder (not followed)' : `not a regular file: it is ${kindOf(target)}` });
+    } else {
+      out.push(p);
+      skipped.push({ file: p, reason: `not a regular file: it is ${kindOf(e)}` });
+    }
   }
 }
 
-/** The files a list of folders, files and globs names (absolute, sorted, each once). */
-export async function expandInputs(inputs: readonly string[]): Promise<{ files: string[]; missing: string[] }> {
+/**
+ * The files a list of folders, files and globs names (absolute, sorted, each once), and those
+ * found that cannot be labeled (`skipped`, with the reason: they are in `files` too, so that
+ * their record says why). An input that names a FIFO or a device is such a file.
+ */
+export async function expandInputs(inputs: readonly string[]): Promise<{ files: string[]; missing: string[]; skipped: SkippedInput[] }> {
   const files = new Set<string>();
   const missing: string[] = [];
+  const skipped: SkippedInput[] = [];
   for (const input of inputs) {
     const glob = compileGlob(input);
     const base = path.resolve(glob.base);
@@ -247,15 +372,26 @@ export async function expandInputs(inputs: readonly string[]): Promise<{ files: 
       missing.push(input);
       continue;
     }
-    if (stat.isFile()) {
+    if (!stat.isDirectory()) {
       files.add(base);
+      if (!stat.isFile()) skipped.push({ file: base, reason: `not a regular file: it is ${kindOf(stat)}` });
       continue;
     }
     const found: string[] = [];
-    await walk(base, found);
+    const foundSkipped: SkippedInput[] = [];
+    await walk(base, found, foundSkipped);
     const before = files.size;
-    for (const f of found) if (glob.matches(path.relative(base, f))) files.add(f);
+    const matched = new Set<string>();
+    for (const f of found) {
+      if (glob.matches(path.relative(base, f))) {
+        files.add(f);
+        matched.add(f);
+      }
+    }
+    const foundSet = new Set(found);
+    for (const s of foundSkipped) if (matched.has(s.file) || !foundSet.has(s.file)) skipped.push(s);
     if (files.size === before && /[*?[{]/.test(input)) missing.push(input);
   }
-  return { files: [...files].sort(), missing };
+  const skippedOnce = [...new Map(skipped.map((s) => [s.file, s])).values()];
+  return { files: [...files].sort(), missing, skipped: skippedOnce };
 }

@@ -17,10 +17,11 @@ const WORDS: Readonly<Record<string, Words>> = {
   EROFS: 'the folder is on a read-only file system',
   ENOSPC: 'the disk is full',
   EDQUOT: 'the disk quota is used up',
+  EFBIG: 'the file is larger than its file system allows',
 };
 
 /** Errors only a write meets; a read that meets one says what any unknown code says. */
-const WRITE_ONLY = new Set(['EROFS', 'ENOSPC', 'EDQUOT']);
+const WRITE_ONLY = new Set(['EROFS', 'ENOSPC', 'EDQUOT', 'EFBIG']);
 
 /** A file system error in words, with its code; `action` is what failed (reading by default). */
 export function describeFsError(e: unknown, action: 'read' | 'write' = 'read'): string {
@@ -30,3 +31,6 @@ export function describeFsError(e: unknown, action: 'read' | 'write' = 'read'): 
   const words = w === undefined ? 'the system refused' : typeof w === 'string' ? w : w[action];
   return `${words} (${code})`;
 }
+
+/** Whether an error is a file system error (it has an errno code such as ENOSPC) rather than a bug. */
+export const isFsError = (e: unknown): e is NodeJS.ErrnoException => /^E[A-Z0-9]+$/.test(String((e as NodeJS.ErrnoException | undefined)?.code ?? ''));

@@ -52,8 +52,8 @@ function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-/** [start, end) spans of the paragraphs of text, separators included at the end. */
-function* paragraphs(text: string): Generator<[number, number]> {
+/** [start, end) spans of the paragraphs of text, separators included at the end (also the CLI's chunks, stream_output.ts). */
+export function* paragraphs(text: string): Generator<[number, number]> {
   let start = 0;
   for (;;) {
     PARAGRAPH.lastIndex = start; // shared RegExp (see sentences)

@@ -5,7 +5,8 @@
 // Reading returns problems as values with line numbers; a file that cannot be read is reported
 // and must never be overwritten (the caller keeps that state). Writing is atomic: a temporary
 // file in the same folder, written, flushed to disk, then renamed over the old one, so a failure
-// part way leaves the old file whole.
+// part way leaves the old file whole (atomic_write.ts).
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ANNOTATION_SOURCES, byPosition, type Annotation, type AnnotationSource } from './annotations';
@@ -134,7 +135,15 @@ export function isSidecarName(name: string, where: SidecarLocation = DEFAULT_SID
   return name.endsWith(where.suffix.trim() || DEFAULT_SIDECAR.suffix);
 }
 
-export type SidecarRead = { kind: 'missing' } | { kind: 'ok'; annotations: Annotation[] } | { kind: 'unreadable'; problems: SidecarProblem[] };
+/**
+ * A sidecar as read: missing (no labels yet), its annotations, or why it cannot be used. `hash`
+ * identifies the content read (contentHash), so that a writer can tell whether the file changed
+ * since (sidecar_merge.ts).
+ */
+export type SidecarRead = { kind: 'missing' } | { kind: 'ok'; annotations: Annotation[]; hash: string } | { kind: 'unreadable'; problems: SidecarProblem[]; hash?: string };
+
+/** What identifies a file's content (SHA-1 of its bytes). */
+export const contentHash = (content: string | Uint8Array): string => createHash('sha1').update(content).digest('base64');
 
 /** Reads a sidecar: missing (no labels yet), its annotations, or why it cannot be used. */
 export async function readSidecar(file: string): Promise<SidecarRead> {
@@ -147,44 +156,10 @@ export async function readSidecar(file: string): Promise<SidecarRead> {
     return { kind: 'unreadable', problems: [problem(0, `cannot read the file: ${code ?? (e as Error).message}`)] };
   }
   const parsed = parseSidecar(content);
-  return parsed.ok ? { kind: 'ok', annotations: parsed.annotations } : { kind: 'unreadable', problems: parsed.problems };
+  const hash = contentHash(content);
+  return parsed.ok ? { kind: 'ok', annotations: parsed.annotations, hash } : { kind: 'unreadable', problems: parsed.problems, hash };
 }
 
-/** The file operations an atomic write uses (tests inject failing ones). */
-export interface AtomicWriteOps {
-  open(file: string, flags: string): Promise<fs.FileHandle>;
-  write(handle: fs.FileHandle, data: string): Promise<void>;
-  rename(from: string, to: string): Promise<void>;
-}
-
-export const NODE_WRITE_OPS: AtomicWriteOps = {
-  open: (file, flags) => fs.open(file, flags),
-  write: async (handle, data) => {
-    await handle.writeFile(data, 'utf8');
-  },
-  rename: (from, to) => fs.rename(from, to),
-};
-
-/**
- * Writes `data` to `file` atomically: a temporary file in the same folder (a rename across file
- * systems is not atomic), written and fsynced, then renamed over `file`. On any failure the
- * temporary file is removed and the error thrown; `file` is as it was.
- */
-export async function writeFileAtomic(file: string, data: string, ops: AtomicWriteOps = NODE_WRITE_OPS): Promise<void> {
-  const dir = path.dirname(file);
-  await fs.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await ops.open(tmp, 'wx');
-    await ops.write(handle, data);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await ops.rename(tmp, file);
-  } catch (e) {
-    await handle?.close().catch(() => undefined);
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
-  }
-}
+// The atomic write (links followed, mode and owner kept, hard links written in place) is
+// atomic_write.ts's; sidecar writers and the exports use it from here.
+export { NODE_WRITE_OPS, writeFileAtomic, type AtomicWriteOps } from './atomic_write';

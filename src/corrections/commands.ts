@@ -277,6 +277,8 @@ export function registerCorrectionCommands(s: CorrectionServices): vscode.Dispos
     vscode.commands.registerCommand('bertLstm.undoCorrection', withEditor((e) => store.undo(e.document))),
     vscode.commands.registerCommand('bertLstm.redoCorrection', withEditor((e) => store.redo(e.document))),
     vscode.commands.registerCommand('bertLstm.saveCorrections', withEditor((e) => store.saveNow(e.document))),
+    // The answer to an outside change of the sidecar that conflicts (the message's buttons; for tests and keybindings).
+    vscode.commands.registerCommand('bertLstm.settleSidecarConflict', (args?: { take?: 'ours' | 'theirs' }) => withEditor((e) => store.settleConflict(e.document, args?.take === 'theirs' ? 'theirs' : 'ours'))()),
     // For tests and automation (not in the command palette): the state of the active document.
     vscode.commands.registerCommand('bertLstm.annotationsState', () => {
       const e = vscode.window.activeTextEditor;

@@ -3,6 +3,15 @@
 // document's URI is reused by the next untitled document).
 import type { Annotation } from '../core/annotations';
 import type { SidecarProblem } from '../core/sidecar';
+import type { MergeResult } from '../core/sidecar_merge';
+
+/** An outside change of the sidecar that conflicts with the editor's corrections, waiting for the user. */
+export interface PendingConflict {
+  readonly result: MergeResult;
+  /** The file's corrections and content hash the conflict was found against. */
+  readonly theirs: Annotation[];
+  readonly hash: string | undefined;
+}
 
 /**
  * none: no sidecar file yet; loaded: read (or written) and in use; unreadable: a file that cannot
@@ -25,6 +34,12 @@ export interface DocAnnotations {
   textHash: string | undefined;
   byText: Map<string, Annotation[]>;
   loading: Promise<void> | undefined;
+  /** The corrections the sidecar held when it was last read or written (the merge's base). */
+  base: Annotation[];
+  /** contentHash of the sidecar as last read or written (undefined: no file); a different one is an outside change. */
+  fileHash: string | undefined;
+  /** An outside change that conflicts with the corrections; nothing is written until it is settled. */
+  conflict: PendingConflict | undefined;
 }
 
 /** The state of a document not loaded yet: its sidecar's path, or none for a document without a file. */
@@ -32,6 +47,7 @@ export function newDocState(sidecar: string | undefined): DocAnnotations {
   return {
     corrections: [], state: sidecar ? 'none' : 'memory', problems: [], sidecar, unsaved: false, saveError: undefined,
     undo: [], redo: [], textHash: undefined, byText: new Map(), loading: undefined,
+    base: [], fileHash: undefined, conflict: undefined,
   };
 }
 
@@ -49,4 +65,6 @@ export interface AnnotationsSnapshot {
   readonly undo: number;
   readonly redo: number;
   readonly decorations: ReadonlyArray<{ key: string; ranges: Array<[number, number]> }>;
+  /** Labels changed both here and in the file outside the editor, waiting for the user's choice. */
+  readonly conflicts: number;
 }

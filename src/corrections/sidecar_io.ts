@@ -1,12 +1,14 @@
 // Reading a document's sidecar into its state, and writing its corrections back atomically.
 // A sidecar is read once per opened document; the file may have been edited outside the editor
 // since it was written, so its labels are anchored to the text as it is (moved ones and lost
-// ones are marked for review). A write never touches a sidecar that could not be read.
+// ones are marked for review). A write never touches a sidecar that could not be read. What was
+// read or written is remembered (its corrections and content hash) so that a change made outside
+// the editor since is found and merged (outside.ts), never overwritten.
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import { anchorToText } from '../core/annotations';
 import { describeFsError } from '../core/fs_errors';
-import { readSidecar, serializeSidecar, writeFileAtomic } from '../core/sidecar';
+import { contentHash, readSidecar, serializeSidecar, writeFileAtomic } from '../core/sidecar';
 import type { DocAnnotations } from './doc_state';
 import { hashText } from './history';
 
@@ -14,6 +16,7 @@ import { hashText } from './history';
 export async function readInto(s: DocAnnotations, file: string, text: string, log: vscode.LogOutputChannel): Promise<'loaded' | 'unreadable' | 'missing'> {
   const read = await readSidecar(file);
   if (read.kind === 'unreadable') {
+    s.fileHash = read.hash;
     s.state = 'unreadable';
     s.problems = read.problems;
     log.error(`sidecar ${file} cannot be used (it is left as it is): ${read.problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')}`);
@@ -22,6 +25,8 @@ export async function readInto(s: DocAnnotations, file: string, text: string, lo
   if (read.kind !== 'ok') return 'missing';
   const anchored = anchorToText(read.annotations, text);
   s.corrections = anchored.annotations;
+  s.base = anchored.annotations;
+  s.fileHash = read.hash;
   s.state = 'loaded';
   if (anchored.moved || anchored.lost) {
     log.warn(`${file}: ${anchored.moved} labels moved to where their text now is, ${anchored.lost} no longer fit the text; all are marked for review`);
@@ -37,7 +42,11 @@ export async function readInto(s: DocAnnotations, file: string, text: string, lo
 export async function writeFrom(s: DocAnnotations, doc: vscode.TextDocument): Promise<{ readonly error: string; readonly detail: string } | undefined> {
   const sidecar = s.sidecar!;
   try {
-    await writeFileAtomic(sidecar, serializeSidecar(s.corrections, path.basename(doc.uri.fsPath)));
+    const corrections = s.corrections;
+    const content = serializeSidecar(corrections, path.basename(doc.uri.fsPath));
+    await writeFileAtomic(sidecar, content);
+    s.base = corrections;
+    s.fileHash = contentHash(content);
     return undefined;
   } catch (e) {
     const name = path.basename(doc.uri.fsPath);

@@ -27,6 +27,7 @@ import { CorrectionDecorations } from './decorations';
 import { newDocState, type AnnotationsSnapshot, type DocAnnotations } from './doc_state';
 import { beginStep, followTextChange, hashText, nothingToFollow, stepBack, stepForward } from './history';
 import * as messages from './messages';
+import { OutsideChanges } from './outside';
 import { readInto, writeFrom } from './sidecar_io';
 import { UnwrittenCorrections } from './unwritten';
 
@@ -42,6 +43,8 @@ export class CorrectionsStore implements vscode.Disposable {
   /** Fires when a command replaced a document's corrections (the model's labels under them are redrawn). */
   readonly onDidReplace = this.replaced.event;
   private readonly decorations: CorrectionDecorations;
+  /** Sidecars changed outside the editor: watched, checked before each write, merged (outside.ts). */
+  private readonly outside: OutsideChanges;
 
   constructor(
     private readonly config: Config,
@@ -50,6 +53,17 @@ export class CorrectionsStore implements vscode.Disposable {
     private readonly model: ModelHost,
   ) {
     this.decorations = new CorrectionDecorations(config);
+    this.outside = new OutsideChanges({
+      changed: (doc, replaced) => {
+        this.redraw(doc);
+        if (replaced) this.replaced.fire(doc);
+        this.changed.fire(doc);
+      },
+      save: (doc) => {
+        const s = this.docs.get(doc);
+        return s ? this.save(doc, s) : Promise.resolve(false);
+      },
+    }, log);
   }
 
   // --- document events (from documents.ts) ---
@@ -88,6 +102,7 @@ export class CorrectionsStore implements vscode.Disposable {
   closed(doc: vscode.TextDocument): void {
     const s = this.docs.get(doc);
     this.docs.delete(doc);
+    if (s) this.outside.unwatch(s);
     if (s && this.unwritten.keep(doc, s)) {
       this.log.warn(`${doc.uri.fsPath} closed with ${s.corrections.length} corrections that could not be written to ${s.sidecar}; they are kept until it is opened again`);
     }
@@ -124,6 +139,7 @@ export class CorrectionsStore implements vscode.Disposable {
       corrections: s?.corrections ?? [], merged: this.merged(doc),
       undo: s?.undo.length ?? 0, redo: s?.redo.length ?? 0,
       decorations: editor ? this.decorations.snapshot(editor) : [],
+      conflicts: s?.conflict?.result.conflicts.length ?? 0,
     };
   }
 
@@ -185,6 +201,12 @@ export class CorrectionsStore implements vscode.Disposable {
     return this.save(doc, s);
   }
 
+  /** The user's answer to an outside change that conflicts (the message's buttons; a command for tests). */
+  async settleConflict(doc: vscode.TextDocument, take: 'ours' | 'theirs'): Promise<boolean> {
+    const s = await this.state(doc);
+    return this.outside.settle(doc, s, take);
+  }
+
   /** The correction style setting changed: the decorations are made again in the new style. */
   restyle(): void {
     this.decorations.reset();
@@ -208,6 +230,7 @@ export class CorrectionsStore implements vscode.Disposable {
     if (!file || doc.uri.fsPath.endsWith(this.config.sidecarLocation.suffix)) return Promise.resolve();
     s.loading = (async () => {
       const read = await readInto(s, file, doc.getText(), this.log);
+      this.outside.watch(doc, s);
       if (read === 'unreadable') {
         messages.sidecarUnreadable(file, s.problems[0]);
         return;
@@ -256,6 +279,11 @@ export class CorrectionsStore implements vscode.Disposable {
     if (!s.sidecar || s.state === 'unreadable' || s.state === 'memory') return false;
     // No file for a document that never had corrections.
     if (s.state === 'none' && s.corrections.length === 0) return true;
+    // never over a change made outside the editor: it is merged first (or asked about)
+    const before = await this.outside.beforeWrite(doc, s);
+    if (before === 'held') return false;
+    if (before === 'nothing') return true;
+    if (s.state === 'none' && s.corrections.length === 0) return true;
     const corrections = s.corrections;
     const failed = await writeFrom(s, doc);
     if (failed) {
@@ -283,6 +311,7 @@ export class CorrectionsStore implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.outside.dispose();
     this.decorations.dispose();
     this.replaced.dispose();
     this.changed.dispose();

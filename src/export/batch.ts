@@ -4,7 +4,7 @@
 // { include?: string (a glob, or a folder path), output?: Uri }.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BatchOutputError, expandInputs, runBatch, type BatchSummary } from '../core/batch';
+import { BatchOutputError, expandInputs, runBatch, type BatchSummary, type SkippedInput } from '../core/batch';
 import type { Services } from '../services';
 
 export type BatchServices = Pick<Services, 'config' | 'log' | 'model'>;
@@ -16,10 +16,11 @@ export interface BatchArgs {
 
 const DEFAULT_GLOB = '**/*.{txt,md}';
 
-async function filesOf(include: string): Promise<string[]> {
-  // A folder or file path (anywhere on disk): walked directly; otherwise a glob over the workspace.
-  if (path.isAbsolute(include)) return (await expandInputs([include])).files;
-  return (await vscode.workspace.findFiles(include)).map((u) => u.fsPath);
+async function filesOf(include: string): Promise<{ files: string[]; skipped: SkippedInput[] }> {
+  // A folder or file path (anywhere on disk): walked directly (links, FIFOs and unreadable
+  // folders recorded with their reason); otherwise a glob over the workspace.
+  if (path.isAbsolute(include)) return expandInputs([include]);
+  return { files: (await vscode.workspace.findFiles(include)).map((u) => u.fsPath), skipped: [] };
 }
 
 export async function batchLabel(s: BatchServices, args: BatchArgs = {}): Promise<BatchSummary | undefined> {
@@ -40,8 +41,9 @@ export async function batchLabel(s: BatchServices, args: BatchArgs = {}): Promis
     });
     if (!output) return undefined;
   }
-  const files = (await filesOf(include)).sort();
-  if (!files.length) {
+  const { files, skipped } = await filesOf(include);
+  files.sort();
+  if (!files.length && !skipped.length) {
     void vscode.window.showWarningMessage(`BERT+LSTM: no files match ${include}.`);
     return undefined;
   }
@@ -57,6 +59,7 @@ export async function batchLabel(s: BatchServices, args: BatchArgs = {}): Promis
         try {
           return await runBatch(files, outPath, (text, signal) => labeler.label(text, { ...s.config.labelOptions(), signal }), {
             maxBytes: s.config.batchMaxBytes,
+            skipped,
             signal: controller.signal,
             onProgress: (p) => {
               if (p.record && 'skipped' in p.record) s.log.info(`batch: ${p.file} skipped: ${p.record.skipped}`);

@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import { EXPORT_FORMATS, exportAsYielding, formatOfFile, FORMAT_EXTENSIONS, importAs, type ExportFormat, type FormatProblem, type SentenceLayout } from '../core/formats';
 import { writeFileAtomic } from '../core/sidecar';
+import { spansRecord } from '../core/stream_output';
 import { activeDocumentOr } from '../editors';
 import type { Services } from '../services';
 
@@ -67,8 +68,12 @@ export async function exportLabels(s: TransferServices, doc: vscode.TextDocument
   const annotations = store.merged(doc);
   const imported = importedLayouts.get(doc);
   const layout = format === 'conllu' && imported?.text === text ? imported.layout : undefined;
-  // in slices: a big document's export must not hold the extension host's thread
-  const out = await exportAsYielding(format, text, labeler.tokenizer.wordSpans(text), annotations, scheme === 'plain' ? 'plain' : 'iob2', { documentName: path.basename(doc.uri.path), layout });
+  // spans: one JSON record for the whole document, written in pieces (a big document's record is
+  // never one string); the others in slices, so that a big document does not hold the extension
+  // host's thread
+  const out = format === 'spans'
+    ? { content: spansRecord(text, annotations), warnings: [] }
+    : await exportAsYielding(format, text, labeler.tokenizer.wordSpans(text), annotations, scheme === 'plain' ? 'plain' : 'iob2', { documentName: path.basename(doc.uri.path), layout });
   try {
     await writeFileAtomic(target.fsPath, out.content);
   } catch (e) {
