@@ -54,3 +54,15 @@ test('--help prints the usage', () => {
   assert.equal(r.status, 0);
   assert.match(r.stdout, /usage: bert-lstm-label/);
 });
+
+test('--workers N gives the same output as one worker; a bad count is refused', () => {
+  const file = path.join(REPO, 'samples/sentences.txt');
+  const one = run(['--workers', '1', '--format', 'jsonl', file]);
+  const three = run(['--workers', '3', '--format', 'jsonl', file]);
+  assert.equal(one.status, 0, one.stderr);
+  assert.equal(three.status, 0, three.stderr);
+  assert.equal(three.stdout, one.stdout);
+  const bad = run(['--workers', '0', file]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--workers must be a positive whole number/);
+});
