@@ -12,9 +12,10 @@
 // The e2e level installs one .vsix packaged here (E2E_VSIX, unless the caller sets it), so that
 // every browser test and every run uses the same package.
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { TIMEOUTS } from '../test/harness/waits.mjs';
 
 const LEVELS = {
   unit: {
@@ -150,8 +151,9 @@ const lines = [];
 /** test name -> { level, runs: run numbers it failed in } */
 const failedTests = new Map();
 for (let r = 1; r <= repeat; r++) {
-  const env = repeat > 1 ? { TEST_ARTIFACTS: path.join(ARTIFACTS, `run-${r}`) } : {};
-  if (env.TEST_ARTIFACTS) mkdirSync(env.TEST_ARTIFACTS, { recursive: true });
+  const env = { TEST_ARTIFACTS: repeat > 1 ? path.join(ARTIFACTS, `run-${r}`) : ARTIFACTS };
+  rmSync(path.join(env.TEST_ARTIFACTS, 'waits.jsonl'), { force: true });
+  mkdirSync(env.TEST_ARTIFACTS, { recursive: true });
   for (const name of wanted) {
     const level = LEVELS[name];
     console.log(`\n=== ${name}${repeat > 1 ? ` (run ${r} of ${repeat})` : ''} ===`);
@@ -185,5 +187,38 @@ if (failedTests.size) {
   console.log(`\nfailed in some run${repeat > 1 ? ` (of ${repeat})` : ''}:`);
   for (const [t, runs] of failedTests) console.log(`  ${t}  — run${runs.length > 1 ? 's' : ''} ${runs.join(', ')}`);
 }
+printWaits();
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
+
+/**
+ * The browser harness logs every wait (test/harness/waits.mjs): per kind of wait, how many, the
+ * median, the 95th percentile and the longest, next to its timeout, so that the margins can be
+ * checked against what these runs measured.
+ */
+function printWaits() {
+  const files = repeat > 1 ? Array.from({ length: repeat }, (_, i) => path.join(ARTIFACTS, `run-${i + 1}`, 'waits.jsonl')) : [path.join(ARTIFACTS, 'waits.jsonl')];
+  const byKind = new Map();
+  for (const f of files.filter((x) => existsSync(x))) {
+    for (const line of readFileSync(f, 'utf8').split('\n').filter(Boolean)) {
+      let w;
+      try {
+        w = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (!w.ok) continue;
+      if (!byKind.has(w.kind)) byKind.set(w.kind, []);
+      byKind.get(w.kind).push(w);
+    }
+  }
+  if (!byKind.size) return;
+  console.log('\nwaits that succeeded (browser harness), per kind: count, median, 95th percentile, longest / timeout (the longest)');
+  for (const [kind, ws] of byKind) {
+    const ms = ws.map((w) => w.ms).sort((a, b) => a - b);
+    const at = (q) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
+    const longest = ws.reduce((a, b) => (b.ms > a.ms ? b : a));
+    const s = (x) => `${(x / 1000).toFixed(1)} s`;
+    console.log(`  ${kind.padEnd(9)} ${String(ms.length).padStart(5)}  ${s(at(0.5)).padStart(7)} ${s(at(0.95)).padStart(7)} ${s(longest.ms).padStart(7)} / ${s(TIMEOUTS[kind] ?? NaN)}  (${longest.test}: ${longest.what})`);
+  }
+}
