@@ -34,10 +34,11 @@ import {
 import { e2eTest, installedConfig } from '../harness/fixture.mjs';
 
 const SAMPLE = 'sentences.txt';
+// name: the workbench.colorTheme setting's value; label: the name the Color Theme picker shows
 const THEMES = {
-  light: { name: 'Default Light Modern', kind: 'light', cls: 'vscode-light' },
-  dark: { name: 'Default Dark Modern', kind: 'dark', cls: 'vscode-dark' },
-  hc: { name: 'Default High Contrast', kind: 'hc', cls: 'vscode-high-contrast' },
+  light: { name: 'Default Light Modern', label: 'Light Modern', kind: 'light', cls: 'vscode-light' },
+  dark: { name: 'Default Dark Modern', label: 'Dark Modern', kind: 'dark', cls: 'vscode-dark' },
+  hc: { name: 'Default High Contrast', label: 'Dark High Contrast', kind: 'hc', cls: 'vscode-high-contrast' },
 };
 
 e2eTest('analysis panel: CSP, bars and heatmap in light, dark and high-contrast themes, token hover/click/keyboard, no layout jump, restored after reload', {
@@ -241,7 +242,7 @@ e2eTest('analysis panel: CSP, bars and heatmap in light, dark and high-contrast 
     // Preferences: Color Theme, then the panel's document carries the theme's class (VS Code
     // sets vscode-light / vscode-dark / vscode-high-contrast on the webview's body) and is drawn
     const themed = async (theme) => {
-      await selectColorTheme(page, theme.name, theme.kind);
+      await selectColorTheme(page, theme.label, theme.kind);
       await waitFor('webview', `the panel's document in ${theme.name} (body.${theme.cls})`, () => frame.evaluate((c) => document.body.classList.contains(c), theme.cls), {
         detail: async () => `the panel's body has class "${await frame.evaluate(() => document.body.className).catch((e) => e.message)}"`,
       });

@@ -27,11 +27,11 @@ import {
 import { e2eTest, installedConfig } from '../harness/fixture.mjs';
 
 const SAMPLE = 'sentences.txt';
+// theme: the workbench.colorTheme setting's value; label: the name the Color Theme picker shows
 const THEMES = [
-  { name: 'light', theme: 'Default Light Modern', kind: 'light' },
-  { name: 'dark', theme: 'Default Dark Modern', kind: 'dark' },
+  { name: 'light', theme: 'Default Light Modern', label: 'Light Modern', kind: 'light' },
+  { name: 'dark', theme: 'Default Dark Modern', label: 'Dark Modern', kind: 'dark' },
 ];
-
 function rgb(hex) {
   const n = parseInt(hex.slice(1, 7), 16);
   const base = `${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}`;
@@ -133,10 +133,14 @@ e2eTest('display styles in a light and a dark theme: underline, background and i
   await quickOpen(page, SAMPLE);
   for (const [i, t] of THEMES.entries()) {
     if (i > 0) {
-      e2e.step(`${t.name}: Preferences: Color Theme > ${t.theme}`);
-      await selectColorTheme(page, t.theme, t.kind);
+      e2e.step(`${t.name}: Preferences: Color Theme > ${t.label}`);
+      const before = readSettings()['workbench.colorTheme'];
+      await selectColorTheme(page, t.label, t.kind);
       // the style changes below rewrite settings.json: the workbench has written the theme first
-      await waitUntil(page, `settings.json recording the color theme ${t.theme}`, () => readSettings()['workbench.colorTheme'] === t.theme);
+      // (under the id it uses for the theme, which need not be the older name set at the start)
+      await waitFor('ui', `settings.json recording the color theme ${t.label} (workbench.colorTheme no longer "${before}")`, () => readSettings()['workbench.colorTheme'] !== before, {
+        detail: () => `settings.json: ${readFileSync(settingsFile, 'utf8')}`,
+      });
     }
 
     e2e.step(`${t.name}: live labeling draws underlines`);

@@ -324,34 +324,46 @@ const THEME_CLASS = { light: 'vs', dark: 'vs-dark', hc: 'hc-black', 'hc-light': 
 /**
  * Switches the color theme as a user does: Preferences: Color Theme
  * (`workbench.action.selectTheme`) from the command palette, the theme's name typed into its
- * quick pick, Enter on the row whose name is exactly `theme`. Waits until the workbench is
- * drawn in it (the theme kind's class on .monaco-workbench, `kind`: light | dark | hc | hc-light).
+ * quick pick, Enter on the row whose name is exactly `theme` (the name the picker shows, e.g.
+ * "Dark Modern" for the setting value "Default Dark Modern"). Waits until the workbench is drawn
+ * in it (the theme kind's class on .monaco-workbench, `kind`: light | dark | hc | hc-light).
  */
 export async function selectColorTheme(page, theme, kind, { timeout = TIMEOUTS.ui } = {}) {
   const cls = THEME_CLASS[kind];
   if (!cls) throw new Error(`unknown theme kind "${kind}" (kinds: ${Object.keys(THEME_CLASS).join(', ')})`);
   const input = await openQuickInput(page, 'F1', timeout);
-  await pickRow(page, input, '>Preferences: Color Theme', 'Preferences: Color Theme', timeout);
-  const themes = page.locator('.quick-input-widget .quick-input-box input[aria-label*="Theme" i], .quick-input-widget .quick-input-box input');
-  await waitFor('ui', 'the Color Theme quick pick listing themes', async () =>
-    (await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Default' }).count()) > 0 &&
-    (await themes.first().inputValue()) === '', { timeout });
-  await themes.first().fill(theme);
-  // the focused row must be this theme exactly (a longer name, e.g. "... Light", also matches)
-  const focused = () => page.evaluate(() => {
-    const row = document.querySelector('.quick-input-widget .monaco-list-row.focused');
-    return row?.querySelector('.label-name')?.textContent?.trim() ?? row?.getAttribute('aria-label') ?? '';
-  });
-  await waitFor('ui', `the row "${theme}" focused in the Color Theme quick pick`, async () => (await focused()) === theme, {
-    timeout,
-    detail: async () => `focused: ${JSON.stringify(await focused())}; rows: ${JSON.stringify(await page.locator('.quick-input-widget .monaco-list-row').allTextContents())}`,
-  });
-  await page.keyboard.press('Enter');
+  await pickExactRow(page, input, '>Preferences: Color Theme', 'Preferences: Color Theme', timeout);
+  // the same widget comes back with the themes, the input emptied
+  await waitFor('ui', 'the Color Theme quick pick listing the themes', async () =>
+    (await input.inputValue()) === '' && (await page.locator('.quick-input-widget .monaco-list-row').count()) > 1, { timeout });
+  await pickExactRow(page, input, theme, theme, timeout);
   await waitFor('ui', `the workbench drawn in ${theme} (.monaco-workbench.${cls}) with the quick pick closed`, () =>
     page.evaluate((c) => {
       const qi = document.querySelector('.quick-input-widget');
       return !!document.querySelector('.monaco-workbench')?.classList.contains(c) && (!qi || qi.getClientRects().length === 0);
     }, cls), { timeout });
+}
+
+/**
+ * Types `typed` into a quick input and presses Enter on the row whose name is exactly `label`
+ * (fuzzy matching may focus another row first, e.g. "Preferences: Browse Color Themes…" for
+ * "Preferences: Color Theme", or "… Light" for a theme): ArrowDown moves the focus to it.
+ */
+async function pickExactRow(page, input, typed, label, timeout) {
+  await input.fill(typed);
+  const rows = () => page.evaluate(() => [...document.querySelectorAll('.quick-input-widget .monaco-list-row')].map((r) => ({
+    name: (r.querySelector('.label-name') ?? r.querySelector('.monaco-icon-label') ?? r).textContent.trim(),
+    focused: r.classList.contains('focused'),
+  })));
+  const detail = async () => `rows: ${JSON.stringify(await rows())}`;
+  await waitFor('ui', `a quick-input row named "${label}" after typing "${typed}"`, async () => (await rows()).some((r) => r.name === label), { timeout, detail });
+  await waitFor('ui', `the row "${label}" focused`, async () => {
+    const r = await rows();
+    if (r.find((x) => x.focused)?.name === label) return true;
+    await page.keyboard.press('ArrowDown');
+    return false;
+  }, { timeout, detail });
+  await page.keyboard.press('Enter');
 }
 
 /**
