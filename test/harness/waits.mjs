@@ -14,16 +14,16 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 /** Where screenshots, failure reports and the wait log go. */
 export const ARTIFACTS = path.resolve(process.env.TEST_ARTIFACTS ?? path.join(ROOT, 'test-artifacts'));
 
-/** One timeout per kind of wait, in ms. */
+/** One timeout per kind of wait, in ms: each at least 20 times the longest measured. */
 export const TIMEOUTS = Object.freeze({
   /** code-server answers, the workbench is drawn and lists the folder. */
-  workbench: 180_000,
-  /** a labeling run (live or by command) has drawn its decorations and finished. */
-  labeling: 180_000,
+  workbench: 120_000,
+  /** a labeling run (live or by command) has drawn its decorations and finished; a model load. */
+  labeling: 120_000,
   /** a webview's frame is found and its content drawn (also after a theme change or reload). */
-  webview: 120_000,
+  webview: 90_000,
   /** the workbench reacts to a key, click or command: a quick input, a hover, the status bar. */
-  ui: 45_000,
+  ui: 30_000,
 });
 
 const POLL_MS = 100;
