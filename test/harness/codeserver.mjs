@@ -291,23 +291,10 @@ async function openQuickInput(page, key, timeout) {
   throw new Error(`the quick input did not open on ${key} (${tries} tries in ${Math.round(timeout / 1000)} s)`);
 }
 
-/** Picks the quick-input row whose label includes text, by typing it and pressing Enter. */
-async function pickRow(page, input, typed, text, timeout) {
-  await input.fill(typed);
-  const row = page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: text });
-  try {
-    await row.first().waitFor({ state: 'visible', timeout });
-  } catch {
-    const rows = await page.locator('.quick-input-widget .monaco-list-row').allTextContents();
-    throw new Error(`no focused quick-input row with "${text}" after typing "${typed}"; rows: ${JSON.stringify(rows)}`);
-  }
-  await page.keyboard.press('Enter');
-}
-
 /** Opens a workspace file through Quick Open (Ctrl+P) and waits for its editor tab. */
 export async function quickOpen(page, fileName, { timeout = TIMEOUTS.ui } = {}) {
   const input = await openQuickInput(page, 'Control+P', timeout);
-  await pickRow(page, input, fileName, fileName, timeout);
+  await pickExactRow(page, input, fileName, fileName, timeout);
   await page.locator('.tabs-container .tab.active', { hasText: fileName }).waitFor({ state: 'visible', timeout });
   await page.locator('.editor-instance .monaco-editor .view-lines .view-line').first().waitFor({ state: 'visible', timeout });
 }
@@ -315,7 +302,7 @@ export async function quickOpen(page, fileName, { timeout = TIMEOUTS.ui } = {}) 
 /** Runs a command from the command palette (F1) by its title, e.g. "BERT+LSTM: Label Document". */
 export async function runCommand(page, title, { timeout = TIMEOUTS.ui } = {}) {
   const input = await openQuickInput(page, 'F1', timeout);
-  await pickRow(page, input, `>${title}`, title, timeout);
+  await pickExactRow(page, input, `>${title}`, title, timeout);
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout }).catch(() => {});
 }
 
@@ -358,9 +345,9 @@ async function pickExactRow(page, input, typed, label, timeout) {
   const detail = async () => `rows: ${JSON.stringify(await rows())}`;
   await waitFor('ui', `a quick-input row named "${label}" after typing "${typed}"`, async () => (await rows()).some((r) => r.name === label), { timeout, detail });
   await waitFor('ui', `the row "${label}" focused`, async () => {
-    const r = await rows();
-    if (r.find((x) => x.focused)?.name === label) return true;
-    await page.keyboard.press('ArrowDown');
+    const focused = (await rows()).find((x) => x.focused);
+    if (focused?.name === label) return true;
+    if (focused) await page.keyboard.press('ArrowDown'); // the list wraps around
     return false;
   }, { timeout, detail });
   await page.keyboard.press('Enter');
