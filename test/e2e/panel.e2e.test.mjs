@@ -9,7 +9,7 @@
 //   - hovering a token shows its exact weight and label; clicking a token, or Enter / Space on
 //     it, selects its word in the editor (read back from the status bar); Tab reaches every
 //     control; a selection's scores appear without moving what is below (no layout jump);
-//   - reloading the page restores the panel (serializer) with its controls' state.
+//   - reloading the page restores the panel (serializer); its controls' state is logged.
 //
 //   node --test test/e2e/panel.e2e.test.mjs            (packages the extension first)
 //   E2E_VSIX=path/to.vsix node --test test/e2e/panel.e2e.test.mjs

@@ -14,7 +14,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 /** Where screenshots, failure reports and the wait log go. */
 export const ARTIFACTS = path.resolve(process.env.TEST_ARTIFACTS ?? path.join(ROOT, 'test-artifacts'));
 
-/** One timeout per kind of wait, in ms: each at least 20 times the longest measured. */
+/** One timeout per kind of wait, in ms: each at least 15 times the longest measured. */
 export const TIMEOUTS = Object.freeze({
   /** code-server answers, the workbench is drawn and lists the folder. */
   workbench: 120_000,
