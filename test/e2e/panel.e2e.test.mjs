@@ -1,6 +1,7 @@
 // End-to-end: the analysis panel of the packaged extension (.vsix) in a fresh code-server (real
-// VS Code), driven through headless Chromium. One server; the theme is switched by rewriting the
-// user settings, as a user would. Checks, in the webview's own document (the inner iframe):
+// VS Code), driven through headless Chromium. One server; the theme is switched as a user does,
+// with Preferences: Color Theme from the command palette, and the test waits until the panel's
+// document carries the theme's class. Checks, in the webview's own document (the inner iframe):
 //   - the Content-Security-Policy meta: default-src 'none', nonce-only scripts, no remote
 //     sources; every script carries the nonce; an injected script without it does not run;
 //   - the bar charts and the token heatmap and layer x head grid are drawn; screenshots in a
@@ -8,65 +9,49 @@
 //   - hovering a token shows its exact weight and label; clicking a token, or Enter / Space on
 //     it, selects its word in the editor (read back from the status bar); Tab reaches every
 //     control; a selection's scores appear without moving what is below (no layout jump);
-//   - reloading the page restores the panel (serializer) with its controls' state.
+//   - reloading the page restores the panel (serializer); its controls' state is logged.
 //
 //   node --test test/e2e/panel.e2e.test.mjs            (packages the extension first)
 //   E2E_VSIX=path/to.vsix node --test test/e2e/panel.e2e.test.mjs
 //   E2E_KEEP=1 ...                                      (keeps the temporary folders)
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import test from 'node:test';
 import {
   ARTIFACTS,
   dismissNotifications,
   findWebviewFrame,
-  installVsix,
-  launchBrowser,
-  openWorkbench,
   quickOpen,
-  reportFailure,
   ROOT,
   runCommand,
   SAMPLES,
-  startCodeServer,
+  selectColorTheme,
+  settled,
   statusBarCursor,
-  testVsix,
-  UI_SETTINGS,
+  waitFor,
   waitForLabelDecorations,
-  writeUserSettings,
 } from '../harness/codeserver.mjs';
+import { e2eTest, installedConfig } from '../harness/fixture.mjs';
 
 const SAMPLE = 'sentences.txt';
-const THEMES = { light: 'Default Light Modern', dark: 'Default Dark Modern', hc: 'Default High Contrast' };
-const log = (s) => console.log(`[e2e panel] ${s}`);
+// name: the workbench.colorTheme setting's value; label: the name the Color Theme picker shows
+const THEMES = {
+  light: { name: 'Default Light Modern', label: 'Light Modern', kind: 'light', cls: 'vscode-light' },
+  dark: { name: 'Default Dark Modern', label: 'Dark Modern', kind: 'dark', cls: 'vscode-dark' },
+  hc: { name: 'Default High Contrast', label: 'Dark High Contrast', kind: 'hc', cls: 'vscode-high-contrast' },
+};
 
-test('analysis panel: CSP, bars and heatmap in light, dark and high-contrast themes, token hover/click/keyboard, no layout jump, restored after reload', { timeout: 25 * 60_000 }, async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const vsix = await testVsix(log);
-  const base = mkdtempSync(path.join(tmpdir(), 'bert-lstm-e2e-panel-'));
-  const serverLog = [];
-  const keepLog = (s) => serverLog.push(s);
-  const settings = (theme) => ({ ...UI_SETTINGS, 'workbench.colorTheme': theme });
-  const pageErrors = [];
+e2eTest('analysis panel: CSP, bars and heatmap in light, dark and high-contrast themes, token hover/click/keyboard, no layout jump, restored after reload', {
+  name: 'panel-e2e',
+  settings: { 'workbench.colorTheme': THEMES.light.name },
+  viewport: { width: 1500, height: 1150 },
+}, async (e2e) => {
+  const { page, log } = e2e;
   const requests = [];
-  let server;
-  let browser;
-  let page;
-  let step = 'install the .vsix';
-  try {
-    const { installedDir } = await installVsix(vsix, { baseDir: base, log: keepLog });
-    const config = JSON.parse(readFileSync(path.join(installedDir, 'models/default/config.json'), 'utf8'));
+  {
+    const config = installedConfig(e2e);
     const tokenLabels = new Set(Object.values(config.id2label));
     const sequenceLabels = Object.values(config.sequence_id2label);
-
-    step = 'start code-server (light theme)';
-    server = await startCodeServer({ baseDir: base, folder: SAMPLES, settings: settings(THEMES.light), log: keepLog });
-    browser = await launchBrowser();
-    step = 'open the workbench';
-    page = await openWorkbench(browser, server, SAMPLES, { viewport: { width: 1500, height: 1150 } });
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('request', (r) => {
       let frameUrl = '';
       try {
@@ -76,28 +61,23 @@ test('analysis panel: CSP, bars and heatmap in light, dark and high-contrast the
       }
       requests.push({ url: r.url(), frameUrl });
     });
-    await page.waitForTimeout(1500);
-    await dismissNotifications(page);
 
-    step = `open ${SAMPLE} and label it`;
+    e2e.step(`open ${SAMPLE} and label it`);
     await quickOpen(page, SAMPLE);
     const text = readFileSync(path.join(SAMPLES, SAMPLE), 'utf8');
     await runCommand(page, 'BERT+LSTM: Label Document');
-    await waitForLabelDecorations(page, { min: 5, timeout: 240_000 });
+    await waitForLabelDecorations(page, { min: 5 });
     await page.keyboard.press('Control+Home'); // cursor in the first segment, no selection
 
-    step = 'open the panel from the command palette';
+    e2e.step('open the panel from the command palette');
     await runCommand(page, 'BERT+LSTM: Show Analysis Panel');
-    let frame = await findWebviewFrame(page, '#panel-root', { timeout: 90_000 });
-    const waitForData = async (f) => {
-      await f.waitForSelector('#document .bar-row', { timeout: 120_000 });
-      await f.waitForSelector('#attention-text .tok[data-start]', { timeout: 120_000 });
-      await f.waitForSelector('#attention-grid canvas.cell', { timeout: 30_000 });
-    };
+    let frame = await findWebviewFrame(page, '#panel-root');
+    const waitForData = (f) => waitFor('webview', 'the panel drawing its document scores, its attention tokens and its layer x head grid', () =>
+      f.evaluate(() => !!document.querySelector('#document .bar-row') && !!document.querySelector('#attention-text .tok[data-start]') && !!document.querySelector('#attention-grid canvas.cell')));
     await waitForData(frame);
     log(`panel frame: ${frame.url().slice(0, 100)}`);
 
-    step = 'the Content-Security-Policy of the webview document';
+    e2e.step('the Content-Security-Policy of the webview document');
     const sec = await frame.evaluate(() => {
       const meta = document.querySelector('meta[http-equiv="Content-Security-Policy"]');
       const scripts = [...document.querySelectorAll('script')].map((s) => ({ nonce: s.nonce, src: s.src }));
@@ -139,7 +119,7 @@ test('analysis panel: CSP, bars and heatmap in light, dark and high-contrast the
       assert.ok(/\/(media|dist\/webview)\//.test(decodeURIComponent(u)), `webview resource ${u} is under media/ or dist/webview/`);
     }
 
-    step = 'the bar charts and the heatmap (light theme)';
+    e2e.step('the bar charts and the heatmap (light theme)');
     const shape = async (f) => f.evaluate(() => {
       const r = (el) => {
         const b = el.getBoundingClientRect();
@@ -186,7 +166,7 @@ test('analysis panel: CSP, bars and heatmap in light, dark and high-contrast the
     await dismissNotifications(page);
     await page.screenshot({ path: path.join(ARTIFACTS, 'panel-light.png') });
 
-    step = 'hover a token: exact weight and label';
+    e2e.step('hover a token: exact weight and label');
     const target = frame.locator('#attention-text .tok[data-label][data-start]').nth(2);
     const t = await target.evaluate((e) => ({ text: e.textContent, weight: Number(e.dataset.weight), label: e.dataset.label, start: Number(e.dataset.start), end: Number(e.dataset.end), title: e.title }));
     await target.hover();
@@ -196,13 +176,13 @@ test('analysis panel: CSP, bars and heatmap in light, dark and high-contrast the
     assert.ok(detail.includes(`label ${t.label}`) && tokenLabels.has(t.label), `the detail line shows the token's label: ${detail}`);
     assert.equal(t.title, detail, 'the tooltip says the same');
 
-    step = 'no layout jump: positions before a selection is scored';
+    e2e.step('no layout jump: positions before a selection is scored');
     const positions = (f) => f.evaluate(() => ['#segment-title', '#selection-title', '#attention-section h2', '#attention-text', '#attention-grid']
       .map((s) => Math.round(document.querySelector(s).getBoundingClientRect().top)));
     const before = await positions(frame);
     const updatesBefore = await frame.evaluate(() => Number(document.body.dataset.updates));
 
-    step = 'click a token: its word is selected in the editor';
+    e2e.step('click a token: its word is selected in the editor');
     const expectCursor = (start, end) => {
       const lineStarts = [0];
       for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
@@ -211,18 +191,18 @@ test('analysis panel: CSP, bars and heatmap in light, dark and high-contrast the
     };
     await target.click();
     const clicked = expectCursor(t.start, t.end);
-    await waitUntil(async () => (await statusBarCursor(page)) === clicked, 15_000, async () => `status bar says ${await statusBarCursor(page)}, expected ${clicked} (word ${JSON.stringify(text.slice(t.start, t.end))})`);
+    await waitUntil(`the click on "${t.text}" selecting its word in the editor (${clicked})`, async () => (await statusBarCursor(page)) === clicked, async () => `status bar says ${await statusBarCursor(page)}, expected ${clicked} (word ${JSON.stringify(text.slice(t.start, t.end))})`);
     log(`click on "${t.text}": ${clicked}`);
 
-    step = 'the selection is scored on demand, and nothing below moves';
-    await frame.waitForSelector('#selection .bar-row', { timeout: 60_000 });
-    await waitUntil(async () => (await frame.evaluate(() => Number(document.body.dataset.updates))) > updatesBefore, 30_000, async () => 'no new scores');
+    e2e.step('the selection is scored on demand, and nothing below moves');
+    await waitFor('webview', 'the selection\'s scores drawn', () => frame.evaluate(() => !!document.querySelector('#selection .bar-row')));
+    await waitUntil('new scores for the selection', async () => (await frame.evaluate(() => Number(document.body.dataset.updates))) > updatesBefore, async () => 'no new scores');
     const selTitle = await frame.locator('#selection-title').textContent();
     assert.equal(selTitle, `Selection (${t.end - t.start} characters)`);
     assert.deepEqual(await positions(frame), before, 'headings, tokens and grid stay where they were when the selection scores appear');
     await page.screenshot({ path: path.join(ARTIFACTS, 'panel-light-selection.png') });
 
-    step = 'keyboard: Tab reaches the controls and the tokens; Enter and Space select words';
+    e2e.step('keyboard: Tab reaches the controls and the tokens; Enter and Space select words');
     await frame.locator('#refresh').focus();
     const order = [];
     for (let i = 0; i < 12; i++) {
@@ -247,60 +227,54 @@ test('analysis panel: CSP, bars and heatmap in light, dark and high-contrast the
       await tok.loc.focus();
       await page.keyboard.press(key);
       const want = expectCursor(tok.start, tok.end);
-      await waitUntil(async () => (await statusBarCursor(page)) === want, 15_000, async () => `${key}: status bar says ${await statusBarCursor(page)}, expected ${want}`);
+      await waitUntil(`${key} on a token selecting its word in the editor (${want})`, async () => (await statusBarCursor(page)) === want, async () => `${key}: status bar says ${await statusBarCursor(page)}, expected ${want}`);
     }
     // a control operated from the keyboard: Space on Rollout
     const weightsNow = () => frame.evaluate(() => [...document.querySelectorAll('#attention-text .tok')].map((e) => e.dataset.weight).join(','));
     const w0 = await weightsNow();
     await frame.locator('#rollout').focus();
     await page.keyboard.press('Space');
-    await waitUntil(async () => (await frame.evaluate(() => document.querySelector('#layer').hasAttribute('disabled'))), 5_000, async () => 'Space on Rollout did not switch to rollout');
+    await waitUntil('Space on Rollout switching to rollout (the layer control disabled)', async () => (await frame.evaluate(() => document.querySelector('#layer').hasAttribute('disabled'))), async () => 'the layer control is still enabled');
     assert.notEqual(await weightsNow(), w0, 'rollout shades the tokens differently');
     await page.keyboard.press('Space');
 
-    step = 'dark theme';
-    const themed = async (theme, cls) => {
-      writeUserSettings(server, settings(theme));
-      try {
-        await frame.waitForFunction((c) => document.body.classList.contains(c), cls, { timeout: 20_000 });
-      } catch {
-        // the settings file was not picked up live: reload, as a user would
-        await page.reload();
-        await page.waitForSelector('.monaco-workbench .part.editor', { state: 'visible', timeout: 120_000 });
-        frame = await findWebviewFrame(page, '#panel-root', { timeout: 90_000 });
-        await frame.waitForFunction((c) => document.body.classList.contains(c), cls, { timeout: 30_000 });
-      }
+    e2e.step('dark theme');
+    // Preferences: Color Theme, then the panel's document carries the theme's class (VS Code
+    // sets vscode-light / vscode-dark / vscode-high-contrast on the webview's body) and is drawn
+    const themed = async (theme) => {
+      await selectColorTheme(page, theme.label, theme.kind);
+      await waitFor('webview', `the panel's document in ${theme.name} (body.${theme.cls})`, () => frame.evaluate((c) => document.body.classList.contains(c), theme.cls), {
+        detail: async () => `the panel's body has class "${await frame.evaluate(() => document.body.className).catch((e) => e.message)}"`,
+      });
       await waitForData(frame);
-      await page.waitForTimeout(500);
       await dismissNotifications(page);
+      await settled(page);
     };
-    await themed(THEMES.dark, 'vscode-dark');
+    await themed(THEMES.dark);
     const dark = await shape(frame);
     checkDrawn(dark, 'dark');
     assert.notEqual(dark.background, light.background, 'the panel follows the theme (background)');
     assert.notEqual(dark.foreground, light.foreground, 'the panel follows the theme (text)');
     await page.screenshot({ path: path.join(ARTIFACTS, 'panel-dark.png') });
 
-    step = 'high-contrast theme';
-    await themed(THEMES.hc, 'vscode-high-contrast');
+    e2e.step('high-contrast theme');
+    await themed(THEMES.hc);
     const hc = await shape(frame);
     checkDrawn(hc, 'high contrast');
     assert.equal(hc.fills[0].outline, 'solid', 'high contrast: bars have the contrast border');
     assert.notEqual(hc.track, 'rgba(0, 0, 0, 0)', 'high contrast: bar tracks have a visible border');
     await page.screenshot({ path: path.join(ARTIFACTS, 'panel-high-contrast.png') });
 
-    step = 'reload: the serializer restores the panel with its state';
-    await themed(THEMES.light, 'vscode-light');
+    e2e.step('reload: the serializer restores the panel with its state');
+    await themed(THEMES.light);
     await frame.evaluate(() => {
       const sel = document.querySelector('#direction');
       sel.value = 'toCls';
       sel.dispatchEvent(new Event('change'));
     });
     const toClsWeights = await weightsNow();
-    await page.waitForTimeout(3000); // the webview's state reaches the workbench and its storage
-    await page.reload();
-    await page.waitForSelector('.monaco-workbench .part.editor', { state: 'visible', timeout: 120_000 });
-    frame = await findWebviewFrame(page, '#panel-root', { timeout: 120_000 });
+    await e2e.reload();
+    frame = await findWebviewFrame(page, '#panel-root');
     await waitForData(frame);
     // The controls' state (setState) did not survive a page reload in code-server in our runs
     // (the panel itself does): logged, not asserted; see docs/PANEL.md.
@@ -310,30 +284,19 @@ test('analysis panel: CSP, bars and heatmap in light, dark and high-contrast the
     log(`restored panel: ${restored.labels.length} bars, ${restored.tokens.length} tokens; tokens to [CLS] ${toClsWeights === (await weightsNow()) ? 'same' : 'recomputed'}`);
     await page.screenshot({ path: path.join(ARTIFACTS, 'panel-restored.png') });
 
-    step = 'no remote requests from the webview';
+    e2e.step('no remote requests from the webview');
     const fromWebview = requests.filter((r) => /webview/i.test(r.frameUrl) || /webview/i.test(r.url));
     assert.ok(fromWebview.length > 0, 'the webview\'s requests were seen');
     const remote = fromWebview.filter((r) => /^(https?|wss?):/.test(r.url) && !localHost(r.url));
     assert.deepEqual(remote, [], 'the webview made no request off this machine');
-    assert.deepEqual(pageErrors.filter((e) => /bertLstm|BERT\+LSTM|panel/i.test(e)), [], 'no page errors from the panel');
+    assert.deepEqual(e2e.pageErrors.filter((e) => /bertLstm|BERT\+LSTM|panel/i.test(e)), [], 'no page errors from the panel');
     log(`screenshots: ${['panel-light.png', 'panel-dark.png', 'panel-high-contrast.png', 'panel-restored.png'].map((f) => path.relative(ROOT, path.join(ARTIFACTS, f))).join(', ')}`);
-  } catch (e) {
-    throw await reportFailure(e, { name: 'panel-e2e', step, page, serverLog, pageErrors, base });
-  } finally {
-    await browser?.close().catch(() => {});
-    await server?.stop();
-    if (!process.env.E2E_KEEP) rmSync(base, { recursive: true, force: true });
-    else log(`kept ${base}`);
   }
 });
 
-async function waitUntil(check, timeout, describe) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(await describe());
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** A UI reaction the test waits for; `describe` says what was seen instead. */
+async function waitUntil(what, check, describe) {
+  await waitFor('ui', what, check, { detail: describe });
 }
 
 /** A number from the bundle's config, at the top or in a nested section (e.g. the encoder's). */

