@@ -83,29 +83,20 @@ def main(argv=None) -> int:
 
 
 def run(args) -> int:
-    from . import train
-    from .model import BertConfig, TaggerConfig
     runs: Path = args.runs
-    tiny = args.tiny
     if args.cmd == "pretrain":
-        return cmd_pretrain(args, train, BertConfig)
+        return cmd_pretrain(args)
     if args.cmd == "finetune":
-        return cmd_finetune(args, train, TaggerConfig)
+        return cmd_finetune(args)
     if args.cmd == "export":
-        from . import export
+        from .bundle import export_bundle
         tagger = args.tagger or runs / "finetune" / "tagger.pt"
         print(f"exporting {tagger} -> {args.out}")
-        export.export_bundle(tagger, args.out, plain=args.no_lstm)
+        export_bundle(tagger, args.out, plain=args.no_lstm)
         return 0
     if args.cmd == "quantize":
-        from . import export
-        import shutil
-        args.out.mkdir(parents=True, exist_ok=True)
-        for f in args.bundle.iterdir():
-            if f.is_file() and f.name != "model.onnx":
-                shutil.copy2(f, args.out / f.name)
-        counts = export.quantize_model(args.bundle / "model.onnx", args.out / "model.onnx")
-        export.mark_quantized(args.out / "config.json", counts)
+        from .quantize import quantize_bundle
+        counts = quantize_bundle(args.bundle, args.out)
         print(f"quantized {counts} -> {args.out / 'model.onnx'}")
         return 0
     if args.cmd == "evaluate":
@@ -115,25 +106,30 @@ def run(args) -> int:
     raise SystemExit(f"unknown command {args.cmd}")
 
 
-def cmd_pretrain(args, train, BertConfig) -> int:
-    cfg = BertConfig(num_hidden_layers=args.layers, hidden_size=args.hidden,
-                     num_attention_heads=args.heads, intermediate_size=4 * args.hidden,
-                     max_position_embeddings=args.max_len)
+def cmd_pretrain(args) -> int:
+    from .config import PretrainConfig
+    from .model import BertConfig
+    from .pretrain import pretrain
+    bert = BertConfig(num_hidden_layers=args.layers, hidden_size=args.hidden,
+                      num_attention_heads=args.heads, intermediate_size=4 * args.hidden,
+                      max_position_embeddings=args.max_len)
     if args.tiny:
-        cfg = BertConfig(num_hidden_layers=1, hidden_size=32, num_attention_heads=2,
-                         intermediate_size=64, max_position_embeddings=args.max_len)
-    train.pretrain(args.runs / "pretrain", cfg, steps=args.steps, batch_size=args.batch_size,
-                   lr=args.lr, time_budget_s=args.time_budget, seed=args.seed,
-                   threads=args.threads, limit_docs=4 if args.tiny else None)
+        bert = BertConfig(num_hidden_layers=1, hidden_size=32, num_attention_heads=2,
+                          intermediate_size=64, max_position_embeddings=args.max_len)
+    cfg = PretrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+                         time_budget_s=args.time_budget, seed=args.seed, threads=args.threads,
+                         limit_docs=4 if args.tiny else None)
+    pretrain(args.runs / "pretrain", bert, cfg)
     return 0
 
 
-def cmd_finetune(args, train, TaggerConfig) -> int:
+def cmd_finetune(args) -> int:
     import json
     import torch
-    from .model import BertConfig, BertModel, load_hf_bert_state_dict
+    from .config import FinetuneConfig
+    from .finetune import finetune
+    from .model import BertConfig, BertModel, TaggerConfig, load_hf_bert_state_dict
     name = args.name or ("finetune-frozen" if args.freeze_bert else "finetune")
-    bert_ckpt = None
     if args.hf_checkpoint:
         folder = args.hf_checkpoint if args.hf_checkpoint.is_dir() else args.hf_checkpoint.parent
         hf = json.loads((folder / "config.json").read_text())
@@ -151,21 +147,22 @@ def cmd_finetune(args, train, TaggerConfig) -> int:
         if not bert_ckpt.exists():
             raise SystemExit(f"no pretrained encoder at {bert_ckpt}: run pretrain first")
         bert_cfg = BertConfig(**torch.load(bert_ckpt)["config"])
-    cfg = TaggerConfig(bert=bert_cfg, lstm_hidden_size=args.lstm_hidden,
-                       lstm_layers=args.lstm_layers, bidirectional=not args.unidirectional,
-                       sequence_head=args.sequence_head)
-    train.finetune(args.runs / name, bert_ckpt, cfg, epochs=args.epochs,
-                   batch_size=args.batch_size, lr_bert=args.lr_bert, lr_head=args.lr_head,
-                   freeze_bert=args.freeze_bert, sequence_weight=args.sequence_weight,
-                   time_budget_s=args.time_budget, seed=args.seed, threads=args.threads,
-                   limit_docs=4 if args.tiny else None)
+    tagger = TaggerConfig(bert=bert_cfg, lstm_hidden_size=args.lstm_hidden,
+                          lstm_layers=args.lstm_layers, bidirectional=not args.unidirectional,
+                          sequence_head=args.sequence_head)
+    run_cfg = FinetuneConfig(epochs=args.epochs, batch_size=args.batch_size,
+                             lr_bert=args.lr_bert, lr_head=args.lr_head,
+                             freeze_bert=args.freeze_bert, sequence_weight=args.sequence_weight,
+                             time_budget_s=args.time_budget, seed=args.seed,
+                             threads=args.threads, limit_docs=4 if args.tiny else None)
+    finetune(args.runs / name, bert_ckpt, tagger, run_cfg)
     return 0
 
 
 def cmd_evaluate(args) -> int:
     import json
-    from . import export
-    scores = export.evaluate_bundle(args.bundle, args.split, args.runs)
+    from .evaluate import evaluate_bundle
+    scores = evaluate_bundle(args.bundle, args.split, args.runs)
     print(json.dumps({k: v for k, v in scores.items() if k != "upos_per_tag"}, indent=1))
     return 0
 
@@ -176,15 +173,16 @@ def cmd_all(args) -> int:
     import json
     import shutil
     import time
-    from . import export
+    from . import data
+    from .card import write_card
+    from .evaluate import evaluate_bundle, write_eval_sentences
     runs: Path = args.runs
     t0 = time.time()
     step = lambda *a: run(parse(["--runs", str(runs), "--seed", str(args.seed),
                                  "--threads", str(args.threads)] + (["--tiny"] if args.tiny else [])
                                 + list(a)))
-    # Measured on this 2-core machine: pretraining ~2.1 s a step of 32x128, fine-tuning ~1.5 s a
-    # step of 16 windows (617 a epoch). Fine-tuning epochs bought more accuracy than pretraining
-    # steps. Step counts fix the model; the time budgets only cap a slow machine.
+    # Step counts fix the model; the time budgets only cap a slow machine (step times measured
+    # on the 2-core machine: bench/RESULTS.md, "Training").
     minutes = args.budget_minutes
     if args.tiny:
         step("pretrain", "--steps", "4", "--max-len", "64")
@@ -202,19 +200,19 @@ def cmd_all(args) -> int:
     fp32, int8 = runs / "bundle-fp32", runs / "bundle-int8"
     step("export", "--out", str(fp32))
     step("quantize", "--bundle", str(fp32), "--out", str(int8))
-    dev = {"fp32": export.evaluate_bundle(fp32, "dev", runs, tiny=args.tiny),
-           "int8": export.evaluate_bundle(int8, "dev", runs, tiny=args.tiny)}
+    dev = {"fp32": evaluate_bundle(fp32, "dev", runs, tiny=args.tiny),
+           "int8": evaluate_bundle(int8, "dev", runs, tiny=args.tiny)}
     # int8 ships if it loses at most 0.5 UPOS accuracy points on dev (test is not looked at)
     chosen = "int8" if dev["int8"]["upos_accuracy"] >= dev["fp32"]["upos_accuracy"] - 0.005 else "fp32"
-    test = {k: export.evaluate_bundle(b, "test", runs, tiny=args.tiny) for k, b in (("fp32", fp32), ("int8", int8))}
+    test = {k: evaluate_bundle(b, "test", runs, tiny=args.tiny) for k, b in (("fp32", fp32), ("int8", int8))}
     out = args.out
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(int8 if chosen == "int8" else fp32, out)
-    export.write_card(out, runs, chosen, dev, test, time.time() - t0)
+    write_card(out, runs, chosen, dev, test, time.time() - t0)
     if not args.tiny:
         # held-out sentences with gold tags, for the test that runs the shipped bundle
-        export.write_eval_sentences(export.data.ROOT / "test" / "fixtures" / "brown-test-sentences.jsonl",
+        write_eval_sentences(data.ROOT / "test" / "fixtures" / "brown-test-sentences.jsonl",
                                     "test", every=10)
     print(f"models: {out} ({chosen}); dev UPOS {dev[chosen]['upos_accuracy']:.4f}, "
           f"test UPOS {test[chosen]['upos_accuracy']:.4f}")

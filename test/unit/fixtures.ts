@@ -13,7 +13,7 @@ export function readFixtureJson<T = unknown>(...parts: string[]): T {
 }
 
 let tokenizerJson: object | undefined;
-/** The bert-base-uncased tokenizer.json written by training/export.py (write_tokenizer_files). */
+/** The bert-base-uncased tokenizer.json written by training/bundle.py (write_tokenizer_files). */
 export function tokenizerJsonFixture(): object {
   return (tokenizerJson ??= readFixtureJson<object>('tokenizer', 'tokenizer.json'));
 }

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from training import data, export
+from training import data
+from training.finetune import load_tagger
+from training.quantize import quantize_model
 from training.tests.conftest import ROOT, node_available, run_training
 
 needs_node = pytest.mark.skipif(not node_available(), reason="node and onnxruntime-node are needed (npm ci)")
@@ -36,7 +38,7 @@ def run_ort(model_path, cases, tmp_path):
 
 @needs_node
 def test_onnx_matches_pytorch_on_several_lengths(tiny_runs, tmp_path):
-    model, _ = export.load_tagger(tiny_runs / "finetune" / "tagger.pt")
+    model, _ = load_tagger(tiny_runs / "finetune" / "tagger.pt")
     cases = random_cases(model.config.bert.max_position_embeddings)
     results = run_ort(tiny_runs / "bundle" / "model.onnx", cases, tmp_path)
     with torch.no_grad():
@@ -56,7 +58,7 @@ def test_onnx_matches_pytorch_on_several_lengths(tiny_runs, tmp_path):
 @needs_node
 def test_int8_quantization_agrees_with_fp32(tiny_runs, tmp_path):
     q = tmp_path / "int8.onnx"
-    counts = export.quantize_model(tiny_runs / "bundle" / "model.onnx", q, min_elements=512)
+    counts = quantize_model(tiny_runs / "bundle" / "model.onnx", q, min_elements=512)
     assert counts["matmul"] + counts["gemm"] > 0 and counts["gather"] == 1
     cases = random_cases(32)
     a = run_ort(tiny_runs / "bundle" / "model.onnx", cases, tmp_path)

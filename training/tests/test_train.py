@@ -5,7 +5,7 @@ import torch
 
 from training import data
 from training.model import BertConfig, BertLstmTagger, TaggerConfig
-from training.train import length_batches
+from training.loop import length_batches
 
 
 def windows(lengths):

@@ -1,0 +1,67 @@
+"""Scores of a bundle's model.onnx on held-out Brown documents, run by onnxruntime-node
+(training/ort_eval.mjs: the runtime the extension uses, so fp32 and int8 are compared as they
+run), and the held-out files those scores and the extension's shipped-model test read."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from . import data
+
+
+def write_eval_windows(path: Path, split: str, max_len: int, limit_docs: int | None = None) -> None:
+    tok = data.WordPieceTokenizer(data.bert_vocab())
+    docs = data.load_splits()[split]
+    if limit_docs:
+        docs = docs[:limit_docs]
+    windows = data.tagged_windows(tok, docs, max_len)
+    with open(path, "w") as f:
+        for w in windows:
+            f.write(json.dumps({"input_ids": w.input_ids, "word_labels": w.word_labels,
+                                "sequence_label": w.sequence_label, "doc": w.doc}) + "\n")
+
+
+def write_eval_sentences(path: Path, split: str, every: int = 1, limit: int | None = None) -> None:
+    """Held-out sentences as plain text with gold word spans (UTF-16 offsets, as the extension
+    uses), so that the shipped bundle can be checked through the extension's own core."""
+    n = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as f:
+        for fileid in data.load_splits()[split]:
+            for i, sent in enumerate(data.read_brown_file(data.BROWN_DIR / fileid)):
+                if i % every:
+                    continue
+                words, tags = data.label_words(sent)
+                text, spans = "", []
+                for w in words:
+                    if text:
+                        text += " "
+                    start = len(text.encode("utf-16-le")) // 2
+                    text += w
+                    spans.append([start, start + len(w.encode("utf-16-le")) // 2])
+                f.write(json.dumps({"text": text, "words": spans, "upos": tags,
+                                    "doc": fileid}) + "\n")
+                n += 1
+                if limit and n >= limit:
+                    return
+
+
+def evaluate_bundle(bundle: Path, split: str, runs: Path, tiny: bool = False) -> dict:
+    """UPOS and sequence scores of a bundle's model.onnx on a split's windows, run by
+    onnxruntime-node (training/ort_eval.mjs)."""
+    cfg = json.loads((bundle / "config.json").read_text())
+    max_len = cfg["max_length"]
+    windows = runs / f"eval-{split}-{max_len}{'-tiny' if tiny else ''}.jsonl"
+    if not windows.exists():
+        write_eval_windows(windows, split, max_len, limit_docs=2 if tiny else None)
+    n_seq = len(cfg.get("sequence_id2label", {})) or 1
+    out = subprocess.run(["node", str(Path(__file__).parent / "ort_eval.mjs"), str(bundle / "model.onnx"),
+                          str(windows), str(len(cfg["id2label"])), str(n_seq)],
+                         capture_output=True, text=True, check=True, cwd=data.ROOT)
+    scores = json.loads(out.stdout)
+    print(f"evaluate {bundle.name} on {split}: UPOS {scores['upos_accuracy']:.4f} sequence "
+          f"{scores['sequence_accuracy']:.4f} (majority {scores['sequence_majority_baseline']:.4f})",
+          flush=True)
+    return scores
+
