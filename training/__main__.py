@@ -30,6 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("--hidden", type=int, default=256)
     pt.add_argument("--heads", type=int, default=4)
     pt.add_argument("--max-len", type=int, default=128)
+    pt.add_argument("--vocab", choices=["cased", "bert-uncased"], default="cased",
+                    help="a cased WordPiece vocabulary learned from the pretraining text, or "
+                         "bert-base-uncased's")
+    pt.add_argument("--vocab-size", type=int, default=16000)
 
     ft = sub.add_parser("finetune", help="train BERT+LSTM with both heads")
     ft.add_argument("--bert", type=Path, help="pretrained encoder (default: the pretrain run's)")
@@ -118,7 +122,8 @@ def cmd_pretrain(args) -> int:
                           intermediate_size=64, max_position_embeddings=args.max_len)
     cfg = PretrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                          time_budget_s=args.time_budget, seed=args.seed, threads=args.threads,
-                         limit_docs=4 if args.tiny else None)
+                         limit_docs=4 if args.tiny else None, vocab=args.vocab,
+                         vocab_size=min(args.vocab_size, 2000) if args.tiny else args.vocab_size)
     pretrain(args.runs / "pretrain", bert, cfg)
     return 0
 
@@ -129,6 +134,7 @@ def cmd_finetune(args) -> int:
     from .config import FinetuneConfig
     from .finetune import finetune
     from .model import BertConfig, BertModel, TaggerConfig, load_hf_bert_state_dict
+    from .run_tokenizer import of_hf_folder
     name = args.name or ("finetune-frozen" if args.freeze_bert else "finetune")
     if args.hf_checkpoint:
         folder = args.hf_checkpoint if args.hf_checkpoint.is_dir() else args.hf_checkpoint.parent
@@ -140,8 +146,9 @@ def cmd_finetune(args) -> int:
         load_hf_bert_state_dict(bert, torch.load(weights, map_location="cpu"))
         bert_ckpt = args.runs / name / "hf_bert.pt"
         bert_ckpt.parent.mkdir(parents=True, exist_ok=True)
+        # the checkpoint's own vocabulary (vocab.txt next to it), else bert-base-uncased
         torch.save({"config": bert_cfg.to_dict(), "state_dict": bert.state_dict(),
-                    "steps": "hf"}, bert_ckpt)
+                    "steps": "hf", "tokenizer": of_hf_folder(folder).spec()}, bert_ckpt)
     else:
         bert_ckpt = args.bert or args.runs / "pretrain" / "bert.pt"
         if not bert_ckpt.exists():

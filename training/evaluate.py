@@ -7,11 +7,12 @@ import json
 import subprocess
 from pathlib import Path
 
-from . import data
+from . import data, run_tokenizer
 
 
-def write_eval_windows(path: Path, split: str, max_len: int, limit_docs: int | None = None) -> None:
-    tok = data.WordPieceTokenizer(data.bert_vocab())
+def write_eval_windows(path: Path, split: str, max_len: int, limit_docs: int | None = None,
+                       tok: "data.WordPieceTokenizer | None" = None) -> None:
+    tok = tok or data.WordPieceTokenizer(data.bert_vocab())
     docs = data.load_splits()[split]
     if limit_docs:
         docs = docs[:limit_docs]
@@ -52,9 +53,12 @@ def evaluate_bundle(bundle: Path, split: str, runs: Path, tiny: bool = False) ->
     onnxruntime-node (training/ort_eval.mjs)."""
     cfg = json.loads((bundle / "config.json").read_text())
     max_len = cfg["max_length"]
-    windows = runs / f"eval-{split}-{max_len}{'-tiny' if tiny else ''}.jsonl"
+    # the bundle's own tokenizer and words (a cache file per tokenizer)
+    tok = run_tokenizer.of_bundle(bundle)
+    windows = runs / (f"eval-{split}-{max_len}-{run_tokenizer.fingerprint(tok)}"
+                      f"{'-tiny' if tiny else ''}.jsonl")
     if not windows.exists():
-        write_eval_windows(windows, split, max_len, limit_docs=2 if tiny else None)
+        write_eval_windows(windows, split, max_len, limit_docs=2 if tiny else None, tok=tok)
     n_seq = len(cfg.get("sequence_id2label", {})) or 1
     out = subprocess.run(["node", str(Path(__file__).parent / "ort_eval.mjs"), str(bundle / "model.onnx"),
                           str(windows), str(len(cfg["id2label"])), str(n_seq)],
