@@ -73,7 +73,8 @@ WEEKDAYS = {"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "s
             "sundays", "mondays", "tuesdays", "wednesdays", "thursdays", "fridays", "saturdays"}
 DEICTIC_DAYS = {"today", "tomorrow", "yesterday", "tonight", "to-day", "to-morrow", "to-night"}
 BEFORE_NOUN = {"at", "dt", "dti", "dts", "dtx", "abn", "abx", "ap", "pp$", "jj", "jjr", "jjs",
-               "jjt", "in", "od", "cd", "wdt", "pos"}
+               "jjt", "in", "od", "cd", "wdt", "pos", "np", "nps", "nn", "nns"}
+PUNCTUATION = {".", ",", ":", "--", "(", ")", "``", "''", "'"}
 _LETTER_OR_DIGIT = regex.compile(r"[\p{L}\p{N}]")
 _APOSTROPHE_ONLY = regex.compile("['\u2019]")
 _PUNCT_ONLY = regex.compile(r"\p{P}+")
@@ -156,7 +157,9 @@ def token_units(token: str, tag: str, splitter: WordSplitter = UD_SPLITTER) -> l
             k += 1
             units.append(Unit(w, part.base, part.title))
         elif _PUNCT_ONLY.fullmatch(w):
-            units.append(Unit(w, "."))
+            # a punctuation token keeps its own tag (`,` `--` `(`); punctuation cut from a
+            # word (`.` of `Mr.`) is `.`
+            units.append(Unit(w, parts[0].base if parts[0].base in PUNCTUATION else "."))
         elif _SYMBOL_ONLY.fullmatch(w):
             units.append(Unit(w, "sym"))
         else:
@@ -192,9 +195,18 @@ def _ellipsis(units: list[Unit], i: int) -> bool:
     """Whether unit i ends its verb phrase (`I do.`, `did you?`, `he hasn't, and ...`): after
     adverbs, negation and subject pronouns comes a clause boundary or the sentence's end."""
     j = i + 1
-    while j < len(units) and units[j].base in ADVERBIAL | {"pps", "ppss", "ex"}:
-        j += 1
-    return _base(units, j) in ELLIPSIS_END
+    while True:
+        while j < len(units) and units[j].base in ADVERBIAL | {"pps", "ppss", "ex"}:
+            j += 1
+        # a parenthetical adverb between commas is not the end: `he has, moreover, another`
+        if _base(units, j) == "," and _base(units, j + 1) in ADVERBIAL:
+            j += 1
+            while j < len(units) and units[j].base in ADVERBIAL:
+                j += 1
+            if _base(units, j) == ",":
+                j += 1
+            continue
+        return _base(units, j) in ELLIPSIS_END
 
 
 def _after_auxiliary(units: list[Unit], i: int) -> bool:
@@ -220,16 +232,33 @@ def _existential(units: list[Unit], i: int) -> bool:
     return _base(units, j) == "ex"
 
 
-def _clause_follows(units: list[Unit], i: int, window: int = 8) -> bool:
-    """Whether a finite verb comes after unit i before its clause ends: `than he did`, `as
-    was said` (a clause) against `than ever`, `as a boy` (a noun phrase or adverb)."""
-    for j in range(i + 1, min(len(units), i + 1 + window)):
-        b = units[j].base
-        if b in FINITE:
-            return True
-        if b in CLAUSE_END or b == "in":
-            return False
-    return False
+SUBJECT_PRONOUNS = {"pps", "ppss", "ex", "pn", "wps"}
+NOUN_PHRASE = {"at", "dt", "dti", "dts", "dtx", "abn", "abx", "ap", "cd", "od", "pp$", "jj",
+               "jjr", "jjs", "jjt", "nn", "nns", "np", "nps", "nr", "pos", "vbg", "vbn"}
+
+
+def _clause_follows(units: list[Unit], i: int) -> bool:
+    """Whether a clause follows unit i: a finite verb at once (`as was said`), or a subject
+    (a pronoun, or a noun phrase that starts with a determiner, possessive or name) and then a
+    finite verb (`than he did`, `as the mayor said`). Else a noun phrase or adverb follows
+    (`than ever`, `as a boy`, `as witnesses`)."""
+    j = i + 1
+    while j < len(units) and units[j].base in ADVERBIAL:
+        j += 1
+    b = _base(units, j)
+    if b in FINITE:
+        return True
+    if b in SUBJECT_PRONOUNS:
+        j += 1
+    elif b in {"at", "dt", "dts", "dti", "pp$", "np", "nps"}:
+        j += 1
+        while j < len(units) and units[j].base in NOUN_PHRASE:
+            j += 1
+    else:
+        return False
+    while j < len(units) and units[j].base in ADVERBIAL:
+        j += 1
+    return _base(units, j) in FINITE
 
 
 def _preceded_by_modifier(units: list[Unit], i: int) -> bool:
@@ -259,8 +288,11 @@ def unit_upos(units: list[Unit], i: int) -> str:
         return "AUX" if _ellipsis(units, i) else "VERB"
     if b in BE:
         return "VERB" if _existential(units, i) else "AUX"
-    if b in {"dt", "dts", "wdt"} and (w in DEMONSTRATIVES or w in WH_DETERMINERS):
+    if b in {"dt", "dts"} and w in DEMONSTRATIVES:
         return "DET" if _base(units, i + 1) in NOMINAL_START else "PRON"
+    if b == "wdt" and w in WH_DETERMINERS:
+        # `which committee`, but `what Russia does` (a name after a wh-word is its clause's subject)
+        return "DET" if _base(units, i + 1) in NOMINAL_START - {"np", "nps"} else "PRON"
     if b == "abl":
         return "ADJ" if w == "such" else "ADV"
     if b == "cs" and w in {"than", "as", "like"}:
@@ -270,6 +302,11 @@ def unit_upos(units: list[Unit], i: int) -> str:
             return "PROPN"
         if w in DEICTIC_DAYS:
             return "NOUN"
+        nxt = units[i + 1] if i + 1 < len(units) else None
+        if nxt is not None and nxt.base in {"np", "nps"} and u.text[:1].isupper():
+            return "PROPN"  # part of a name: `West Berlin`
+        if nxt is not None and nxt.base in {"nn", "nns"}:
+            return "ADJ"  # a modifier: `the west side`
         if _preceded_by_modifier(units, i) or _base(units, i + 1) == "pos":
             return "NOUN"
         return "ADV"
