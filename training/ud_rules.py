@@ -139,9 +139,9 @@ def token_units(token: str, tag: str, splitter: WordSplitter = UD_SPLITTER) -> l
 
     Words with letters or digits (and the bare apostrophe of a plural possessive, `Jones'`)
     take the tag's parts in order. When the splitter finds fewer such words than the tag has
-    parts (`'tis`, `lemme`), the words take the first parts; when it finds more (`U.S.A` in
-    `U.S.A.`'s abbreviation dots aside: `well-to-do's`), the extra ones repeat the last part.
-    Punctuation-only words are `.`-like (PUNCT) and symbol-only words (`$` of `$3`) are SYM.
+    parts (`'tis`, `lemme`), the words take the first parts; when it finds more (`1920's`
+    tagged nns), the extra ones repeat the last part. Punctuation-only words keep a
+    punctuation tag and symbol-only words (`$` of `$3`) are SYM.
     """
     parts = split_tag(tag)
     words = splitter.words(token)
