@@ -5,12 +5,13 @@
 //   max     - the word takes the label of its piece with the highest score;
 //   simple  - no word-level merging: every piece is a labeled unit of its own (its argmax and
 //             score), and for BIO / BIOES label sets consecutive pieces are grouped into
-//             entities by the span rules in spans.ts (`simpleEntities`), as the pipeline's
+//             entities by the span rules in spans.ts (`decodeSpans`), as the pipeline's
 //             `simple` does. Where we differ from the pipeline: docs/ARCHITECTURE.md.
 //
-// The labeler uses the `...Into` variants below: they write into caller-owned typed arrays, so
-// labeling a long document allocates nothing per piece or word (garbage-collection pauses on
-// the extension host's thread grow with the number of objects made).
+// The per-word functions (`...Into`) write into caller-owned typed arrays, so labeling a long
+// document allocates nothing per piece or word (garbage-collection pauses on the extension
+// host's thread grow with the number of objects made). Plain reference versions that tests
+// compare against live in test/oracles/aggregate.ts.
 
 export type AggregationStrategy = 'first' | 'average' | 'max' | 'simple';
 
@@ -36,12 +37,6 @@ export function softmax(logits: Float32Array, offset: number, n: number): Float3
   return out;
 }
 
-export function argmax(p: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
-  return best;
-}
-
 /** Softmax of logits[offset .. offset+n) written to out[at .. at+n); returns the argmax. */
 export function softmaxInto(logits: Float32Array, offset: number, n: number, out: Float32Array, at: number): number {
   let max = -Infinity;
@@ -52,7 +47,7 @@ export function softmaxInto(logits: Float32Array, offset: number, n: number, out
     out[at + i] = e;
     sum += e;
   }
-  // argmax of the probabilities (not the logits), the first on ties, as `argmax`
+  // argmax of the probabilities (not the logits), the first on ties
   let best = 0;
   for (let i = 0; i < n; i++) {
     out[at + i] /= sum;
@@ -63,7 +58,7 @@ export function softmaxInto(logits: Float32Array, offset: number, n: number, out
 
 /**
  * The word's probability vector from its pieces' probabilities, stored one after the other in
- * `probs` (piece p at p*n), written to `out`; same results as `aggregatePieces`. `simple` has
+ * `probs` (piece p at p*n), written to `out`. `simple` has
  * no word vector (each piece is its own unit): it is rejected here.
  */
 export function aggregateInto(probs: Float32Array, count: number, n: number, strategy: AggregationStrategy, out: Float32Array): void {
@@ -75,7 +70,7 @@ export function aggregateInto(probs: Float32Array, count: number, n: number, str
     case 'average':
       for (let i = 0; i < n; i++) {
         let s = 0;
-        // summed in float32, as aggregatePieces does, so that both give the same bits
+        // summed in float32, as a Float32Array accumulates: the same bits as the reference
         for (let p = 0; p < count; p++) s = Math.fround(s + probs[p * n + i]);
         out[i] = s / count;
       }
@@ -122,60 +117,9 @@ export function topKInto(probs: Float32Array, at: number, n: number, k: number, 
   }
 }
 
-/** The probability vector the word is labeled from, for one strategy (not `simple`). */
-export function aggregatePieces(pieceProbs: readonly Float32Array[], strategy: AggregationStrategy): Float32Array {
-  if (pieceProbs.length === 0) throw new Error('a word has no pieces');
-  switch (strategy) {
-    case 'simple':
-      throw new Error('the simple strategy labels pieces, not words');
-    case 'first':
-      return pieceProbs[0];
-    case 'average': {
-      const n = pieceProbs[0].length;
-      const avg = new Float32Array(n);
-      for (const p of pieceProbs) for (let i = 0; i < n; i++) avg[i] += p[i];
-      for (let i = 0; i < n; i++) avg[i] /= pieceProbs.length;
-      return avg;
-    }
-    case 'max': {
-      let best = pieceProbs[0];
-      let bestScore = best[argmax(best)];
-      for (const p of pieceProbs.slice(1)) {
-        const s = p[argmax(p)];
-        if (s > bestScore) {
-          best = p;
-          bestScore = s;
-        }
-      }
-      return best;
-    }
-  }
-}
-
 /** The k most probable labels, best first. */
 export function topK(probs: ArrayLike<number>, labels: readonly string[], k: number): LabelScore[] {
   const idx = Array.from({ length: probs.length }, (_, i) => i);
   idx.sort((a, b) => probs[b] - probs[a]);
   return idx.slice(0, k).map((i) => ({ label: labels[i] ?? String(i), score: probs[i] }));
-}
-
-/** A piece (or word) with its label: what `decodeSpans` groups into entities. */
-export interface LabeledPiece {
-  readonly start: number;
-  readonly end: number;
-  readonly label: string;
-  readonly score: number;
-}
-
-/**
- * The `simple` strategy's units: each piece labeled on its own by the argmax of its softmax,
- * scored by that probability (no word-level merging). `logits` holds n values per piece, in
- * the order of `spans` ([start, end) of each piece). Entities are then `decodeSpans(units)`.
- */
-export function pieceUnits(logits: Float32Array, n: number, spans: ReadonlyArray<readonly [number, number]>, labels: readonly string[]): LabeledPiece[] {
-  const probs = new Float32Array(n);
-  return spans.map(([start, end], p) => {
-    const best = softmaxInto(logits, p * n, n, probs, 0);
-    return { start, end, label: labels[best] ?? String(best), score: probs[best] };
-  });
 }

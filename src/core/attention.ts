@@ -40,22 +40,11 @@ export function meanHeads(a: WindowAttention, layer: number): Float32Array {
   return out;
 }
 
-function matrixOf(a: WindowAttention, layer: number, head: number | 'mean'): Float32Array {
-  if (head === 'mean') return meanHeads(a, layer);
-  const base = (layer * a.heads + head) * a.n * a.n;
-  return a.data.subarray(base, base + a.n * a.n);
-}
-
 /** From [CLS]: row 0 (how much [CLS] attends to each token). To [CLS]: column 0. */
 export function clsWeights(m: Float32Array, n: number, direction: Direction): Float32Array {
   const out = new Float32Array(n);
   for (let j = 0; j < n; j++) out[j] = direction === 'fromCls' ? m[j] : m[j * n];
   return out;
-}
-
-/** [CLS] attention of one layer and head (or the mean over heads). */
-export function clsAttention(a: WindowAttention, layer: number, head: number | 'mean', direction: Direction): Float32Array {
-  return clsWeights(matrixOf(a, layer, head), a.n, direction);
 }
 
 /** Attention rollout up to and including `upToLayer` (default: all layers), as an n x n matrix. */

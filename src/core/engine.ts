@@ -3,7 +3,7 @@
 // (an edit makes the previous run of a document obsolete); the worker runs one at a time.
 // Up to `pipelineDepth` requests are posted to the worker at once, so that it starts the next
 // run as soon as one ends instead of waiting for the main thread to read the result and post
-// again (with one window per run that wait was ~0.8 ms a window, 10% of a document's time).
+// again (with one window per run that wait is a tenth of a document's time: docs/RELIABILITY.md).
 // A worker that dies (a native crash, an out-of-memory kill) is started again with the same
 // model: the requests it held fail with the reason, the next ones run on the new worker.
 import * as path from 'node:path';

@@ -80,11 +80,6 @@ function* sentences(text: string, from: number, to: number): Generator<[number, 
   if (start < to) yield [start, to];
 }
 
-/** Cuts a document into segments (see the file comment). Every character is in one segment. */
-export function segmentText(text: string, options: SegmentOptions): Segment[] {
-  return [...iterateSegments(text, options)];
-}
-
 /**
  * The segments of a document one at a time, each as soon as it is known. `countPieces` may stop
  * counting once it is over the budget: the cuts are the same.

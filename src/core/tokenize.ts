@@ -15,20 +15,6 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import type { TokenVocab } from './tokenizer_file';
 import { Pause } from './turns';
 
-export interface Piece {
-  readonly id: number;
-  readonly text: string;
-  /** UTF-16 offsets into the document. */
-  readonly start: number;
-  readonly end: number;
-}
-
-export interface TokenizedWord {
-  readonly start: number;
-  readonly end: number;
-  readonly pieces: readonly Piece[];
-}
-
 /**
  * A text's words and their pieces as flat typed arrays: a handful of objects whatever the
  * text's length (a long document tokenized into one object per word and piece keeps the
@@ -174,8 +160,8 @@ export class TextTokenizer {
   private readonly longWordChars: number | undefined;
 
   /**
-   * A tokenizer from a whole tokenizer.json, built in one synchronous step (~45 ms for BERT's
-   * vocabulary here: the library turns it into a Map at once). `built`: the library's
+   * A tokenizer from a whole tokenizer.json, built in one synchronous step (the library turns
+   * the whole vocabulary into a Map at once: a long stall for BERT's). `built`: the library's
    * tokenizer, already made from it (see `load`).
    */
   constructor(tokenizerJson: object, options: TokenizerOptions = {}, built?: Tokenizer) {
@@ -239,8 +225,8 @@ export class TextTokenizer {
     if (splitsPair(text, from)) from++;
     if (splitsPair(text, to)) to--;
     // One RegExp object for every call, its lastIndex set before each match: generators that
-    // are suspended (the caller awaits between words) can share it. A new RegExp per call was
-    // compiled again whenever V8 had dropped it from its cache: ~20 ms for this Unicode pattern.
+    // are suspended (the caller awaits between words) can share it. A new RegExp per call is
+    // compiled again whenever V8 drops it from its cache: a long stall for this Unicode pattern.
     const re = this.wordRegex;
     let pos = from;
     for (;;) {
@@ -255,27 +241,6 @@ export class TextTokenizer {
       pos = m.index + m[0].length;
       yield [m.index, Math.min(pos, to)];
     }
-  }
-
-  /** Words of text[from, to) with their pieces; offsets are into text. */
-  tokenize(text: string, from = 0, to = text.length): TokenizedWord[] {
-    const words: TokenizedWord[] = [];
-    for (const [start, end] of this.wordSpans(text, from, to)) {
-      const rel = this.wordPieces(text.slice(start, end));
-      words.push({
-        start,
-        end,
-        pieces: rel.map((p) => ({ id: p.id, text: p.text, start: start + p.start, end: start + p.end })),
-      });
-    }
-    return words;
-  }
-
-  /** Words of text[from, to) as flat arrays (see `CompactTokens`); offsets are into text. */
-  tokenizeCompact(text: string, maxPerWord = Infinity, from = 0, to = text.length): CompactTokens {
-    const b = new CompactTokensBuilder(this.unkId, maxPerWord);
-    for (const [start, end] of this.wordSpans(text, from, to)) b.add(start, end, this.wordPieces(text.slice(start, end)));
-    return b.finish();
   }
 
   /**

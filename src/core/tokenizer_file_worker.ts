@@ -1,5 +1,5 @@
 // Parses a tokenizer.json off the main thread (see tokenizer_file.ts): JSON.parse of a BERT
-// tokenizer is ~25-35 ms here, and the extension host's thread must not stop that long.
+// tokenizer stops a thread for longer than the extension host's thread may stop.
 // The vocabulary comes back as two flat arrays (cheap to pass between threads) instead of an
 // object of 30,000 keys.
 import { parentPort } from 'node:worker_threads';

@@ -3,7 +3,6 @@
 // `stride` pieces; unlike it, each word then takes its prediction from the one window where it
 // has the most context on both sides (the pipeline keeps the first window's), and windows never
 // cut a word in two.
-import type { TokenizedWord } from './tokenize';
 
 export interface Window {
   /** Words [firstWord, endWord) of the tokenized text. */
@@ -19,31 +18,12 @@ export interface WindowPlan {
   readonly owner: Int32Array;
 }
 
-/** Pieces a word contributes to a window; a word longer than a window keeps its first pieces. */
-export function wordPieceCount(word: TokenizedWord, budget: number): number {
-  return Math.min(Math.max(word.pieces.length, 1), budget);
-}
-
-export function planWindows(words: readonly TokenizedWord[], maxLength: number, stride: number): WindowPlan {
-  const budget = maxLength - 2;
-  if (budget < 1) throw new Error(`maximum length ${maxLength} leaves no room for pieces`);
-  return planWindowsByCounts(words.map((w) => wordPieceCount(w, budget)), maxLength, stride);
-}
-
-/** `planWindows` from each word's piece count (already at least 1 and at most maxLength - 2). */
-export function planWindowsByCounts(counts: ArrayLike<number>, maxLength: number, stride: number): WindowPlan {
-  const steps = planWindowSteps(counts, maxLength, stride);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
-}
-
 /** Words between two steps of `planWindowSteps`. */
 const WORDS_PER_STEP = 16_384;
 
 /**
- * `planWindowsByCounts` in steps of a few thousand words (a caller yields to the event loop in
+ * The windows of a text from each word's piece count (at least 1 and at most maxLength - 2),
+ * in steps of a few thousand words (a caller yields to the event loop in
  * between: a segment can be a 1 MB line of 166k words); the plan is the generator's return value.
  */
 export function* planWindowSteps(counts: ArrayLike<number>, maxLength: number, stride: number): Generator<void, WindowPlan> {

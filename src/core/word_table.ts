@@ -2,8 +2,8 @@
 // `WordLabel` views over its rows.
 //
 // Why: a 100k-word document labeled into plain objects (a word, its alternatives, its pieces,
-// each piece's probabilities) made over a million objects per run; the garbage collector then
-// paused the extension host's thread for 30-120 ms at a time. A table is a dozen objects
+// each piece's probabilities) makes over a million objects per run, and the garbage collector's
+// pauses on the extension host's thread grow with them. A table is a dozen objects
 // whatever its length, is kept in the segment cache with offsets relative to its segment, and
 // is never copied when the segment moves: a document's words are small views (table, row,
 // offset of the segment, index of its first window) whose fields are read on access.

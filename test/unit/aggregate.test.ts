@@ -8,7 +8,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { aggregateInto, aggregatePieces, argmax, pieceUnits, softmax, softmaxInto, topK, topKInto } from '../../src/core/aggregate';
+import { aggregateInto, softmax, softmaxInto, topK, topKInto } from '../../src/core/aggregate';
+import { aggregatePieces, argmax, pieceUnits } from '../oracles/aggregate';
 import { decodeSpans } from '../../src/core/spans';
 
 const f32 = (xs: number[]): Float32Array => Float32Array.from(xs);

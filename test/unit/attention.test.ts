@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clsAttention, meanHeads, rollout, windowAttention, withoutTokens, type WindowAttention } from '../../src/core/attention';
+import { meanHeads, rollout, windowAttention, withoutTokens, type WindowAttention } from '../../src/core/attention';
+import { clsAttention } from '../oracles/attention';
 
 const close = (a: ArrayLike<number>, b: number[], eps = 1e-6): void => {
   assert.equal(a.length, b.length);

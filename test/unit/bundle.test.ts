@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { checkSignature, inferScheme, labelsFromIdMap, loadBundle, type BundleConfig, type ModelSignature } from '../../src/core/bundle';
 import { TextTokenizer } from '../../src/core/tokenize';
 import { FIXTURES, WORD_PATTERN } from './fixtures';
+import { tokenizeWords } from '../oracles/tokenize';
 
 const UPOS = ['ADJ', 'ADP', 'ADV', 'AUX', 'CCONJ', 'DET', 'INTJ', 'NOUN', 'NUM', 'PART', 'PRON', 'PROPN', 'PUNCT', 'SCONJ', 'SYM', 'VERB', 'X'];
 const GENRES = ['press', 'general', 'learned', 'fiction'];
@@ -92,7 +93,7 @@ describe('loadBundle: a good bundle', () => {
     assert.match(b.card ?? '', /A model card/);
     // its tokenizer works with the extension's tokenizer
     const tok = await TextTokenizer.load(b.tokenizerJson, b.vocab, { wordPattern: b.config.wordPattern });
-    assert.deepEqual(tok.tokenize("It's the cat.").flatMap((w) => w.pieces.map((p) => p.id)), [2009, 1005, 1055, 1996, 4937, 1012]);
+    assert.deepEqual(tokenizeWords(tok, "It's the cat.").flatMap((w) => w.pieces.map((p) => p.id)), [2009, 1005, 1055, 1996, 4937, 1012]);
   });
 
   it('the vocabulary is parsed off the main thread and filled in slices: the same tokenizer as from the whole file', async () => {
@@ -112,7 +113,7 @@ describe('loadBundle: a good bundle', () => {
     assert.deepEqual(m1.vocab, m2.vocab);
     assert.equal(m1.unk_token_id, m2.unk_token_id);
     const text = "Naïve café-goers didn't pay $3.50 for 東京's 🍜 — ¿qué? [MASK] Ⅻ ﬁne İstanbul straße";
-    assert.deepEqual(loaded.tokenize(text), direct.tokenize(text));
+    assert.deepEqual(tokenizeWords(loaded, text), tokenizeWords(direct, text));
   });
 
   it('a tokenizer.json that is not valid JSON is reported from the worker in words', async () => {

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { CancelledError, Engine } from '../../src/core/engine';
 import { Labeler } from '../../src/core/labeler';
 import { REPO } from './fixtures';
+import { tokenizeWords } from '../oracles/tokenize';
 
 const WORKER = path.join(REPO, 'out/src/core/engine_worker.js');
 const MODEL = path.join(REPO, 'models/default');
@@ -83,7 +84,7 @@ test('requests posted ahead to the worker come back in order, each with its own 
   // be the one for its own input, as when they are run one by one.
   const texts = ['One.', 'Two words.', 'And three words here.', 'Four', 'The fifth text is longer than the others.', 'Six!', 'Seven seas.', 'Eight is enough.'];
   const inputs = texts.map((t) => {
-    const ids = [labeler.tokenizer.clsId, ...labeler.tokenizer.tokenize(t).flatMap((w) => w.pieces.map((p) => p.id)), labeler.tokenizer.sepId];
+    const ids = [labeler.tokenizer.clsId, ...tokenizeWords(labeler.tokenizer, t).flatMap((w) => w.pieces.map((p) => p.id)), labeler.tokenizer.sepId];
     return { batch: 1, sequence: ids.length, inputs: { input_ids: BigInt64Array.from(ids, BigInt), attention_mask: new BigInt64Array(ids.length).fill(1n) } };
   });
   const name = labeler.roles.tokenLogits!;

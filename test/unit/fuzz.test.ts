@@ -6,14 +6,16 @@
 import * as assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { aggregatePieces, argmax, softmax, topK, type AggregationStrategy } from '../../src/core/aggregate';
+import { softmax, topK, type AggregationStrategy } from '../../src/core/aggregate';
+import { aggregatePieces, argmax } from '../oracles/aggregate';
 import type { LabelScheme } from '../../src/core/bundle';
 import type { WordLabel, WindowResult } from '../../src/core/labeler';
 import { fillViews, iterateSegments, placeSegment, SegmentCache, type SegmentLabels } from '../../src/core/segments';
 import { allocateTable } from '../../src/core/word_table';
 import { decodeSpans, splitTag, type LabeledUnit } from '../../src/core/spans';
-import type { TextTokenizer, TokenizedWord } from '../../src/core/tokenize';
-import { planWindows } from '../../src/core/windows';
+import type { TextTokenizer } from '../../src/core/tokenize';
+import { tokenizeWords, type TokenizedWord } from '../oracles/tokenize';
+import { planWindows } from '../oracles/windows';
 import { bertTokenizer, patternTokenizer } from './fixtures';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
@@ -50,7 +52,7 @@ const isLow = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
 const insidePair = (t: string, i: number): boolean => i > 0 && i < t.length && isHigh(t.charCodeAt(i - 1)) && isLow(t.charCodeAt(i));
 
 function assertOffsets(tok: TextTokenizer, text: string): TokenizedWord[] {
-  const words = tok.tokenize(text);
+  const words = tokenizeWords(tok, text);
   let prev = 0;
   for (const w of words) {
     assert.ok(w.start >= prev && w.start < w.end && w.end <= text.length, `word [${w.start}, ${w.end}) out of order in ${JSON.stringify(text)}`);
@@ -76,8 +78,8 @@ describe('fuzz: tokenizer offsets', () => {
     it(`${name}: words never cross a space, so text + " " + more tokenizes as the two parts`, () => {
       check(fc.property(anyText, anyText, (a, b) => {
         const t = tok();
-        const whole = t.tokenize(`${a} ${b}`);
-        const parts = [...t.tokenize(a), ...t.tokenize(b).map((w) => ({ ...w, start: w.start + a.length + 1, end: w.end + a.length + 1 }))];
+        const whole = tokenizeWords(t, `${a} ${b}`);
+        const parts = [...tokenizeWords(t, a), ...tokenizeWords(t, b).map((w) => ({ ...w, start: w.start + a.length + 1, end: w.end + a.length + 1 }))];
         assert.deepEqual(whole.map((w) => [w.start, w.end, w.pieces.map((p) => p.id)]), parts.map((w) => [w.start, w.end, w.pieces.map((p) => p.id)]));
       }), Math.ceil(RUNS / 2));
     });
@@ -85,7 +87,7 @@ describe('fuzz: tokenizer offsets', () => {
     it(`${name}: countPieces agrees with tokenize, and wordSpans with the words`, () => {
       check(fc.property(anyText, (text) => {
         const t = tok();
-        const words = t.tokenize(text);
+        const words = tokenizeWords(t, text);
         assert.equal(t.countPieces(text), words.reduce((n, w) => n + Math.max(w.pieces.length, 1), 0));
         assert.deepEqual([...t.wordSpans(text)], words.map((w) => [w.start, w.end]));
       }));
@@ -261,7 +263,7 @@ describe('fuzz: windowing', () => {
 /** A stand-in for the model: a word's label depends on its text only, so results are comparable. */
 const STAND_IN_LABELS = ['L0', 'L1', 'L2', 'L3', 'L4', 'L5', 'L6'];
 function labelSegment(tok: TextTokenizer, text: string): SegmentLabels {
-  const found = tok.tokenize(text);
+  const found = tokenizeWords(tok, text);
   const pieces = found.flatMap((w) => w.pieces);
   const table = allocateTable(text, STAND_IN_LABELS, found.length, pieces.length, 1, pieces.map((p) => p.text));
   let pi = 0;

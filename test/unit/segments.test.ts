@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { Labeler } from '../../src/core/labeler';
-import { SegmentCache, segmentText, type SegmentLabels } from '../../src/core/segments';
+import { SegmentCache, type SegmentLabels } from '../../src/core/segments';
+import { segmentText } from '../oracles/segments';
 import { allocateTable } from '../../src/core/word_table';
 import { patternTokenizer, REPO } from './fixtures';
 

@@ -4,8 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { TokenizedWord } from '../../src/core/tokenize';
-import { planWindows, planWindowsByCounts, planWindowSteps, wordPieceCount, type WindowPlan } from '../../src/core/windows';
+import { planWindowSteps, type WindowPlan } from '../../src/core/windows';
+import { tokenizeCompact, tokenizeWords, type TokenizedWord } from '../oracles/tokenize';
+import { planWindows, planWindowsByCounts, wordPieceCount } from '../oracles/windows';
 import { patternTokenizer } from './fixtures';
 import { rng } from '../shared/rng';
 
@@ -185,7 +186,7 @@ describe('a 1,000,000-character document', () => {
   function measure(name: string, text: string): { ms: number; heapMB: number; words: TokenizedWord[]; plan: WindowPlan } {
     const h0 = process.memoryUsage().heapUsed;
     const t0 = performance.now();
-    const ws = patternTokenizer().tokenize(text);
+    const ws = tokenizeWords(patternTokenizer(), text);
     const plan = planWindows(ws, 128, 32);
     const ms = performance.now() - t0;
     const heapMB = (process.memoryUsage().heapUsed - h0) / 2 ** 20;
@@ -229,11 +230,11 @@ describe('a 1,000,000-character document', () => {
 
   it('the labeler\'s flat tokens (tokenizeCompact) of it take a fraction of the object tokens\' memory, same windows', () => {
     const text = document(1_000_000);
-    const tokens = patternTokenizer().tokenizeCompact(text, 126);
+    const tokens = tokenizeCompact(patternTokenizer(), text, 126);
     const counts = new Int32Array(tokens.words);
     for (let i = 0; i < tokens.words; i++) counts[i] = tokens.pieceFirst[i + 1] - tokens.pieceFirst[i];
     const plan = planWindowsByCounts(counts, 128, 32);
-    const objects = patternTokenizer().tokenize(text);
+    const objects = tokenizeWords(patternTokenizer(), text);
     assert.equal(tokens.words, objects.length);
     const ref = planWindows(objects, 128, 32);
     assert.deepEqual(plan.windows, ref.windows);
@@ -241,16 +242,17 @@ describe('a 1,000,000-character document', () => {
     // Memory retained by each form, measured after a full GC in a child process (--expose-gc).
     const script = `
       const { TextTokenizer } = require(${JSON.stringify(require.resolve('../../src/core/tokenize'))});
+      const { tokenizeCompact, tokenizeWords } = require(${JSON.stringify(require.resolve('../oracles/tokenize'))});
       const { tokenizerJsonFixture, WORD_PATTERN } = require(${JSON.stringify(require.resolve('./fixtures'))});
       const text = require('node:fs').readFileSync(0, 'utf8');
       const tok = new TextTokenizer(tokenizerJsonFixture(), { wordPattern: WORD_PATTERN });
-      tok.tokenize(text); // fills the word cache, shared by both forms
+      tokenizeWords(tok, text); // fills the word cache, shared by both forms
       const used = () => { gc(); gc(); const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; };
       let base = used();
-      const flat = tok.tokenizeCompact(text, 126);
+      const flat = tokenizeCompact(tok, text, 126);
       const flatBytes = used() - base;
       base = used();
-      const objects = tok.tokenize(text);
+      const objects = tokenizeWords(tok, text);
       const objectBytes = used() - base;
       console.log(JSON.stringify({ flatMB: flatBytes / 2 ** 20, objectMB: objectBytes / 2 ** 20, keep: flat.words + objects.length }));
     `;
