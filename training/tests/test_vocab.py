@@ -92,3 +92,31 @@ def test_cased_fixture_is_current():
     for g in json.loads((fixtures / "cased_tokenizer_golden.json").read_text()):
         assert tok.encode(g["text"]) == g["ids"], g["text"]
         assert [i for t in tok.basic_tokens(g["text"]) for i in tok.wordpiece(t)] == g["plain_ids"]
+
+
+def test_a_hugging_face_checkpoint_trains_and_exports_with_its_own_vocabulary(tmp_path):
+    """`finetune --hf-checkpoint` on a folder with config.json, pytorch_model.bin, a cased
+    vocab.txt and tokenizer_config.json: the bundle carries that vocabulary and its casing."""
+    import torch
+    from training.model import BertConfig
+    from training.tests.conftest import run_training
+    from training.tests.test_model import hf_state_dict
+    folder = tmp_path / "hf"
+    folder.mkdir()
+    tok = vocab.cased_tokenizer(vocab.cased_vocab(small_texts(), 700))
+    cfg = BertConfig(vocab_size=len(tok.vocab), hidden_size=32, num_hidden_layers=1,
+                     num_attention_heads=2, intermediate_size=64, max_position_embeddings=64)
+    (folder / "config.json").write_text(json.dumps(cfg.to_dict()))
+    torch.save(hf_state_dict(cfg), folder / "pytorch_model.bin")
+    (folder / "vocab.txt").write_text("\n".join(tok.vocab) + "\n")
+    (folder / "tokenizer_config.json").write_text(json.dumps({"do_lower_case": False,
+                                                              "strip_accents": True}))
+    runs = tmp_path / "runs"
+    run_training("--tiny", "--threads", "1", "finetune", "--hf-checkpoint", str(folder),
+                 "--epochs", "0.05", runs=runs)
+    run_training("export", "--out", str(runs / "bundle"), runs=runs)
+    bundle = runs / "bundle"
+    assert (bundle / "vocab.txt").read_text().split("\n")[:-1] == tok.vocab
+    normalizer = json.loads((bundle / "tokenizer.json").read_text())["normalizer"]
+    assert normalizer["lowercase"] is False and normalizer["strip_accents"] is True
+    assert json.loads((bundle / "config.json").read_text())["word_pattern"] == ud_words.UD_WORD_PATTERN
