@@ -1,4 +1,4 @@
-"""python3 -m training <pretrain|finetune|export|quantize|evaluate|all> [options]
+"""python3 -m training <pretrain|finetune|export|quantize|evaluate|all|import-article> [options]
 
 Each step reads and writes under --runs (default training/runs), is seeded, prints what it does,
 and resumes from its checkpoint when run again."""
@@ -67,6 +67,31 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--bundle", type=Path, required=True)
     ev.add_argument("--split", choices=["dev", "test"], default="dev")
 
+    ia = sub.add_parser("import-article",
+                        help="a bundle from a state dict of the article's BertLSTM, "
+                             "BertLSTMCLS or BertLSTMSequence")
+    ia.add_argument("--state-dict", type=Path, required=True,
+                    help="torch.save(model.state_dict()) of the article's module")
+    ia.add_argument("--class", dest="article_class", required=True,
+                    choices=["BertLSTM", "BertLSTMCLS", "BertLSTMSequence"])
+    ia.add_argument("--config", type=Path, required=True,
+                    help="the Hugging Face config.json of its BERT")
+    ia.add_argument("--vocab", type=Path, required=True, help="the vocab.txt of its BERT")
+    ia.add_argument("--out", type=Path, required=True)
+    ia.add_argument("--labels", help="the classifier's labels in output order, comma-separated "
+                                     "(default LABEL_0, LABEL_1, ...)")
+    ia.add_argument("--lowercase", choices=["auto", "yes", "no"], default="auto",
+                    help="whether the tokenizer lowercases (auto: yes when the vocabulary has "
+                         "no upper-case pieces)")
+    ia.add_argument("--max-length", type=int, help="pieces per window (default: the model's "
+                                                    "max_position_embeddings)")
+    ia.add_argument("--name", help="the bundle's name")
+    ia.add_argument("--train-token-head", action="store_true",
+                    help="BertLSTMSequence: train a UPOS token head on its LSTM outputs")
+    ia.add_argument("--head-docs", type=int, default=40,
+                    help="Brown training documents for the token head")
+    ia.add_argument("--head-epochs", type=int, default=3)
+
     al = sub.add_parser("all", help="pretrain, finetune (both variants), export, quantize, "
                                     "evaluate and write models/default")
     al.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "models" / "default")
@@ -107,6 +132,8 @@ def run(args) -> int:
         return cmd_evaluate(args)
     if args.cmd == "all":
         return cmd_all(args)
+    if args.cmd == "import-article":
+        return cmd_import_article(args)
     raise SystemExit(f"unknown command {args.cmd}")
 
 
@@ -171,6 +198,23 @@ def cmd_evaluate(args) -> int:
     from .evaluate import evaluate_bundle
     scores = evaluate_bundle(args.bundle, args.split, args.runs)
     print(json.dumps({k: v for k, v in scores.items() if k != "upos_per_tag"}, indent=1))
+    return 0
+
+
+def cmd_import_article(args) -> int:
+    import torch
+    from .article import ArticleImportError, import_article
+    torch.set_num_threads(args.threads)
+    labels = [t.strip() for t in args.labels.split(",")] if args.labels else None
+    try:
+        import_article(args.state_dict, args.article_class, args.config, args.vocab, args.out,
+                       labels=labels, lowercase={"auto": None, "yes": True, "no": False}[args.lowercase],
+                       max_length=args.max_length, name=args.name,
+                       train_head=args.train_token_head, head_docs=args.head_docs,
+                       head_epochs=args.head_epochs)
+    except ArticleImportError as e:
+        print(f"import-article: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -11,7 +11,9 @@ from . import data, run_tokenizer
 
 
 def write_eval_windows(path: Path, split: str, max_len: int, limit_docs: int | None = None,
-                       tok: "data.WordPieceTokenizer | None" = None) -> None:
+                       tok: data.WordPieceTokenizer | None = None) -> None:
+    """A split's tagged windows as JSON lines, tokenized by `tok` (default: bert-base-uncased
+    with the UD words)."""
     tok = tok or data.WordPieceTokenizer(data.bert_vocab())
     docs = data.load_splits()[split]
     if limit_docs:
@@ -48,24 +50,30 @@ def write_eval_sentences(path: Path, split: str, every: int = 1, limit: int | No
                     return
 
 
-def evaluate_bundle(bundle: Path, split: str, runs: Path, tiny: bool = False) -> dict:
+def evaluate_bundle(bundle: Path, split: str, runs: Path, tiny: bool = False,
+                    tok: data.WordPieceTokenizer | None = None) -> dict:
     """UPOS and sequence scores of a bundle's model.onnx on a split's windows, run by
-    onnxruntime-node (training/ort_eval.mjs)."""
+    onnxruntime-node (training/ort_eval.mjs). `tok`: the bundle's tokenizer when its vocabulary
+    is not the project's (the windows are cached per vocabulary)."""
     cfg = json.loads((bundle / "config.json").read_text())
     max_len = cfg["max_length"]
-    # the bundle's own tokenizer and words (a cache file per tokenizer)
-    tok = run_tokenizer.of_bundle(bundle)
+    # the bundle's own tokenizer and words unless given (a cache file per tokenizer)
+    tok = tok or run_tokenizer.of_bundle(bundle)
     windows = runs / (f"eval-{split}-{max_len}-{run_tokenizer.fingerprint(tok)}"
                       f"{'-tiny' if tiny else ''}.jsonl")
     if not windows.exists():
+        runs.mkdir(parents=True, exist_ok=True)
         write_eval_windows(windows, split, max_len, limit_docs=2 if tiny else None, tok=tok)
     n_seq = len(cfg.get("sequence_id2label", {})) or 1
     out = subprocess.run(["node", str(Path(__file__).parent / "ort_eval.mjs"), str(bundle / "model.onnx"),
                           str(windows), str(len(cfg["id2label"])), str(n_seq)],
                          capture_output=True, text=True, check=True, cwd=data.ROOT)
     scores = json.loads(out.stdout)
-    print(f"evaluate {bundle.name} on {split}: UPOS {scores['upos_accuracy']:.4f} sequence "
-          f"{scores['sequence_accuracy']:.4f} (majority {scores['sequence_majority_baseline']:.4f})",
+
+    def fmt(x):
+        return "-" if x is None else f"{x:.4f}"
+    print(f"evaluate {bundle.name} on {split}: UPOS {fmt(scores['upos_accuracy'])} sequence "
+          f"{fmt(scores['sequence_accuracy'])} (majority {fmt(scores['sequence_majority_baseline'])})",
           flush=True)
     return scores
 
