@@ -95,9 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     al = sub.add_parser("all", help="pretrain, finetune (both variants), export, quantize, "
                                     "evaluate and write models/default")
     al.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "models" / "default")
-    al.add_argument("--budget-minutes", type=float, default=86,
-                    help="wall-clock cap of the training steps (pretraining 33%%, fine-tuning "
-                         "55%%, the frozen variant 6%%)")
+    al.add_argument("--budget-minutes", type=float, default=None,
+                    help="wall-clock cap of the training steps, a guard for slow machines "
+                         "(default training/budget.py: pretraining 60%%, fine-tuning 32%%, the "
+                         "frozen variant 4%%); the step counts decide the model")
     return p
 
 
@@ -232,22 +233,24 @@ def cmd_all(args) -> int:
     step = lambda *a: run(parse(["--runs", str(runs), "--seed", str(args.seed),
                                  "--threads", str(args.threads)] + (["--tiny"] if args.tiny else [])
                                 + list(a)))
-    # Step counts fix the model; the time budgets only cap a slow machine (step times measured
-    # on the 2-core machine: bench/RESULTS.md, "Training").
-    minutes = args.budget_minutes
+    # Step counts fix the model; the time caps only stop a slow machine (training/budget.py).
+    from . import budget
+    minutes = args.budget_minutes or budget.BUDGET_MINUTES
     if args.tiny:
         step("pretrain", "--steps", "4", "--max-len", "64")
         step("finetune", "--epochs", "0.5")
         step("finetune", "--freeze-bert", "--epochs", "0.5")
     else:
         if not (runs / "pretrain" / "bert.pt").exists():
-            step("pretrain", "--steps", "700", "--time-budget", str(int(minutes * 60 * 0.33)))
+            step("pretrain", "--steps", str(budget.PRETRAIN_STEPS),
+                 "--time-budget", str(int(minutes * 60 * budget.PRETRAIN_SHARE)))
         if not (runs / "finetune" / "tagger.pt").exists():
-            step("finetune", "--epochs", "3", "--lr-bert", "3e-4",
-                 "--time-budget", str(int(minutes * 60 * 0.55)))
+            step("finetune", "--epochs", str(budget.FINETUNE_EPOCHS),
+                 "--lr-bert", budget.FINETUNE_LR_BERT,
+                 "--time-budget", str(int(minutes * 60 * budget.FINETUNE_SHARE)))
         if not (runs / "finetune-frozen" / "tagger.pt").exists():
-            step("finetune", "--freeze-bert", "--epochs", "0.5",
-                 "--time-budget", str(int(minutes * 60 * 0.06)))
+            step("finetune", "--freeze-bert", "--epochs", str(budget.FROZEN_EPOCHS),
+                 "--time-budget", str(int(minutes * 60 * budget.FROZEN_SHARE)))
     fp32, int8 = runs / "bundle-fp32", runs / "bundle-int8"
     step("export", "--out", str(fp32))
     step("quantize", "--bundle", str(fp32), "--out", str(int8))

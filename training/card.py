@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from . import data
+from . import budget, data
 
 
 def _confusion_table(confusion: list[list[int]]) -> str:
@@ -108,9 +108,9 @@ Genre confusion on test windows ({t['windows']} windows of up to {b['max_positio
 `python3 -m training all` on a 2-core CPU: pretraining {pre['steps']} steps, fine-tuning
 {joint['steps']} steps ({joint['train_seconds'] / 60:.0f} min), the frozen variant {frozen['train_seconds'] / 60:.0f} min; the
 whole pipeline took {seconds / 60:.0f} min in the run that produced this bundle.
-`all` asks for 700 pretraining steps and 3 fine-tuning epochs (1851 steps of 16 windows);
-its time budgets (`--budget-minutes`, default 86) stop a step early on a slower or busier
-machine, and the counts above are what ran.
+`all` asks for {budget.PRETRAIN_STEPS} pretraining steps and {budget.FINETUNE_EPOCHS} fine-tuning epochs (training/budget.py);
+its time caps (`--budget-minutes`, default {budget.BUDGET_MINUTES}) stop a stage early only on a slower or
+busier machine, and the counts above are what ran.
 
 ## Limits
 - Edited American English of 1961 (Brown) and political speeches: modern, informal, technical
