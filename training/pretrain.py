@@ -20,14 +20,16 @@ def pretrain(run_dir: Path, bert_config: BertConfig, cfg: PretrainConfig) -> Pat
     torch.set_num_threads(cfg.threads)
     rng = seed_all(cfg.seed)
     chunks_file = run_dir / "chunks.json"
+    # chunks are reused only with the tokenizer that made them (recorded in the run folder)
+    reuse = chunks_file.exists() and (run_dir / run_tokenizer.SPEC_FILE).exists()
     texts: list[str] = []
-    if not chunks_file.exists() or not (run_dir / run_tokenizer.SPEC_FILE).exists():
+    if not reuse:
         texts = data.pretraining_texts(data.load_splits()["train"])  # never dev or test documents
         if cfg.limit_docs:
             texts = texts[:cfg.limit_docs]
     tok = run_tokenizer.for_pretraining(run_dir, cfg.vocab, cfg.vocab_size, texts)
     bert_config = dataclasses.replace(bert_config, vocab_size=len(tok.vocab))
-    if chunks_file.exists():
+    if reuse:
         chunks = json.loads(chunks_file.read_text())
     else:
         chunks = data.pretraining_chunks(tok, texts, bert_config.max_position_embeddings)
