@@ -197,7 +197,11 @@ def cmd_finetune(args) -> int:
 def cmd_evaluate(args) -> int:
     import json
     from .evaluate import evaluate_bundle
-    scores = evaluate_bundle(args.bundle, args.split, args.runs)
+    try:
+        scores = evaluate_bundle(args.bundle, args.split, args.runs)
+    except ValueError as e:
+        print(f"evaluate: {e}", file=sys.stderr)
+        return 2
     print(json.dumps({k: v for k, v in scores.items() if k != "upos_per_tag"}, indent=1))
     return 0
 

@@ -28,11 +28,10 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from . import data
+from .model import BertConfig, BertModel, run_lstm
 from .tokenizer_files import write_tokenizer_files
-from .model import BertConfig, BertModel
 from .onnx_export import export_onnx
 
 CLASSES = ("BertLSTM", "BertLSTMCLS", "BertLSTMSequence")
@@ -67,24 +66,15 @@ class ArticleModel(nn.Module):
         # the article's classifier, or the token head trained here for BertLSTMSequence
         self.fc = nn.Linear(lstm.out_size, num_labels)
 
-    def _zeros(self, hidden, batch):
-        layers = self.shape.layers * (2 if self.shape.bidirectional else 1)
-        h0 = hidden.new_zeros(layers, batch, self.shape.hidden_size)
-        return h0, h0
-
     def lstm_outputs(self, hidden, attention_mask):
-        """The LSTM over each row's real tokens (packed: padding never reaches it)."""
-        lengths = attention_mask.sum(1)
-        packed = pack_padded_sequence(hidden, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        out, _ = self.lstm(packed, self._zeros(hidden, hidden.shape[0]))
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=hidden.shape[1])
-        return out
+        """The LSTM over each row's real tokens (padding never reaches it)."""
+        return run_lstm(self.lstm, hidden, attention_mask)[0]
 
     def forward(self, input_ids, attention_mask):
         hidden, attentions = self.bert(input_ids, attention_mask)
         att = torch.stack(attentions, dim=1)
         if self.kind == "BertLSTMCLS":
-            out, _ = self.lstm(hidden[:, :1], self._zeros(hidden, hidden.shape[0]))
+            out, _ = run_lstm(self.lstm, hidden[:, :1], attention_mask[:, :1])
             return self.fc(out[:, -1]), att
         out = self.lstm_outputs(hidden, attention_mask)
         if self.kind == "BertLSTMSequence":
@@ -152,9 +142,9 @@ def read_vocab(path: Path) -> list[str]:
 
 
 def is_uncased(vocab: list[str]) -> bool:
-    """An uncased BERT vocabulary has no upper-case letter outside its [SPECIAL] tokens."""
-    return not any(ch.isupper() for p in vocab if not (p.startswith("[") and p.endswith("]"))
-                   for ch in p)
+    """An uncased BERT vocabulary has no piece that lowercasing changes, outside its [SPECIAL]
+    tokens (letters without a lower-case form, such as `ℝ`, are in uncased vocabularies too)."""
+    return not any(p.lower() != p for p in vocab if not (p.startswith("[") and p.endswith("]")))
 
 
 def lstm_shape(sd: dict[str, torch.Tensor]) -> LstmShape:
@@ -260,7 +250,8 @@ def _features(model: ArticleModel, windows: list[data.TaggedWindow], pad_id: int
 def train_token_head(model: ArticleModel, vocab: list[str], max_len: int, docs: int,
                      epochs: int, seed: int = 13, log=print, lowercase: bool = True) -> dict:
     """Trains `model.fc` as a UPOS head on the frozen encoder's LSTM outputs (Brown training
-    documents, the project's word splitter); returns its dev accuracy."""
+    documents, the project's word splitter) and keeps the epoch with the best Brown dev
+    accuracy; returns that accuracy and what it was trained on."""
     torch.manual_seed(seed)
     rng = random.Random(seed)
     tok = data.WordPieceTokenizer(vocab, lowercase=lowercase)
@@ -270,8 +261,9 @@ def train_token_head(model: ArticleModel, vocab: list[str], max_len: int, docs: 
     x, y = _features(model, train, tok.pad_id)
     dx, dy = _features(model, dev, tok.pad_id)
     log(f"token head: {len(y)} training words from {docs} documents, {len(dy)} dev words")
-    opt = torch.optim.AdamW(model.fc.parameters(), lr=1e-2, weight_decay=0.01)
+    opt = torch.optim.AdamW(model.fc.parameters(), lr=5e-3, weight_decay=0.01)
     order = list(range(len(y)))
+    best, best_state = -1.0, None
     for epoch in range(epochs):
         rng.shuffle(order)
         for i in range(0, len(order), 256):
@@ -283,8 +275,12 @@ def train_token_head(model: ArticleModel, vocab: list[str], max_len: int, docs: 
         with torch.no_grad():
             acc = (model.fc(dx).argmax(-1) == dy).float().mean().item() if len(dy) else 0.0
         log(f"token head epoch {epoch + 1}/{epochs}: dev UPOS {acc:.4f}")
-    return {"upos_accuracy": acc, "train_words": len(y), "dev_words": len(dy),
-            "train_documents": docs, "epochs": epochs}
+        if acc > best:
+            best, best_epoch = acc, epoch + 1
+            best_state = {k: v.clone() for k, v in model.fc.state_dict().items()}
+    model.fc.load_state_dict(best_state)  # the epoch that did best on dev
+    return {"upos_accuracy": best, "train_words": len(y), "dev_words": len(dy),
+            "train_documents": docs, "epochs": epochs, "kept_epoch": best_epoch}
 
 
 # --------------------------------------------------------------------------------------------
@@ -318,6 +314,8 @@ def import_article(state_dict: Path, kind: str, bert_config: Path, vocab_file: P
                 "states), so a bundle from it would have nothing to label with. Pass "
                 "--train-token-head to train a UPOS token head on top (BERT and the LSTM stay "
                 "frozen), or export the model you put on top of it")
+        if head_docs < 1 or head_epochs < 1:
+            raise ArticleImportError("the token head needs at least one document and one epoch")
         head = train_token_head(model, vocab, max_len, head_docs, head_epochs, log=log,
                                 lowercase=lowercase)
         model.eval()
@@ -368,8 +366,9 @@ def _card(kind: str, cfg: dict, labels: list[str], head: dict | None, source: Pa
                             "on the LSTM's per-token outputs, BERT and the LSTM frozen",
     }[kind]
     head_line = (f"\nToken head: trained on {head['train_words']} words of {head['train_documents']} "
-                 f"Brown training documents for {head['epochs']} epochs; Brown dev UPOS accuracy "
-                 f"{head['upos_accuracy']:.4f} ({head['dev_words']} words).\n" if head else "")
+                 f"Brown training documents, the best of {head['epochs']} epochs on Brown dev "
+                 f"(epoch {head['kept_epoch']}): UPOS accuracy {head['upos_accuracy']:.4f} "
+                 f"({head['dev_words']} words).\n" if head else "")
     return f"""# {cfg['name']}
 
 A bundle made from a state dict of the seed article's `{kind}` ({source.name}) by

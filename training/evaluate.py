@@ -54,8 +54,15 @@ def evaluate_bundle(bundle: Path, split: str, runs: Path, tiny: bool = False,
                     tok: data.WordPieceTokenizer | None = None) -> dict:
     """UPOS and sequence scores of a bundle's model.onnx on a split's windows, run by
     onnxruntime-node (training/ort_eval.mjs). `tok`: the bundle's tokenizer when its vocabulary
-    is not the project's (the windows are cached per vocabulary)."""
+    is not the project's (the windows are cached per vocabulary). The token labels must be the
+    UPOS tags; a sequence head is scored when its labels are Brown's genre groups."""
     cfg = json.loads((bundle / "config.json").read_text())
+    labels = [cfg.get("id2label", {}).get(str(i)) for i in range(len(cfg.get("id2label", {})))]
+    if labels != data.UPOS:
+        raise ValueError(f"{bundle}: evaluation scores UPOS tags on Brown, and this bundle's "
+                         f"token labels are not the UPOS tags ({', '.join(map(str, labels[:5])) or 'none'})")
+    seq = cfg.get("sequence_id2label", {})
+    n_seq = len(seq) if [seq.get(str(i)) for i in range(len(seq))] == data.SEQUENCE_LABELS else 0
     max_len = cfg["max_length"]
     # the bundle's own tokenizer and words unless given (a cache file per tokenizer)
     tok = tok or run_tokenizer.of_bundle(bundle)
@@ -64,9 +71,8 @@ def evaluate_bundle(bundle: Path, split: str, runs: Path, tiny: bool = False,
     if not windows.exists():
         runs.mkdir(parents=True, exist_ok=True)
         write_eval_windows(windows, split, max_len, limit_docs=2 if tiny else None, tok=tok)
-    n_seq = len(cfg.get("sequence_id2label", {})) or 1
     out = subprocess.run(["node", str(Path(__file__).parent / "ort_eval.mjs"), str(bundle / "model.onnx"),
-                          str(windows), str(len(cfg["id2label"])), str(n_seq)],
+                          str(windows), str(len(labels)), str(n_seq)],
                          capture_output=True, text=True, check=True, cwd=data.ROOT)
     scores = json.loads(out.stdout)
 

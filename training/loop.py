@@ -139,6 +139,9 @@ def train_loop(run_dir: Path, model: nn.Module, opt, sched, rng: random.Random, 
             raise ValueError("no training batches: the training data is empty")
         if pos.epoch_batch:
             rng.setstate(current)  # the draws the steps already taken made after the order
+        if pos.epoch_batch >= len(epoch):  # a checkpoint of other data: its epoch is over
+            pos.epoch_rng = None
+            continue
         on_epoch_start()
         out_of_time = False
         for batch in epoch[pos.epoch_batch:]:
@@ -169,7 +172,7 @@ def train_loop(run_dir: Path, model: nn.Module, opt, sched, rng: random.Random, 
                 log(run_dir, f"time budget of {time_budget_s:.0f}s reached at step {pos.step}")
                 out_of_time = True
                 break
-        if pos.epoch_batch == len(epoch):
+        if pos.epoch_batch >= len(epoch):
             pos.epoch_rng = None
         on_epoch_end(pos.step)
         if out_of_time:

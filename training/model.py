@@ -223,6 +223,25 @@ class BertForPreTraining(nn.Module):
         return self.transform(h) @ self.bert.embeddings.word_embeddings.weight.T + self.bias
 
 
+def run_lstm(lstm: nn.LSTM, x, attention_mask):
+    """A batch_first LSTM over each row's real tokens (a prefix of the row): its outputs
+    [batch, seq, directions * hidden] (zeros at pad positions) and final hidden states. Padding
+    never reaches the LSTM: it runs on packed sequences, or plainly when no row is padded (the
+    same outputs, and a much faster backward pass on CPU; training batches are grouped by
+    length for it). The zero initial states are sized from the input so that the ONNX graph
+    keeps a dynamic batch axis (torch.onnx would otherwise bake in the example's batch size)."""
+    layers = lstm.num_layers * (2 if lstm.bidirectional else 1)
+    h0 = x.new_zeros(layers, x.shape[0], lstm.hidden_size)
+    if not torch.onnx.is_in_onnx_export() and bool(attention_mask.all()):
+        out, (h_n, _) = lstm(x, (h0, h0))
+        return out, h_n
+    packed = pack_padded_sequence(x, attention_mask.sum(1).cpu(), batch_first=True,
+                                  enforce_sorted=False)
+    out, (h_n, _) = lstm(packed, (h0, h0))
+    out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+    return out, h_n
+
+
 class BertLstmTagger(nn.Module):
     def __init__(self, c: TaggerConfig):
         super().__init__()
@@ -240,19 +259,7 @@ class BertLstmTagger(nn.Module):
         """Returns token_logits [b, s, labels], sequence_logits [b, labels], and attentions
         [b, layers, heads, s, s]. Real tokens must be a prefix of each row (right padding)."""
         hidden, attentions = self.bert(input_ids, attention_mask, token_type_ids)
-        # explicit zero initial states sized from the input, so the ONNX graph keeps a dynamic
-        # batch axis (torch.onnx would otherwise bake in the example's batch size)
-        layers = self.config.lstm_layers * (2 if self.config.bidirectional else 1)
-        h0 = hidden.new_zeros(layers, input_ids.shape[0], self.config.lstm_hidden_size)
-        if not torch.onnx.is_in_onnx_export() and bool(attention_mask.all()):
-            # No padding: the plain LSTM gives the same outputs, and its backward pass is ~3x
-            # faster on CPU than the packed one (training batches are grouped by length for it).
-            out, (h_n, _) = self.lstm(self.dropout(hidden), (h0, h0))
-        else:
-            packed = pack_padded_sequence(self.dropout(hidden), attention_mask.sum(1).cpu(),
-                                          batch_first=True, enforce_sorted=False)
-            out, (h_n, _) = self.lstm(packed, (h0, h0))
-            out, _ = pad_packed_sequence(out, batch_first=True, total_length=input_ids.shape[1])
+        out, h_n = run_lstm(self.lstm, self.dropout(hidden), attention_mask)
         out = self.dropout(out)
         token_logits = self.token_head(out)
         if self.config.sequence_head == "cls":

@@ -6,15 +6,16 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const ort = require('onnxruntime-node');
 
+// nSeq 0: the bundle's sequence head (if any) is not Brown's genre groups and is not scored.
 const [modelPath, windowsPath, nTok, nSeq] = process.argv.slice(2);
 const windows = readFileSync(windowsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 const session = await ort.InferenceSession.create(modelPath, { intraOpNumThreads: Number(process.env.THREADS ?? 2) });
 const tokenOut = session.outputNames.includes('token_logits') ? 'token_logits' : session.outputNames.includes('logits') ? 'logits' : null;
-const seqOut = session.outputNames.includes('sequence_logits') ? 'sequence_logits' : null;
+const seqOut = Number(nSeq) > 0 && session.outputNames.includes('sequence_logits') ? 'sequence_logits' : null;
 const nT = Number(nTok);
 const nS = Number(nSeq);
 let correct = 0, total = 0, seqCorrect = 0;
-const confusion = Array.from({ length: nS }, () => new Array(nS).fill(0));
+const confusion = Array.from({ length: Math.max(nS, 1) }, () => new Array(Math.max(nS, 1)).fill(0));
 const perTag = Array.from({ length: nT }, () => [0, 0]);
 const t0 = performance.now();
 for (const w of windows) {

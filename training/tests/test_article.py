@@ -3,17 +3,20 @@ becomes a bundle with one command, and the bundle's ONNX model, run by onnxrunti
 what the article's own forward gives (on padded batches too, where the article's
 `lstm_output[:, -1, :]` would read a pad position)."""
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import torch
 
 from training import data
-from training.article import ArticleImportError, build_model, import_article, read_state_dict
+from training.article import (ArticleImportError, build_model, import_article, read_bert_config,
+                              read_state_dict)
 from training.evaluate import evaluate_bundle
 from training.tests.article_fixtures import (ArticleReference, encode, hf_config,
                                              small_vocab, write_article_files)
-from training.tests.conftest import node_available, run_training
+from training.tests.conftest import ROOT, node_available, run_training
 from training.tests.test_export import run_ort
 
 needs_node = pytest.mark.skipif(not node_available(), reason="node and onnxruntime-node are needed (npm ci)")
@@ -51,6 +54,11 @@ def test_classifier_exports_as_a_sequence_head(tmp_path, kind, bidirectional, la
     assert cfg["sequence_id2label"] == {"0": "negative", "1": "neutral", "2": "positive"}
     assert "id2label" not in cfg and "word_pattern" not in cfg
     assert cfg["architectures"] == [kind] and cfg["lstm"]["bidirectional"] == bidirectional
+    if kind == "BertLSTM" and not bidirectional:
+        # the project's evaluation scores UPOS on Brown: it says why it cannot score this one
+        res = subprocess.run([sys.executable, "-m", "training", "--runs", str(tmp_path / "runs"),
+                              "evaluate", "--bundle", str(out)], cwd=ROOT, capture_output=True, text=True)
+        assert res.returncode == 2 and "token labels are not the UPOS tags" in res.stderr
     tok = json.loads((out / "tokenizer.json").read_text())
     assert tok["model"]["vocab"] == {p: i for i, p in enumerate(small_vocab())}
     assert tok["normalizer"]["lowercase"] is True
@@ -95,7 +103,7 @@ def test_sequence_class_gets_a_trained_token_head(tmp_path):
     lines = []
     model = import_article(files[0], "BertLSTMSequence", files[1], files[2], out,
                            train_head=True, head_docs=2, head_epochs=2, log=lines.append)
-    assert "token head epoch 2/2" in lines[-2]
+    assert any(line.startswith("token head epoch 2/2") for line in lines)
     cfg = json.loads((out / "config.json").read_text())
     assert [cfg["id2label"][str(i)] for i in range(len(data.UPOS))] == data.UPOS
     assert "sequence_id2label" not in cfg and cfg["word_pattern"] == data.WORD_PATTERN
@@ -124,9 +132,6 @@ def test_sequence_class_gets_a_trained_token_head(tmp_path):
 def test_sequence_class_without_a_head_says_what_is_missing(tmp_path):
     files = write_article_files(tmp_path / "article", "BertLSTMSequence")
     sd, cfg, vocab = files
-    import subprocess
-    import sys
-    from training.tests.conftest import ROOT
     res = subprocess.run([sys.executable, "-m", "training", "import-article", "--state-dict", str(sd),
                           "--class", "BertLSTMSequence", "--config", str(cfg), "--vocab", str(vocab),
                           "--out", str(tmp_path / "b")], cwd=ROOT, capture_output=True, text=True)
@@ -145,11 +150,8 @@ def test_bad_state_dicts_get_clear_errors(tmp_path, change, message):
     files = write_article_files(tmp_path / "article", "BertLSTM")
     sd = torch.load(files[0])
     change(sd)
-    hf = json.loads(files[1].read_text())
-    from training.article import read_bert_config
     with pytest.raises(ArticleImportError, match=message.replace(".", r"\.")):
         build_model("BertLSTM", sd, read_bert_config(files[1]))
-    assert hf  # the config itself is fine
 
 
 def test_checkpoint_wrappers_and_dataparallel_prefixes_are_read(tmp_path):
@@ -170,3 +172,9 @@ def test_label_count_and_vocabulary_are_checked(tmp_path):
     (tmp_path / "wrong.json").write_text(json.dumps(cfg))
     with pytest.raises(ArticleImportError, match="vocab_size"):
         import_article(files[0], "BertLSTM", tmp_path / "wrong.json", files[2], tmp_path / "b")
+
+
+def test_casing_is_read_from_the_vocabulary():
+    from training.article import is_uncased
+    assert is_uncased(data.bert_vocab())  # bert-base-uncased, which has `ℝ`
+    assert not is_uncased(small_vocab() + ["The"])
