@@ -30,6 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("--hidden", type=int, default=256)
     pt.add_argument("--heads", type=int, default=4)
     pt.add_argument("--max-len", type=int, default=128)
+    pt.add_argument("--vocab", choices=["cased", "bert-uncased"], default="cased",
+                    help="a cased WordPiece vocabulary learned from the pretraining text, or "
+                         "bert-base-uncased's")
+    pt.add_argument("--vocab-size", type=int, default=16000)
 
     ft = sub.add_parser("finetune", help="train BERT+LSTM with both heads")
     ft.add_argument("--bert", type=Path, help="pretrained encoder (default: the pretrain run's)")
@@ -102,9 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     al = sub.add_parser("all", help="pretrain, finetune (both variants), export, quantize, "
                                     "evaluate and write models/default")
     al.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "models" / "default")
-    al.add_argument("--budget-minutes", type=float, default=86,
-                    help="wall-clock cap of the training steps (pretraining 33%%, fine-tuning "
-                         "55%%, the frozen variant 6%%)")
+    al.add_argument("--budget-minutes", type=float, default=None,
+                    help="wall-clock cap of the training steps, a guard for slow machines "
+                         "(default training/budget.py: pretraining 50%%, fine-tuning 42%%, the "
+                         "frozen variant 4%%); the step counts decide the model")
     return p
 
 
@@ -165,7 +170,8 @@ def cmd_pretrain(args) -> int:
                           intermediate_size=64, max_position_embeddings=args.max_len)
     cfg = PretrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                          time_budget_s=args.time_budget, seed=args.seed, threads=args.threads,
-                         limit_docs=4 if args.tiny else None)
+                         limit_docs=4 if args.tiny else None, vocab=args.vocab,
+                         vocab_size=min(args.vocab_size, 2000) if args.tiny else args.vocab_size)
     pretrain(args.runs / "pretrain", bert, cfg)
     return 0
 
@@ -176,6 +182,7 @@ def cmd_finetune(args) -> int:
     from .config import FinetuneConfig
     from .finetune import finetune
     from .model import BertConfig, BertModel, TaggerConfig, load_hf_bert_state_dict
+    from .run_tokenizer import of_hf_folder
     name = args.name or ("finetune-frozen" if args.freeze_bert else "finetune")
     if args.hf_checkpoint:
         folder = args.hf_checkpoint if args.hf_checkpoint.is_dir() else args.hf_checkpoint.parent
@@ -187,8 +194,9 @@ def cmd_finetune(args) -> int:
         load_hf_bert_state_dict(bert, torch.load(weights, map_location="cpu"))
         bert_ckpt = args.runs / name / "hf_bert.pt"
         bert_ckpt.parent.mkdir(parents=True, exist_ok=True)
+        # the checkpoint's own vocabulary (vocab.txt next to it), else bert-base-uncased
         torch.save({"config": bert_cfg.to_dict(), "state_dict": bert.state_dict(),
-                    "steps": "hf"}, bert_ckpt)
+                    "steps": "hf", "tokenizer": of_hf_folder(folder).spec()}, bert_ckpt)
     else:
         bert_ckpt = args.bert or args.runs / "pretrain" / "bert.pt"
         if not bert_ckpt.exists():
@@ -249,22 +257,24 @@ def cmd_all(args) -> int:
     step = lambda *a: run(parse(["--runs", str(runs), "--seed", str(args.seed),
                                  "--threads", str(args.threads)] + (["--tiny"] if args.tiny else [])
                                 + list(a)))
-    # Step counts fix the model; the time budgets only cap a slow machine (step times measured
-    # on the 2-core machine: bench/RESULTS.md, "Training").
-    minutes = args.budget_minutes
+    # Step counts fix the model; the time caps only stop a slow machine (training/budget.py).
+    from . import budget
+    minutes = args.budget_minutes or budget.BUDGET_MINUTES
     if args.tiny:
         step("pretrain", "--steps", "4", "--max-len", "64")
         step("finetune", "--epochs", "0.5")
         step("finetune", "--freeze-bert", "--epochs", "0.5")
     else:
         if not (runs / "pretrain" / "bert.pt").exists():
-            step("pretrain", "--steps", "700", "--time-budget", str(int(minutes * 60 * 0.33)))
+            step("pretrain", "--steps", str(budget.PRETRAIN_STEPS),
+                 "--time-budget", str(int(minutes * 60 * budget.PRETRAIN_SHARE)))
         if not (runs / "finetune" / "tagger.pt").exists():
-            step("finetune", "--epochs", "3", "--lr-bert", "3e-4",
-                 "--time-budget", str(int(minutes * 60 * 0.55)))
+            step("finetune", "--epochs", str(budget.FINETUNE_EPOCHS),
+                 "--lr-bert", budget.FINETUNE_LR_BERT,
+                 "--time-budget", str(int(minutes * 60 * budget.FINETUNE_SHARE)))
         if not (runs / "finetune-frozen" / "tagger.pt").exists():
-            step("finetune", "--freeze-bert", "--epochs", "0.5",
-                 "--time-budget", str(int(minutes * 60 * 0.06)))
+            step("finetune", "--freeze-bert", "--epochs", str(budget.FROZEN_EPOCHS),
+                 "--time-budget", str(int(minutes * 60 * budget.FROZEN_SHARE)))
     fp32, int8 = runs / "bundle-fp32", runs / "bundle-int8"
     step("export", "--out", str(fp32))
     step("quantize", "--bundle", str(fp32), "--out", str(int8))

@@ -30,8 +30,8 @@ import torch
 from torch import nn
 
 from . import data
-from .bundle import write_tokenizer_files
 from .model import BertConfig, BertModel, run_lstm
+from .tokenizer_files import write_tokenizer_files
 from .onnx_export import export_onnx
 
 CLASSES = ("BertLSTM", "BertLSTMCLS", "BertLSTMSequence")
@@ -248,13 +248,13 @@ def _features(model: ArticleModel, windows: list[data.TaggedWindow], pad_id: int
 
 
 def train_token_head(model: ArticleModel, vocab: list[str], max_len: int, docs: int,
-                     epochs: int, seed: int = 13, log=print) -> dict:
+                     epochs: int, seed: int = 13, log=print, lowercase: bool = True) -> dict:
     """Trains `model.fc` as a UPOS head on the frozen encoder's LSTM outputs (Brown training
     documents, the project's word splitter) and keeps the epoch with the best Brown dev
     accuracy; returns that accuracy and what it was trained on."""
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    tok = data.WordPieceTokenizer(vocab)
+    tok = data.WordPieceTokenizer(vocab, lowercase=lowercase)
     splits = data.load_splits()
     train = data.tagged_windows(tok, splits["train"][:docs], max_len)
     dev = data.tagged_windows(tok, splits["dev"][:max(1, docs // 4)], max_len)
@@ -316,11 +316,8 @@ def import_article(state_dict: Path, kind: str, bert_config: Path, vocab_file: P
                 "frozen), or export the model you put on top of it")
         if head_docs < 1 or head_epochs < 1:
             raise ArticleImportError("the token head needs at least one document and one epoch")
-        if not lowercase:
-            raise ArticleImportError("training a token head needs the Python tokenizer of this "
-                               "vocabulary; the toolchain's is uncased and this vocabulary is "
-                               "cased (pass --lowercase yes if the model was trained lowercased)")
-        head = train_token_head(model, vocab, max_len, head_docs, head_epochs, log=log)
+        head = train_token_head(model, vocab, max_len, head_docs, head_epochs, log=log,
+                                lowercase=lowercase)
         model.eval()
         labels = list(data.UPOS)
     else:
@@ -331,7 +328,7 @@ def import_article(state_dict: Path, kind: str, bert_config: Path, vocab_file: P
     out.mkdir(parents=True, exist_ok=True)
     outputs = ["token_logits" if head else "sequence_logits", "attentions"]
     export_onnx(model, out / "model.onnx", outputs)
-    write_tokenizer_files(out, max_len, vocab=vocab, lowercase=lowercase)
+    write_tokenizer_files(out, max_len, data.WordPieceTokenizer(vocab, lowercase=lowercase))
     id_map = {str(i): t for i, t in enumerate(labels)}
     cfg = {
         "name": name or f"article-{kind}",

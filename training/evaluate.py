@@ -3,17 +3,17 @@
 run), and the held-out files those scores and the extension's shipped-model test read."""
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 from pathlib import Path
 
-from . import data
+from . import data, run_tokenizer
 
 
 def write_eval_windows(path: Path, split: str, max_len: int, limit_docs: int | None = None,
                        tok: data.WordPieceTokenizer | None = None) -> None:
-    """A split's tagged windows as JSON lines, tokenized by `tok` (default: the project's)."""
+    """A split's tagged windows as JSON lines, tokenized by `tok` (default: bert-base-uncased
+    with the UD words)."""
     tok = tok or data.WordPieceTokenizer(data.bert_vocab())
     docs = data.load_splits()[split]
     if limit_docs:
@@ -64,10 +64,10 @@ def evaluate_bundle(bundle: Path, split: str, runs: Path, tiny: bool = False,
     seq = cfg.get("sequence_id2label", {})
     n_seq = len(seq) if [seq.get(str(i)) for i in range(len(seq))] == data.SEQUENCE_LABELS else 0
     max_len = cfg["max_length"]
-    vocab_tag = ""
-    if tok is not None:
-        vocab_tag = "-" + hashlib.sha1("\n".join(tok.vocab).encode()).hexdigest()[:10]
-    windows = runs / f"eval-{split}-{max_len}{vocab_tag}{'-tiny' if tiny else ''}.jsonl"
+    # the bundle's own tokenizer and words unless given (a cache file per tokenizer)
+    tok = tok or run_tokenizer.of_bundle(bundle)
+    windows = runs / (f"eval-{split}-{max_len}-{run_tokenizer.fingerprint(tok)}"
+                      f"{'-tiny' if tiny else ''}.jsonl")
     if not windows.exists():
         runs.mkdir(parents=True, exist_ok=True)
         write_eval_windows(windows, split, max_len, limit_docs=2 if tiny else None, tok=tok)

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from . import data
+from . import data, run_tokenizer
 from .config import FinetuneConfig
 from .loop import length_batches, linear_schedule, log, seed_all, train_loop
 from .model import BertLstmTagger, TaggerConfig
@@ -38,7 +38,9 @@ def finetune(run_dir: Path, bert_ckpt: Path | None, tagger_config: TaggerConfig,
     run_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(cfg.threads)
     rng = seed_all(cfg.seed)
-    tok = data.WordPieceTokenizer(data.bert_vocab())
+    # the encoder's own tokenizer (a checkpoint records it; none: bert-base-uncased, UD words)
+    tok = (run_tokenizer.of_checkpoint(torch.load(bert_ckpt)) if bert_ckpt is not None
+           else data.WordPieceTokenizer(data.bert_vocab()))
     splits = data.load_splits()
     train_docs = splits["train"][:cfg.limit_docs] if cfg.limit_docs else splits["train"]
     dev_docs = splits["dev"][: max(1, cfg.limit_docs // 4)] if cfg.limit_docs else splits["dev"]
@@ -91,6 +93,7 @@ def finetune(run_dir: Path, bert_ckpt: Path | None, tagger_config: TaggerConfig,
     scores = evaluate(model, dev, tok.pad_id)
     torch.save({"config": tagger_config.to_dict(), "state_dict": model.state_dict(),
                 "steps": step, "freeze_bert": cfg.freeze_bert, "dev": scores,
+                "tokenizer": tok.spec(),
                 "train_seconds": time.time() - start}, out)
     (run_dir / "dev_scores.json").write_text(json.dumps(scores, indent=1))
     log(run_dir, "fine-tuning done: dev " + json.dumps(

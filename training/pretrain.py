@@ -2,13 +2,14 @@
 documents). Writes the encoder to `bert.pt` in the run folder; resumes from its checkpoint."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from . import data
+from . import data, run_tokenizer
 from .config import PretrainConfig
 from .loop import batches, linear_schedule, log, seed_all, train_loop
 from .model import BertConfig, BertForPreTraining
@@ -18,15 +19,19 @@ def pretrain(run_dir: Path, bert_config: BertConfig, cfg: PretrainConfig) -> Pat
     run_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(cfg.threads)
     rng = seed_all(cfg.seed)
-    tok = data.WordPieceTokenizer(data.bert_vocab())
     chunks_file = run_dir / "chunks.json"
-    if chunks_file.exists():
-        chunks = json.loads(chunks_file.read_text())
-    else:
-        splits = data.load_splits()
-        texts = data.pretraining_texts(splits["train"])  # never dev or test documents
+    # chunks are reused only with the tokenizer that made them (recorded in the run folder)
+    reuse = chunks_file.exists() and (run_dir / run_tokenizer.SPEC_FILE).exists()
+    texts: list[str] = []
+    if not reuse:
+        texts = data.pretraining_texts(data.load_splits()["train"])  # never dev or test documents
         if cfg.limit_docs:
             texts = texts[:cfg.limit_docs]
+    tok = run_tokenizer.for_pretraining(run_dir, cfg.vocab, cfg.vocab_size, texts)
+    bert_config = dataclasses.replace(bert_config, vocab_size=len(tok.vocab))
+    if reuse:
+        chunks = json.loads(chunks_file.read_text())
+    else:
         chunks = data.pretraining_chunks(tok, texts, bert_config.max_position_embeddings)
         chunks_file.write_text(json.dumps(chunks))
     log(run_dir, f"pretrain: {len(chunks)} chunks, {sum(map(len, chunks))} pieces, "
@@ -62,6 +67,6 @@ def pretrain(run_dir: Path, bert_config: BertConfig, cfg: PretrainConfig) -> Pat
                       loss_of=loss_of, describe=describe, on_epoch_start=model.train)
     out = run_dir / "bert.pt"
     torch.save({"config": bert_config.to_dict(), "state_dict": model.bert.state_dict(),
-                "steps": step}, out)
+                "steps": step, "tokenizer": tok.spec()}, out)
     log(run_dir, f"pretraining done: {step} steps, encoder saved to {out}")
     return out

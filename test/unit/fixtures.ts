@@ -18,7 +18,7 @@ export function tokenizerJsonFixture(): object {
   return (tokenizerJson ??= readFixtureJson<object>('tokenizer', 'tokenizer.json'));
 }
 
-/** The default model's word pattern (training/data.py WORD_PATTERN). */
+/** Brown's word pattern, its tokens whole (training/ud_words.py BROWN_WORD_PATTERN: the bundles trained before the UD conventions). */
 export const WORD_PATTERN: string = readFixtureJson<{ word_pattern: string }>('word_pattern.json').word_pattern;
 
 /** The vocabulary as piece -> id, read straight from the JSON (independently of the library). */

@@ -13,15 +13,17 @@ from training.tests.conftest import ROOT, node_available, run_training
 needs_node = pytest.mark.skipif(not node_available(), reason="node and onnxruntime-node are needed (npm ci)")
 
 
-def random_cases(max_len):
+def random_cases(max_len, vocab_size):
+    """Random windows of ids in the model's vocabulary ([CLS] = 2 and [SEP] = 3, the project's
+    own vocabulary's ids), several lengths padded in one batch."""
     g = torch.Generator().manual_seed(0)
     cases = []
     for lengths in ([7], [5, 12, 3], [max_len, max_len - 4], [2]):
         ids = torch.zeros(len(lengths), max(lengths), dtype=torch.long)
         mask = torch.zeros_like(ids)
         for i, n in enumerate(lengths):
-            ids[i, :n] = torch.randint(1000, 30000, (n,), generator=g)
-            ids[i, 0], ids[i, n - 1] = 101, 102
+            ids[i, :n] = torch.randint(5, vocab_size, (n,), generator=g)
+            ids[i, 0], ids[i, n - 1] = 2, 3
             mask[i, :n] = 1
         cases.append((ids, mask))
     return cases
@@ -39,7 +41,7 @@ def run_ort(model_path, cases, tmp_path):
 @needs_node
 def test_onnx_matches_pytorch_on_several_lengths(tiny_runs, tmp_path):
     model, _ = load_tagger(tiny_runs / "finetune" / "tagger.pt")
-    cases = random_cases(model.config.bert.max_position_embeddings)
+    cases = random_cases(model.config.bert.max_position_embeddings, model.config.bert.vocab_size)
     results = run_ort(tiny_runs / "bundle" / "model.onnx", cases, tmp_path)
     with torch.no_grad():
         for (ids, mask), got in zip(cases, results):
@@ -60,7 +62,7 @@ def test_int8_quantization_agrees_with_fp32(tiny_runs, tmp_path):
     q = tmp_path / "int8.onnx"
     counts = quantize_model(tiny_runs / "bundle" / "model.onnx", q, min_elements=512)
     assert counts["matmul"] + counts["gemm"] > 0 and counts["gather"] == 1
-    cases = random_cases(32)
+    cases = random_cases(32, json.loads((tiny_runs / "bundle" / "config.json").read_text())["bert"]["vocab_size"])
     a = run_ort(tiny_runs / "bundle" / "model.onnx", cases, tmp_path)
     b = run_ort(q, cases, tmp_path)
     agree = total = 0
@@ -82,10 +84,13 @@ def test_bundle_files_follow_the_contract(tiny_runs):
     assert list(cfg["sequence_id2label"].values()) == data.SEQUENCE_LABELS
     assert cfg["label_scheme"] == "plain" and cfg["word_pattern"] == data.WORD_PATTERN
     tok = json.loads((b / "tokenizer.json").read_text())
-    assert tok["model"]["type"] == "WordPiece" and tok["model"]["vocab"]["[CLS]"] == 101
+    # the run's own cased vocabulary (training/vocab.py), its special tokens first
+    assert tok["model"]["type"] == "WordPiece" and tok["model"]["vocab"]["[CLS]"] == 2
     assert tok["normalizer"]["type"] == "BertNormalizer" and tok["pre_tokenizer"]["type"] == "BertPreTokenizer"
+    assert tok["normalizer"]["lowercase"] is False
     vocab = (b / "vocab.txt").read_text().splitlines()
-    assert vocab[1996] == "the" and len(vocab) == 30522
+    assert vocab[:5] == data.SPECIAL_TOKENS and len(vocab) == cfg["bert"]["vocab_size"]
+    assert {p: i for i, p in enumerate(vocab)} == tok["model"]["vocab"]
 
 
 def test_plain_bert_export_has_3d_logits(tiny_runs):
