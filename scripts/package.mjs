@@ -37,12 +37,18 @@ const BUNDLE_EXPECTED = ['vocab.txt', 'README.md', 'metrics.json'];
 
 /** Paths (inside the .vsix's extension/ folder) that must never ship, with the reason. */
 const FORBIDDEN = [
-  [/^(src|test|training|samples|scripts|out|bench|webview|test-artifacts|dist-vsix)\//, 'source, test, tooling or build-intermediate folder'],
+  [
+    /^(src|test|training|samples|scripts|out|bench|webview|test-artifacts|dist-vsix)\//,
+    'source, test, tooling or build-intermediate folder',
+  ],
   [/^\.[^/]+\//, 'dot-folder (cache, CI, editor or VCS)'],
   [/(^|\/)__pycache__\/|\.pyc$/, 'Python cache'],
   [/\.map$/, 'sourcemap'],
   [/\.(ts|mts|cts|tsbuildinfo)$/, 'TypeScript source or declaration'],
-  [/^node_modules\/onnxruntime-node\/bin\/napi-v6\/(darwin|win32|linux\/arm64)\//, `onnxruntime binary of another platform (target ${TARGET})`],
+  [
+    /^node_modules\/onnxruntime-node\/bin\/napi-v6\/(darwin|win32|linux\/arm64)\//,
+    `onnxruntime binary of another platform (target ${TARGET})`,
+  ],
   [/^node_modules\/onnxruntime-node\/script\//, 'onnxruntime-node install script'],
   [/^node_modules\/\.bin\//, 'node_modules/.bin'],
   [/^(package-lock\.json|tsconfig[^/]*\.json|\.vscode-test\.mjs|\.vscodeignore|\.gitignore)$/, 'development file'],
@@ -50,7 +56,19 @@ const FORBIDDEN = [
 ];
 
 /** Top-level entries a .vsix of this extension is expected to have (others get a warning). */
-const EXPECTED_TOP = new Set(['package.json', 'dist', 'models', 'media', 'docs', 'node_modules', 'readme.md', 'license', 'license.md', 'license.txt', 'changelog.md']);
+const EXPECTED_TOP = new Set([
+  'package.json',
+  'dist',
+  'models',
+  'media',
+  'docs',
+  'node_modules',
+  'readme.md',
+  'license',
+  'license.md',
+  'license.txt',
+  'changelog.md',
+]);
 
 const mb = (n) => `${(n / 1024 / 1024).toFixed(2)} MB`;
 
@@ -147,16 +165,19 @@ export function checkEntries(names, manifest) {
   need('node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node', `onnxruntime ${TARGET} binding`);
   need('node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1', `onnxruntime ${TARGET} library`);
   for (const f of BUNDLE_REQUIRED) need(`models/default/${f}`, 'default model bundle');
-  for (const f of listTree(path.join(ROOT, 'models/default'))) if (!/(^|\/)(__pycache__|\.)/.test(f)) need(`models/default/${f}`, 'default model bundle file');
+  for (const f of listTree(path.join(ROOT, 'models/default')))
+    if (!/(^|\/)(__pycache__|\.)/.test(f)) need(`models/default/${f}`, 'default model bundle file');
   for (const f of listTree(path.join(ROOT, 'media'))) need(`media/${f}`, 'media file');
   // vsce stores README.md as readme.md, LICENSE as LICENSE.txt, CHANGELOG.md as changelog.md.
   const lowerFiles = new Set([...files].map((f) => f.toLowerCase()));
   for (const f of readdirSync(ROOT)) {
     const m = /^(README|LICENSE|CHANGELOG)(\.(md|txt))?$/i.exec(f);
-    if (m && ![f, `${m[1]}.md`, `${m[1]}.txt`].some((g) => lowerFiles.has(g.toLowerCase()))) errors.push(`missing (top-level document): ${f}`);
+    if (m && ![f, `${m[1]}.md`, `${m[1]}.txt`].some((g) => lowerFiles.has(g.toLowerCase())))
+      errors.push(`missing (top-level document): ${f}`);
   }
   if (![...files].some((f) => /^README(\.md)?$/i.test(f))) warnings.push('the .vsix has no README.md (none at the project root)');
-  if (![...files].some((f) => /^LICENSE(\.(md|txt))?$/i.test(f))) warnings.push('the .vsix has no LICENSE (none at the project root; packaged with skipLicense)');
+  if (![...files].some((f) => /^LICENSE(\.(md|txt))?$/i.test(f)))
+    warnings.push('the .vsix has no LICENSE (none at the project root; packaged with skipLicense)');
   for (const f of BUNDLE_EXPECTED) if (!files.has(`models/default/${f}`)) warnings.push(`the default model bundle has no ${f}`);
   return { errors: [...new Set(errors)], warnings: [...new Set(warnings)] };
 }
@@ -211,7 +232,8 @@ function smokeTest(vsix, log) {
         }
       }
       for (const mod of externals) {
-        const code = `const r=require('node:module').createRequire(${JSON.stringify(path.join(ext, 'dist', 'extension.js'))});` +
+        const code =
+          `const r=require('node:module').createRequire(${JSON.stringify(path.join(ext, 'dist', 'extension.js'))});` +
           `const p=r.resolve(${JSON.stringify(mod)});if(!p.startsWith(${JSON.stringify(ext + path.sep)}))throw new Error('resolved outside the package: '+p);r(${JSON.stringify(mod)});`;
         const r = run(process.execPath, ['-e', code], { cwd: dir });
         if (r.code !== 0) throw new Error(`the packaged extension cannot load ${mod}:\n${r.out}`);
@@ -220,7 +242,8 @@ function smokeTest(vsix, log) {
       const sample = path.join(ROOT, 'samples', 'sentences.txt');
       if (existsSync(sample)) {
         const r = run(process.execPath, [path.join(ext, 'dist', 'cli.js'), sample], { cwd: dir, timeout: 120_000 });
-        if (r.code !== 0 || !/\S+\/[A-Z]/.test(r.out)) throw new Error(`the packaged CLI failed on samples/sentences.txt (exit ${r.code}):\n${r.out}`);
+        if (r.code !== 0 || !/\S+\/[A-Z]/.test(r.out))
+          throw new Error(`the packaged CLI failed on samples/sentences.txt (exit ${r.code}):\n${r.out}`);
         log(`  packaged CLI on samples/sentences.txt: ${r.out.split('\n')[0].slice(0, 110)}`);
       }
     } finally {
@@ -236,7 +259,8 @@ function smokeTest(vsix, log) {
 export async function packageVsix({ outDir = path.join(ROOT, 'dist-vsix'), build = true, smoke = true, log = console.log } = {}) {
   const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   for (const f of BUNDLE_REQUIRED) {
-    if (!existsSync(path.join(ROOT, 'models/default', f))) throw new Error(`models/default/${f} is missing: the default model bundle must be in place before packaging`);
+    if (!existsSync(path.join(ROOT, 'models/default', f)))
+      throw new Error(`models/default/${f} is missing: the default model bundle must be in place before packaging`);
   }
   if (build) {
     log('[package] production build (scripts/build.mjs --production)');
@@ -294,9 +318,14 @@ export async function packageVsix({ outDir = path.join(ROOT, 'dist-vsix'), build
   }
   const size = statSync(vsix).size;
   const entries = await zipEntries(vsix);
-  const { errors, warnings } = checkEntries(entries.map((e) => e.name), manifest);
+  const { errors, warnings } = checkEntries(
+    entries.map((e) => e.name),
+    manifest,
+  );
   const { lines, notable } = summarize(entries);
-  log(`[package] ${path.relative(ROOT, vsix)}: ${mb(size)} (${size} bytes), ${entries.length} files, ${mb(entries.reduce((s, e) => s + e.size, 0))} unpacked`);
+  log(
+    `[package] ${path.relative(ROOT, vsix)}: ${mb(size)} (${size} bytes), ${entries.length} files, ${mb(entries.reduce((s, e) => s + e.size, 0))} unpacked`,
+  );
   for (const l of lines) log(l);
   log(`[package] files in dist/, models/, media/ and at the top: ${notable.join(', ')}`);
   for (const w of warnings) log(`[package] warning: ${w}`);

@@ -34,7 +34,12 @@ const LEVELS = {
     cmd: '/usr/bin/python3',
     args: ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'training/tests'],
     counts: (out) => {
-      const last = out.trim().split('\n').filter((l) => /\d+ (passed|failed|error)/.test(l)).pop() ?? '';
+      const last =
+        out
+          .trim()
+          .split('\n')
+          .filter((l) => /\d+ (passed|failed|error)/.test(l))
+          .pop() ?? '';
       const n = (re) => Number(re.exec(last)?.[1] ?? 0);
       if (!last) return undefined;
       return { passed: n(/(\d+) passed/), failed: n(/(\d+) failed/) + n(/(\d+) errors?/) };
@@ -178,7 +183,9 @@ for (let r = 1; r <= repeat; r++) {
     passed += c.passed;
     failed += c.failed;
     const run_ = repeat > 1 ? ` run ${String(r).padStart(2)}` : '';
-    lines.push(`${name.padEnd(7)}${run_} ${String(c.passed).padStart(4)} passed ${String(c.failed).padStart(3)} failed  (${((Date.now() - t0) / 1000).toFixed(0)} s, exit ${code})`);
+    lines.push(
+      `${name.padEnd(7)}${run_} ${String(c.passed).padStart(4)} passed ${String(c.failed).padStart(3)} failed  (${((Date.now() - t0) / 1000).toFixed(0)} s, exit ${code})`,
+    );
   }
 }
 console.log('\n=== summary ===');
@@ -197,7 +204,10 @@ process.exit(failed ? 1 : 0);
  * checked against what these runs measured.
  */
 function printWaits() {
-  const files = repeat > 1 ? Array.from({ length: repeat }, (_, i) => path.join(ARTIFACTS, `run-${i + 1}`, 'waits.jsonl')) : [path.join(ARTIFACTS, 'waits.jsonl')];
+  const files =
+    repeat > 1
+      ? Array.from({ length: repeat }, (_, i) => path.join(ARTIFACTS, `run-${i + 1}`, 'waits.jsonl'))
+      : [path.join(ARTIFACTS, 'waits.jsonl')];
   const byKind = new Map();
   for (const f of files.filter((x) => existsSync(x))) {
     for (const line of readFileSync(f, 'utf8').split('\n').filter(Boolean)) {
@@ -219,6 +229,8 @@ function printWaits() {
     const at = (q) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
     const longest = ws.reduce((a, b) => (b.ms > a.ms ? b : a));
     const s = (x) => `${(x / 1000).toFixed(1)} s`;
-    console.log(`  ${kind.padEnd(9)} ${String(ms.length).padStart(5)}  ${s(at(0.5)).padStart(7)} ${s(at(0.95)).padStart(7)} ${s(longest.ms).padStart(7)} / ${s(TIMEOUTS[kind] ?? NaN)}  (${longest.test}: ${longest.what})`);
+    console.log(
+      `  ${kind.padEnd(9)} ${String(ms.length).padStart(5)}  ${s(at(0.5)).padStart(7)} ${s(at(0.95)).padStart(7)} ${s(longest.ms).padStart(7)} / ${s(TIMEOUTS[kind] ?? NaN)}  (${longest.test}: ${longest.what})`,
+    );
   }
 }

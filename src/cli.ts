@@ -73,10 +73,17 @@ export function formatExport(
   newdoc = true,
 ): string {
   const scheme = labeler.bundle.config.labelScheme;
-  const out = exportAs(format, text, labeler.tokenizer.wordSpans(text), modelAnnotations(text, result.words, scheme), scheme === 'plain' ? 'plain' : 'iob2', {
-    documentName: !newdoc ? undefined : name === '<stdin>' ? 'stdin' : name,
-    firstSentenceId: state.nextSentenceId,
-  });
+  const out = exportAs(
+    format,
+    text,
+    labeler.tokenizer.wordSpans(text),
+    modelAnnotations(text, result.words, scheme),
+    scheme === 'plain' ? 'plain' : 'iob2',
+    {
+      documentName: !newdoc ? undefined : name === '<stdin>' ? 'stdin' : name,
+      firstSentenceId: state.nextSentenceId,
+    },
+  );
   state.nextSentenceId += out.sentences;
   for (const w of out.warnings) process.stderr.write(`bert-lstm-label: ${name}: ${w.line ? `line ${w.line}: ` : ''}${w.message}\n`);
   return out.content;
@@ -93,7 +100,14 @@ function writeStdout(s: string): Promise<void> {
  * held whole. The CoNLL formats are formatExport's per chunk, CoNLL-U sentence ids running on
  * across chunks.
  */
-async function writeLabels(text: string, format: OutputFormat, labeler: Labeler, strategy: AggregationStrategy, name: string, state: ExportRunState): Promise<void> {
+async function writeLabels(
+  text: string,
+  format: OutputFormat,
+  labeler: Labeler,
+  strategy: AggregationStrategy,
+  name: string,
+  state: ExportRunState,
+): Promise<void> {
   const scheme = labeler.bundle.config.labelScheme;
   const { sentences } = await streamLabels(labeler, text, writeStdout, {
     format,
@@ -111,7 +125,12 @@ async function writeLabels(text: string, format: OutputFormat, labeler: Labeler,
 }
 
 /** --batch: label folders, globs and files into one JSON Lines output, resuming an earlier run. */
-async function batchMain(output: string, inputs: readonly string[], maxBytesArg: string | undefined, options: { model?: string; threads: number; workers: number; strategy: AggregationStrategy }): Promise<number> {
+async function batchMain(
+  output: string,
+  inputs: readonly string[],
+  maxBytesArg: string | undefined,
+  options: { model?: string; threads: number; workers: number; strategy: AggregationStrategy },
+): Promise<number> {
   const maxBytes = maxBytesArg === undefined ? DEFAULT_MAX_BYTES : Number(maxBytesArg);
   if (!Number.isInteger(maxBytes) || maxBytes < 1) {
     process.stderr.write('bert-lstm-label: --max-bytes must be a positive whole number\n');
@@ -148,10 +167,14 @@ async function batchMain(output: string, inputs: readonly string[], maxBytesArg:
         process.stderr.write(`[${p.done}/${p.total}] ${p.file}${note}\n`);
       },
     });
-    if (summary.droppedPartialLine) process.stderr.write(`bert-lstm-label: the last record of ${output} was cut off by an interrupted run; it was removed and its file labeled again\n`);
+    if (summary.droppedPartialLine)
+      process.stderr.write(
+        `bert-lstm-label: the last record of ${output} was cut off by an interrupted run; it was removed and its file labeled again\n`,
+      );
     process.stderr.write(
       `bert-lstm-label: ${summary.labeled} labeled, ${summary.skipped} skipped, ${summary.resumed} already in ${output}` +
-        (summary.cancelled ? ' (interrupted: run again to resume)' : '') + '\n',
+        (summary.cancelled ? ' (interrupted: run again to resume)' : '') +
+        '\n',
     );
     if (summary.cancelled) return 130;
     if (summary.labeled === 0 && summary.resumed === 0) {
@@ -219,7 +242,13 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`bert-lstm-label: --workers must be a positive whole number\n`);
     return 2;
   }
-  if (values.batch !== undefined) return batchMain(values.batch, positionals, values['max-bytes'], { model: values.model, threads, workers, strategy: values.strategy as AggregationStrategy });
+  if (values.batch !== undefined)
+    return batchMain(values.batch, positionals, values['max-bytes'], {
+      model: values.model,
+      threads,
+      workers,
+      strategy: values.strategy as AggregationStrategy,
+    });
   // Read every input first: a missing file is reported before the model loads.
   const inputs: Array<{ name: string; text: string }> = [];
   if (positionals.length === 0) inputs.push({ name: '<stdin>', text: await readStdin() });
@@ -245,9 +274,17 @@ export async function main(argv: string[]): Promise<number> {
   const exportState: ExportRunState = { nextSentenceId: 1 };
   try {
     for (const input of inputs) {
-      if (inputs.length > 1 && values.format === 'text') await writeStdout(`==> ${input.name} <==
+      if (inputs.length > 1 && values.format === 'text')
+        await writeStdout(`==> ${input.name} <==
 `);
-      await writeLabels(input.text, values.format as OutputFormat, labeler, values.strategy as AggregationStrategy, input.name, exportState);
+      await writeLabels(
+        input.text,
+        values.format as OutputFormat,
+        labeler,
+        values.strategy as AggregationStrategy,
+        input.name,
+        exportState,
+      );
     }
   } finally {
     await labeler.dispose();
@@ -260,7 +297,9 @@ if (require.main === module) {
     (code) => process.exit(code),
     (e) => {
       // a file system error (a full disk, a closed pipe) is the user's to fix: words, no stack
-      process.stderr.write(`bert-lstm-label: ${isFsError(e) ? `${e.path ? `${e.path}: ` : ''}${describeFsError(e, 'write')}` : ((e as Error).stack ?? e)}\n`);
+      process.stderr.write(
+        `bert-lstm-label: ${isFsError(e) ? `${e.path ? `${e.path}: ` : ''}${describeFsError(e, 'write')}` : ((e as Error).stack ?? e)}\n`,
+      );
       process.exit(1);
     },
   );

@@ -142,7 +142,9 @@ export class Config {
   get invalidLabelColors(): readonly string[] {
     const raw = this.cfg.get<Record<string, unknown>>('labelColors', {});
     if (!raw || typeof raw !== 'object') return [];
-    return Object.entries(raw).filter(([, c]) => !isCssColor(c)).map(([l, c]) => `${l}: ${JSON.stringify(c)}`);
+    return Object.entries(raw)
+      .filter(([, c]) => !isCssColor(c))
+      .map(([l, c]) => `${l}: ${JSON.stringify(c)}`);
   }
 
   /** Low-confidence labels as Information diagnostics in the Problems panel. */

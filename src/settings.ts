@@ -6,7 +6,10 @@ import * as vscode from 'vscode';
 import { relabelOpenDocuments } from './labeling/relabel';
 import type { Services } from './services';
 
-export type SettingsServices = Pick<Services, 'config' | 'log' | 'model' | 'labels' | 'runs' | 'live' | 'display' | 'diagnostics' | 'corrections' | 'status'>;
+export type SettingsServices = Pick<
+  Services,
+  'config' | 'log' | 'model' | 'labels' | 'runs' | 'live' | 'display' | 'diagnostics' | 'corrections' | 'status'
+>;
 
 export function registerSettingsReactions(s: SettingsServices): vscode.Disposable {
   return vscode.workspace.onDidChangeConfiguration(async (e) => {

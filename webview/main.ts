@@ -6,7 +6,15 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
-import { capabilityNotes, selectWeights, spaceBefore, tokenDetail, visibleWeights, wordRange, type Direction } from '../src/core/panel_data';
+import {
+  capabilityNotes,
+  selectWeights,
+  spaceBefore,
+  tokenDetail,
+  visibleWeights,
+  wordRange,
+  type Direction,
+} from '../src/core/panel_data';
 import { parseHostMessage, type AttentionMessage, type ScoreRow, type WebviewMessage } from '../src/panel/protocol';
 
 interface VsCodeApi {
@@ -70,7 +78,12 @@ function renderBars(containerId: string, rows: readonly ScoreRow[], empty: strin
 
 // ---------------------------------------------------------------- attention
 /** Weights of the visible tokens for the current controls (renormalised when specials are hidden). */
-function shownWeights(a: AttentionMessage, layer: number | 'all', head: number | 'mean', rollout: boolean): Array<{ index: number; weight: number }> {
+function shownWeights(
+  a: AttentionMessage,
+  layer: number | 'all',
+  head: number | 'mean',
+  rollout: boolean,
+): Array<{ index: number; weight: number }> {
   return visibleWeights(a.tokens, selectWeights(a, { direction: controls.direction, layer, head, rollout }), controls.hideSpecial);
 }
 
@@ -196,23 +209,40 @@ type CheckboxEl = HTMLElement & { checked: boolean };
 
 function fillSelect(id: string, options: Array<[string, string]>, value: string): void {
   const sel = $(id) as SelectEl;
-  sel.replaceChildren(...options.map(([v, label]) => {
-    const o = document.createElement('vscode-option');
-    o.setAttribute('value', v);
-    o.textContent = label;
-    return o;
-  }));
+  sel.replaceChildren(
+    ...options.map(([v, label]) => {
+      const o = document.createElement('vscode-option');
+      o.setAttribute('value', v);
+      o.textContent = label;
+      return o;
+    }),
+  );
   sel.value = value;
 }
 
 function syncControls(): void {
   const a = attention;
-  fillSelect('direction', [['fromCls', 'from [CLS] to tokens'], ['toCls', 'tokens to [CLS]']], controls.direction);
+  fillSelect(
+    'direction',
+    [
+      ['fromCls', 'from [CLS] to tokens'],
+      ['toCls', 'tokens to [CLS]'],
+    ],
+    controls.direction,
+  );
   if (a) {
     if (typeof controls.layer === 'number' && controls.layer >= a.layers) controls.layer = 'all';
     if (typeof controls.head === 'number' && controls.head >= a.heads) controls.head = 'mean';
-    fillSelect('layer', [['all', 'all layers (mean)'], ...[...Array(a.layers).keys()].map((l): [string, string] => [String(l), `layer ${l}`])], String(controls.layer));
-    fillSelect('head', [['mean', 'mean over heads'], ...[...Array(a.heads).keys()].map((h): [string, string] => [String(h), `head ${h}`])], String(controls.head));
+    fillSelect(
+      'layer',
+      [['all', 'all layers (mean)'], ...[...Array(a.layers).keys()].map((l): [string, string] => [String(l), `layer ${l}`])],
+      String(controls.layer),
+    );
+    fillSelect(
+      'head',
+      [['mean', 'mean over heads'], ...[...Array(a.heads).keys()].map((h): [string, string] => [String(h), `head ${h}`])],
+      String(controls.head),
+    );
   }
   ($('rollout') as CheckboxEl).checked = controls.rollout;
   ($('hide-special') as CheckboxEl).checked = controls.hideSpecial;

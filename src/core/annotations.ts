@@ -5,7 +5,6 @@
 import type { LabelScheme } from './bundle';
 import { decodeSpans } from './spans';
 
-
 /** `model`: the model's label; `corrected`: set by the user; `reviewed`: the model's, accepted. */
 export type AnnotationSource = 'model' | 'corrected' | 'reviewed';
 export const ANNOTATION_SOURCES: readonly AnnotationSource[] = ['model', 'corrected', 'reviewed'];
@@ -114,7 +113,11 @@ export function mergeAnnotations(model: readonly Annotation[], corrections: read
 }
 
 /** Replaces the corrections that overlap `range` by `added` (the user's new labels there). */
-export function replaceCorrections(corrections: readonly Annotation[], range: { start: number; end: number }, added: readonly Annotation[]): Annotation[] {
+export function replaceCorrections(
+  corrections: readonly Annotation[],
+  range: { start: number; end: number },
+  added: readonly Annotation[],
+): Annotation[] {
   return [...corrections.filter((c) => !overlaps(c, range)), ...added].sort(byPosition);
 }
 
@@ -176,9 +179,23 @@ export interface ScoredWord {
  * The model's labels as annotations: one per word for plain labels (UPOS), one per entity span
  * for BIO/BIOES models (the hidden labels, `O` by default, are not annotations).
  */
-export function modelAnnotations(text: string, words: readonly ScoredWord[], scheme: LabelScheme, hidden: ReadonlySet<string> = new Set(['O'])): Annotation[] {
+export function modelAnnotations(
+  text: string,
+  words: readonly ScoredWord[],
+  scheme: LabelScheme,
+  hidden: ReadonlySet<string> = new Set(['O']),
+): Annotation[] {
   if (scheme === 'plain') {
-    return words.filter((w) => !hidden.has(w.label)).map((w) => ({ start: w.start, end: w.end, text: w.text, label: w.label, source: 'model', score: w.score }));
+    return words
+      .filter((w) => !hidden.has(w.label))
+      .map((w) => ({ start: w.start, end: w.end, text: w.text, label: w.label, source: 'model', score: w.score }));
   }
-  return decodeSpans(words, scheme, hidden).map((s) => ({ start: s.start, end: s.end, text: text.slice(s.start, s.end), label: s.label, source: 'model', score: s.score }));
+  return decodeSpans(words, scheme, hidden).map((s) => ({
+    start: s.start,
+    end: s.end,
+    text: text.slice(s.start, s.end),
+    label: s.label,
+    source: 'model',
+    score: s.score,
+  }));
 }

@@ -19,7 +19,7 @@ export function windowAttention(dims: readonly number[], data: Float32Array, row
   for (let l = 0; l < layers; l++) {
     for (let h = 0; h < heads; h++) {
       for (let i = 0; i < n; i++) {
-        const src = ((((row * layers + l) * heads + h) * seq + i) * seq);
+        const src = (((row * layers + l) * heads + h) * seq + i) * seq;
         out.set(data.subarray(src, src + n), ((l * heads + h) * n + i) * n);
       }
     }

@@ -34,7 +34,13 @@ export interface BatchResult {
 }
 
 export type BatchRecord =
-  | { readonly file: string; readonly sha256: string; readonly chars: number; readonly sequence: readonly BatchLabel[]; readonly words: readonly BatchWord[] }
+  | {
+      readonly file: string;
+      readonly sha256: string;
+      readonly chars: number;
+      readonly sequence: readonly BatchLabel[];
+      readonly words: readonly BatchWord[];
+    }
   | { readonly file: string; readonly skipped: string };
 
 export type LabelText = (text: string, signal?: AbortSignal) => Promise<BatchResult>;
@@ -108,7 +114,8 @@ export async function readBatchOutput(output: string): Promise<{ done: Set<strin
       throw new BatchOutputError(`${output} line ${i + 1} is not JSON: not a batch output this run can add to`);
     }
     if (i === 0) {
-      if (v.schema !== BATCH_SCHEMA) throw new BatchOutputError(`${output} is not a batch output (its first line has no "schema": "${BATCH_SCHEMA}")`);
+      if (v.schema !== BATCH_SCHEMA)
+        throw new BatchOutputError(`${output} is not a batch output (its first line has no "schema": "${BATCH_SCHEMA}")`);
       return;
     }
     if (typeof v.file !== 'string') throw new BatchOutputError(`${output} line ${i + 1} has no "file"`);
@@ -118,7 +125,13 @@ export async function readBatchOutput(output: string): Promise<{ done: Set<strin
 }
 
 /** Labels one file's bytes into its record. */
-export async function labelFile(file: string, bytes: Uint8Array, labelText: LabelText, maxBytes: number, signal?: AbortSignal): Promise<BatchRecord> {
+export async function labelFile(
+  file: string,
+  bytes: Uint8Array,
+  labelText: LabelText,
+  maxBytes: number,
+  signal?: AbortSignal,
+): Promise<BatchRecord> {
   const reason = skipReason(bytes, maxBytes);
   if (reason) return { file, skipped: reason };
   const text = new TextDecoder('utf-8').decode(bytes);
@@ -133,7 +146,13 @@ export async function labelFile(file: string, bytes: Uint8Array, labelText: Labe
 }
 
 /** What a path is when it is not a regular file, in words. */
-export function kindOf(stat: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+export function kindOf(stat: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}): string {
   if (stat.isDirectory()) return 'a folder';
   if (stat.isFIFO()) return 'a named pipe (FIFO)';
   if (stat.isSocket()) return 'a socket';
@@ -189,7 +208,9 @@ async function appendRecord(handle: fs.FileHandle, output: string, value: object
     await handle.appendFile(JSON.stringify(value) + '\n');
   } catch (e) {
     if (!isFsError(e)) throw e;
-    throw new BatchOutputError(`cannot write to ${output}: ${describeFsError(e, 'write')}. The records written before are kept; run again to resume`);
+    throw new BatchOutputError(
+      `cannot write to ${output}: ${describeFsError(e, 'write')}. The records written before are kept; run again to resume`,
+    );
   }
 }
 
@@ -201,7 +222,12 @@ async function appendRecord(handle: fs.FileHandle, output: string, value: object
  * The output itself, its lock and anything that resolves to them (through links) are never
  * inputs.
  */
-export async function runBatch(files: readonly string[], output: string, labelText: LabelText, options: BatchRunOptions = {}): Promise<BatchSummary> {
+export async function runBatch(
+  files: readonly string[],
+  output: string,
+  labelText: LabelText,
+  options: BatchRunOptions = {},
+): Promise<BatchSummary> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const outputAbs = path.resolve(output);
   try {
@@ -225,7 +251,14 @@ export async function runBatch(files: readonly string[], output: string, labelTe
   }
 }
 
-async function runLocked(files: readonly string[], output: string, outputAbs: string, labelText: LabelText, maxBytes: number, options: BatchRunOptions): Promise<BatchSummary> {
+async function runLocked(
+  files: readonly string[],
+  output: string,
+  outputAbs: string,
+  labelText: LabelText,
+  maxBytes: number,
+  options: BatchRunOptions,
+): Promise<BatchSummary> {
   const { done, droppedPartialLine } = await readBatchOutput(outputAbs);
   const outputReal = await realPath(outputAbs);
   const lockReal = lockFileOf(outputReal);
@@ -261,7 +294,8 @@ async function runLocked(files: readonly string[], output: string, outputAbs: st
       try {
         const reason = reasons.get(file);
         const read = reason !== undefined ? { skipped: reason } : await readInput(file, maxBytes);
-        record = 'skipped' in read ? { file, skipped: read.skipped } : await labelFile(file, read.bytes, labelText, maxBytes, options.signal);
+        record =
+          'skipped' in read ? { file, skipped: read.skipped } : await labelFile(file, read.bytes, labelText, maxBytes, options.signal);
       } catch (e) {
         if (options.signal?.aborted) {
           cancelled = true;
@@ -301,7 +335,14 @@ export function compileGlob(pattern: string): { base: string; matches: (relative
       const close = rest.indexOf('}', i);
       if (close < 0) re += '\\{';
       else {
-        re += '(?:' + rest.slice(i + 1, close).split(',').map((alt) => alt.replace(/[.+^$()|\\]/g, '\\$&').replace(/\*/g, '[^/]*')).join('|') + ')';
+        re +=
+          '(?:' +
+          rest
+            .slice(i + 1, close)
+            .split(',')
+            .map((alt) => alt.replace(/[.+^$()|\\]/g, '\\$&').replace(/\*/g, '[^/]*'))
+            .join('|') +
+          ')';
         i = close;
       }
     } else if (c === '[') {
@@ -341,11 +382,21 @@ async function walk(dir: string, out: string[], skipped: SkippedInput[]): Promis
         target = await fs.stat(p);
       } catch (err) {
         out.push(p); // matched by the glob like a file, then recorded with its reason
-        skipped.push({ file: p, reason: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'a broken symbolic link (its target does not exist)' : `cannot follow the symbolic link: ${describeFsError(err)}` });
+        skipped.push({
+          file: p,
+          reason:
+            (err as NodeJS.ErrnoException).code === 'ENOENT'
+              ? 'a broken symbolic link (its target does not exist)'
+              : `cannot follow the symbolic link: ${describeFsError(err)}`,
+        });
         continue;
       }
       out.push(p);
-      if (!target.isFile()) skipped.push({ file: p, reason: target.isDirectory() ? 'a symbolic link to a folder (not followed)' : `not a regular file: it is ${kindOf(target)}` });
+      if (!target.isFile())
+        skipped.push({
+          file: p,
+          reason: target.isDirectory() ? 'a symbolic link to a folder (not followed)' : `not a regular file: it is ${kindOf(target)}`,
+        });
     } else {
       out.push(p);
       skipped.push({ file: p, reason: `not a regular file: it is ${kindOf(e)}` });

@@ -76,7 +76,9 @@ async function readText(file: string, problems: string[], maxBytes?: number): Pr
     if (maxBytes !== undefined) {
       const size = (await fs.stat(file)).size;
       if (size > maxBytes) {
-        problems.push(`${path.basename(file)} is ${mb(size)}; a model bundle's ${path.basename(file)} is at most ${mb(maxBytes)} (no real model needs more, and reading it would stall the editor)`);
+        problems.push(
+          `${path.basename(file)} is ${mb(size)}; a model bundle's ${path.basename(file)} is at most ${mb(maxBytes)} (no real model needs more, and reading it would stall the editor)`,
+        );
         return undefined;
       }
     }
@@ -109,7 +111,10 @@ async function readJson(file: string, problems: string[]): Promise<Record<string
 }
 
 /** tokenizer.json, parsed off the main thread, with its vocabulary split out when it can be. */
-async function readTokenizerFile(file: string, problems: string[]): Promise<{ json: Record<string, unknown>; vocab: TokenVocab | undefined } | undefined> {
+async function readTokenizerFile(
+  file: string,
+  problems: string[],
+): Promise<{ json: Record<string, unknown>; vocab: TokenVocab | undefined } | undefined> {
   const text = await readText(file, problems, BUNDLE_LIMITS.tokenizerBytes);
   if (text === undefined) return undefined;
   const parsed = await parseTokenizerFile(text);
@@ -130,7 +135,9 @@ export function labelsFromIdMap(map: unknown, field: string, problems: string[])
   }
   const entries = Object.entries(map as Record<string, unknown>);
   if (entries.length > BUNDLE_LIMITS.labels) {
-    problems.push(`config.json: "${field}" has ${entries.length} labels; at most ${BUNDLE_LIMITS.labels} are accepted (no real tag set has as many, and each costs memory and time on every word)`);
+    problems.push(
+      `config.json: "${field}" has ${entries.length} labels; at most ${BUNDLE_LIMITS.labels} are accepted (no real tag set has as many, and each costs memory and time on every word)`,
+    );
     return [];
   }
   const labels: string[] = new Array(entries.length);
@@ -160,9 +167,11 @@ export function labelsFromIdMap(map: unknown, field: string, problems: string[])
  * control character is no text at all.
  */
 export function labelProblem(label: string): string | undefined {
-  if (label.length > BUNDLE_LIMITS.labelChars) return `is ${label.length} characters long; at most ${BUNDLE_LIMITS.labelChars} are accepted`;
+  if (label.length > BUNDLE_LIMITS.labelChars)
+    return `is ${label.length} characters long; at most ${BUNDLE_LIMITS.labelChars} are accepted`;
   const space = [...label].map((c) => c.codePointAt(0)!).find(isColumnWhitespace);
-  if (space !== undefined) return `contains whitespace (U+${space.toString(16).toUpperCase().padStart(4, '0')}), which would split the CoNLL columns; use _ or - instead`;
+  if (space !== undefined)
+    return `contains whitespace (U+${space.toString(16).toUpperCase().padStart(4, '0')}), which would split the CoNLL columns; use _ or - instead`;
   if (label.includes('|')) return 'contains "|", which separates the entries of a CoNLL-U MISC column; use another character';
   if (/[\p{Cc}\p{Cf}]/u.test(label)) return 'contains a control or format character';
   return undefined;
@@ -187,7 +196,10 @@ export async function loadBundle(dir: string): Promise<Result<Bundle>> {
   const present = new Set(await fs.readdir(dir).catch(() => [] as string[]));
   const missing = REQUIRED_FILES.filter((f) => !present.has(f));
   if (missing.length) {
-    return { ok: false, problems: [`${dir} is not a model bundle: ${missing.join(', ')} missing (a bundle has ${REQUIRED_FILES.join(', ')})`] };
+    return {
+      ok: false,
+      problems: [`${dir} is not a model bundle: ${missing.join(', ')} missing (a bundle has ${REQUIRED_FILES.join(', ')})`],
+    };
   }
   // ONNX Runtime reads model.onnx later, in the worker, and says little about files it cannot
   // open: check here that it is a readable, non-empty file.
@@ -242,7 +254,8 @@ export async function loadBundle(dir: string): Promise<Result<Bundle>> {
     const wordPattern = config['word_pattern'];
     if (wordPattern !== undefined) {
       const of = `(the bundle ${JSON.stringify(path.basename(dir))})`;
-      if (typeof wordPattern !== 'string') problems.push(`config.json: "word_pattern" is not a valid regular expression (it must be a string) ${of}`);
+      if (typeof wordPattern !== 'string')
+        problems.push(`config.json: "word_pattern" is not a valid regular expression (it must be a string) ${of}`);
       else for (const p of await checkWordPattern(wordPattern)) problems.push(`config.json: "word_pattern" ${p} ${of}`);
     }
     const arch = Array.isArray(config['architectures']) ? String(config['architectures'][0]) : String(config['model_type'] ?? 'unknown');
@@ -254,7 +267,9 @@ export async function loadBundle(dir: string): Promise<Result<Bundle>> {
       maxLength: maxLength as number,
       wordPattern: wordPattern as string | undefined,
       architecture: arch,
-      dynamicQuantization: typeof config['quantization'] === 'object' && config['quantization'] !== null &&
+      dynamicQuantization:
+        typeof config['quantization'] === 'object' &&
+        config['quantization'] !== null &&
         (config['quantization'] as Record<string, unknown>)['activations'] === 'dynamic',
     };
   }
@@ -273,12 +288,15 @@ export function checkSignature(sig: ModelSignature, config: BundleConfig): Resul
   for (const name of ['input_ids', 'attention_mask', 'token_type_ids']) {
     const i = inputs.get(name);
     if (!i) {
-      if (name !== 'token_type_ids') problems.push(`model.onnx has no input named "${name}" (its inputs: ${sig.inputs.map((x) => x.name).join(', ') || 'none'})`);
-    } else if (i.rank !== undefined && i.rank !== 2) problems.push(`model.onnx input "${name}" must be [batch, sequence] (it has rank ${i.rank})`);
+      if (name !== 'token_type_ids')
+        problems.push(`model.onnx has no input named "${name}" (its inputs: ${sig.inputs.map((x) => x.name).join(', ') || 'none'})`);
+    } else if (i.rank !== undefined && i.rank !== 2)
+      problems.push(`model.onnx input "${name}" must be [batch, sequence] (it has rank ${i.rank})`);
   }
   const allowed = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
   for (const i of sig.inputs) {
-    if (!allowed.has(i.name)) problems.push(`model.onnx has an input "${i.name}" the contract does not know (allowed: input_ids, attention_mask, token_type_ids)`);
+    if (!allowed.has(i.name))
+      problems.push(`model.onnx has an input "${i.name}" the contract does not know (allowed: input_ids, attention_mask, token_type_ids)`);
   }
   const outputs = new Map(sig.outputs.map((o) => [o.name, o]));
   const rank = (name: string): number | undefined => outputs.get(name)?.shape?.length;
@@ -292,11 +310,14 @@ export function checkSignature(sig: ModelSignature, config: BundleConfig): Resul
   const sequenceLogits = outputs.has('sequence_logits') ? 'sequence_logits' : undefined;
   const attentions = outputs.has('attentions') ? 'attentions' : undefined;
   if (!tokenLogits && !sequenceLogits) {
-    problems.push(`model.onnx has no head: it needs an output "token_logits" (or a 3-D "logits") or "sequence_logits" (its outputs: ${sig.outputs.map((o) => o.name).join(', ') || 'none'})`);
+    problems.push(
+      `model.onnx has no head: it needs an output "token_logits" (or a 3-D "logits") or "sequence_logits" (its outputs: ${sig.outputs.map((o) => o.name).join(', ') || 'none'})`,
+    );
   }
   if (tokenLogits) {
     const r = rank(tokenLogits);
-    if (r !== undefined && r !== 3) problems.push(`model.onnx output "${tokenLogits}" must be [batch, sequence, labels] (it has rank ${r})`);
+    if (r !== undefined && r !== 3)
+      problems.push(`model.onnx output "${tokenLogits}" must be [batch, sequence, labels] (it has rank ${r})`);
     const n = lastDim(tokenLogits);
     if (typeof n === 'number' && n !== config.labels.length) {
       problems.push(`model.onnx gives ${n} token labels but config.json "id2label" has ${config.labels.length}`);
@@ -313,7 +334,8 @@ export function checkSignature(sig: ModelSignature, config: BundleConfig): Resul
   }
   if (attentions) {
     const r = rank(attentions);
-    if (r !== undefined && r !== 5) problems.push(`model.onnx output "attentions" must be [batch, layers, heads, sequence, sequence] (it has rank ${r})`);
+    if (r !== undefined && r !== 5)
+      problems.push(`model.onnx output "attentions" must be [batch, layers, heads, sequence, sequence] (it has rank ${r})`);
   }
   if (problems.length) return { ok: false, problems };
   return { ok: true, value: { tokenLogits, sequenceLogits, attentions, hasTokenTypeIds: inputs.has('token_type_ids') } };

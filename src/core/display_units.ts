@@ -42,7 +42,12 @@ export function displayUnitsOf(words: readonly WordLabel[], scheme: LabelScheme,
  * `displayUnits` a part at a time (a caller yields to the event loop in between): each chunk
  * covers at least `size` words, up to where a new span starts.
  */
-export function* displayUnitChunks(words: readonly WordLabel[], scheme: LabelScheme, hidden: ReadonlySet<string>, size: number): Generator<DisplayUnit[]> {
+export function* displayUnitChunks(
+  words: readonly WordLabel[],
+  scheme: LabelScheme,
+  hidden: ReadonlySet<string>,
+  size: number,
+): Generator<DisplayUnit[]> {
   for (let from = 0; from < words.length; ) {
     let to = Math.min(words.length, from + Math.max(1, size));
     if (scheme === 'plain') {
@@ -55,7 +60,13 @@ export function* displayUnitChunks(words: readonly WordLabel[], scheme: LabelSch
       yield out;
     } else {
       while (!startsSpan(words, to, scheme)) to++;
-      yield decodeSpans(words, scheme, hidden, from, to).map((s) => ({ start: s.start, end: s.end, label: s.label, score: s.score, word: s.first }));
+      yield decodeSpans(words, scheme, hidden, from, to).map((s) => ({
+        start: s.start,
+        end: s.end,
+        label: s.label,
+        score: s.score,
+        word: s.first,
+      }));
     }
     from = to;
   }

@@ -171,7 +171,14 @@ export class Engine {
       for (const r of loaded) if (r.ok) void endWorker(r.value.worker, 0);
       return failed;
     }
-    return { ok: true, value: new Engine(loaded.map((r) => (r as { value: Loaded }).value), modelPath, options) };
+    return {
+      ok: true,
+      value: new Engine(
+        loaded.map((r) => (r as { value: Loaded }).value),
+        modelPath,
+        options,
+      ),
+    };
   }
 
   get alive(): boolean {
@@ -210,7 +217,9 @@ export class Engine {
     this.crashTimes.push(now);
     while (this.crashTimes.length && now - this.crashTimes[0] > windowMs) this.crashTimes.shift();
     if (this.crashTimes.length > (this.options.maxRestarts ?? 3)) {
-      this.giveUp(`${message}; it crashed ${this.crashTimes.length} times within ${Math.round(windowMs / 1000)} s, so it is not started again`);
+      this.giveUp(
+        `${message}; it crashed ${this.crashTimes.length} times within ${Math.round(windowMs / 1000)} s, so it is not started again`,
+      );
       return;
     }
     this.onCrash?.(message, true);

@@ -120,7 +120,14 @@ const where = (text: string, offset: number): string => new Positions(text).at(o
 const safeLabel = (label: string, format: ExportFormat): string => label.replace(format === 'conllu' ? /[\s|]+/g : /\s+/g, '_');
 
 /** Each token with its tag from the annotations (removals and unlabeled tokens are O). */
-function* tagTokens(text: string, words: Iterable<WordSpan>, annotations: readonly Annotation[], tagging: Tagging, format: ExportFormat, warnings: FormatProblem[]): Generator<string, Token[]> {
+function* tagTokens(
+  text: string,
+  words: Iterable<WordSpan>,
+  annotations: readonly Annotation[],
+  tagging: Tagging,
+  format: ExportFormat,
+  warnings: FormatProblem[],
+): Generator<string, Token[]> {
   const tokens: Token[] = [];
   for (const [s, e] of words) {
     tokens.push({ start: s, end: e, text: text.slice(s, e), tag: 'O' });
@@ -149,7 +156,10 @@ function* tagTokens(text: string, words: Iterable<WordSpan>, annotations: readon
       continue;
     }
     if (tokens[first].start !== a.start || tokens[last - 1].end !== a.end) {
-      warnings.push({ line: 0, message: `${at()} (${a.label}) does not start and end at word boundaries; exported as the words it overlaps` });
+      warnings.push({
+        line: 0,
+        message: `${at()} (${a.label}) does not start and end at word boundaries; exported as the words it overlaps`,
+      });
     }
     if (tagging === 'plain' && count > 1) {
       warnings.push({ line: 0, message: `${at()} (${a.label}) covers ${count} words; each gets the label` });
@@ -157,7 +167,10 @@ function* tagTokens(text: string, words: Iterable<WordSpan>, annotations: readon
     const label = safeLabel(a.label, format);
     if (label !== a.label && !renamed.has(a.label)) {
       renamed.add(a.label);
-      warnings.push({ line: 0, message: `label "${a.label}" cannot be written in ${format === 'conllu' ? 'CoNLL-U (no spaces or "|")' : 'CoNLL (no spaces)'}; written as "${label}"` });
+      warnings.push({
+        line: 0,
+        message: `label "${a.label}" cannot be written in ${format === 'conllu' ? 'CoNLL-U (no spaces or "|")' : 'CoNLL (no spaces)'}; written as "${label}"`,
+      });
     }
     for (let i = first; i < last; i++) {
       taken[i] = 1;
@@ -243,7 +256,13 @@ function spacesAfter(gap: string): string | undefined {
   });
 }
 
-function* conlluChunks(text: string, tokens: readonly Token[], tagging: Tagging, options: ExportOptions, run: ExportRun): Generator<string> {
+function* conlluChunks(
+  text: string,
+  tokens: readonly Token[],
+  tagging: Tagging,
+  options: ExportOptions,
+  run: ExportRun,
+): Generator<string> {
   // a document without words writes nothing: a newdoc line must come with a sentence
   let newdoc = options.documentName ? `# newdoc id = ${options.documentName.replace(/\s+/g, '_')}\n` : '';
   const used = new Set<string>();
@@ -302,7 +321,15 @@ function* conlluChunks(text: string, tokens: readonly Token[], tagging: Tagging,
  * editor's thread may yield to the event loop at each). Warnings and the sentence count are
  * added to `run` as the chunks are made.
  */
-export function* exportChunks(format: ExportFormat, text: string, words: Iterable<WordSpan>, annotations: readonly Annotation[], tagging: Tagging, options: ExportOptions, run: ExportRun): Generator<string> {
+export function* exportChunks(
+  format: ExportFormat,
+  text: string,
+  words: Iterable<WordSpan>,
+  annotations: readonly Annotation[],
+  tagging: Tagging,
+  options: ExportOptions,
+  run: ExportRun,
+): Generator<string> {
   if (format === 'spans') {
     yield exportSpans(text, annotations).content;
     return;
@@ -312,13 +339,19 @@ export function* exportChunks(format: ExportFormat, text: string, words: Iterabl
   else yield* conlluChunks(text, tokens, tagging, options, run);
 }
 
-const optionsOf = (o: string | ExportOptions | undefined): ExportOptions => (typeof o === 'string' ? { documentName: o } : o ?? {});
+const optionsOf = (o: string | ExportOptions | undefined): ExportOptions => (typeof o === 'string' ? { documentName: o } : (o ?? {}));
 
 export function exportConll(text: string, words: Iterable<WordSpan>, annotations: readonly Annotation[], tagging: Tagging): Exported {
   return exportAs('conll', text, words, annotations, tagging);
 }
 
-export function exportConllu(text: string, words: Iterable<WordSpan>, annotations: readonly Annotation[], tagging: Tagging, options?: string | ExportOptions): Exported {
+export function exportConllu(
+  text: string,
+  words: Iterable<WordSpan>,
+  annotations: readonly Annotation[],
+  tagging: Tagging,
+  options?: string | ExportOptions,
+): Exported {
   return exportAs('conllu', text, words, annotations, tagging, options);
 }
 
@@ -357,7 +390,14 @@ export function exportSpans(text: string, annotations: readonly Annotation[]): E
   return { content: JSON.stringify(record) + '\n', warnings: [] };
 }
 
-export function exportAs(format: ExportFormat, text: string, words: Iterable<WordSpan>, annotations: readonly Annotation[], tagging: Tagging, options?: string | ExportOptions): Exported & { sentences: number } {
+export function exportAs(
+  format: ExportFormat,
+  text: string,
+  words: Iterable<WordSpan>,
+  annotations: readonly Annotation[],
+  tagging: Tagging,
+  options?: string | ExportOptions,
+): Exported & { sentences: number } {
   const run: ExportRun = { warnings: [], sentences: 0 };
   let content = '';
   for (const chunk of exportChunks(format, text, words, annotations, tagging, optionsOf(options), run)) content += chunk;
@@ -365,7 +405,14 @@ export function exportAs(format: ExportFormat, text: string, words: Iterable<Wor
 }
 
 /** `exportAs` in slices, letting the event loop run between them (for the editor's thread). */
-export async function exportAsYielding(format: ExportFormat, text: string, words: Iterable<WordSpan>, annotations: readonly Annotation[], tagging: Tagging, options: ExportOptions & { signal?: AbortSignal } = {}): Promise<Exported & { sentences: number }> {
+export async function exportAsYielding(
+  format: ExportFormat,
+  text: string,
+  words: Iterable<WordSpan>,
+  annotations: readonly Annotation[],
+  tagging: Tagging,
+  options: ExportOptions & { signal?: AbortSignal } = {},
+): Promise<Exported & { sentences: number }> {
   const run: ExportRun = { warnings: [], sentences: 0 };
   const pause = new Pause();
   const parts: string[] = [];
@@ -406,7 +453,10 @@ class Aligner {
     }
     const found = t.slice(this.cursor, this.cursor + Math.max(token.length, 1) + 10);
     const what = this.cursor >= t.length ? 'the end of the text' : `"${found}"`;
-    return { line, message: `token "${token}" does not match the text at ${where(t, this.cursor)} (offset ${this.cursor}), which has ${what}` };
+    return {
+      line,
+      message: `token "${token}" does not match the text at ${where(t, this.cursor)} (offset ${this.cursor}), which has ${what}`,
+    };
   }
 
   /**
@@ -438,7 +488,11 @@ interface TaggedToken {
 }
 
 /** Annotations from tagged tokens: IOB2 (IOB1 and BIOES read too) or plain tags. */
-function annotationsFromTags(text: string, tokens: readonly TaggedToken[], source: AnnotationSource): { annotations: Annotation[]; warnings: FormatProblem[] } {
+function annotationsFromTags(
+  text: string,
+  tokens: readonly TaggedToken[],
+  source: AnnotationSource,
+): { annotations: Annotation[]; warnings: FormatProblem[] } {
   const annotations: Annotation[] = [];
   const warnings: FormatProblem[] = [];
   let open: { start: number; end: number; type: string } | undefined;
@@ -459,7 +513,8 @@ function annotationsFromTags(text: string, tokens: readonly TaggedToken[], sourc
       const continues = open && open.type === type && (bi === 'I' || bi === 'E') && prevEnd === open.end;
       if (continues) open!.end = tok.end;
       else {
-        if (bi === 'I' || bi === 'E') warnings.push({ line: tok.line, message: `${tok.tag} does not continue a ${type} span; it starts one` });
+        if (bi === 'I' || bi === 'E')
+          warnings.push({ line: tok.line, message: `${tok.tag} does not continue a ${type} span; it starts one` });
         close();
         open = { start: tok.start, end: tok.end, type };
       }
@@ -471,10 +526,18 @@ function annotationsFromTags(text: string, tokens: readonly TaggedToken[], sourc
   return { annotations, warnings };
 }
 
-function finishImport(text: string, aligner: Aligner, tokens: TaggedToken[], source: AnnotationSource, problems: FormatProblem[], warnings: FormatProblem[]): Imported {
+function finishImport(
+  text: string,
+  aligner: Aligner,
+  tokens: TaggedToken[],
+  source: AnnotationSource,
+  problems: FormatProblem[],
+  warnings: FormatProblem[],
+): Imported {
   if (problems.length) return { ok: false, problems };
   const rest = aligner.rest();
-  if (rest.length) warnings.push({ line: 0, message: `the file ends before the text does: ${rest.length} characters after its last token have no tags` });
+  if (rest.length)
+    warnings.push({ line: 0, message: `the file ends before the text does: ${rest.length} characters after its last token have no tags` });
   const fromTags = annotationsFromTags(text, tokens, source);
   return { ok: true, annotations: fromTags.annotations, warnings: [...warnings, ...fromTags.warnings] };
 }
@@ -524,14 +587,20 @@ const CONLLU_COLUMNS = ['ID', 'FORM', 'LEMMA', 'UPOS', 'XPOS', 'FEATS', 'HEAD', 
 const KEPT_MISC = /^(NE|SpaceAfter|SpacesAfter|SpacesBefore)=/;
 
 /** In words: what a CoNLL-U import kept and what it left out. */
-function conlluSummary(kept: { words: number; tagFrom: Set<string>; sentences: number; ids: number }, dropped: { columns: Map<string, number>; comments: number; multiword: number; multiwordParts: number; emptyNodes: number }): string {
+function conlluSummary(
+  kept: { words: number; tagFrom: Set<string>; sentences: number; ids: number },
+  dropped: { columns: Map<string, number>; comments: number; multiword: number; multiwordParts: number; emptyNodes: number },
+): string {
   const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
   const from = [...kept.tagFrom].join(' and ') || 'no column (every word untagged)';
   const keptText = `kept ${plural(kept.words, 'word')}' tags (from ${from}), ${plural(kept.sentences, 'sentence')}' boundaries${kept.ids ? ` and ${plural(kept.ids, 'sent_id')}` : ''} (a CoNLL-U re-export of this text keeps them)`;
   const left: string[] = [];
   for (const [col, n] of dropped.columns) if (n) left.push(`${col} (${plural(n, 'word')})`);
   if (dropped.comments) left.push(plural(dropped.comments, 'other comment line'));
-  if (dropped.multiword) left.push(`the ${plural(dropped.multiwordParts, 'word')} inside ${plural(dropped.multiword, 'multiword token')} (each multiword token is labeled as one, with its first word's tag)`);
+  if (dropped.multiword)
+    left.push(
+      `the ${plural(dropped.multiwordParts, 'word')} inside ${plural(dropped.multiword, 'multiword token')} (each multiword token is labeled as one, with its first word's tag)`,
+    );
   if (dropped.emptyNodes) left.push(plural(dropped.emptyNodes, 'empty node'));
   return left.length ? `${keptText}; left out: ${left.join(', ')}` : keptText;
 }
@@ -594,7 +663,10 @@ export function importConllu(content: string, text: string, source: AnnotationSo
       emptyNodes++; // an empty node: not in the text
       continue;
     }
-    const ne = misc.split('|').find((m) => m.startsWith('NE='))?.slice(3);
+    const ne = misc
+      .split('|')
+      .find((m) => m.startsWith('NE='))
+      ?.slice(3);
     const tag = ne ?? (upos === '_' ? 'O' : upos);
     const range = /^(\d+)-(\d+)$/.exec(id);
     if (range) {
@@ -697,7 +769,10 @@ export function importSpans(content: string, text: string, source: AnnotationSou
   }
   if (!record) {
     if (records === 1 && firstDiff) return { ok: false, problems: [firstDiff] };
-    return { ok: false, problems: [{ line: 0, message: records ? `none of the ${records} records has the document's text` : 'the file has no records' }] };
+    return {
+      ok: false,
+      problems: [{ line: 0, message: records ? `none of the ${records} records has the document's text` : 'the file has no records' }],
+    };
   }
   const spans = rawSpans(record);
   if (!spans) return { ok: false, problems: [{ line: recordLine, message: 'the record has no "spans", "label" or "entities" list' }] };
@@ -706,8 +781,17 @@ export function importSpans(content: string, text: string, source: AnnotationSou
   const annotations: Annotation[] = [];
   spans.forEach((s, k) => {
     const at = `span ${k + 1}`;
-    if (!Number.isInteger(s.start) || !Number.isInteger(s.end) || (s.start as number) < 0 || (s.end as number) <= (s.start as number) || (s.end as number) > cps) {
-      problems.push({ line: recordLine, message: `${at}: start and end must be whole numbers with 0 <= start < end <= ${cps} (code points), found ${JSON.stringify([s.start, s.end])}` });
+    if (
+      !Number.isInteger(s.start) ||
+      !Number.isInteger(s.end) ||
+      (s.start as number) < 0 ||
+      (s.end as number) <= (s.start as number) ||
+      (s.end as number) > cps
+    ) {
+      problems.push({
+        line: recordLine,
+        message: `${at}: start and end must be whole numbers with 0 <= start < end <= ${cps} (code points), found ${JSON.stringify([s.start, s.end])}`,
+      });
       return;
     }
     if (typeof s.label !== 'string' || s.label.length === 0) {
@@ -718,7 +802,10 @@ export function importSpans(content: string, text: string, source: AnnotationSou
     const end = u16[s.end as number];
     const covered = text.slice(start, end);
     if (s.text !== undefined && s.text !== covered) {
-      problems.push({ line: recordLine, message: `${at}: its "text" ${JSON.stringify(s.text)} is not the text at its offsets, ${JSON.stringify(covered)}` });
+      problems.push({
+        line: recordLine,
+        message: `${at}: its "text" ${JSON.stringify(s.text)} is not the text at its offsets, ${JSON.stringify(covered)}`,
+      });
       return;
     }
     annotations.push({ start, end, text: covered, label: s.label, source });

@@ -33,4 +33,5 @@ export function describeFsError(e: unknown, action: 'read' | 'write' = 'read'): 
 }
 
 /** Whether an error is a file system error (it has an errno code such as ENOSPC) rather than a bug. */
-export const isFsError = (e: unknown): e is NodeJS.ErrnoException => /^E[A-Z0-9]+$/.test(String((e as NodeJS.ErrnoException | undefined)?.code ?? ''));
+export const isFsError = (e: unknown): e is NodeJS.ErrnoException =>
+  /^E[A-Z0-9]+$/.test(String((e as NodeJS.ErrnoException | undefined)?.code ?? ''));

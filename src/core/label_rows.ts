@@ -12,7 +12,13 @@ import { allocateTable, type WordTable } from './word_table';
  * A table for a text's tokens, offsets and pieces filled in, labels to come: one row per word,
  * or per piece with the `simple` strategy (each piece its own unit, as in the pipeline).
  */
-export function emptyTable(text: string, labels: readonly string[], tokens: CompactTokens, strategy: AggregationStrategy, k: number): WordTable {
+export function emptyTable(
+  text: string,
+  labels: readonly string[],
+  tokens: CompactTokens,
+  strategy: AggregationStrategy,
+  k: number,
+): WordTable {
   const pieces = tokens.pieceId.length;
   if (strategy === 'simple') {
     const t = allocateTable(text, labels, pieces, pieces, k, tokens.pieceText);
@@ -38,8 +44,17 @@ export function emptyTable(text: string, labels: readonly string[], tokens: Comp
  * labels. `scratch` holds a word's pieces' probabilities, `word` its aggregated vector.
  */
 export function fillRows(
-  t: WordTable, tokens: CompactTokens, owner: Int32Array, w: Window, wi: number, logits: OutputTensor, row: number, seqLen: number,
-  strategy: AggregationStrategy, scratch: Float32Array, word: Float32Array,
+  t: WordTable,
+  tokens: CompactTokens,
+  owner: Int32Array,
+  w: Window,
+  wi: number,
+  logits: OutputTensor,
+  row: number,
+  seqLen: number,
+  strategy: AggregationStrategy,
+  scratch: Float32Array,
+  word: Float32Array,
 ): void {
   const n = logits.dims[2];
   const k = Math.min(t.stride, n);

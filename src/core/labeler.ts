@@ -15,7 +15,16 @@ import type { OutputTensor } from './engine_protocol';
 import { emptyTable, fillRows } from './label_rows';
 import { CompactTokensBuilder, TextTokenizer, type CompactTokens } from './tokenize';
 import { Pause } from './turns';
-import { fillViews, placeSegment, segmentSteps, type PlacedSegment, type Segment, type SegmentCache, type SegmentLabels, type WindowResult } from './segments';
+import {
+  fillViews,
+  placeSegment,
+  segmentSteps,
+  type PlacedSegment,
+  type Segment,
+  type SegmentCache,
+  type SegmentLabels,
+  type WindowResult,
+} from './segments';
 import { planWindowSteps, type Window, type WindowPlan } from './windows';
 import type { WordLabel, WordTable } from './word_table';
 
@@ -85,7 +94,9 @@ export class Labeler {
     if (!bundle.ok) return bundle;
     let tokenizer: TextTokenizer;
     try {
-      tokenizer = await TextTokenizer.load(bundle.value.tokenizerJson, bundle.value.vocab, { wordPattern: bundle.value.config.wordPattern });
+      tokenizer = await TextTokenizer.load(bundle.value.tokenizerJson, bundle.value.vocab, {
+        wordPattern: bundle.value.config.wordPattern,
+      });
     } catch (e) {
       return { ok: false, problems: [`tokenizer.json could not be used: ${(e as Error).message}`] };
     }
@@ -157,7 +168,10 @@ export class Labeler {
     run.ran += indices.length;
     const texts = indices.map((i) => run.segments[i].text);
     const docs = await this.preprocess(texts, run.ownOptions, run.pause);
-    run.queued.push({ indices, work: { docs, batches: await this.forward(docs, run.ownOptions, run.pause), settings: run.settings, strategy: run.strategy } });
+    run.queued.push({
+      indices,
+      work: { docs, batches: await this.forward(docs, run.ownOptions, run.pause), settings: run.settings, strategy: run.strategy },
+    });
   }
 
   /** Postprocess: the oldest queued chunk's outputs read into labels, cached, and placed. */
@@ -232,7 +246,11 @@ export class Labeler {
       const own: LabelOptions = { ...options, signal: run.signal };
       const docs = await this.preprocess(texts, own, pause);
       const batches = await this.forward(docs, own, pause);
-      labeled = await this.postprocessBatches({ docs, batches, settings: this.settingsKey(options), strategy: options.strategy ?? 'first' }, pause, run.signal);
+      labeled = await this.postprocessBatches(
+        { docs, batches, settings: this.settingsKey(options), strategy: options.strategy ?? 'first' },
+        pause,
+        run.signal,
+      );
     } finally {
       run.end();
     }
@@ -303,7 +321,12 @@ export class Labeler {
       await pause.maybe(options.signal);
       const plan = await this.planWindows(tokens, stride, pause, options.signal);
       await pause.maybe(options.signal);
-      docs.push({ tokens, plan, table: emptyTable(text, cfg.labels, tokens, strategy, k), windows: new Array<WindowResult>(plan.windows.length) });
+      docs.push({
+        tokens,
+        plan,
+        table: emptyTable(text, cfg.labels, tokens, strategy, k),
+        windows: new Array<WindowResult>(plan.windows.length),
+      });
       await pause.maybe(options.signal);
     }
     return docs;
@@ -323,7 +346,14 @@ export class Labeler {
     for (let i = 0; i < all.length; i += batchSize) {
       const rows = all.slice(i, i + batchSize);
       const seqLen = Math.max(...rows.map((b) => b.w.pieces)) + 2;
-      const output = this.engine.run(this.encodeBatch(rows.map((b) => ({ tokens: docs[b.di].tokens, window: b.w })), seqLen), outputs, options.signal);
+      const output = this.engine.run(
+        this.encodeBatch(
+          rows.map((b) => ({ tokens: docs[b.di].tokens, window: b.w })),
+          seqLen,
+        ),
+        outputs,
+        options.signal,
+      );
       output.catch(() => undefined); // awaited in postprocessBatches, unless an earlier batch failed
       batches.push({ rows, seqLen, output });
       await pause.maybe(options.signal);
@@ -392,7 +422,11 @@ export class Labeler {
     }
     const r = rollout(att);
     return {
-      tokens: list, layers: att.layers, heads: att.heads, fromCls, toCls,
+      tokens: list,
+      layers: att.layers,
+      heads: att.heads,
+      fromCls,
+      toCls,
       rolloutFromCls: Array.from(clsWeights(r, seqLen, 'fromCls')),
       rolloutToCls: Array.from(clsWeights(r, seqLen, 'toCls')),
     };
@@ -526,7 +560,12 @@ const ROWS_PER_SLICE = 2048;
  * at a time; `remember`: kept for the next placement (labels kept in a segment cache).
  */
 async function placeInSlices(
-  seg: Segment, r: SegmentLabels, windowBase: number, remember: boolean, pause: Pause, signal: AbortSignal | undefined,
+  seg: Segment,
+  r: SegmentLabels,
+  windowBase: number,
+  remember: boolean,
+  pause: Pause,
+  signal: AbortSignal | undefined,
 ): Promise<PlacedSegment> {
   const p = placeSegment(seg, r, windowBase);
   if (p.complete) return p.placed;

@@ -20,7 +20,9 @@ export interface LockOwner {
   readonly since: string;
 }
 
-export type Lock = { readonly ok: true; readonly file: string; release(): Promise<void> } | { readonly ok: false; readonly message: string };
+export type Lock =
+  | { readonly ok: true; readonly file: string; release(): Promise<void> }
+  | { readonly ok: false; readonly message: string };
 
 export const lockFileOf = (file: string): string => `${file}.lock`;
 
@@ -90,7 +92,12 @@ async function tryCreate(lockFile: string, owner: LockOwner): Promise<boolean> {
 export async function acquireLock(file: string, what = 'the file'): Promise<Lock> {
   const lockFile = lockFileOf(file);
   const start = processStart(process.pid);
-  const me: LockOwner = { pid: process.pid, host: os.hostname(), ...(start !== undefined ? { start } : {}), since: new Date().toISOString() };
+  const me: LockOwner = {
+    pid: process.pid,
+    host: os.hostname(),
+    ...(start !== undefined ? { start } : {}),
+    since: new Date().toISOString(),
+  };
   const release = async (): Promise<void> => {
     // only our own lock is removed (a lock broken as stale and taken by another stays)
     const now = await fs.readFile(lockFile, 'utf8').catch(() => '');
@@ -110,11 +117,17 @@ export async function acquireLock(file: string, what = 'the file'): Promise<Lock
     const owner = parseOwner(content);
     const alive = owner ? ownerAlive(owner) : Date.now() - mtimeMs < UNREADABLE_GRACE_MS;
     if (alive === undefined) {
-      return { ok: false, message: `${what} ${file} is locked by a run on another computer (${owner!.host}, process ${owner!.pid}, since ${owner!.since}); if that run is over, remove ${lockFile}` };
+      return {
+        ok: false,
+        message: `${what} ${file} is locked by a run on another computer (${owner!.host}, process ${owner!.pid}, since ${owner!.since}); if that run is over, remove ${lockFile}`,
+      };
     }
     if (alive) {
       const who = owner ? `process ${owner.pid}, since ${owner.since}` : 'a process that is starting';
-      return { ok: false, message: `${what} ${file} is being written by another run (${who}); wait for it to finish, or stop it, then run again` };
+      return {
+        ok: false,
+        message: `${what} ${file} is being written by another run (${who}); wait for it to finish, or stop it, then run again`,
+      };
     }
     // stale: take it over without removing a fresh lock that another process made meanwhile
     const aside = `${lockFile}.stale.${process.pid}.${Math.random().toString(36).slice(2, 10)}`;

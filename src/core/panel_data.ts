@@ -125,7 +125,10 @@ export function capabilityNotes(c: PanelCapabilities): string[] {
   if (c.tokenHead) still.push('its per-word labels (in the editor and on each token here)');
   if (c.sequenceHead) still.push('its classification scores');
   if (c.attentions) still.push('attention to and from [CLS]');
-  if (!c.sequenceHead) notes.push('This model has no sequence head (no "sequence_logits" output): there are no classification scores for the document, segment or selection.');
+  if (!c.sequenceHead)
+    notes.push(
+      'This model has no sequence head (no "sequence_logits" output): there are no classification scores for the document, segment or selection.',
+    );
   if (!c.attentions) notes.push('This model has no "attentions" output: attention to and from [CLS] cannot be shown.');
   if (notes.length) notes.push(still.length ? `It can still show ${still.join(' and ')}.` : 'It has nothing the panel can show.');
   return notes;

@@ -48,13 +48,19 @@ function checkAnnotation(v: unknown, line: number, problems: SidecarProblem[]): 
   if (!Number.isInteger(o.start) || (o.start as number) < 0) return bad('"start" must be a whole number >= 0');
   if (!Number.isInteger(o.end) || (o.end as number) <= (o.start as number)) return bad('"end" must be a whole number greater than "start"');
   if (typeof o.text !== 'string') return bad('"text" must be a string');
-  if (o.text.length !== (o.end as number) - (o.start as number)) return bad(`"text" has ${o.text.length} UTF-16 units but end - start is ${(o.end as number) - (o.start as number)}`);
+  if (o.text.length !== (o.end as number) - (o.start as number))
+    return bad(`"text" has ${o.text.length} UTF-16 units but end - start is ${(o.end as number) - (o.start as number)}`);
   if (typeof o.label !== 'string' || o.label.length === 0) return bad('"label" must be a non-empty string');
   if (!ANNOTATION_SOURCES.includes(o.source as AnnotationSource)) return bad(`"source" must be one of ${ANNOTATION_SOURCES.join(', ')}`);
   if (o.needsReview !== undefined && typeof o.needsReview !== 'boolean') return bad('"needsReview" must be true or false');
-  if (o.score !== undefined && !(typeof o.score === 'number' && o.score >= 0 && o.score <= 1)) return bad('"score" must be a number from 0 to 1');
+  if (o.score !== undefined && !(typeof o.score === 'number' && o.score >= 0 && o.score <= 1))
+    return bad('"score" must be a number from 0 to 1');
   const a: Annotation = {
-    start: o.start as number, end: o.end as number, text: o.text, label: o.label, source: o.source as AnnotationSource,
+    start: o.start as number,
+    end: o.end as number,
+    text: o.text,
+    label: o.label,
+    source: o.source as AnnotationSource,
     ...(o.needsReview ? { needsReview: true } : {}),
     ...(typeof o.score === 'number' ? { score: o.score } : {}),
   };
@@ -80,15 +86,25 @@ export function parseSidecar(content: string): SidecarParse {
     if (!header) {
       const h = v as Partial<SidecarHeader> | null;
       if (!h || typeof h !== 'object' || h.schema !== SIDECAR_SCHEMA) {
-        problems.push(problem(line, `the first line must be the header {"schema": "${SIDECAR_SCHEMA}", "version": ${SIDECAR_VERSION}, ...}`));
+        problems.push(
+          problem(line, `the first line must be the header {"schema": "${SIDECAR_SCHEMA}", "version": ${SIDECAR_VERSION}, ...}`),
+        );
         header = { schema: SIDECAR_SCHEMA, version: -1, offsets: 'utf-16' };
         return;
       }
       if (h.version !== SIDECAR_VERSION) {
-        problems.push(problem(line, `schema version ${String(h.version)} is not supported (this extension reads version ${SIDECAR_VERSION})`));
+        problems.push(
+          problem(line, `schema version ${String(h.version)} is not supported (this extension reads version ${SIDECAR_VERSION})`),
+        );
       }
-      if (h.offsets !== undefined && h.offsets !== 'utf-16') problems.push(problem(line, `offsets "${String(h.offsets)}" are not supported (utf-16 only)`));
-      header = { schema: SIDECAR_SCHEMA, version: h.version as number, offsets: 'utf-16', ...(typeof h.document === 'string' ? { document: h.document } : {}) };
+      if (h.offsets !== undefined && h.offsets !== 'utf-16')
+        problems.push(problem(line, `offsets "${String(h.offsets)}" are not supported (utf-16 only)`));
+      header = {
+        schema: SIDECAR_SCHEMA,
+        version: h.version as number,
+        offsets: 'utf-16',
+        ...(typeof h.document === 'string' ? { document: h.document } : {}),
+      };
       return;
     }
     const a = checkAnnotation(v, line, problems);
@@ -101,14 +117,25 @@ export function parseSidecar(content: string): SidecarParse {
 
 /** The file's content for a document's annotations (sorted by position, one per line). */
 export function serializeSidecar(annotations: readonly Annotation[], documentName?: string): string {
-  const header: SidecarHeader = { schema: SIDECAR_SCHEMA, version: SIDECAR_VERSION, offsets: 'utf-16', ...(documentName ? { document: documentName } : {}) };
+  const header: SidecarHeader = {
+    schema: SIDECAR_SCHEMA,
+    version: SIDECAR_VERSION,
+    offsets: 'utf-16',
+    ...(documentName ? { document: documentName } : {}),
+  };
   const lines = [JSON.stringify(header)];
   for (const a of [...annotations].sort(byPosition)) {
-    lines.push(JSON.stringify({
-      start: a.start, end: a.end, text: a.text, label: a.label, source: a.source,
-      ...(a.needsReview ? { needsReview: true } : {}),
-      ...(a.score !== undefined ? { score: Math.round(a.score * 1e6) / 1e6 } : {}),
-    }));
+    lines.push(
+      JSON.stringify({
+        start: a.start,
+        end: a.end,
+        text: a.text,
+        label: a.label,
+        source: a.source,
+        ...(a.needsReview ? { needsReview: true } : {}),
+        ...(a.score !== undefined ? { score: Math.round(a.score * 1e6) / 1e6 } : {}),
+      }),
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -140,7 +167,10 @@ export function isSidecarName(name: string, where: SidecarLocation = DEFAULT_SID
  * identifies the content read (contentHash), so that a writer can tell whether the file changed
  * since (sidecar_merge.ts).
  */
-export type SidecarRead = { kind: 'missing' } | { kind: 'ok'; annotations: Annotation[]; hash: string } | { kind: 'unreadable'; problems: SidecarProblem[]; hash?: string };
+export type SidecarRead =
+  | { kind: 'missing' }
+  | { kind: 'ok'; annotations: Annotation[]; hash: string }
+  | { kind: 'unreadable'; problems: SidecarProblem[]; hash?: string };
 
 /** What identifies a file's content (SHA-1 of its bytes). */
 export const contentHash = (content: string | Uint8Array): string => createHash('sha1').update(content).digest('base64');

@@ -43,7 +43,6 @@ function byKey(list: readonly Annotation[]): Map<string, Annotation> {
   return m;
 }
 
-
 /** Merges the three versions (see the file comment). Pure. */
 export function mergeSidecar(base: readonly Annotation[], ours: readonly Annotation[], theirs: readonly Annotation[]): MergeResult {
   const B = byKey(base);
@@ -91,7 +90,9 @@ export function mergeSidecar(base: readonly Annotation[], ours: readonly Annotat
       const end = Math.max(...pending.map((a) => a.end));
       const text = pending.reduce((acc, a) => (a.start === start && a.end - a.start > acc.length ? a.text : acc), pending[0].text);
       conflicts.push({
-        start, end, text,
+        start,
+        end,
+        text,
         ours: pending.filter((a) => sayOf(O.get(keyOf(a))) === sayOf(a)),
         theirs: pending.filter((a) => sayOf(T.get(keyOf(a))) === sayOf(a)),
       });

@@ -50,7 +50,11 @@ export function startsSpan(words: readonly LabeledUnit[], i: number, scheme: Lab
  * be where `startsSpan` holds, or spans crossing them are cut.
  */
 export function decodeSpans(
-  words: readonly LabeledUnit[], scheme: LabelScheme, hidden: ReadonlySet<string> = new Set(['O']), from = 0, to = words.length,
+  words: readonly LabeledUnit[],
+  scheme: LabelScheme,
+  hidden: ReadonlySet<string> = new Set(['O']),
+  from = 0,
+  to = words.length,
 ): EntitySpan[] {
   const spans: EntitySpan[] = [];
   let open: { first: number; type: string; sum: number } | undefined;
@@ -58,8 +62,12 @@ export function decodeSpans(
     if (!open) return;
     if (!hidden.has(open.type)) {
       spans.push({
-        start: words[open.first].start, end: words[last].end, label: open.type,
-        score: open.sum / (last - open.first + 1), first: open.first, last,
+        start: words[open.first].start,
+        end: words[last].end,
+        label: open.type,
+        score: open.sum / (last - open.first + 1),
+        first: open.first,
+        last,
       });
     }
     open = undefined;

@@ -13,16 +13,18 @@ export function shiftLabels(part: LabeledText, offset: number, windowBase = 0): 
     ...part,
     // field by field: words may be views (core/word_table.ts) whose fields are getters, which
     // an object spread would not copy
-    words: part.words.map((w): WordLabel => ({
-      start: w.start + offset,
-      end: w.end + offset,
-      text: w.text,
-      label: w.label,
-      score: w.score,
-      alternatives: w.alternatives,
-      window: w.window + windowBase,
-      pieces: w.pieces.map((p) => ({ text: p.text, label: p.label, score: p.score, start: p.start + offset, end: p.end + offset })),
-    })),
+    words: part.words.map(
+      (w): WordLabel => ({
+        start: w.start + offset,
+        end: w.end + offset,
+        text: w.text,
+        label: w.label,
+        score: w.score,
+        alternatives: w.alternatives,
+        window: w.window + windowBase,
+        pieces: w.pieces.map((p) => ({ text: p.text, label: p.label, score: p.score, start: p.start + offset, end: p.end + offset })),
+      }),
+    ),
     windows: part.windows.map((w) => ({ ...w, start: w.start + offset, end: w.end + offset })),
   };
 }

@@ -47,7 +47,12 @@ export function* chunkSpans(text: string, maxChars = CHUNK_CHARS): Generator<[nu
 }
 
 /** The text labeled a chunk at a time (see the file comment). */
-export async function* labelInChunks(labeler: Labeler, text: string, options: LabelOptions = {}, maxChars = CHUNK_CHARS): AsyncGenerator<LabeledChunk> {
+export async function* labelInChunks(
+  labeler: Labeler,
+  text: string,
+  options: LabelOptions = {},
+  maxChars = CHUNK_CHARS,
+): AsyncGenerator<LabeledChunk> {
   let first = true;
   for (const [start, end] of chunkSpans(text, maxChars)) {
     const chunk = text.slice(start, end);
@@ -156,7 +161,12 @@ export interface StreamOptions {
  * Labels `text` and writes its output in `format` through `write`, chunk by chunk. Returns the
  * document's sequence scores (also written, for jsonl) and how many CoNLL sentences it wrote.
  */
-export async function streamLabels(labeler: Labeler, text: string, write: (s: string) => Promise<void> | void, options: StreamOptions): Promise<{ sequence: LabelScore[]; sentences: number }> {
+export async function streamLabels(
+  labeler: Labeler,
+  text: string,
+  write: (s: string) => Promise<void> | void,
+  options: StreamOptions,
+): Promise<{ sequence: LabelScore[]; sentences: number }> {
   const out = new Batched(write);
   const windows: WindowResult[] = [];
   const { format } = options;
@@ -188,10 +198,15 @@ export async function streamLabels(labeler: Labeler, text: string, write: (s: st
       await out.add(chunk.text.slice(pos));
     } else if (format === 'jsonl') {
       for (const w of chunk.result.words) {
-        await out.add(JSON.stringify({ start: base + w.start, end: base + w.end, text: w.text, label: w.label, score: round(w.score) }) + '\n');
+        await out.add(
+          JSON.stringify({ start: base + w.start, end: base + w.end, text: w.text, label: w.label, score: round(w.score) }) + '\n',
+        );
       }
     } else if (format === 'spans') {
-      const kept = options.annotate(chunk).filter((a) => a.label !== REMOVED_LABEL).sort(byPosition);
+      const kept = options
+        .annotate(chunk)
+        .filter((a) => a.label !== REMOVED_LABEL)
+        .sort(byPosition);
       for (const a of kept) {
         const s = cursor.of(base + a.start);
         const e = cursor.of(base + a.end);
@@ -226,7 +241,8 @@ export async function streamLabels(labeler: Labeler, text: string, write: (s: st
     await out.add(JSON.stringify({ sequence: sequence.map((s) => ({ label: s.label, score: round(s.score) })) }) + '\n');
   } else if (format === 'spans') {
     await out.add('],"label":[');
-    for (let i = 0; i < spanCount; i++) await out.add(`${i ? ',' : ''}${JSON.stringify([spanStartCp[i], spanEndCp[i], spanLabels[spanLabel[i]]])}`);
+    for (let i = 0; i < spanCount; i++)
+      await out.add(`${i ? ',' : ''}${JSON.stringify([spanStartCp[i], spanEndCp[i], spanLabels[spanLabel[i]]])}`);
     await out.add(']}\n');
   }
   await out.flush();

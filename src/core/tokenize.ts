@@ -122,7 +122,8 @@ function moreLettersThan(word: string, max: number): boolean {
 }
 
 const BERT_PUNCT = /[\p{P}!-/:-@[-`{-~]/u;
-const CJK = /[\u4E00-\u9FFF\u3400-\u4DBF\u{20000}-\u{2A6DF}\u{2A700}-\u{2B73F}\u{2B740}-\u{2B81F}\u{2B820}-\u{2CEAF}\uF900-\uFAFF\u{2F800}-\u{2FA1F}]/u;
+const CJK =
+  /[\u4E00-\u9FFF\u3400-\u4DBF\u{20000}-\u{2A6DF}\u{2A700}-\u{2B73F}\u{2B740}-\u{2B81F}\u{2B820}-\u{2CEAF}\uF900-\uFAFF\u{2F800}-\u{2FA1F}]/u;
 const CJK_ANY = new RegExp(CJK.source, 'u');
 // Unicode's Final_Sigma context (a capital sigma after a cased letter and not before one lowers
 // to `ς`): the default model's training tokenizer lowercases whole pattern words (Python's
@@ -175,10 +176,16 @@ export class TextTokenizer {
     // characters one [UNK]. So a word of letters, digits and marks, without ideographs, with
     // more letters and digits than that, is one [UNK] over the whole word: known without
     // normalizing a base64 blob of a million characters one character at a time.
-    const json = tokenizerJson as { model?: { type?: string; max_input_chars_per_word?: number }; normalizer?: { type?: string } | null; pre_tokenizer?: { type?: string } | null };
-    const bertParts = json.model?.type === 'WordPiece' && (!json.normalizer || json.normalizer.type === 'BertNormalizer') &&
+    const json = tokenizerJson as {
+      model?: { type?: string; max_input_chars_per_word?: number };
+      normalizer?: { type?: string } | null;
+      pre_tokenizer?: { type?: string } | null;
+    };
+    const bertParts =
+      json.model?.type === 'WordPiece' &&
+      (!json.normalizer || json.normalizer.type === 'BertNormalizer') &&
       (!json.pre_tokenizer || json.pre_tokenizer.type === 'BertPreTokenizer');
-    this.longWordChars = bertParts && options.longWordShortcut !== false ? json.model?.max_input_chars_per_word ?? 100 : undefined;
+    this.longWordChars = bertParts && options.longWordShortcut !== false ? (json.model?.max_input_chars_per_word ?? 100) : undefined;
     const id = (t: string): number => {
       const v = this.tokenizer.model?.tokens_to_ids.get(t);
       if (v === undefined) throw new Error(`the tokenizer has no ${t} token`);
@@ -203,7 +210,12 @@ export class TextTokenizer {
   static async load(tokenizerJson: object, vocab: TokenVocab | undefined, options: TokenizerOptions = {}): Promise<TextTokenizer> {
     if (!vocab) return new TextTokenizer(tokenizerJson, options);
     const built = new Tokenizer(tokenizerJson, {});
-    const model = built.model as unknown as { tokens_to_ids?: Map<string, number>; vocab?: string[]; unk_token?: string; unk_token_id?: number };
+    const model = built.model as unknown as {
+      tokens_to_ids?: Map<string, number>;
+      vocab?: string[];
+      unk_token?: string;
+      unk_token_id?: number;
+    };
     if (!(model.tokens_to_ids instanceof Map) || !Array.isArray(model.vocab)) {
       throw new Error('this tokenizer model keeps its vocabulary in a way this extension does not know');
     }
@@ -323,7 +335,7 @@ export class TextTokenizer {
         len = Math.max(0, Math.min(len, at + pre.length - pos));
         const s = pos;
         const e = pos + len;
-        out.push({ id, text, start: origStart[s] ?? word.length, end: e > s ? origEnd[e - 1] : origStart[s] ?? word.length });
+        out.push({ id, text, start: origStart[s] ?? word.length, end: e > s ? origEnd[e - 1] : (origStart[s] ?? word.length) });
         pos = e;
       }
     }

@@ -12,15 +12,16 @@ export interface TokenVocab {
 }
 
 /** The parsed file; with `vocab`, `model.vocab` in `value` is an empty object. */
-export type TokenizerFileReply =
-  | { ok: true; value: unknown; vocab?: TokenVocab }
-  | { ok: false; message: string };
+export type TokenizerFileReply = { ok: true; value: unknown; vocab?: TokenVocab } | { ok: false; message: string };
 
 /** Files smaller than this are parsed in place (a worker costs more than they do). */
 const OFF_THREAD_BYTES = 64 * 1024;
 
 /** Parses the text of a tokenizer.json; a syntax error comes back as `ok: false`. */
-export async function parseTokenizerFile(text: string, workerPath = path.join(__dirname, 'tokenizer_file_worker.js')): Promise<TokenizerFileReply> {
+export async function parseTokenizerFile(
+  text: string,
+  workerPath = path.join(__dirname, 'tokenizer_file_worker.js'),
+): Promise<TokenizerFileReply> {
   if (text.length >= OFF_THREAD_BYTES) {
     const reply = await inWorker(text, workerPath).catch(() => undefined);
     if (reply) return reply;

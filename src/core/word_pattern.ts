@@ -21,7 +21,8 @@ export const WORD_PATTERN_CHECK_MS = 10_000;
 
 // Whitespace a column format splits on: JavaScript's \s, Unicode's separators, and what
 // Python's str.split() adds (the information separators U+001C-U+001F and NEL).
-export const isColumnWhitespace = (cp: number): boolean => (cp >= 0x1c && cp <= 0x1f) || cp === 0x85 || /[\s\p{Z}]/u.test(String.fromCodePoint(cp));
+export const isColumnWhitespace = (cp: number): boolean =>
+  (cp >= 0x1c && cp <= 0x1f) || cp === 0x85 || /[\s\p{Z}]/u.test(String.fromCodePoint(cp));
 
 const WHITESPACE: readonly number[] = (() => {
   const out: number[] = [];
@@ -93,7 +94,8 @@ function whitespaceAtom(node: Element): { raw: string; cp: number; at: number } 
 
 /** What is wrong with a word pattern's shape (empty when nothing), without the backtracking proof. */
 export function wordPatternShapeProblems(pattern: string): string[] {
-  if (pattern.length > MAX_WORD_PATTERN_LENGTH) return [`is ${pattern.length} characters long; at most ${MAX_WORD_PATTERN_LENGTH} are accepted`];
+  if (pattern.length > MAX_WORD_PATTERN_LENGTH)
+    return [`is ${pattern.length} characters long; at most ${MAX_WORD_PATTERN_LENGTH} are accepted`];
   let ast: AST.Pattern;
   try {
     new RegExp(pattern, 'gu');
@@ -105,7 +107,9 @@ export function wordPatternShapeProblems(pattern: string): string[] {
   if (nullable(ast)) problems.push('can match an empty string, which is no word');
   const ws = whitespaceAtom(ast);
   if (ws) {
-    problems.push(`can match whitespace (${codePointName(ws.cp)}, through \`${ws.raw}\` at character ${ws.at}); a word holds no spaces, tabs or line breaks, which would break the CoNLL columns`);
+    problems.push(
+      `can match whitespace (${codePointName(ws.cp)}, through \`${ws.raw}\` at character ${ws.at}); a word holds no spaces, tabs or line breaks, which would break the CoNLL columns`,
+    );
   }
   return problems;
 }
@@ -120,7 +124,9 @@ export function wordPatternBacktrackingProblems(pattern: string, timeoutMs = WOR
   }
   if (result.safe) return [];
   if (result.error === 'timedOut' || result.error === 'hitMaxSteps') {
-    return [`could not be shown to finish quickly on every text within the check's limits; a pattern that may backtrack without bound would freeze the editor`];
+    return [
+      `could not be shown to finish quickly on every text within the check's limits; a pattern that may backtrack without bound would freeze the editor`,
+    ];
   }
   const score = result.score.infinite ? 'without bound' : `up to ${result.score.value} times per character`;
   return [`can backtrack ${score} on some texts (nested or overlapping repetition, as in \`(\\w+\\s?)*\`); it would freeze the editor`];
@@ -161,7 +167,11 @@ export async function checkWordPattern(pattern: string, options: WordPatternChec
       void worker.terminate();
       resolve(problems ?? wordPatternBacktrackingProblems(pattern, timeoutMs));
     };
-    const timer = setTimeout(() => settle([`was still being checked for runaway backtracking after ${timeoutMs / 1000} s; a pattern that slow to check is refused`]), timeoutMs + 2000);
+    const timer = setTimeout(
+      () =>
+        settle([`was still being checked for runaway backtracking after ${timeoutMs / 1000} s; a pattern that slow to check is refused`]),
+      timeoutMs + 2000,
+    );
     worker.once('message', (problems: string[]) => settle(problems));
     // a worker that cannot load (no built file next to this one) leaves the check to this thread
     worker.once('error', () => settle(undefined));

@@ -61,7 +61,14 @@ export interface WordTable {
  * are views of one buffer (a typed array and its buffer are two objects each for the garbage
  * collector; a document has thousands of tables).
  */
-export function allocateTable(text: string, labels: readonly string[], size: number, pieces: number, k: number, pieceText: readonly string[]): WordTable {
+export function allocateTable(
+  text: string,
+  labels: readonly string[],
+  size: number,
+  pieces: number,
+  k: number,
+  pieceText: readonly string[],
+): WordTable {
   const stride = Math.max(1, k);
   // every field is 4 bytes a value
   const buffer = new ArrayBuffer(4 * (3 * size + 2 * size * stride + size + 1 + 4 * pieces));
@@ -77,7 +84,11 @@ export function allocateTable(text: string, labels: readonly string[], size: num
     return a;
   };
   return {
-    text, labels, size, k, stride,
+    text,
+    labels,
+    size,
+    k,
+    stride,
     start: int32(size),
     end: int32(size),
     window: int32(size),
@@ -157,8 +168,11 @@ export class TableWord implements WordLabel {
     const out: PieceLabel[] = [];
     for (let p = t.pieceFirst[this.#row]; p < t.pieceFirst[this.#row + 1]; p++) {
       out.push({
-        text: t.pieceText[p], start: t.pieceStart[p] + this.#at.offset, end: t.pieceEnd[p] + this.#at.offset,
-        label: labelName(t.labels, t.pieceLabel[p]), score: t.pieceScore[p],
+        text: t.pieceText[p],
+        start: t.pieceStart[p] + this.#at.offset,
+        end: t.pieceEnd[p] + this.#at.offset,
+        label: labelName(t.labels, t.pieceLabel[p]),
+        score: t.pieceScore[p],
       });
     }
     return out;
@@ -166,8 +180,14 @@ export class TableWord implements WordLabel {
 
   toJSON(): WordLabel {
     return {
-      start: this.start, end: this.end, text: this.text, label: this.label, score: this.score,
-      alternatives: this.alternatives, pieces: this.pieces, window: this.window,
+      start: this.start,
+      end: this.end,
+      text: this.text,
+      label: this.label,
+      score: this.score,
+      alternatives: this.alternatives,
+      pieces: this.pieces,
+      window: this.window,
     };
   }
 }

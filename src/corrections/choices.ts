@@ -12,7 +12,11 @@ export interface LabelChoice {
 }
 
 /** The labels for the quick pick: the model's, most probable first, then the rest. */
-export function labelChoices(probabilities: readonly LabelScore[], allLabels: readonly string[], current: string | undefined): LabelChoice[] {
+export function labelChoices(
+  probabilities: readonly LabelScore[],
+  allLabels: readonly string[],
+  current: string | undefined,
+): LabelChoice[] {
   const seen = new Set<string>();
   const out: LabelChoice[] = [];
   for (const p of [...probabilities].sort((a, b) => b.score - a.score)) {

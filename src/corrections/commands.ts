@@ -83,9 +83,22 @@ export class Corrections {
     // A selection means the word it starts at (the active end may be the start of the next word).
     const offset = doc.offsetAt(sel.isEmpty ? sel.active : sel.start);
     // The cursor just after a word (at its end) still means that word.
-    const at = (list: readonly { start: number; end: number }[]): number => (list.some((a) => a.start <= offset && offset < a.end) ? offset : offset - 1);
-    const current = annotationAt(merged, at(merged)) ?? annotationAt(this.store.corrections(doc).filter((c) => c.label === REMOVED_LABEL), at(this.store.corrections(doc)));
-    if (current) return { start: current.start, end: current.end, text: current.text, current: current.label === REMOVED_LABEL ? undefined : current, model: annotationAt(model, current.start) };
+    const at = (list: readonly { start: number; end: number }[]): number =>
+      list.some((a) => a.start <= offset && offset < a.end) ? offset : offset - 1;
+    const current =
+      annotationAt(merged, at(merged)) ??
+      annotationAt(
+        this.store.corrections(doc).filter((c) => c.label === REMOVED_LABEL),
+        at(this.store.corrections(doc)),
+      );
+    if (current)
+      return {
+        start: current.start,
+        end: current.end,
+        text: current.text,
+        current: current.label === REMOVED_LABEL ? undefined : current,
+        model: annotationAt(model, current.start),
+      };
     const word = words && (LabelStore.wordAt(words, offset) ?? LabelStore.wordAt(words, offset - 1));
     if (!word) return undefined;
     return { start: word.start, end: word.end, text: word.text };
@@ -127,7 +140,9 @@ export class Corrections {
     const target = await this.target(editor, useSelection);
     if (!target) return undefined;
     // For span models `O` is not a type: the quick pick offers it as "remove the span".
-    const probs = (await this.probabilities(labeler, editor.document, target)).filter((p) => this.scheme() === 'plain' || p.label !== REMOVED_LABEL);
+    const probs = (await this.probabilities(labeler, editor.document, target)).filter(
+      (p) => this.scheme() === 'plain' || p.label !== REMOVED_LABEL,
+    );
     return { target, choices: labelChoices(probs, this.allLabels(labeler), target.current?.label) };
   }
 
@@ -143,14 +158,15 @@ export class Corrections {
     if (label === undefined) {
       type Item = vscode.QuickPickItem & { label: string; value: string };
       const items: Item[] = choices.map((c) => ({
-        label: c.label, value: c.label,
+        label: c.label,
+        value: c.label,
         description: [c.score !== undefined ? percent(c.score) : '', c.current ? '(current)' : ''].filter(Boolean).join(' '),
         iconPath: c.current ? new vscode.ThemeIcon('check') : undefined,
       }));
       if (this.scheme() !== 'plain') items.push({ label: 'O', value: REMOVED_LABEL, description: 'no entity: remove the span' });
       const picked = await vscode.window.showQuickPick(items, {
         title: `Correct the label of "${target.text.length > 40 ? target.text.slice(0, 40) + '…' : target.text}"`,
-        placeHolder: 'Labels by the model\'s probability',
+        placeHolder: "Labels by the model's probability",
         matchOnDescription: false,
       });
       if (!picked) return false;
@@ -160,9 +176,13 @@ export class Corrections {
   }
 
   private setLabel(doc: vscode.TextDocument, target: Target, label: string, what: string): Promise<boolean> {
-    const sameAsModel = target.model && target.model.label === label && target.model.start === target.start && target.model.end === target.end;
+    const sameAsModel =
+      target.model && target.model.label === label && target.model.start === target.start && target.model.end === target.end;
     const annotation: Annotation = {
-      start: target.start, end: target.end, text: doc.getText().slice(target.start, target.end), label,
+      start: target.start,
+      end: target.end,
+      text: doc.getText().slice(target.start, target.end),
+      label,
       source: sameAsModel ? 'reviewed' : 'corrected',
       ...(sameAsModel && target.model?.score !== undefined ? { score: target.model.score } : {}),
     };
@@ -179,7 +199,11 @@ export class Corrections {
     }
     const reviewed: Annotation = { ...current, source: current.source === 'corrected' ? 'corrected' : 'reviewed', needsReview: undefined };
     delete (reviewed as { needsReview?: boolean }).needsReview;
-    return this.store.set(editor.document, replaceCorrections(this.store.corrections(editor.document), current, [reviewed]), 'Accept Label');
+    return this.store.set(
+      editor.document,
+      replaceCorrections(this.store.corrections(editor.document), current, [reviewed]),
+      'Accept Label',
+    );
   }
 
   async remove(editor: vscode.TextEditor): Promise<boolean> {
@@ -192,7 +216,9 @@ export class Corrections {
     const rest = this.store.corrections(doc).filter((c) => !(c.start < target.end && target.start < c.end));
     // A model label under it stays hidden by a removal; a correction alone is just dropped.
     const modelUnder = this.store.modelLabels(doc).some((m) => m.start < target.end && target.start < m.end);
-    const removal: Annotation[] = modelUnder ? [{ start: target.start, end: target.end, text: target.text, label: REMOVED_LABEL, source: 'corrected' }] : [];
+    const removal: Annotation[] = modelUnder
+      ? [{ start: target.start, end: target.end, text: target.text, label: REMOVED_LABEL, source: 'corrected' }]
+      : [];
     return this.store.set(doc, [...rest, ...removal].sort(byPosition), 'Remove Span');
   }
 
@@ -253,7 +279,15 @@ export class Corrections {
     for (const p of places) {
       const m = model.find((a) => a.start === p.start && a.end === p.end);
       const same = m?.label === label;
-      next = replaceCorrections(next, p, [{ ...p, text: text.slice(p.start, p.end), label, source: same ? 'reviewed' : 'corrected', ...(same && m?.score !== undefined ? { score: m.score } : {}) }]);
+      next = replaceCorrections(next, p, [
+        {
+          ...p,
+          text: text.slice(p.start, p.end),
+          label,
+          source: same ? 'reviewed' : 'corrected',
+          ...(same && m?.score !== undefined ? { score: m.score } : {}),
+        },
+      ]);
     }
     const ok = await this.store.set(doc, next, `Apply ${label} to all "${target.text}"`);
     return ok ? others.length : 0;
@@ -264,27 +298,51 @@ export class Corrections {
 export function registerCorrectionCommands(s: CorrectionServices): vscode.Disposable[] {
   const corrections = new Corrections(s);
   const store = s.corrections;
-  const withEditor = <T>(f: (e: vscode.TextEditor) => Promise<T>) => async (): Promise<T | undefined> => {
-    const editor = activeEditorOr();
-    return editor ? f(editor) : undefined;
-  };
+  const withEditor =
+    <T>(f: (e: vscode.TextEditor) => Promise<T>) =>
+    async (): Promise<T | undefined> => {
+      const editor = activeEditorOr();
+      return editor ? f(editor) : undefined;
+    };
   return [
     vscode.commands.registerCommand('bertLstm.correctLabel', (args?: CorrectionArgs) => withEditor((e) => corrections.correct(e, args))()),
-    vscode.commands.registerCommand('bertLstm.acceptLabel', withEditor((e) => corrections.accept(e))),
-    vscode.commands.registerCommand('bertLstm.removeSpan', withEditor((e) => corrections.remove(e))),
+    vscode.commands.registerCommand(
+      'bertLstm.acceptLabel',
+      withEditor((e) => corrections.accept(e)),
+    ),
+    vscode.commands.registerCommand(
+      'bertLstm.removeSpan',
+      withEditor((e) => corrections.remove(e)),
+    ),
     vscode.commands.registerCommand('bertLstm.createSpan', (args?: CorrectionArgs) => withEditor((e) => corrections.createSpan(e, args))()),
-    vscode.commands.registerCommand('bertLstm.applyToAllIdentical', (args?: CorrectionArgs) => withEditor((e) => corrections.applyToAll(e, args))()),
-    vscode.commands.registerCommand('bertLstm.undoCorrection', withEditor((e) => store.undo(e.document))),
-    vscode.commands.registerCommand('bertLstm.redoCorrection', withEditor((e) => store.redo(e.document))),
-    vscode.commands.registerCommand('bertLstm.saveCorrections', withEditor((e) => store.saveNow(e.document))),
+    vscode.commands.registerCommand('bertLstm.applyToAllIdentical', (args?: CorrectionArgs) =>
+      withEditor((e) => corrections.applyToAll(e, args))(),
+    ),
+    vscode.commands.registerCommand(
+      'bertLstm.undoCorrection',
+      withEditor((e) => store.undo(e.document)),
+    ),
+    vscode.commands.registerCommand(
+      'bertLstm.redoCorrection',
+      withEditor((e) => store.redo(e.document)),
+    ),
+    vscode.commands.registerCommand(
+      'bertLstm.saveCorrections',
+      withEditor((e) => store.saveNow(e.document)),
+    ),
     // The answer to an outside change of the sidecar that conflicts (the message's buttons; for tests and keybindings).
-    vscode.commands.registerCommand('bertLstm.settleSidecarConflict', (args?: { take?: 'ours' | 'theirs' }) => withEditor((e) => store.settleConflict(e.document, args?.take === 'theirs' ? 'theirs' : 'ours'))()),
+    vscode.commands.registerCommand('bertLstm.settleSidecarConflict', (args?: { take?: 'ours' | 'theirs' }) =>
+      withEditor((e) => store.settleConflict(e.document, args?.take === 'theirs' ? 'theirs' : 'ours'))(),
+    ),
     // For tests and automation (not in the command palette): the state of the active document.
     vscode.commands.registerCommand('bertLstm.annotationsState', () => {
       const e = vscode.window.activeTextEditor;
       return e ? store.snapshot(e.document, e) : undefined;
     }),
-    vscode.commands.registerCommand('bertLstm.correctionChoices', withEditor(async (e) => (await corrections.choices(e, corrections.scheme() !== 'plain'))?.choices)),
+    vscode.commands.registerCommand(
+      'bertLstm.correctionChoices',
+      withEditor(async (e) => (await corrections.choices(e, corrections.scheme() !== 'plain'))?.choices),
+    ),
     vscode.languages.registerHoverProvider({ scheme: '*' }, new CorrectionHoverProvider(store)),
   ];
 }

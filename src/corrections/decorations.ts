@@ -25,7 +25,12 @@ export class CorrectionDecorations implements vscode.Disposable {
     const style = this.config.correctionStyle;
     const options: vscode.DecorationRenderOptions =
       style === 'background'
-        ? { backgroundColor: new vscode.ThemeColor(reviewed ? 'bertLstm.reviewedBackground' : 'bertLstm.correctedBackground'), borderColor: color, borderStyle: 'none none solid none', borderWidth: '0 0 2px 0' }
+        ? {
+            backgroundColor: new vscode.ThemeColor(reviewed ? 'bertLstm.reviewedBackground' : 'bertLstm.correctedBackground'),
+            borderColor: color,
+            borderStyle: 'none none solid none',
+            borderWidth: '0 0 2px 0',
+          }
         : style === 'doubleUnderline'
           ? { borderColor: color, borderStyle: 'none none double none', borderWidth: '0 0 3px 0' }
           : { borderColor: color, borderStyle: 'solid', borderWidth: '1px', borderRadius: '3px' };
@@ -56,14 +61,20 @@ export class CorrectionDecorations implements vscode.Disposable {
     }
     const now = new Map<string, Array<[number, number]>>();
     for (const [key, { type, ranges }] of byKey) {
-      editor.setDecorations(type, ranges.map(([s, e]) => new vscode.Range(doc.positionAt(s), doc.positionAt(e))));
+      editor.setDecorations(
+        type,
+        ranges.map(([s, e]) => new vscode.Range(doc.positionAt(s), doc.positionAt(e))),
+      );
       now.set(key, ranges);
     }
     this.applied.set(editor, now);
   }
 
   snapshot(editor: vscode.TextEditor): Array<{ key: string; ranges: Array<[number, number]> }> {
-    return [...(this.applied.get(editor) ?? new Map<string, Array<[number, number]>>())].map(([key, ranges]) => ({ key: key.split('\u0000').join('|'), ranges }));
+    return [...(this.applied.get(editor) ?? new Map<string, Array<[number, number]>>())].map(([key, ranges]) => ({
+      key: key.split('\u0000').join('|'),
+      ranges,
+    }));
   }
 
   /** Drops the decoration types (the style setting changed); the next draw makes new ones. */

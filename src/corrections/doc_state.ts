@@ -45,9 +45,20 @@ export interface DocAnnotations {
 /** The state of a document not loaded yet: its sidecar's path, or none for a document without a file. */
 export function newDocState(sidecar: string | undefined): DocAnnotations {
   return {
-    corrections: [], state: sidecar ? 'none' : 'memory', problems: [], sidecar, unsaved: false, saveError: undefined,
-    undo: [], redo: [], textHash: undefined, byText: new Map(), loading: undefined,
-    base: [], fileHash: undefined, conflict: undefined,
+    corrections: [],
+    state: sidecar ? 'none' : 'memory',
+    problems: [],
+    sidecar,
+    unsaved: false,
+    saveError: undefined,
+    undo: [],
+    redo: [],
+    textHash: undefined,
+    byText: new Map(),
+    loading: undefined,
+    base: [],
+    fileHash: undefined,
+    conflict: undefined,
   };
 }
 

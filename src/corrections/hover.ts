@@ -17,8 +17,12 @@ export class CorrectionHoverProvider implements vscode.HoverProvider {
     const md = new vscode.MarkdownString(undefined, true);
     md.isTrusted = false;
     if (c.label === REMOVED_LABEL) md.appendMarkdown('$(circle-slash) label **removed** by you');
-    else md.appendMarkdown(`$(${c.source === 'reviewed' ? 'pass' : 'edit'}) **${c.label}** ${c.source === 'reviewed' ? 'reviewed' : 'corrected'}`);
-    if (model && model.label !== c.label) md.appendMarkdown(` · model: ${model.label}${model.score !== undefined ? ` ${percent(model.score)}` : ''}`);
+    else
+      md.appendMarkdown(
+        `$(${c.source === 'reviewed' ? 'pass' : 'edit'}) **${c.label}** ${c.source === 'reviewed' ? 'reviewed' : 'corrected'}`,
+      );
+    if (model && model.label !== c.label)
+      md.appendMarkdown(` · model: ${model.label}${model.score !== undefined ? ` ${percent(model.score)}` : ''}`);
     if (c.needsReview) md.appendMarkdown('\n\n$(warning) its text was edited since: check the label (Accept Label to confirm)');
     return new vscode.Hover(md, new vscode.Range(doc.positionAt(c.start), doc.positionAt(c.end)));
   }

@@ -23,12 +23,16 @@ export function memoryOnly(): void {
 }
 
 export function notOverwritten(sidecar: string | undefined): void {
-  void vscode.window.showErrorMessage(`BERT+LSTM: the annotation file ${sidecar} cannot be read, so it is not overwritten. Fix or move it first.`);
+  void vscode.window.showErrorMessage(
+    `BERT+LSTM: the annotation file ${sidecar} cannot be read, so it is not overwritten. Fix or move it first.`,
+  );
 }
 
 /** The sidecar's offsets must fit the file on disk: it is written when the document is saved. */
 export function savedWithDocument(): void {
-  void vscode.window.showInformationMessage('BERT+LSTM: the document has unsaved edits; its corrections are saved with it when you save it.');
+  void vscode.window.showInformationMessage(
+    'BERT+LSTM: the document has unsaved edits; its corrections are saved with it when you save it.',
+  );
 }
 
 /** A write failed: nothing is lost, and Retry tries again (`retry`). */

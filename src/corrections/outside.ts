@@ -34,7 +34,10 @@ export class OutsideChanges implements vscode.Disposable {
   /** One check at a time per document (a watcher event during a write waits for it). */
   private readonly queue = new WeakMap<DocAnnotations, Promise<unknown>>();
 
-  constructor(private readonly host: OutsideHost, private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly host: OutsideHost,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
 
   /**
    * Watches the document's sidecar (created, changed or deleted outside): the folder through
@@ -86,7 +89,9 @@ export class OutsideChanges implements vscode.Disposable {
     s.base = c.theirs;
     s.fileHash = c.hash;
     s.unsaved = true;
-    this.log.info(`${s.sidecar}: ${r.conflicts.length} conflicting labels settled with ${take === 'ours' ? 'the editor\'s' : 'the file\'s'} version`);
+    this.log.info(
+      `${s.sidecar}: ${r.conflicts.length} conflicting labels settled with ${take === 'ours' ? "the editor's" : "the file's"} version`,
+    );
     this.host.changed(doc, true);
     if (!doc.isDirty) await this.host.save(doc);
     return true;
@@ -94,7 +99,10 @@ export class OutsideChanges implements vscode.Disposable {
 
   private serial<T>(s: DocAnnotations, op: () => Promise<T>): Promise<T> {
     const next = (this.queue.get(s) ?? Promise.resolve()).then(op, op);
-    this.queue.set(s, next.catch(() => undefined));
+    this.queue.set(
+      s,
+      next.catch(() => undefined),
+    );
     return next;
   }
 
@@ -106,13 +114,21 @@ export class OutsideChanges implements vscode.Disposable {
     return this.merge(doc, s, read, hash, fromWatcher);
   }
 
-  private async merge(doc: vscode.TextDocument, s: DocAnnotations, read: SidecarRead, hash: string | undefined, fromWatcher: boolean): Promise<BeforeWrite> {
+  private async merge(
+    doc: vscode.TextDocument,
+    s: DocAnnotations,
+    read: SidecarRead,
+    hash: string | undefined,
+    fromWatcher: boolean,
+  ): Promise<BeforeWrite> {
     const file = s.sidecar!;
     if (read.kind === 'unreadable') {
       s.state = 'unreadable';
       s.problems = read.problems;
       s.fileHash = hash;
-      this.log.error(`${file} was changed outside the editor and cannot be used now (it is left as it is): ${read.problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')}`);
+      this.log.error(
+        `${file} was changed outside the editor and cannot be used now (it is left as it is): ${read.problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')}`,
+      );
       messages.sidecarUnreadable(file, read.problems[0]);
       this.host.changed(doc, false);
       return 'held';
@@ -131,7 +147,9 @@ export class OutsideChanges implements vscode.Disposable {
         s.corrections = settleConflicts(r, 'ours');
       }
       s.unsaved = true;
-      this.log.warn(`${file} was changed outside the editor; ${r.conflicts.length} labels were changed here too: ${r.conflicts.map(describeConflict).join(', ')}; nothing is written until one version is chosen`);
+      this.log.warn(
+        `${file} was changed outside the editor; ${r.conflicts.length} labels were changed here too: ${r.conflicts.map(describeConflict).join(', ')}; nothing is written until one version is chosen`,
+      );
       this.host.changed(doc, r.tookTheirs);
       void vscode.window
         .showWarningMessage(
@@ -154,7 +172,9 @@ export class OutsideChanges implements vscode.Disposable {
     s.fileHash = hash;
     s.state = read.kind === 'ok' ? 'loaded' : s.corrections.length ? 'loaded' : 'none';
     s.unsaved = r.keptOurs;
-    this.log.info(`${file} was changed outside the editor: merged (${r.tookTheirs ? 'its changes taken' : 'nothing new in it'}${r.keptOurs ? ', the editor\'s own changes kept' : ''})`);
+    this.log.info(
+      `${file} was changed outside the editor: merged (${r.tookTheirs ? 'its changes taken' : 'nothing new in it'}${r.keptOurs ? ", the editor's own changes kept" : ''})`,
+    );
     if (r.tookTheirs) this.host.changed(doc, true);
     if (!r.keptOurs) return 'nothing';
     if (fromWatcher && !doc.isDirty) void this.host.save(doc);

@@ -13,13 +13,20 @@ import type { DocAnnotations } from './doc_state';
 import { hashText } from './history';
 
 /** Reads the sidecar into `s`: 'loaded' (corrections in `s`), 'unreadable' (problems in `s`), or 'missing'. */
-export async function readInto(s: DocAnnotations, file: string, text: string, log: vscode.LogOutputChannel): Promise<'loaded' | 'unreadable' | 'missing'> {
+export async function readInto(
+  s: DocAnnotations,
+  file: string,
+  text: string,
+  log: vscode.LogOutputChannel,
+): Promise<'loaded' | 'unreadable' | 'missing'> {
   const read = await readSidecar(file);
   if (read.kind === 'unreadable') {
     s.fileHash = read.hash;
     s.state = 'unreadable';
     s.problems = read.problems;
-    log.error(`sidecar ${file} cannot be used (it is left as it is): ${read.problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')}`);
+    log.error(
+      `sidecar ${file} cannot be used (it is left as it is): ${read.problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')}`,
+    );
     return 'unreadable';
   }
   if (read.kind !== 'ok') return 'missing';
@@ -29,7 +36,9 @@ export async function readInto(s: DocAnnotations, file: string, text: string, lo
   s.fileHash = read.hash;
   s.state = 'loaded';
   if (anchored.moved || anchored.lost) {
-    log.warn(`${file}: ${anchored.moved} labels moved to where their text now is, ${anchored.lost} no longer fit the text; all are marked for review`);
+    log.warn(
+      `${file}: ${anchored.moved} labels moved to where their text now is, ${anchored.lost} no longer fit the text; all are marked for review`,
+    );
   }
   if (s.corrections.length) s.textHash = hashText(text);
   return 'loaded';
@@ -39,7 +48,10 @@ export async function readInto(s: DocAnnotations, file: string, text: string, lo
  * Writes the document's corrections to its sidecar. Returns undefined when written (or when
  * there is nothing to write), else why it failed, in words.
  */
-export async function writeFrom(s: DocAnnotations, doc: vscode.TextDocument): Promise<{ readonly error: string; readonly detail: string } | undefined> {
+export async function writeFrom(
+  s: DocAnnotations,
+  doc: vscode.TextDocument,
+): Promise<{ readonly error: string; readonly detail: string } | undefined> {
   const sidecar = s.sidecar!;
   try {
     const corrections = s.corrections;
@@ -50,6 +62,9 @@ export async function writeFrom(s: DocAnnotations, doc: vscode.TextDocument): Pr
     return undefined;
   } catch (e) {
     const name = path.basename(doc.uri.fsPath);
-    return { error: `the corrections to ${name} could not be saved to ${sidecar}: ${describeFsError(e, 'write')}`, detail: (e as Error).message };
+    return {
+      error: `the corrections to ${name} could not be saved to ${sidecar}: ${describeFsError(e, 'write')}`,
+      detail: (e as Error).message,
+    };
   }
 }

@@ -53,17 +53,20 @@ export class CorrectionsStore implements vscode.Disposable {
     private readonly model: ModelHost,
   ) {
     this.decorations = new CorrectionDecorations(config);
-    this.outside = new OutsideChanges({
-      changed: (doc, replaced) => {
-        this.redraw(doc);
-        if (replaced) this.replaced.fire(doc);
-        this.changed.fire(doc);
+    this.outside = new OutsideChanges(
+      {
+        changed: (doc, replaced) => {
+          this.redraw(doc);
+          if (replaced) this.replaced.fire(doc);
+          this.changed.fire(doc);
+        },
+        save: (doc) => {
+          const s = this.docs.get(doc);
+          return s ? this.save(doc, s) : Promise.resolve(false);
+        },
       },
-      save: (doc) => {
-        const s = this.docs.get(doc);
-        return s ? this.save(doc, s) : Promise.resolve(false);
-      },
-    }, log);
+      log,
+    );
   }
 
   // --- document events (from documents.ts) ---
@@ -82,7 +85,11 @@ export class CorrectionsStore implements vscode.Disposable {
   changedText(e: vscode.TextDocumentChangeEvent): void {
     const s = this.docs.get(e.document);
     if (!s || e.contentChanges.length === 0 || nothingToFollow(s)) return;
-    const changes: TextChange[] = e.contentChanges.map((c) => ({ offset: c.rangeOffset, deletedLength: c.rangeLength, insertedText: c.text }));
+    const changes: TextChange[] = e.contentChanges.map((c) => ({
+      offset: c.rangeOffset,
+      deletedLength: c.rangeLength,
+      insertedText: c.text,
+    }));
     followTextChange(s, changes, e.document.getText(), e.reason !== undefined);
     s.unsaved = true;
     this.redraw(e.document);
@@ -104,7 +111,9 @@ export class CorrectionsStore implements vscode.Disposable {
     this.docs.delete(doc);
     if (s) this.outside.unwatch(s);
     if (s && this.unwritten.keep(doc, s)) {
-      this.log.warn(`${doc.uri.fsPath} closed with ${s.corrections.length} corrections that could not be written to ${s.sidecar}; they are kept until it is opened again`);
+      this.log.warn(
+        `${doc.uri.fsPath} closed with ${s.corrections.length} corrections that could not be written to ${s.sidecar}; they are kept until it is opened again`,
+      );
     }
   }
 
@@ -135,9 +144,15 @@ export class CorrectionsStore implements vscode.Disposable {
   snapshot(doc: vscode.TextDocument, editor?: vscode.TextEditor): AnnotationsSnapshot {
     const s = this.docs.get(doc);
     return {
-      state: s?.state ?? 'none', sidecar: s?.sidecar, problems: s?.problems ?? [], saveError: s?.saveError, unsaved: s?.unsaved ?? false,
-      corrections: s?.corrections ?? [], merged: this.merged(doc),
-      undo: s?.undo.length ?? 0, redo: s?.redo.length ?? 0,
+      state: s?.state ?? 'none',
+      sidecar: s?.sidecar,
+      problems: s?.problems ?? [],
+      saveError: s?.saveError,
+      unsaved: s?.unsaved ?? false,
+      corrections: s?.corrections ?? [],
+      merged: this.merged(doc),
+      undo: s?.undo.length ?? 0,
+      redo: s?.redo.length ?? 0,
       decorations: editor ? this.decorations.snapshot(editor) : [],
       conflicts: s?.conflict?.result.conflicts.length ?? 0,
     };
@@ -261,7 +276,9 @@ export class CorrectionsStore implements vscode.Disposable {
     const kept = this.unwritten.take(doc, s);
     if (!kept) return;
     if (kept.kind === 'dropped') {
-      this.log.warn(`${doc.uri.fsPath}: ${kept.corrections.length} corrections that could not be written earlier no longer fit its text and are dropped`);
+      this.log.warn(
+        `${doc.uri.fsPath}: ${kept.corrections.length} corrections that could not be written earlier no longer fit its text and are dropped`,
+      );
       return;
     }
     s.undo.push(s.corrections);
@@ -270,7 +287,9 @@ export class CorrectionsStore implements vscode.Disposable {
     s.unsaved = true;
     this.redraw(doc);
     this.changed.fire(doc);
-    this.log.info(`${doc.uri.fsPath}: ${kept.corrections.length} corrections that could not be written earlier are back; writing them again`);
+    this.log.info(
+      `${doc.uri.fsPath}: ${kept.corrections.length} corrections that could not be written earlier are back; writing them again`,
+    );
     await this.save(doc, s);
   }
 

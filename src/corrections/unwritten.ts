@@ -30,7 +30,10 @@ export class UnwrittenCorrections {
    * The corrections kept for a document being opened (they are forgotten here): 'back' when its
    * text is the one they belong to, 'dropped' when not, undefined when none were kept.
    */
-  take(doc: vscode.TextDocument, s: DocAnnotations): { readonly kind: 'back' | 'dropped'; readonly corrections: Annotation[]; readonly textHash: string } | undefined {
+  take(
+    doc: vscode.TextDocument,
+    s: DocAnnotations,
+  ): { readonly kind: 'back' | 'dropped'; readonly corrections: Annotation[]; readonly textHash: string } | undefined {
     const key = doc.uri.toString();
     const kept = this.byFile.get(key);
     if (!kept) return undefined;

@@ -6,8 +6,27 @@
 
 /** Labels with a contributed color of their own (package.json contributes.colors). */
 export const CONTRIBUTED_LABELS = [
-  'ADJ', 'ADP', 'ADV', 'AUX', 'CCONJ', 'DET', 'INTJ', 'NOUN', 'NUM', 'PART', 'PRON', 'PROPN',
-  'PUNCT', 'SCONJ', 'SYM', 'VERB', 'X', 'PER', 'ORG', 'LOC', 'MISC',
+  'ADJ',
+  'ADP',
+  'ADV',
+  'AUX',
+  'CCONJ',
+  'DET',
+  'INTJ',
+  'NOUN',
+  'NUM',
+  'PART',
+  'PRON',
+  'PROPN',
+  'PUNCT',
+  'SCONJ',
+  'SYM',
+  'VERB',
+  'X',
+  'PER',
+  'ORG',
+  'LOC',
+  'MISC',
 ] as const;
 export const PALETTE_SIZE = 8;
 

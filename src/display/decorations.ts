@@ -109,7 +109,9 @@ export class LabelDecorations implements vscode.Disposable {
    * decorations from every editor); returns whether anything changed (then redraw).
    */
   setLook(look: LabelLook): boolean {
-    const same = look.style === this.look.style && look.colors.size === this.look.colors.size &&
+    const same =
+      look.style === this.look.style &&
+      look.colors.size === this.look.colors.size &&
       [...look.colors].every(([k, v]) => this.look.colors.get(k) === v);
     if (same) return false;
     this.look = { style: look.style, colors: new Map(look.colors) };
@@ -144,7 +146,8 @@ export class LabelDecorations implements vscode.Disposable {
   private set(editor: vscode.TextEditor, applied: Map<string, AppliedPart>, p: AppliedPart): void {
     const doc = editor.document;
     const ranges: vscode.Range[] = new Array(p.offsets.length / 2);
-    for (let i = 0; i < ranges.length; i++) ranges[i] = new vscode.Range(doc.positionAt(p.offsets[2 * i]), doc.positionAt(p.offsets[2 * i + 1]));
+    for (let i = 0; i < ranges.length; i++)
+      ranges[i] = new vscode.Range(doc.positionAt(p.offsets[2 * i]), doc.positionAt(p.offsets[2 * i + 1]));
     editor.setDecorations(this.typeFor(p.look.label, p.look.lowConfidence, p.part), ranges);
     const k = partKey(p.key, p.part);
     if (p.offsets.length) applied.set(k, p);
@@ -197,8 +200,12 @@ export class LabelDecorations implements vscode.Disposable {
   /** How a (label, bucket) is drawn with the current look. */
   private lookFor(label: string, low: boolean): Look {
     return {
-      label, lowConfidence: low, colorId: colorIdFor(label), customColor: this.customColor(label),
-      style: this.look.style, contentText: this.look.style === 'inline' ? (low ? `${label}?` : label) : undefined,
+      label,
+      lowConfidence: low,
+      colorId: colorIdFor(label),
+      customColor: this.customColor(label),
+      style: this.look.style,
+      contentText: this.look.style === 'inline' ? (low ? `${label}?` : label) : undefined,
     };
   }
 
@@ -218,7 +225,8 @@ export class LabelDecorations implements vscode.Disposable {
     if (!grouped) return;
     const applied = new Map(this.applied.get(editor) ?? []);
     this.applied.set(editor, applied);
-    const firstPass = visible?.length && grouped.units > PROGRESSIVE_UNITS ? await this.setFirstPass(drawing, applied, grouped, visible) : undefined;
+    const firstPass =
+      visible?.length && grouped.units > PROGRESSIVE_UNITS ? await this.setFirstPass(drawing, applied, grouped, visible) : undefined;
     if (firstPass === false) return;
     for (const [k, p] of [...applied]) {
       if (!grouped.parts.has(k)) this.set(editor, applied, { ...p, offsets: new Int32Array(0) });
@@ -226,7 +234,11 @@ export class LabelDecorations implements vscode.Disposable {
     const ordered = nearestFirst([...grouped.parts.values()], visible);
     if (!(await this.setInTurns(drawing, applied, ordered))) return;
     this.stats.set(editor, {
-      units: grouped.units, firstPass, firstPassRanges: firstPass === undefined ? [] : (visible ?? []), calls: ordered.length, largestCall: drawing.largestCall,
+      units: grouped.units,
+      firstPass,
+      firstPassRanges: firstPass === undefined ? [] : (visible ?? []),
+      calls: ordered.length,
+      largestCall: drawing.largestCall,
     });
   }
 
@@ -239,7 +251,10 @@ export class LabelDecorations implements vscode.Disposable {
     const version = doc.version;
     const stillMine = (): boolean => this.generation.get(editor) === gen && !doc.isClosed && doc.version === version;
     return {
-      editor, chunked, sinceYield: 0, largestCall: 0,
+      editor,
+      chunked,
+      sinceYield: 0,
+      largestCall: 0,
       yieldTurn: async () => {
         await nextTurn();
         return stillMine();
@@ -254,7 +269,12 @@ export class LabelDecorations implements vscode.Disposable {
    * visible ranges are also gathered apart, by (label, bucket). Undefined when a newer drawing
    * took over.
    */
-  private async groupParts(drawing: Drawing, words: readonly WordLabel[], opts: DrawOptions, visible: readonly OffsetRange[] | undefined): Promise<Grouped | undefined> {
+  private async groupParts(
+    drawing: Drawing,
+    words: readonly WordLabel[],
+    opts: DrawOptions,
+    visible: readonly OffsetRange[] | undefined,
+  ): Promise<Grouped | undefined> {
     const keep = notCorrected(opts.corrected ?? []);
     const kindOf = this.kinds(opts.threshold);
     const grouped: Grouped = { parts: new Map(), near: new Map(), units: 0, nearUnits: 0 };
@@ -300,9 +320,20 @@ export class LabelDecorations implements vscode.Disposable {
    * The units near the visible ranges, set as part 0 of each label (the full pass sets the parts
    * near the visible ranges first); the number of units set, or false when a newer drawing took over.
    */
-  private async setFirstPass(drawing: Drawing, applied: Map<string, AppliedPart>, grouped: Grouped, visible: readonly OffsetRange[]): Promise<number | false> {
+  private async setFirstPass(
+    drawing: Drawing,
+    applied: Map<string, AppliedPart>,
+    grouped: Grouped,
+    visible: readonly OffsetRange[],
+  ): Promise<number | false> {
     if (!(await this.setInTurns(drawing, applied, grouped.near.values()))) return false;
-    this.stats.set(drawing.editor, { units: grouped.units, firstPass: grouped.nearUnits, firstPassRanges: visible, calls: 0, largestCall: 0 });
+    this.stats.set(drawing.editor, {
+      units: grouped.units,
+      firstPass: grouped.nearUnits,
+      firstPassRanges: visible,
+      calls: 0,
+      largestCall: 0,
+    });
     drawing.largestCall = 0;
     return grouped.nearUnits;
   }
@@ -352,7 +383,8 @@ export class LabelDecorations implements vscode.Disposable {
       list.sort((a, b) => a.part - b.part);
       const ranges: vscode.Range[] = [];
       for (const p of list) {
-        for (let i = 0; i < p.offsets.length; i += 2) ranges.push(new vscode.Range(doc.positionAt(p.offsets[i]), doc.positionAt(p.offsets[i + 1])));
+        for (let i = 0; i < p.offsets.length; i += 2)
+          ranges.push(new vscode.Range(doc.positionAt(p.offsets[i]), doc.positionAt(p.offsets[i + 1])));
       }
       return { ...list[0].look, ranges };
     });

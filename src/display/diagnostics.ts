@@ -65,11 +65,21 @@ export class LowConfidenceDiagnostics implements vscode.Disposable {
     this.collection.set(doc.uri, out);
   }
 
-  private add(doc: vscode.TextDocument, labels: LabeledText, units: readonly DisplayUnit[], out: vscode.Diagnostic[], scheme: LabelScheme, threshold: number): void {
+  private add(
+    doc: vscode.TextDocument,
+    labels: LabeledText,
+    units: readonly DisplayUnit[],
+    out: vscode.Diagnostic[],
+    scheme: LabelScheme,
+    threshold: number,
+  ): void {
     for (const u of units) {
       if (u.score >= threshold) continue;
       const w = labels.words[u.word];
-      const alts = w.alternatives.slice(1).map((a) => `${a.label} ${percent(a.score, 0)}`).join(', ');
+      const alts = w.alternatives
+        .slice(1)
+        .map((a) => `${a.label} ${percent(a.score, 0)}`)
+        .join(', ');
       const d = new vscode.Diagnostic(
         new vscode.Range(doc.positionAt(u.start), doc.positionAt(u.end)),
         `Low confidence: ${u.label} ${percent(u.score, 0)}${alts && scheme === 'plain' ? ` (or ${alts})` : ''}`,

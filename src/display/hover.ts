@@ -8,7 +8,12 @@ import { percent } from '../percent';
 
 const code = (s: string): string => '`` ' + s.replace(/`/g, 'ˋ') + ' ``';
 
-export function hoverMarkdown(word: WordLabel, window: WindowResult | undefined, strategy: string, threshold: number): vscode.MarkdownString {
+export function hoverMarkdown(
+  word: WordLabel,
+  window: WindowResult | undefined,
+  strategy: string,
+  threshold: number,
+): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.supportHtml = false;
   md.isTrusted = false;

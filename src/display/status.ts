@@ -89,7 +89,8 @@ export class StatusDisplay implements vscode.Disposable {
     const items: StatusAction[] = [];
     if (doc) {
       items.push({ label: '$(play) Label Document', command: 'bertLstm.labelDocument' });
-      if (editor && editor.selections.some((s) => !s.isEmpty)) items.push({ label: '$(selection) Label Selection', command: 'bertLstm.labelSelection' });
+      if (editor && editor.selections.some((s) => !s.isEmpty))
+        items.push({ label: '$(selection) Label Selection', command: 'bertLstm.labelSelection' });
       if (this.runs.isRunning(doc)) items.push({ label: '$(stop-circle) Cancel Labeling', command: 'bertLstm.cancelLabeling' });
       items.push({ label: '$(warning) Next Low-Confidence Label', command: 'bertLstm.nextLowConfidenceLabel' });
     }

@@ -24,11 +24,13 @@ async function filesOf(include: string): Promise<{ files: string[]; skipped: Ski
 }
 
 export async function batchLabel(s: BatchServices, args: BatchArgs = {}): Promise<BatchSummary | undefined> {
-  const include = args.include ?? (await vscode.window.showInputBox({
-    title: 'Batch label files',
-    prompt: 'Files to label: a glob over the workspace, or a folder path',
-    value: DEFAULT_GLOB,
-  }));
+  const include =
+    args.include ??
+    (await vscode.window.showInputBox({
+      title: 'Batch label files',
+      prompt: 'Files to label: a glob over the workspace, or a folder path',
+      value: DEFAULT_GLOB,
+    }));
   if (!include) return undefined;
   let output = args.output;
   if (!output) {
@@ -71,7 +73,8 @@ export async function batchLabel(s: BatchServices, args: BatchArgs = {}): Promis
         }
       },
     );
-    const msg = `BERT+LSTM: ${summary.labeled} labeled, ${summary.skipped} skipped (see the log), ${summary.resumed} already in ${path.basename(outPath)}` +
+    const msg =
+      `BERT+LSTM: ${summary.labeled} labeled, ${summary.skipped} skipped (see the log), ${summary.resumed} already in ${path.basename(outPath)}` +
       (summary.cancelled ? '. Cancelled: run it again with the same output to resume.' : '.');
     s.log.info(msg);
     void vscode.window.showInformationMessage(msg);

@@ -5,7 +5,16 @@
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
-import { EXPORT_FORMATS, exportAsYielding, formatOfFile, FORMAT_EXTENSIONS, importAs, type ExportFormat, type FormatProblem, type SentenceLayout } from '../core/formats';
+import {
+  EXPORT_FORMATS,
+  exportAsYielding,
+  formatOfFile,
+  FORMAT_EXTENSIONS,
+  importAs,
+  type ExportFormat,
+  type FormatProblem,
+  type SentenceLayout,
+} from '../core/formats';
 import { writeFileAtomic } from '../core/sidecar';
 import { spansRecord } from '../core/stream_output';
 import { activeDocumentOr } from '../editors';
@@ -38,14 +47,23 @@ const FORMAT_NAMES: Record<ExportFormat, string> = {
 };
 
 async function pickFormat(title: string, suggested?: ExportFormat): Promise<ExportFormat | undefined> {
-  const items = EXPORT_FORMATS.map((f) => ({ label: FORMAT_NAMES[f], description: FORMAT_EXTENSIONS[f], format: f, picked: f === suggested }));
+  const items = EXPORT_FORMATS.map((f) => ({
+    label: FORMAT_NAMES[f],
+    description: FORMAT_EXTENSIONS[f],
+    format: f,
+    picked: f === suggested,
+  }));
   if (suggested) items.sort((a, b) => Number(b.format === suggested) - Number(a.format === suggested));
   return (await vscode.window.showQuickPick(items, { title }))?.format;
 }
 
 const describe = (p: FormatProblem): string => (p.line ? `line ${p.line}: ${p.message}` : p.message);
 
-export async function exportLabels(s: TransferServices, doc: vscode.TextDocument, args: TransferArgs = {}): Promise<TransferResult | undefined> {
+export async function exportLabels(
+  s: TransferServices,
+  doc: vscode.TextDocument,
+  args: TransferArgs = {},
+): Promise<TransferResult | undefined> {
   const format = args.format ?? (await pickFormat('Export labels as'));
   if (!format) return undefined;
   const labeler = await s.model.get();
@@ -55,7 +73,8 @@ export async function exportLabels(s: TransferServices, doc: vscode.TextDocument
   await store.ensure(doc);
   let target = args.uri;
   if (!target) {
-    const base = doc.uri.scheme === 'file' ? doc.uri.fsPath : path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', 'untitled');
+    const base =
+      doc.uri.scheme === 'file' ? doc.uri.fsPath : path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', 'untitled');
     target = await vscode.window.showSaveDialog({
       defaultUri: vscode.Uri.file(base + FORMAT_EXTENSIONS[format]),
       title: `Export labels as ${FORMAT_NAMES[format]}`,
@@ -71,9 +90,13 @@ export async function exportLabels(s: TransferServices, doc: vscode.TextDocument
   // spans: one JSON record for the whole document, written in pieces (a big document's record is
   // never one string); the others in slices, so that a big document does not hold the extension
   // host's thread
-  const out = format === 'spans'
-    ? { content: spansRecord(text, annotations), warnings: [] }
-    : await exportAsYielding(format, text, labeler.tokenizer.wordSpans(text), annotations, scheme === 'plain' ? 'plain' : 'iob2', { documentName: path.basename(doc.uri.path), layout });
+  const out =
+    format === 'spans'
+      ? { content: spansRecord(text, annotations), warnings: [] }
+      : await exportAsYielding(format, text, labeler.tokenizer.wordSpans(text), annotations, scheme === 'plain' ? 'plain' : 'iob2', {
+          documentName: path.basename(doc.uri.path),
+          layout,
+        });
   try {
     await writeFileAtomic(target.fsPath, out.content);
   } catch (e) {
@@ -90,11 +113,17 @@ export async function exportLabels(s: TransferServices, doc: vscode.TextDocument
  * Reads labels from a file into the document's corrections (replacing them, one undoable step).
  * Nothing is imported when any token or span does not fit the text.
  */
-export async function importLabels(s: TransferServices, doc: vscode.TextDocument, args: TransferArgs = {}): Promise<TransferResult | undefined> {
+export async function importLabels(
+  s: TransferServices,
+  doc: vscode.TextDocument,
+  args: TransferArgs = {},
+): Promise<TransferResult | undefined> {
   let source = args.uri;
   if (!source) {
     const picked = await vscode.window.showOpenDialog({
-      canSelectMany: false, title: 'Import labels for this document', openLabel: 'Import',
+      canSelectMany: false,
+      title: 'Import labels for this document',
+      openLabel: 'Import',
       filters: { 'Label files': ['conll', 'conllu', 'jsonl', 'json', 'iob', 'iob2', 'bio'], 'All files': ['*'] },
     });
     source = picked?.[0];
@@ -106,7 +135,9 @@ export async function importLabels(s: TransferServices, doc: vscode.TextDocument
   try {
     content = await fs.readFile(source.fsPath, 'utf8');
   } catch (e) {
-    void vscode.window.showErrorMessage(`BERT+LSTM: cannot read ${source.fsPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    void vscode.window.showErrorMessage(
+      `BERT+LSTM: cannot read ${source.fsPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
     return { ok: false, labels: 0, problems: [{ line: 0, message: (e as Error).message }], warnings: [] };
   }
   const text = doc.getText();
@@ -114,12 +145,15 @@ export async function importLabels(s: TransferServices, doc: vscode.TextDocument
   const name = path.basename(source.fsPath);
   if (!result.ok) {
     for (const p of result.problems) s.log.error(`import ${name}: ${describe(p)}`);
-    void vscode.window.showErrorMessage(`BERT+LSTM: nothing imported from ${name}: ${describe(result.problems[0])}${result.problems.length > 1 ? ` (and ${result.problems.length - 1} more in the log)` : ''}`);
+    void vscode.window.showErrorMessage(
+      `BERT+LSTM: nothing imported from ${name}: ${describe(result.problems[0])}${result.problems.length > 1 ? ` (and ${result.problems.length - 1} more in the log)` : ''}`,
+    );
     return { ok: false, labels: 0, problems: result.problems, warnings: [] };
   }
   for (const w of result.warnings) s.log.warn(`import ${name}: ${describe(w)}`);
   const applied = await s.corrections.set(doc, result.annotations, `Import ${name}`);
-  if (!applied) return { ok: false, labels: 0, problems: [{ line: 0, message: 'the annotation file cannot be read' }], warnings: result.warnings };
+  if (!applied)
+    return { ok: false, labels: 0, problems: [{ line: 0, message: 'the annotation file cannot be read' }], warnings: result.warnings };
   if (result.layout) importedLayouts.set(doc, { text, layout: result.layout });
   if (result.summary) s.log.info(`import ${name}: ${result.summary}`);
   const note = result.warnings.length ? ` (${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'} in the log)` : '';

@@ -48,11 +48,17 @@ export function registerLabelingCommands(s: LabelingCommandServices): vscode.Dis
  * used, then remembered in the workspace's settings (user settings without a workspace).
  * Returns the problems found, empty when the model was selected.
  */
-export async function selectModel(s: Pick<LabelingCommandServices, 'config' | 'log' | 'model'>, folder?: vscode.Uri): Promise<readonly string[] | undefined> {
+export async function selectModel(
+  s: Pick<LabelingCommandServices, 'config' | 'log' | 'model'>,
+  folder?: vscode.Uri,
+): Promise<readonly string[] | undefined> {
   if (!folder) {
     const picked = await vscode.window.showOpenDialog({
-      canSelectFolders: true, canSelectFiles: false, canSelectMany: false,
-      openLabel: 'Use this model', title: 'BERT+LSTM: select a model bundle folder',
+      canSelectFolders: true,
+      canSelectFiles: false,
+      canSelectMany: false,
+      openLabel: 'Use this model',
+      title: 'BERT+LSTM: select a model bundle folder',
     });
     if (!picked?.[0]) return undefined;
     folder = picked[0];

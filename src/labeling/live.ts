@@ -79,7 +79,9 @@ export class LiveLabeling implements vscode.Disposable {
       const key = doc.uri.toString();
       if (!this.toldTooLarge.has(key)) {
         this.toldTooLarge.add(key);
-        this.log.info(`${key} is longer than live.maxDocumentLength (${this.config.liveMaxDocumentLength} characters): not labeled live; Label Document labels it`);
+        this.log.info(
+          `${key} is longer than live.maxDocumentLength (${this.config.liveMaxDocumentLength} characters): not labeled live; Label Document labels it`,
+        );
       }
       return 'tooLarge';
     }
@@ -111,10 +113,13 @@ export class LiveLabeling implements vscode.Disposable {
     clearTimeout(this.timers.get(key));
     // an edit makes a run in progress obsolete at once
     if (delayMs > 0) this.runs.abort(doc);
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key);
-      if (!doc.isClosed) void this.runs.labelDocument(doc, this.cacheFor(doc));
-    }, delayMs));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        if (!doc.isClosed) void this.runs.labelDocument(doc, this.cacheFor(doc));
+      }, delayMs),
+    );
   }
 
   private forget(key: string): void {

@@ -55,9 +55,11 @@ export class ModelHost implements vscode.Disposable {
     if (!result.ok) {
       this.lastProblems = result.problems;
       for (const p of result.problems) this.log.error(p);
-      void vscode.window.showErrorMessage(`BERT+LSTM: the model in ${dir} cannot be used: ${result.problems.join('; ')}`, 'Show Log').then((a) => {
-        if (a) this.log.show();
-      });
+      void vscode.window
+        .showErrorMessage(`BERT+LSTM: the model in ${dir} cannot be used: ${result.problems.join('; ')}`, 'Show Log')
+        .then((a) => {
+          if (a) this.log.show();
+        });
       return undefined;
     }
     const labeler = result.value;
@@ -116,7 +118,12 @@ export class ModelHost implements vscode.Disposable {
    * next use loads that). Returns whether it was dropped.
    */
   async reset(): Promise<boolean> {
-    if (this.current && this.current.bundle.dir === this.modelDir && this.loadedThreads === this.config.threads && this.loadedWorkers === this.config.workers) {
+    if (
+      this.current &&
+      this.current.bundle.dir === this.modelDir &&
+      this.loadedThreads === this.config.threads &&
+      this.loadedWorkers === this.config.workers
+    ) {
       return false;
     }
     const old = this.current;

@@ -111,7 +111,13 @@ export class LabelingRuns implements vscode.Disposable {
    */
   labelDocument(doc: vscode.TextDocument, cache?: SegmentCache): Promise<LabeledText | undefined> {
     const running = this.runs.get(doc.uri.toString());
-    if (running && running.kind === 'document' && running.doc === doc && running.version === doc.version && !running.controller.signal.aborted) {
+    if (
+      running &&
+      running.kind === 'document' &&
+      running.doc === doc &&
+      running.version === doc.version &&
+      !running.controller.signal.aborted
+    ) {
       return running.promise;
     }
     return this.start(doc, 'document', `labeling ${displayName(doc)}`, async (labeler, signal) => {
@@ -131,9 +137,11 @@ export class LabelingRuns implements vscode.Disposable {
     const text = doc.getText();
     const version = doc.version;
     // a selection that cuts a word takes the whole word (the model labels words, not parts)
-    const ranges = mergeRanges(editor.selections
-      .filter((s) => !s.isEmpty)
-      .map((s) => expandToWords(text, { start: doc.offsetAt(s.start), end: doc.offsetAt(s.end) })));
+    const ranges = mergeRanges(
+      editor.selections
+        .filter((s) => !s.isEmpty)
+        .map((s) => expandToWords(text, { start: doc.offsetAt(s.start), end: doc.offsetAt(s.end) })),
+    );
     if (!ranges.length) {
       void vscode.window.showInformationMessage('BERT+LSTM: select the text to label first.');
       return Promise.resolve(undefined);

@@ -120,8 +120,12 @@ export class AnalysisPanel implements vscode.Disposable {
         word: t.word ?? -1,
         label: t.special ? undefined : LabelStore.wordAt(words, t.start + windowStart)?.label,
       })),
-      layers: att.layers, heads: att.heads, fromCls: att.fromCls, toCls: att.toCls,
-      rolloutFromCls: att.rolloutFromCls, rolloutToCls: att.rolloutToCls,
+      layers: att.layers,
+      heads: att.heads,
+      fromCls: att.fromCls,
+      toCls: att.toCls,
+      rolloutFromCls: att.rolloutFromCls,
+      rolloutToCls: att.rolloutToCls,
     };
     await this.post(msg, true);
   }
@@ -156,7 +160,9 @@ export class AnalysisPanel implements vscode.Disposable {
       else {
         const labeler = await this.s.model.get();
         // the same strategy and stride as the document's labels
-        const r = labeler?.roles.sequenceLogits ? await labeler.label(selectionText, this.s.config.labelOptions()).catch(() => undefined) : undefined;
+        const r = labeler?.roles.sequenceLogits
+          ? await labeler.label(selectionText, this.s.config.labelOptions()).catch(() => undefined)
+          : undefined;
         if (run !== this.selectionRun) return; // a newer update is on its way
         selection = r?.sequence ?? [];
         this.selectionScores = { key, rows: selection };

@@ -27,8 +27,12 @@ export class Panels implements vscode.Disposable {
       this.current.panel.reveal(vscode.ViewColumn.Beside, true);
       return this.current;
     }
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'BERT+LSTM Analysis',
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true, retainContextWhenHidden: false });
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      'BERT+LSTM Analysis',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      { enableScripts: true, retainContextWhenHidden: false },
+    );
     return (this.current = this.make(panel));
   }
 

@@ -89,7 +89,9 @@ function scoreRows(v: unknown): ScoreRow[] | undefined {
 }
 
 function numbers(v: unknown, n: number): number[] | undefined {
-  return Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' && Number.isFinite(x)) ? [...(v as number[])] : undefined;
+  return Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' && Number.isFinite(x))
+    ? [...(v as number[])]
+    : undefined;
 }
 
 /** A [layer][head][token] grid of exactly layers x heads x n finite numbers, copied. */
@@ -116,7 +118,8 @@ function tokenRows(v: unknown): AttentionTokenRow[] | undefined {
     if (typeof t !== 'object' || t === null) return undefined;
     const { text, start, end, special, word, label } = t as Record<string, unknown>;
     // -1 marks [CLS]/[SEP] (no place in the document)
-    if (typeof text !== 'string' || !isOffset(start, -1) || !isOffset(end, -1) || typeof special !== 'boolean' || !isOffset(word, -1)) return undefined;
+    if (typeof text !== 'string' || !isOffset(start, -1) || !isOffset(end, -1) || typeof special !== 'boolean' || !isOffset(word, -1))
+      return undefined;
     if (label !== undefined && typeof label !== 'string') return undefined;
     out.push({ text, start, end, special, word, ...(label !== undefined ? { label } : {}) });
   }
@@ -144,15 +147,21 @@ export function parseHostMessage(v: unknown): HostMessage | undefined {
   if (m.type === 'noAttention' && typeof m.reason === 'string') return { type: 'noAttention', reason: m.reason };
   if (m.type === 'attention') return attentionMessage(m);
   if (m.type === 'status' && typeof m.text === 'string') return { type: 'status', text: m.text };
-  if (m.type === 'scores' && typeof m.model === 'string' && typeof m.file === 'string' &&
-      isOffset(m.selectionLength)) {
+  if (m.type === 'scores' && typeof m.model === 'string' && typeof m.file === 'string' && isOffset(m.selectionLength)) {
     const [document, segment, selection] = [scoreRows(m.document), scoreRows(m.segment), scoreRows(m.selection)];
     const sequenceLabels = strings(m.sequenceLabels);
     const caps = m.capabilities === undefined ? undefined : capabilities(m.capabilities);
     if (!document || !segment || !selection || !sequenceLabels || (m.capabilities !== undefined && !caps)) return undefined;
     return {
-      type: 'scores', model: m.model, file: m.file, document, segment, selection,
-      selectionLength: m.selectionLength, sequenceLabels, capabilities: caps,
+      type: 'scores',
+      model: m.model,
+      file: m.file,
+      document,
+      segment,
+      selection,
+      selectionLength: m.selectionLength,
+      sequenceLabels,
+      capabilities: caps,
     };
   }
   return undefined;

@@ -35,7 +35,11 @@ export function reviewQueue(candidates: readonly ReviewItem[], size: number): Re
     .slice(0, size);
 }
 
-function unreviewed(file: string, labels: readonly { start: number; end: number; text: string; label: string; score?: number }[], corrections: readonly Annotation[]): ReviewItem[] {
+function unreviewed(
+  file: string,
+  labels: readonly { start: number; end: number; text: string; label: string; score?: number }[],
+  corrections: readonly Annotation[],
+): ReviewItem[] {
   const out: ReviewItem[] = [];
   const sorted = [...corrections].sort((a, b) => a.start - b.start);
   for (const l of labels) {
@@ -99,7 +103,13 @@ class ReviewProvider implements vscode.TreeDataProvider<ReviewItem> {
         if (open.has(rec.file)) continue;
         const side = await readSidecar(sidecarPath(rec.file, this.s.config.sidecarLocation));
         const corrections = side.kind === 'ok' ? side.annotations : [];
-        candidates.push(...unreviewed(rec.file, rec.words.filter((w) => w.label !== 'O'), corrections));
+        candidates.push(
+          ...unreviewed(
+            rec.file,
+            rec.words.filter((w) => w.label !== 'O'),
+            corrections,
+          ),
+        );
       }
     }
     return reviewQueue(candidates, this.s.config.reviewQueueSize);
@@ -165,7 +175,9 @@ async function openItem(item: ReviewItem): Promise<vscode.TextEditor | undefined
   const editor = await vscode.window.showTextDocument(doc, { selection: range, preserveFocus: false });
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   if (doc.getText(range) !== item.text) {
-    void vscode.window.showWarningMessage(`BERT+LSTM: ${path.basename(item.file)} changed since it was labeled: "${item.text}" is no longer at this place. Label it again.`);
+    void vscode.window.showWarningMessage(
+      `BERT+LSTM: ${path.basename(item.file)} changed since it was labeled: "${item.text}" is no longer at this place. Label it again.`,
+    );
   }
   return editor;
 }

@@ -10,16 +10,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import {
-  ARTIFACTS,
-  parkCursor,
-  quickOpen,
-  ROOT,
-  runCommand,
-  settled,
-  waitFor,
-  waitForLabelDecorations,
-} from '../harness/codeserver.mjs';
+import { ARTIFACTS, parkCursor, quickOpen, ROOT, runCommand, settled, waitFor, waitForLabelDecorations } from '../harness/codeserver.mjs';
 import { e2eTest, TIMEOUTS } from '../harness/fixture.mjs';
 
 const TEXT = 'The cat sat on the mat.\nA dog slept near the door.\n';
@@ -45,77 +36,109 @@ const workspace = (base) => {
   return dir;
 };
 
-e2eTest('correct a label from the keyboard: quick pick by probability, sidecar written, box drawn, hover says corrected', { name: 'e2e-corrections', workspace }, async (e2e) => {
-  const { page, log } = e2e;
-  const docFile = path.join(e2e.folder, 'pets.txt');
+e2eTest(
+  'correct a label from the keyboard: quick pick by probability, sidecar written, box drawn, hover says corrected',
+  { name: 'e2e-corrections', workspace },
+  async (e2e) => {
+    const { page, log } = e2e;
+    const docFile = path.join(e2e.folder, 'pets.txt');
 
-  e2e.step('open and label the document');
-  await quickOpen(page, 'pets.txt');
-  await runCommand(page, 'BERT+LSTM: Label Document');
-  await waitForLabelDecorations(page, { min: 6 });
+    e2e.step('open and label the document');
+    await quickOpen(page, 'pets.txt');
+    await runCommand(page, 'BERT+LSTM: Label Document');
+    await waitForLabelDecorations(page, { min: 6 });
 
-  e2e.step('move the cursor into "cat" with the keyboard');
-  await page.locator('.editor-instance .monaco-editor .view-lines').first().click({ position: { x: 2, y: 2 } });
-  await page.keyboard.press('Control+Home');
-  for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+    e2e.step('move the cursor into "cat" with the keyboard');
+    await page
+      .locator('.editor-instance .monaco-editor .view-lines')
+      .first()
+      .click({ position: { x: 2, y: 2 } });
+    await page.keyboard.press('Control+Home');
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
 
-  e2e.step('Ctrl+Shift+Alt+K opens the quick pick');
-  await page.keyboard.press('Control+Shift+Alt+K');
-  const widget = page.locator('.quick-input-widget');
-  // the pick is complete once its title names the word and its rows show probabilities
-  const rows = await waitFor('ui', 'the correction quick pick with its title and at least 3 rows with probabilities', async () => {
-    if (!/Correct the label of/.test((await widget.locator('.quick-input-title').textContent().catch(() => '')) ?? '')) return undefined;
-    const r = await widget.locator('.monaco-list-row').allTextContents();
-    return r.filter((x) => /\d+(?:\.\d+)?%/.test(x)).length >= 3 ? r : undefined;
-  });
-  log(`quick pick rows: ${JSON.stringify(rows.slice(0, 5))}`);
-  const title = await widget.locator('.quick-input-title').textContent();
-  assert.match(title ?? '', /Correct the label of "cat"/);
-  const pcts = rows.map((r) => Number(/(\d+(?:\.\d+)?)%/.exec(r)?.[1] ?? NaN)).filter((x) => !Number.isNaN(x));
-  assert.ok(pcts.length >= 3, `rows show probabilities: ${JSON.stringify(rows.slice(0, 5))}`);
-  assert.deepEqual(pcts, [...pcts].sort((a, b) => b - a), 'rows are sorted by probability');
-  assert.match(rows[0], /\(current\)/, 'the most probable label is the current one, marked');
-  // A row's text is its label then its description (no space between them in the DOM).
-  const labels = Object.values(JSON.parse(readFileSync(path.join(ROOT, 'models/default/config.json'), 'utf8')).id2label);
-  const labelOf = (row) => labels.filter((l) => row.trim().startsWith(l)).sort((a, b) => b.length - a.length)[0];
-  const current = labelOf(rows[0]);
-  const chosen = labelOf(rows[1]);
-  assert.ok(current && chosen, `labels read from the rows: ${current}, ${chosen}`);
-  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-correct-pick.png'), fullPage: true });
+    e2e.step('Ctrl+Shift+Alt+K opens the quick pick');
+    await page.keyboard.press('Control+Shift+Alt+K');
+    const widget = page.locator('.quick-input-widget');
+    // the pick is complete once its title names the word and its rows show probabilities
+    const rows = await waitFor('ui', 'the correction quick pick with its title and at least 3 rows with probabilities', async () => {
+      if (
+        !/Correct the label of/.test(
+          (await widget
+            .locator('.quick-input-title')
+            .textContent()
+            .catch(() => '')) ?? '',
+        )
+      )
+        return undefined;
+      const r = await widget.locator('.monaco-list-row').allTextContents();
+      return r.filter((x) => /\d+(?:\.\d+)?%/.test(x)).length >= 3 ? r : undefined;
+    });
+    log(`quick pick rows: ${JSON.stringify(rows.slice(0, 5))}`);
+    const title = await widget.locator('.quick-input-title').textContent();
+    assert.match(title ?? '', /Correct the label of "cat"/);
+    const pcts = rows.map((r) => Number(/(\d+(?:\.\d+)?)%/.exec(r)?.[1] ?? NaN)).filter((x) => !Number.isNaN(x));
+    assert.ok(pcts.length >= 3, `rows show probabilities: ${JSON.stringify(rows.slice(0, 5))}`);
+    assert.deepEqual(
+      pcts,
+      [...pcts].sort((a, b) => b - a),
+      'rows are sorted by probability',
+    );
+    assert.match(rows[0], /\(current\)/, 'the most probable label is the current one, marked');
+    // A row's text is its label then its description (no space between them in the DOM).
+    const labels = Object.values(JSON.parse(readFileSync(path.join(ROOT, 'models/default/config.json'), 'utf8')).id2label);
+    const labelOf = (row) => labels.filter((l) => row.trim().startsWith(l)).sort((a, b) => b.length - a.length)[0];
+    const current = labelOf(rows[0]);
+    const chosen = labelOf(rows[1]);
+    assert.ok(current && chosen, `labels read from the rows: ${current}, ${chosen}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-correct-pick.png'), fullPage: true });
 
-  e2e.step(`choose "${chosen}" with ArrowDown and Enter`);
-  await page.keyboard.press('ArrowDown');
-  await page.keyboard.press('Enter');
-  await widget.waitFor({ state: 'hidden', timeout: TIMEOUTS.ui });
+    e2e.step(`choose "${chosen}" with ArrowDown and Enter`);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await widget.waitFor({ state: 'hidden', timeout: TIMEOUTS.ui });
 
-  e2e.step('the sidecar file has the correction');
-  const sidecar = docFile + '.labels.jsonl';
-  // the sidecar is written whole (a temporary file renamed): once it exists, it holds a correction
-  const lines = await waitFor('ui', `the sidecar ${sidecar} written with a correction`, () => {
-    if (!existsSync(sidecar)) return undefined;
-    const l = readFileSync(sidecar, 'utf8').trim().split('\n').map((x) => JSON.parse(x));
-    return l.length >= 2 ? l : undefined;
-  });
-  assert.equal(lines[0].schema, 'bert-lstm-annotations');
-  assert.deepEqual(lines.slice(1).map((a) => [a.start, a.end, a.text, a.label, a.source]), [[4, 7, 'cat', chosen, 'corrected']]);
-  assert.notEqual(chosen, current);
+    e2e.step('the sidecar file has the correction');
+    const sidecar = docFile + '.labels.jsonl';
+    // the sidecar is written whole (a temporary file renamed): once it exists, it holds a correction
+    const lines = await waitFor('ui', `the sidecar ${sidecar} written with a correction`, () => {
+      if (!existsSync(sidecar)) return undefined;
+      const l = readFileSync(sidecar, 'utf8')
+        .trim()
+        .split('\n')
+        .map((x) => JSON.parse(x));
+      return l.length >= 2 ? l : undefined;
+    });
+    assert.equal(lines[0].schema, 'bert-lstm-annotations');
+    assert.deepEqual(
+      lines.slice(1).map((a) => [a.start, a.end, a.text, a.label, a.source]),
+      [[4, 7, 'cat', chosen, 'corrected']],
+    );
+    assert.notEqual(chosen, current);
 
-  e2e.step('a box is drawn around the corrected word');
-  await parkCursor(page);
-  const boxes = await waitFor('ui', 'a correction box drawn around "cat"', async () => {
-    const b = await correctionBoxes(page);
-    return b.length ? b : undefined;
-  });
-  assert.equal(boxes.length, 1, `one correction box (got ${boxes.length})`);
-  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-corrected.png'), fullPage: true });
+    e2e.step('a box is drawn around the corrected word');
+    await parkCursor(page);
+    const boxes = await waitFor('ui', 'a correction box drawn around "cat"', async () => {
+      const b = await correctionBoxes(page);
+      return b.length ? b : undefined;
+    });
+    assert.equal(boxes.length, 1, `one correction box (got ${boxes.length})`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-corrected.png'), fullPage: true });
 
-  e2e.step('the hover says corrected');
-  const b = boxes[0].rect;
-  await page.mouse.move(b.left + b.width / 2, b.top + b.height / 2, { steps: 4 });
-  const hover = await waitFor('ui', `a hover saying "${chosen} corrected"`, () =>
-    page.evaluate((label) => [...document.querySelectorAll('.monaco-hover')].map((h) => h.textContent ?? '').find((t) => t.includes(`${label} corrected`)), chosen));
-  log(`hover: ${String(hover).replace(/\s+/g, ' ').slice(0, 200)}`);
-  await settled(page); // the hover fades in
-  await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-corrected-hover.png'), fullPage: true });
-  log(`screenshots: ${['e2e-correct-pick.png', 'e2e-corrected.png', 'e2e-corrected-hover.png'].map((f) => path.relative(ROOT, path.join(ARTIFACTS, f))).join(', ')}`);
-});
+    e2e.step('the hover says corrected');
+    const b = boxes[0].rect;
+    await page.mouse.move(b.left + b.width / 2, b.top + b.height / 2, { steps: 4 });
+    const hover = await waitFor('ui', `a hover saying "${chosen} corrected"`, () =>
+      page.evaluate(
+        (label) =>
+          [...document.querySelectorAll('.monaco-hover')].map((h) => h.textContent ?? '').find((t) => t.includes(`${label} corrected`)),
+        chosen,
+      ),
+    );
+    log(`hover: ${String(hover).replace(/\s+/g, ' ').slice(0, 200)}`);
+    await settled(page); // the hover fades in
+    await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-corrected-hover.png'), fullPage: true });
+    log(
+      `screenshots: ${['e2e-correct-pick.png', 'e2e-corrected.png', 'e2e-corrected-hover.png'].map((f) => path.relative(ROOT, path.join(ARTIFACTS, f))).join(', ')}`,
+    );
+  },
+);

@@ -52,7 +52,8 @@ function contributed(id, kind) {
 function colorIds(label) {
   const colors = extensionManifest().contributes?.colors ?? [];
   const entity = label.replace(/^[BIESL]-/, '');
-  if (colors.some((c) => c.id === `bertLstm.label.${entity}`)) return { fg: `bertLstm.label.${entity}`, bg: `bertLstm.labelBackground.${entity}` };
+  if (colors.some((c) => c.id === `bertLstm.label.${entity}`))
+    return { fg: `bertLstm.label.${entity}`, bg: `bertLstm.labelBackground.${entity}` };
   let h = 0;
   for (let i = 0; i < entity.length; i++) h = (h * 31 + entity.charCodeAt(i)) >>> 0;
   const size = colors.filter((c) => /^bertLstm\.palette\.\d+$/.test(c.id)).length;
@@ -102,8 +103,13 @@ function inlineTags(page) {
 function statusBarText(page) {
   return page.evaluate(() => {
     const items = [...document.querySelectorAll('.part.statusbar .statusbar-item')];
-    const ours = items.find((i) => /bertLstm/i.test(i.id)) ??
-      items.find((i) => /BERT\+LSTM/.test(i.getAttribute('aria-label') ?? '') || /BERT\+LSTM/.test(i.querySelector('[aria-label]')?.getAttribute('aria-label') ?? ''));
+    const ours =
+      items.find((i) => /bertLstm/i.test(i.id)) ??
+      items.find(
+        (i) =>
+          /BERT\+LSTM/.test(i.getAttribute('aria-label') ?? '') ||
+          /BERT\+LSTM/.test(i.querySelector('[aria-label]')?.getAttribute('aria-label') ?? ''),
+      );
     return ours ? { text: ours.innerText.replace(/\s+/g, ' ').trim(), id: ours.id } : undefined;
   });
 }
@@ -113,118 +119,160 @@ function waitUntil(page, what, fn) {
   return waitFor('ui', what, fn);
 }
 
-e2eTest('display styles in a light and a dark theme: underline, background and inline tag render in the label colors; hover, status bar and its quick pick', {
-  name: 'styles-e2e',
-  settings: { 'workbench.colorTheme': THEMES[0].theme },
-}, async (e2e) => {
-  const { page, log } = e2e;
-  const labels = new Set(Object.values(installedConfig(e2e).id2label ?? {}));
-  const text = readFileSync(path.join(SAMPLES, SAMPLE), 'utf8');
-  const tokens = text.split(/\s+/).filter(Boolean).length;
-  const settingsFile = path.join(e2e.server.userDataDir, 'User', 'settings.json');
-  const readSettings = () => JSON.parse(readFileSync(settingsFile, 'utf8'));
-  const setStyle = async (style) => {
-    writeFileSync(settingsFile, JSON.stringify({ ...readSettings(), 'bertLstm.displayStyle': style }, null, 2));
-    await e2e.reload();
-    await quickOpen(page, SAMPLE); // the restored editor, or the sample opened again
-  };
+e2eTest(
+  'display styles in a light and a dark theme: underline, background and inline tag render in the label colors; hover, status bar and its quick pick',
+  {
+    name: 'styles-e2e',
+    settings: { 'workbench.colorTheme': THEMES[0].theme },
+  },
+  async (e2e) => {
+    const { page, log } = e2e;
+    const labels = new Set(Object.values(installedConfig(e2e).id2label ?? {}));
+    const text = readFileSync(path.join(SAMPLES, SAMPLE), 'utf8');
+    const tokens = text.split(/\s+/).filter(Boolean).length;
+    const settingsFile = path.join(e2e.server.userDataDir, 'User', 'settings.json');
+    const readSettings = () => JSON.parse(readFileSync(settingsFile, 'utf8'));
+    const setStyle = async (style) => {
+      writeFileSync(settingsFile, JSON.stringify({ ...readSettings(), 'bertLstm.displayStyle': style }, null, 2));
+      await e2e.reload();
+      await quickOpen(page, SAMPLE); // the restored editor, or the sample opened again
+    };
 
-  e2e.step(`open ${SAMPLE}`);
-  await quickOpen(page, SAMPLE);
-  for (const [i, t] of THEMES.entries()) {
-    if (i > 0) {
-      e2e.step(`${t.name}: Preferences: Color Theme > ${t.label}`);
-      const before = readSettings()['workbench.colorTheme'];
-      await selectColorTheme(page, t.label, t.kind);
-      // the style changes below rewrite settings.json: the workbench has written the theme first
-      // (under the id it uses for the theme, which need not be the older name set at the start)
-      await waitFor('ui', `settings.json recording the color theme ${t.label} (workbench.colorTheme no longer "${before}")`, () => readSettings()['workbench.colorTheme'] !== before, {
-        detail: () => `settings.json: ${readFileSync(settingsFile, 'utf8')}`,
+    e2e.step(`open ${SAMPLE}`);
+    await quickOpen(page, SAMPLE);
+    for (const [i, t] of THEMES.entries()) {
+      if (i > 0) {
+        e2e.step(`${t.name}: Preferences: Color Theme > ${t.label}`);
+        const before = readSettings()['workbench.colorTheme'];
+        await selectColorTheme(page, t.label, t.kind);
+        // the style changes below rewrite settings.json: the workbench has written the theme first
+        // (under the id it uses for the theme, which need not be the older name set at the start)
+        await waitFor(
+          'ui',
+          `settings.json recording the color theme ${t.label} (workbench.colorTheme no longer "${before}")`,
+          () => readSettings()['workbench.colorTheme'] !== before,
+          {
+            detail: () => `settings.json: ${readFileSync(settingsFile, 'utf8')}`,
+          },
+        );
+      }
+
+      e2e.step(`${t.name}: live labeling draws underlines`);
+      await waitForLabelDecorations(page, { min: Math.ceil(tokens / 2) });
+      await parkCursor(page);
+      const underlines = await waitForLabelDecorations(page, { min: Math.ceil(tokens / 2) });
+
+      e2e.step(`${t.name}: underline colors are the theme's label colors`);
+      const target =
+        [...underlines].filter((d) => /^[A-Za-z]{3,}$/.test(d.text)).sort((a, b) => b.text.length - a.text.length)[0] ?? underlines[0];
+      const labelRe = new RegExp(`(?:^|[^A-Za-z0-9_-])(${[...labels].join('|')})\\s+(\\d+(?:\\.\\d+)?)%`);
+      const hoverText = await hoverDecoration(page, target, { pattern: labelRe });
+      const label = labelRe.exec(hoverText)[1];
+      log(`${t.name}: hover over "${target.text}": ${hoverText.replace(/\s+/g, ' ').slice(0, 200)}`);
+      assert.match(hoverText, /Alternatives:/, 'the hover lists the alternatives');
+      assert.match(hoverText, /Segment:/, "the hover gives the segment's sequence label");
+      const fg = rgb(contributed(colorIds(label).fg, t.kind));
+      assert.equal(target.color, fg.solid, `${t.name}: the underline of "${target.text}" has the ${t.kind} color of ${label}`);
+      await settled(page);
+      await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-hover.png`) });
+      await parkCursor(page);
+      for (const d of underlines) assert.ok(['solid', 'dashed'].includes(d.style));
+      await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-underline.png`) });
+
+      e2e.step(`${t.name}: the status bar item shows the label under the cursor`);
+      // the cursor on the target word: click it
+      await page.mouse.click(target.rect.left + target.rect.width / 2, target.rect.top + target.rect.height / 2 - 3);
+      const status = await waitUntil(page, `the status bar item showing "${label} NN%" for "${target.text}"`, async () => {
+        const s = await statusBarText(page);
+        return s && new RegExp(`${label} \\d+%`).test(s.text) ? s : undefined;
       });
+      log(`${t.name}: status bar: ${status.text}`);
+      assert.match(status.text, new RegExp(`${label} \\d+% · \\d+ ms`));
+
+      e2e.step(`${t.name}: clicking the status bar item opens the actions`);
+      await page.locator(`[id="${status.id}"]`).click();
+      const rows = await waitUntil(page, 'the actions quick pick', async () => {
+        // the widget's list may still hold the rows of an earlier Quick Open until ours replace them
+        const r = await page.locator('.quick-input-widget .monaco-list-row').allTextContents();
+        return r.some((x) => x.includes('Label Document')) ? r : undefined;
+      });
+      for (const want of [
+        'Label Document',
+        'Toggle Live Labeling',
+        'Next Low-Confidence Label',
+        'Select Model',
+        'Show Analysis Panel',
+        'Show Log',
+      ]) {
+        assert.ok(
+          rows.some((r) => r.includes(want)),
+          `the quick pick offers ${want}: ${JSON.stringify(rows)}`,
+        );
+      }
+      await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-actions.png`) });
+      await page.keyboard.press('Escape');
+
+      e2e.step(`${t.name}: background style`);
+      await setStyle('background');
+      await parkCursor(page);
+      const boxes = await waitUntil(
+        page,
+        `background decorations on at least ${Math.ceil(tokens / 2)} words and no solid underlines left`,
+        async () => {
+          const b = await backgroundBoxes(page);
+          // no solid 2px underlines left (uncertain labels get a dashed 1px outline in this style)
+          const u = (await labelDecorations(page)).filter((d) => d.style === 'solid' && d.width === '2px');
+          return b.length >= Math.ceil(tokens / 2) && u.length === 0 ? b : undefined;
+        },
+      );
+      const bgs = new Set(boxes.map((b) => b.bg));
+      const allowed = new Set(
+        [...labels]
+          .map((l) => contributed(colorIds(l).bg, t.kind))
+          .filter(Boolean)
+          .map((h) => rgb(h).base),
+      );
+      for (const bg of bgs) {
+        const m = /rgba?\((\d+), (\d+), (\d+)(?:, ([\d.]+))?\)/.exec(bg);
+        assert.ok(m, `a background color: ${bg}`);
+        assert.ok(allowed.has(`${m[1]}, ${m[2]}, ${m[3]}`), `${bg} is a contributed label background (${t.kind})`);
+        assert.ok(m[4] !== undefined && Number(m[4]) < 0.5, `the background ${bg} is translucent`);
+      }
+      assert.ok(bgs.size >= 3, `several label colors (${[...bgs].join(', ')})`);
+      await settled(page);
+      await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-background.png`) });
+
+      e2e.step(`${t.name}: inline tag style`);
+      await setStyle('inline');
+      const tags = await waitUntil(
+        page,
+        `inline tags after at least ${Math.ceil(tokens / 2)} words and no background decorations left`,
+        async () => {
+          const g = await inlineTags(page);
+          return g.length >= Math.ceil(tokens / 2) && (await backgroundBoxes(page)).length === 0 ? g : undefined;
+        },
+      );
+      for (const g of tags) assert.ok(labels.has(g.text.replace(/\?$/, '')), `the tag "${g.text}" is a label of the model`);
+      const tagColors = new Set(tags.map((g) => g.color));
+      assert.ok(tagColors.size >= 3, `tags in several label colors (${[...tagColors].join(', ')})`);
+      for (const g of tags.slice(0, 20)) {
+        assert.equal(
+          g.color,
+          rgb(contributed(colorIds(g.text.replace(/\?$/, '')).fg, t.kind)).solid,
+          `the tag ${g.text} has its label's ${t.kind} color`,
+        );
+      }
+      log(
+        `${t.name}: ${tags.length} inline tags, e.g. ${tags
+          .slice(0, 8)
+          .map((g) => g.text)
+          .join(' ')}`,
+      );
+      await settled(page);
+      await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-inline.png`) });
+
+      e2e.step(`${t.name}: back to underlines`);
+      await setStyle('underline');
     }
-
-    e2e.step(`${t.name}: live labeling draws underlines`);
-    await waitForLabelDecorations(page, { min: Math.ceil(tokens / 2) });
-    await parkCursor(page);
-    const underlines = await waitForLabelDecorations(page, { min: Math.ceil(tokens / 2) });
-
-    e2e.step(`${t.name}: underline colors are the theme's label colors`);
-    const target = [...underlines].filter((d) => /^[A-Za-z]{3,}$/.test(d.text)).sort((a, b) => b.text.length - a.text.length)[0] ?? underlines[0];
-    const labelRe = new RegExp(`(?:^|[^A-Za-z0-9_-])(${[...labels].join('|')})\\s+(\\d+(?:\\.\\d+)?)%`);
-    const hoverText = await hoverDecoration(page, target, { pattern: labelRe });
-    const label = labelRe.exec(hoverText)[1];
-    log(`${t.name}: hover over "${target.text}": ${hoverText.replace(/\s+/g, ' ').slice(0, 200)}`);
-    assert.match(hoverText, /Alternatives:/, 'the hover lists the alternatives');
-    assert.match(hoverText, /Segment:/, 'the hover gives the segment\'s sequence label');
-    const fg = rgb(contributed(colorIds(label).fg, t.kind));
-    assert.equal(target.color, fg.solid, `${t.name}: the underline of "${target.text}" has the ${t.kind} color of ${label}`);
-    await settled(page);
-    await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-hover.png`) });
-    await parkCursor(page);
-    for (const d of underlines) assert.ok(['solid', 'dashed'].includes(d.style));
-    await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-underline.png`) });
-
-    e2e.step(`${t.name}: the status bar item shows the label under the cursor`);
-    // the cursor on the target word: click it
-    await page.mouse.click(target.rect.left + target.rect.width / 2, target.rect.top + target.rect.height / 2 - 3);
-    const status = await waitUntil(page, `the status bar item showing "${label} NN%" for "${target.text}"`, async () => {
-      const s = await statusBarText(page);
-      return s && new RegExp(`${label} \\d+%`).test(s.text) ? s : undefined;
-    });
-    log(`${t.name}: status bar: ${status.text}`);
-    assert.match(status.text, new RegExp(`${label} \\d+% · \\d+ ms`));
-
-    e2e.step(`${t.name}: clicking the status bar item opens the actions`);
-    await page.locator(`[id="${status.id}"]`).click();
-    const rows = await waitUntil(page, 'the actions quick pick', async () => {
-      // the widget's list may still hold the rows of an earlier Quick Open until ours replace them
-      const r = await page.locator('.quick-input-widget .monaco-list-row').allTextContents();
-      return r.some((x) => x.includes('Label Document')) ? r : undefined;
-    });
-    for (const want of ['Label Document', 'Toggle Live Labeling', 'Next Low-Confidence Label', 'Select Model', 'Show Analysis Panel', 'Show Log']) {
-      assert.ok(rows.some((r) => r.includes(want)), `the quick pick offers ${want}: ${JSON.stringify(rows)}`);
-    }
-    await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-actions.png`) });
-    await page.keyboard.press('Escape');
-
-    e2e.step(`${t.name}: background style`);
-    await setStyle('background');
-    await parkCursor(page);
-    const boxes = await waitUntil(page, `background decorations on at least ${Math.ceil(tokens / 2)} words and no solid underlines left`, async () => {
-      const b = await backgroundBoxes(page);
-      // no solid 2px underlines left (uncertain labels get a dashed 1px outline in this style)
-      const u = (await labelDecorations(page)).filter((d) => d.style === 'solid' && d.width === '2px');
-      return b.length >= Math.ceil(tokens / 2) && u.length === 0 ? b : undefined;
-    });
-    const bgs = new Set(boxes.map((b) => b.bg));
-    const allowed = new Set([...labels].map((l) => contributed(colorIds(l).bg, t.kind)).filter(Boolean).map((h) => rgb(h).base));
-    for (const bg of bgs) {
-      const m = /rgba?\((\d+), (\d+), (\d+)(?:, ([\d.]+))?\)/.exec(bg);
-      assert.ok(m, `a background color: ${bg}`);
-      assert.ok(allowed.has(`${m[1]}, ${m[2]}, ${m[3]}`), `${bg} is a contributed label background (${t.kind})`);
-      assert.ok(m[4] !== undefined && Number(m[4]) < 0.5, `the background ${bg} is translucent`);
-    }
-    assert.ok(bgs.size >= 3, `several label colors (${[...bgs].join(', ')})`);
-    await settled(page);
-    await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-background.png`) });
-
-    e2e.step(`${t.name}: inline tag style`);
-    await setStyle('inline');
-    const tags = await waitUntil(page, `inline tags after at least ${Math.ceil(tokens / 2)} words and no background decorations left`, async () => {
-      const g = await inlineTags(page);
-      return g.length >= Math.ceil(tokens / 2) && (await backgroundBoxes(page)).length === 0 ? g : undefined;
-    });
-    for (const g of tags) assert.ok(labels.has(g.text.replace(/\?$/, '')), `the tag "${g.text}" is a label of the model`);
-    const tagColors = new Set(tags.map((g) => g.color));
-    assert.ok(tagColors.size >= 3, `tags in several label colors (${[...tagColors].join(', ')})`);
-    for (const g of tags.slice(0, 20)) {
-      assert.equal(g.color, rgb(contributed(colorIds(g.text.replace(/\?$/, '')).fg, t.kind)).solid, `the tag ${g.text} has its label's ${t.kind} color`);
-    }
-    log(`${t.name}: ${tags.length} inline tags, e.g. ${tags.slice(0, 8).map((g) => g.text).join(' ')}`);
-    await settled(page);
-    await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-inline.png`) });
-
-    e2e.step(`${t.name}: back to underlines`);
-    await setStyle('underline');
-  }
-});
+  },
+);

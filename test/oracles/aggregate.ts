@@ -52,7 +52,12 @@ export interface LabeledPiece {
  * scored by that probability (no word-level merging). `logits` holds n values per piece, in
  * the order of `spans` ([start, end) of each piece). Entities are then `decodeSpans(units)`.
  */
-export function pieceUnits(logits: Float32Array, n: number, spans: ReadonlyArray<readonly [number, number]>, labels: readonly string[]): LabeledPiece[] {
+export function pieceUnits(
+  logits: Float32Array,
+  n: number,
+  spans: ReadonlyArray<readonly [number, number]>,
+  labels: readonly string[],
+): LabeledPiece[] {
   const probs = new Float32Array(n);
   return spans.map(([start, end], p) => {
     const best = softmaxInto(logits, p * n, n, probs, 0);

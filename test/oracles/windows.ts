@@ -12,7 +12,11 @@ export function wordPieceCount(word: TokenizedWord, budget: number): number {
 export function planWindows(words: readonly TokenizedWord[], maxLength: number, stride: number): WindowPlan {
   const budget = maxLength - 2;
   if (budget < 1) throw new Error(`maximum length ${maxLength} leaves no room for pieces`);
-  return planWindowsByCounts(words.map((w) => wordPieceCount(w, budget)), maxLength, stride);
+  return planWindowsByCounts(
+    words.map((w) => wordPieceCount(w, budget)),
+    maxLength,
+    stride,
+  );
 }
 
 /** `planWindowSteps` run to its end. */

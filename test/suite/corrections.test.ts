@@ -49,24 +49,44 @@ suite('Corrections', () => {
     const model = (await a.model())!;
     assert.deepEqual([...choices.map((c) => c.label)].sort(), [...model.labels].sort());
     const scores = choices.map((c) => c.score!);
-    assert.deepEqual(scores, [...scores].sort((x, y) => y - x), 'sorted by probability');
+    assert.deepEqual(
+      scores,
+      [...scores].sort((x, y) => y - x),
+      'sorted by probability',
+    );
     assert.equal(choices[0].label, word.label);
     assert.ok(Math.abs(choices[0].score! - word.score) < 1e-4, `${choices[0].score} vs ${word.score}`);
-    assert.deepEqual(choices.filter((c) => c.current).map((c) => c.label), [word.label]);
+    assert.deepEqual(
+      choices.filter((c) => c.current).map((c) => c.label),
+      [word.label],
+    );
 
     const other = choices.find((c) => c.label !== word.label)!.label;
     assert.equal(await vscode.commands.executeCommand('bertLstm.correctLabel', { label: other }), true);
     const s = await state();
-    assert.deepEqual(s.corrections.map((c) => [c.start, c.end, c.text, c.label, c.source]), [[cat, cat + 3, 'cat', other, 'corrected']]);
+    assert.deepEqual(
+      s.corrections.map((c) => [c.start, c.end, c.text, c.label, c.source]),
+      [[cat, cat + 3, 'cat', other, 'corrected']],
+    );
     assert.equal(at(s, cat)?.label, other);
     assert.equal(s.state, 'loaded');
-    assert.deepEqual(sidecarOf(file).map((c) => [c.start, c.label, c.source]), [[cat, other, 'corrected']]);
+    assert.deepEqual(
+      sidecarOf(file).map((c) => [c.start, c.label, c.source]),
+      [[cat, other, 'corrected']],
+    );
     assert.ok(s.decorations.some((d) => d.key.startsWith(`${other}|corrected`) && d.ranges.some(([x, y]) => x === cat && y === cat + 3)));
     // the current one is now marked in the choices
     const again = (await vscode.commands.executeCommand<LabelChoice[]>('bertLstm.correctionChoices'))!;
-    assert.deepEqual(again.filter((c) => c.current).map((c) => c.label), [other]);
+    assert.deepEqual(
+      again.filter((c) => c.current).map((c) => c.label),
+      [other],
+    );
     // the hover says "corrected"
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, editor.document.positionAt(cat + 1));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      editor.document.uri,
+      editor.document.positionAt(cat + 1),
+    );
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
     assert.match(text, new RegExp(`\\*\\*${other}\\*\\* corrected`));
   });
@@ -79,12 +99,21 @@ suite('Corrections', () => {
     const model = a.labelsFor(editor.document)!.find((w) => w.start === dog)!;
     assert.equal(await vscode.commands.executeCommand('bertLstm.acceptLabel'), true);
     let s = await state();
-    assert.deepEqual(s.corrections.map((c) => [c.start, c.label, c.source]), [[dog, model.label, 'reviewed']]);
+    assert.deepEqual(
+      s.corrections.map((c) => [c.start, c.label, c.source]),
+      [[dog, model.label, 'reviewed']],
+    );
     const door = cursorAt(editor, 'door');
     assert.equal(await vscode.commands.executeCommand('bertLstm.removeSpan'), true);
     s = await state();
     assert.equal(at(s, door), undefined, 'the removed label is not in the merged labels');
-    assert.deepEqual(sidecarOf(file).map((c) => [c.start, c.label, c.source]), [[dog, model.label, 'reviewed'], [door, 'O', 'corrected']]);
+    assert.deepEqual(
+      sidecarOf(file).map((c) => [c.start, c.label, c.source]),
+      [
+        [dog, model.label, 'reviewed'],
+        [door, 'O', 'corrected'],
+      ],
+    );
   });
 
   test('Apply to All Identical Words labels every other occurrence, counted first', async () => {
@@ -121,7 +150,7 @@ suite('Corrections', () => {
     assert.equal(await vscode.commands.executeCommand('bertLstm.redoCorrection'), false);
   });
 
-  test('edits: corrections follow the text, a changed word is flagged, a deleted one dropped, and the editor\'s undo brings it back', async () => {
+  test("edits: corrections follow the text, a changed word is flagged, a deleted one dropped, and the editor's undo brings it back", async () => {
     const { editor, file } = await openTemp(TEXT);
     await vscode.commands.executeCommand('bertLstm.labelDocument');
     const cat = cursorAt(editor, 'cat');
@@ -130,7 +159,13 @@ suite('Corrections', () => {
     await vscode.commands.executeCommand('bertLstm.correctLabel', { label: 'Y' });
     await editor.edit((b) => b.insert(editor.document.positionAt(0), 'Look! '));
     let s = await state();
-    assert.deepEqual(s.corrections.map((c) => [c.start, c.text]), [[cat + 6, 'cat'], [mat + 6, 'mat']]);
+    assert.deepEqual(
+      s.corrections.map((c) => [c.start, c.text]),
+      [
+        [cat + 6, 'cat'],
+        [mat + 6, 'mat'],
+      ],
+    );
     // the sidecar keeps the saved file's offsets until the document is saved
     assert.equal(sidecarOf(file)[0].start, cat);
     await editor.document.save();
@@ -138,16 +173,34 @@ suite('Corrections', () => {
     // typing inside "mat" changes its text: flagged for review
     await editor.edit((b) => b.insert(editor.document.positionAt(mat + 6 + 1), 'a'));
     s = await state();
-    assert.deepEqual(s.corrections.map((c) => [c.text, !!c.needsReview]), [['cat', false], ['maat', true]]);
+    assert.deepEqual(
+      s.corrections.map((c) => [c.text, !!c.needsReview]),
+      [
+        ['cat', false],
+        ['maat', true],
+      ],
+    );
     // deleting "cat" drops its correction; the editor's undo brings the word and its label back
     await editor.edit((b) => b.delete(new vscode.Range(editor.document.positionAt(cat + 6), editor.document.positionAt(cat + 9))));
-    assert.deepEqual((await state()).corrections.map((c) => c.text), ['maat']);
+    assert.deepEqual(
+      (await state()).corrections.map((c) => c.text),
+      ['maat'],
+    );
     await vscode.commands.executeCommand('undo');
     await waitFor('cat restored', () => editor.document.getText().includes('The cat'));
     s = await state();
-    assert.deepEqual(s.corrections.map((c) => [c.start, c.text, c.label]), [[cat + 6, 'cat', 'X'], [mat + 6, 'maat', 'Y']]);
+    assert.deepEqual(
+      s.corrections.map((c) => [c.start, c.text, c.label]),
+      [
+        [cat + 6, 'cat', 'X'],
+        [mat + 6, 'maat', 'Y'],
+      ],
+    );
     await vscode.commands.executeCommand('redo');
-    assert.deepEqual((await state()).corrections.map((c) => c.text), ['maat']);
+    assert.deepEqual(
+      (await state()).corrections.map((c) => c.text),
+      ['maat'],
+    );
   });
 
   test('corrections come back when the document is opened again', async () => {
@@ -159,7 +212,10 @@ suite('Corrections', () => {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
     await vscode.window.showTextDocument(doc);
     const loaded = await waitForState((x) => x.corrections.length > 0);
-    assert.deepEqual(loaded.corrections.map((c) => [c.start, c.label]), [[sat, 'NOUN']]);
+    assert.deepEqual(
+      loaded.corrections.map((c) => [c.start, c.label]),
+      [[sat, 'NOUN']],
+    );
   });
 
   test('an unreadable sidecar is reported, left as it is, and corrections to its document are refused', async () => {
@@ -199,21 +255,36 @@ suite('Corrections', () => {
       text = (await vscode.workspace.openTextDocument(vscode.Uri.parse('vscode://defaultsettings/keybindings.json'))).getText();
     } catch {
       await vscode.commands.executeCommand('workbench.action.openDefaultKeybindingsFile');
-      text = await waitFor('default keybindings', () => vscode.window.activeTextEditor?.document.getText().includes('"key"') && vscode.window.activeTextEditor.document.getText());
+      text = await waitFor(
+        'default keybindings',
+        () => vscode.window.activeTextEditor?.document.getText().includes('"key"') && vscode.window.activeTextEditor.document.getText(),
+      );
     }
     const doc = { getText: () => text };
     const defaults = [...doc.getText().matchAll(/"key":\s*"([^"]+)",\s*"command":\s*"([^"]+)"/g)]
       .filter((m) => !m[2].startsWith('bertLstm.') && !m[2].startsWith('-'))
       .map((m) => [m[1].toLowerCase(), m[2]]);
     assert.ok(defaults.length > 200, `only ${defaults.length} default keybindings read`);
-    const norm = (k: string): string => k.toLowerCase().split(' ').map((c) => c.split('+').sort().join('+')).join(' ');
+    const norm = (k: string): string =>
+      k
+        .toLowerCase()
+        .split(' ')
+        .map((c) => c.split('+').sort().join('+'))
+        .join(' ');
     const taken = new Map(defaults.map(([k, c]) => [norm(k), c]));
     const clashes: string[] = [];
     for (const k of ours) {
-      const clash = taken.get(norm(k.key)) ?? [...taken].find(([d]) => d.startsWith(norm(k.key) + ' ') || norm(k.key).startsWith(d + ' '))?.[1];
+      const clash =
+        taken.get(norm(k.key)) ?? [...taken].find(([d]) => d.startsWith(norm(k.key) + ' ') || norm(k.key).startsWith(d + ' '))?.[1];
       if (clash) clashes.push(`${k.key} (${k.command}) is VS Code's ${clash}`);
     }
-    if (clashes.length) console.log(`defaults with ctrl+alt: ${defaults.filter(([k]) => /ctrl\+(shift\+)?alt\+/.test(k)).map(([k]) => k).join(', ')}`);
+    if (clashes.length)
+      console.log(
+        `defaults with ctrl+alt: ${defaults
+          .filter(([k]) => /ctrl\+(shift\+)?alt\+/.test(k))
+          .map(([k]) => k)
+          .join(', ')}`,
+      );
     assert.deepEqual(clashes, []);
     assert.ok(existsSync(path.resolve(__dirname, '../../../media/review.svg')));
   });
@@ -221,7 +292,9 @@ suite('Corrections', () => {
 
 suite('Corrections with a BIO model', () => {
   suiteSetup(async () => {
-    await vscode.workspace.getConfiguration('bertLstm').update('modelPath', bioBundle('bio-workflow-test'), vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('bertLstm')
+      .update('modelPath', bioBundle('bio-workflow-test'), vscode.ConfigurationTarget.Global);
   });
   suiteTeardown(async () => {
     await vscode.workspace.getConfiguration('bertLstm').update('modelPath', undefined, vscode.ConfigurationTarget.Global);

@@ -61,8 +61,10 @@ suite('Select Model', () => {
 
   test('a valid bundle is remembered in the workspace settings and used', async () => {
     const a = await api();
-    const hadSettings = await vscode.workspace.fs.stat(vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, '.vscode'))
-      .then(() => true, () => false);
+    const hadSettings = await vscode.workspace.fs.stat(vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, '.vscode')).then(
+      () => true,
+      () => false,
+    );
     const dir = path.resolve(__dirname, '../../../models/default');
     const problems = await vscode.commands.executeCommand<string[]>('bertLstm.selectModel', vscode.Uri.file(dir));
     assert.deepEqual(problems, []);

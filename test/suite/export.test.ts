@@ -36,7 +36,10 @@ suite('Export and import', () => {
       const imported = await vscode.commands.executeCommand<TransferResult>('bertLstm.importLabels', { format, uri: vscode.Uri.file(out) });
       assert.ok(imported?.ok, JSON.stringify(imported));
       const after = await state();
-      assert.deepEqual(after.corrections.map((a) => [a.start, a.end, a.label]), before.map((a) => [a.start, a.end, a.label]));
+      assert.deepEqual(
+        after.corrections.map((a) => [a.start, a.end, a.label]),
+        before.map((a) => [a.start, a.end, a.label]),
+      );
     });
   }
 
@@ -65,14 +68,20 @@ suite('Batch Label Files', () => {
     let summary = await vscode.commands.executeCommand<BatchSummary>('bertLstm.batchLabel', { include: dir, output });
     assert.ok(summary);
     assert.deepEqual([summary.labeled, summary.skipped, summary.resumed, summary.cancelled], [2, 2, 0, false]);
-    const lines = readFileSync(output.fsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(output.fsPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(lines[0].schema, 'bert-lstm-batch');
     const byName = new Map(lines.slice(1).map((r) => [path.basename(r.file), r]));
     assert.match(byName.get('bin.dat').skipped, /binary/);
     assert.match(byName.get('huge.txt').skipped, /too large/);
     // the same labels as labeling the text directly (whatever the model says)
     const direct = await (await api()).labelText(readFileSync(path.join(dir, 'a.txt'), 'utf8'));
-    assert.deepEqual(byName.get('a.txt').words.map((w: { label: string }) => w.label), direct?.words.map((w: { label: string }) => w.label));
+    assert.deepEqual(
+      byName.get('a.txt').words.map((w: { label: string }) => w.label),
+      direct?.words.map((w: { label: string }) => w.label),
+    );
     assert.ok(byName.get('b.txt').sequence.length > 0);
     writeFileSync(path.join(dir, 'c.txt'), 'New text.');
     summary = await vscode.commands.executeCommand<BatchSummary>('bertLstm.batchLabel', { include: dir, output });

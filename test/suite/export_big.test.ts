@@ -41,7 +41,9 @@ suite('Export of a big document', () => {
       const lines = content.split('\n').filter((l) => /^\d+\t|^\S+ \S+$/.test(l)).length;
       assert.equal(lines, 12 * 1000 * 15, `${format}: every word has its line`);
       assert.ok(ticks >= 6, `${format}: the timer ran only ${ticks} times before the export began to be written`);
-      console.log(`      export ${format} of ${text.length} characters: ${ms.toFixed(0)} ms, the timer ran ${ticks} times before its file began to be written`);
+      console.log(
+        `      export ${format} of ${text.length} characters: ${ms.toFixed(0)} ms, the timer ran ${ticks} times before its file began to be written`,
+      );
     }
   });
 });

@@ -96,14 +96,20 @@ export function drawnLabels(a: BertLstmApi, editor: vscode.TextEditor): string[]
 export function longDocument(paragraphs: number, tag = ''): string {
   const out: string[] = [];
   for (let i = 0; i < paragraphs; i++) {
-    out.push(`Paragraph ${i}${tag} begins here. The council met on day ${i} and voted on the plan. ` +
-      `Some members objected to the cost. Others said the town needed it.`);
+    out.push(
+      `Paragraph ${i}${tag} begins here. The council met on day ${i} and voted on the plan. ` +
+        `Some members objected to the cost. Others said the town needed it.`,
+    );
   }
   return out.join('\n\n');
 }
 
 /** Waits until no labeling run is going for the document and its labels are current. */
-export async function settled(a: BertLstmApi, doc: vscode.TextDocument, ms = 300_000): Promise<NonNullable<ReturnType<BertLstmApi['resultFor']>>> {
+export async function settled(
+  a: BertLstmApi,
+  doc: vscode.TextDocument,
+  ms = 300_000,
+): Promise<NonNullable<ReturnType<BertLstmApi['resultFor']>>> {
   return waitFor('current labels and no run going', () => !a.isRunning(doc) && a.resultFor(doc), ms);
 }
 

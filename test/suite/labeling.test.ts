@@ -79,7 +79,10 @@ suite('Label Document', () => {
     const a = await api();
     // held-out sentences with gold UPOS (written by the training code); an untrained or broken
     // bundle, or labels lost on the way through the editor layer, scores far below this
-    const lines = readFileSync(path.join(SAMPLES, '..', 'test', 'fixtures', 'brown-test-sentences.jsonl'), 'utf8').trim().split('\n').slice(0, 40);
+    const lines = readFileSync(path.join(SAMPLES, '..', 'test', 'fixtures', 'brown-test-sentences.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(0, 40);
     let right = 0;
     let total = 0;
     for (const line of lines) {
@@ -126,10 +129,14 @@ suite('Label Document', () => {
     await vscode.commands.executeCommand('bertLstm.labelDocument');
     const word = a.labelsFor(editor.document)![1];
     editor.selection = new vscode.Selection(editor.document.positionAt(word.start + 1), editor.document.positionAt(word.start + 1));
-    const text = await waitFor('status text', () => {
-      const t = a.statusText();
-      return t.includes(word.label) ? t : undefined;
-    }, 5000);
+    const text = await waitFor(
+      'status text',
+      () => {
+        const t = a.statusText();
+        return t.includes(word.label) ? t : undefined;
+      },
+      5000,
+    );
     assert.match(text, new RegExp(`${word.label} ${Math.round(word.score * 100)}% · \\d+ ms`));
   });
 
@@ -139,7 +146,10 @@ suite('Label Document', () => {
     await vscode.commands.executeCommand('bertLstm.labelDocument');
     const word = a.labelsFor(editor.document)![1];
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
-      'vscode.executeHoverProvider', editor.document.uri, editor.document.positionAt(word.start + 1));
+      'vscode.executeHoverProvider',
+      editor.document.uri,
+      editor.document.positionAt(word.start + 1),
+    );
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
     assert.match(text, new RegExp(`\\*\\*${word.label}\\*\\* ${(word.score * 100).toFixed(1)}%`));
   });

@@ -15,9 +15,34 @@ const EDITS = 1_000;
  * the labels of old segment texts; 20k words of labels take ~30 MB). */
 const HEAP_GROWTH_BOUND_MB = 150;
 
-
-const VOCAB = ['the', 'committee', 'approved', 'a', 'budget', 'on', 'Monday', 'and', 'nobody', 'was', 'surprised', 'by',
-  'news', 'from', 'capital', 'week', 'she', 'laughed', 'river', 'ran', 'quickly', 'to', 'sea', 'prices', 'rose', '1961'];
+const VOCAB = [
+  'the',
+  'committee',
+  'approved',
+  'a',
+  'budget',
+  'on',
+  'Monday',
+  'and',
+  'nobody',
+  'was',
+  'surprised',
+  'by',
+  'news',
+  'from',
+  'capital',
+  'week',
+  'she',
+  'laughed',
+  'river',
+  'ran',
+  'quickly',
+  'to',
+  'sea',
+  'prices',
+  'rose',
+  '1961',
+];
 
 function document(rand: () => number): string {
   const out: string[] = [];
@@ -56,17 +81,30 @@ suite('Load: 1,000 random edits with live labeling', () => {
       const at = Math.floor(rand() * len);
       const del = Math.min(len - at, Math.floor(rand() * 12));
       const r = rand();
-      const insert = r < 0.5 ? ` ${VOCAB[Math.floor(rand() * VOCAB.length)]}` : r < 0.6 ? '. ' : r < 0.65 ? '\n\n' : r < 0.8 ? '' : VOCAB[Math.floor(rand() * VOCAB.length)];
+      const insert =
+        r < 0.5
+          ? ` ${VOCAB[Math.floor(rand() * VOCAB.length)]}`
+          : r < 0.6
+            ? '. '
+            : r < 0.65
+              ? '\n\n'
+              : r < 0.8
+                ? ''
+                : VOCAB[Math.floor(rand() * VOCAB.length)];
       const edit = new vscode.WorkspaceEdit();
       edit.replace(doc.uri, new vscode.Range(doc.positionAt(at), doc.positionAt(at + del)), insert);
       assert.ok(await vscode.workspace.applyEdit(edit), `edit ${i} was not applied`);
     }
     const editMs = Date.now() - t0;
     const settled = await waitFor('labels of the final text', () => a.labelsFor(doc), 300_000);
-    await waitFor('no run or timer left', () => {
-      const r = a.resources();
-      return r.runs === 0 && r.liveTimers === 0 && r.pendingInference === 0;
-    }, 60_000);
+    await waitFor(
+      'no run or timer left',
+      () => {
+        const r = a.resources();
+        return r.runs === 0 && r.liveTimers === 0 && r.pendingInference === 0;
+      },
+      60_000,
+    );
 
     const full = await a.labelText(doc.getText());
     assert.ok(full);
@@ -85,16 +123,21 @@ suite('Load: 1,000 random edits with live labeling', () => {
     console.log(`  ${EDITS} edits applied in ${(editMs / 1000).toFixed(1)} s; ${settled.length} words labeled`);
     console.log(`  resources before ${JSON.stringify(before)}`);
     console.log(`  resources after  ${JSON.stringify(after)}`);
-    console.log(`  heap used ${mb(heap0.heapUsed).toFixed(0)} -> ${mb(heap1.heapUsed).toFixed(0)} MB (growth ${growth.toFixed(0)} MB, bound ${HEAP_GROWTH_BOUND_MB}), ` +
-      `rss ${mb(heap0.rss).toFixed(0)} -> ${mb(heap1.rss).toFixed(0)} MB, external ${mb(heap0.external).toFixed(0)} -> ${mb(heap1.external).toFixed(0)} MB` +
-      (gc ? ' (after gc)' : ' (no gc exposed)'));
+    console.log(
+      `  heap used ${mb(heap0.heapUsed).toFixed(0)} -> ${mb(heap1.heapUsed).toFixed(0)} MB (growth ${growth.toFixed(0)} MB, bound ${HEAP_GROWTH_BOUND_MB}), ` +
+        `rss ${mb(heap0.rss).toFixed(0)} -> ${mb(heap1.rss).toFixed(0)} MB, external ${mb(heap0.external).toFixed(0)} -> ${mb(heap1.external).toFixed(0)} MB` +
+        (gc ? ' (after gc)' : ' (no gc exposed)'),
+    );
     assert.equal(after.disposables, before.disposables, 'event subscriptions or disposables leaked');
     // no new types per edit: the edits may bring labels (or confidence buckets) not drawn before,
     // at most one type each per (label, bucket) of this model, and parts of a label's ranges
     // (one type per MAX_RANGES_PER_CALL ranges); types made for other models or looks by
     // earlier suites are counted in `before`
     const bound = 2 * (await a.model())!.labels.length + Math.ceil(settled.length / MAX_RANGES_PER_CALL);
-    assert.ok(after.decorationTypes - before.decorationTypes <= bound, `${after.decorationTypes} decoration types (before ${before.decorationTypes})`);
+    assert.ok(
+      after.decorationTypes - before.decorationTypes <= bound,
+      `${after.decorationTypes} decoration types (before ${before.decorationTypes})`,
+    );
     assert.equal(after.workerRestarts, before.workerRestarts);
     assert.ok(growth < HEAP_GROWTH_BOUND_MB, `heap grew ${growth.toFixed(0)} MB`);
   });

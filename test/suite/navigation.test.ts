@@ -16,10 +16,14 @@ suite('Navigation', () => {
     const a = await api();
     const editor = await openText('The cat sat on the mat.');
     const words = (await settled(a, editor.document)).words;
-    assert.deepEqual(words.map((w) => w.text), ['The', 'cat', 'sat', 'on', 'the', 'mat', '.']);
+    assert.deepEqual(
+      words.map((w) => w.text),
+      ['The', 'cat', 'sat', 'on', 'the', 'mat', '.'],
+    );
     editor.selection = new vscode.Selection(0, 0, 0, 0);
     const next = async (): Promise<NavigationResult | undefined> => vscode.commands.executeCommand<NavigationResult>('bertLstm.nextLabel');
-    const prev = async (): Promise<NavigationResult | undefined> => vscode.commands.executeCommand<NavigationResult>('bertLstm.previousLabel');
+    const prev = async (): Promise<NavigationResult | undefined> =>
+      vscode.commands.executeCommand<NavigationResult>('bertLstm.previousLabel');
     // the word at the cursor is the current one: "next" from the start of "The" is "cat"
     assert.equal((await next())?.label, words[1].label);
     assert.equal(selected(editor), 'cat');
@@ -54,7 +58,14 @@ suite('Navigation', () => {
     const low = words.filter((w) => w.score < threshold);
     assert.equal(low.length, 3);
     await withSettings({ confidenceThreshold: threshold }, async () => {
-      await waitFor('the threshold applied', () => a.decorationsFor(editor).filter((d) => d.lowConfidence).flatMap((d) => d.ranges).length === 3 || undefined);
+      await waitFor(
+        'the threshold applied',
+        () =>
+          a
+            .decorationsFor(editor)
+            .filter((d) => d.lowConfidence)
+            .flatMap((d) => d.ranges).length === 3 || undefined,
+      );
       // from the end of the document: the first low word, then the others, then round again
       const end = editor.document.positionAt(editor.document.getText().length);
       editor.selection = new vscode.Selection(end, end);
@@ -82,15 +93,31 @@ suite('Navigation', () => {
   test('the keybindings are contributed and none is a key VS Code binds by default', async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     const ours = ext.packageJSON.contributes.keybindings as { command: string; key: string }[];
-    const navigation = ['bertLstm.nextLabel', 'bertLstm.nextLowConfidenceLabel', 'bertLstm.previousLabel', 'bertLstm.previousLowConfidenceLabel'];
-    for (const command of navigation) assert.ok(ours.some((k) => k.command === command), `${command} has a keybinding`);
+    const navigation = [
+      'bertLstm.nextLabel',
+      'bertLstm.nextLowConfidenceLabel',
+      'bertLstm.previousLabel',
+      'bertLstm.previousLowConfidenceLabel',
+    ];
+    for (const command of navigation)
+      assert.ok(
+        ours.some((k) => k.command === command),
+        `${command} has a keybinding`,
+      );
     const keys = ours.map((k) => k.key);
     assert.equal(new Set(keys).size, keys.length, 'no two of our commands share a key');
     // VS Code's own list of default keybindings (the extensions' included), as the user sees it
     await vscode.commands.executeCommand('workbench.action.openDefaultKeybindingsFile');
-    const doc = await waitFor('the default keybindings', () =>
-      vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'vscode' && /keybindings\.json$/.test(d.uri.path) && /"key":/.test(d.getText())) ??
-      (vscode.window.activeTextEditor && /"key":/.test(vscode.window.activeTextEditor.document.getText()) ? vscode.window.activeTextEditor.document : undefined));
+    const doc = await waitFor(
+      'the default keybindings',
+      () =>
+        vscode.workspace.textDocuments.find(
+          (d) => d.uri.scheme === 'vscode' && /keybindings\.json$/.test(d.uri.path) && /"key":/.test(d.getText()),
+        ) ??
+        (vscode.window.activeTextEditor && /"key":/.test(vscode.window.activeTextEditor.document.getText())
+          ? vscode.window.activeTextEditor.document
+          : undefined),
+    );
     const bound = new Map<string, string[]>();
     for (const m of doc.getText().matchAll(/"key":\s*"([^"]+)",\s*"command":\s*"([^"]+)"/g)) {
       bound.set(m[1], [...(bound.get(m[1]) ?? []), m[2]]);
@@ -115,20 +142,37 @@ suite('Label Selection', () => {
     const start = editor.document.getText().indexOf('The cat');
     const range = new vscode.Range(editor.document.positionAt(start), editor.document.positionAt(editor.document.getText().length));
     editor.selection = new vscode.Selection(range.start, range.end);
-    const result = await vscode.commands.executeCommand<{ words: { start: number; end: number; text: string; label: string }[] }>('bertLstm.labelSelection');
+    const result = await vscode.commands.executeCommand<{ words: { start: number; end: number; text: string; label: string }[] }>(
+      'bertLstm.labelSelection',
+    );
     assert.ok(result);
-    assert.deepEqual(result.words.map((w) => w.text), ['The', 'cat', 'sat', 'on', 'the', 'mat', '.']);
+    assert.deepEqual(
+      result.words.map((w) => w.text),
+      ['The', 'cat', 'sat', 'on', 'the', 'mat', '.'],
+    );
     for (const w of result.words) {
-      assert.equal(editor.document.getText(new vscode.Range(editor.document.positionAt(w.start), editor.document.positionAt(w.end))), w.text);
+      assert.equal(
+        editor.document.getText(new vscode.Range(editor.document.positionAt(w.start), editor.document.positionAt(w.end))),
+        w.text,
+      );
     }
     const alone = await a.labelText('The cat sat on the mat.');
-    assert.deepEqual(result.words.map((w) => `${w.start - start}:${w.label}`), alone!.words.map((w) => `${w.start}:${w.label}`));
+    assert.deepEqual(
+      result.words.map((w) => `${w.start - start}:${w.label}`),
+      alone!.words.map((w) => `${w.start}:${w.label}`),
+    );
     // only the selection is labeled and drawn
-    assert.deepEqual(a.labelsFor(editor.document)?.map((w) => w.text), ['The', 'cat', 'sat', 'on', 'the', 'mat', '.']);
-    assert.deepEqual(drawnLabels(a, editor), result.words.map((w) => `${w.text}/${w.label}`));
+    assert.deepEqual(
+      a.labelsFor(editor.document)?.map((w) => w.text),
+      ['The', 'cat', 'sat', 'on', 'the', 'mat', '.'],
+    );
+    assert.deepEqual(
+      drawnLabels(a, editor),
+      result.words.map((w) => `${w.text}/${w.label}`),
+    );
   });
 
-  test('in a labeled document, the selection\'s labels replace those words and the others stay', async () => {
+  test("in a labeled document, the selection's labels replace those words and the others stay", async () => {
     const a = await api();
     const editor = await openText('Dogs bark loudly. The cat sat on the mat. Birds sing.');
     await vscode.commands.executeCommand('bertLstm.labelDocument');
@@ -137,12 +181,21 @@ suite('Label Selection', () => {
     const start = text.indexOf('The cat');
     const end = text.indexOf(' Birds');
     editor.selection = new vscode.Selection(editor.document.positionAt(start), editor.document.positionAt(end));
-    const result = await vscode.commands.executeCommand<{ words: { start: number; text: string; label: string }[] }>('bertLstm.labelSelection');
+    const result = await vscode.commands.executeCommand<{ words: { start: number; text: string; label: string }[] }>(
+      'bertLstm.labelSelection',
+    );
     const after = a.labelsFor(editor.document)!;
-    assert.deepEqual(after.map((w) => w.text), before.map((w) => w.text), 'the same words');
+    assert.deepEqual(
+      after.map((w) => w.text),
+      before.map((w) => w.text),
+      'the same words',
+    );
     const outside = (w: { start: number }): boolean => w.start < start || w.start >= end;
     assert.deepEqual(after.filter(outside), before.filter(outside), 'the words outside the selection keep their labels');
-    assert.deepEqual(after.filter((w) => !outside(w)).map((w) => `${w.start}:${w.label}`), result!.words.map((w) => `${w.start}:${w.label}`));
+    assert.deepEqual(
+      after.filter((w) => !outside(w)).map((w) => `${w.start}:${w.label}`),
+      result!.words.map((w) => `${w.start}:${w.label}`),
+    );
     assert.equal(drawnLabels(a, editor).length, after.length);
   });
 
@@ -151,8 +204,14 @@ suite('Label Selection', () => {
     const editor = await openText('The cat sat on the mat.');
     editor.selection = new vscode.Selection(0, 5, 0, 10); // "at sa"
     const result = await vscode.commands.executeCommand<{ words: { text: string }[] }>('bertLstm.labelSelection');
-    assert.deepEqual(result?.words.map((w) => w.text), ['cat', 'sat']);
-    assert.deepEqual(a.labelsFor(editor.document)?.map((w) => w.text), ['cat', 'sat']);
+    assert.deepEqual(
+      result?.words.map((w) => w.text),
+      ['cat', 'sat'],
+    );
+    assert.deepEqual(
+      a.labelsFor(editor.document)?.map((w) => w.text),
+      ['cat', 'sat'],
+    );
   });
 
   test('without a selection it says so and labels nothing', async () => {

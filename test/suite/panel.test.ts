@@ -25,7 +25,10 @@ suite('Analysis panel', () => {
     const sum = msg.document.reduce((s, r) => s + r.score, 0);
     assert.ok(Math.abs(sum - 1) < 1e-4, `document scores sum to ${sum}`);
     const direct = await a.labelText(editor.document.getText());
-    assert.deepEqual(msg.document.map((r) => r.label), direct!.sequence.map((r) => r.label));
+    assert.deepEqual(
+      msg.document.map((r) => r.label),
+      direct!.sequence.map((r) => r.label),
+    );
     assert.ok(msg.segment.length > 0, 'no segment scores at the cursor');
     assert.equal(msg.selection.length, 0);
     assert.equal(msg.selectionLength, 0);
@@ -72,8 +75,11 @@ suite('Analysis panel', () => {
     const direct = await a.labelText(second.document.getText());
     await waitFor('scores of the second document', () => {
       const m = a.panelMessage();
-      return m?.type === 'scores' && m.document.length > 0 &&
-        m.document.every((r, i) => Math.abs(r.score - direct!.sequence[i].score) < 1e-5) ? m : undefined;
+      return m?.type === 'scores' &&
+        m.document.length > 0 &&
+        m.document.every((r, i) => Math.abs(r.score - direct!.sequence[i].score) < 1e-5)
+        ? m
+        : undefined;
     });
     assert.notEqual(first.document, second.document);
   });
@@ -105,12 +111,17 @@ suite('Analysis panel', () => {
         const configured = await opened.value.label(long, { stride: 8 });
         const defaults = await opened.value.label(long);
         assert.ok(configured.windows.length > 1, 'the text fits one window: the stride cannot matter');
-        const differs = configured.sequence.some((r) => Math.abs(r.score - defaults.sequence.find((d) => d.label === r.label)!.score) > 1e-4);
+        const differs = configured.sequence.some(
+          (r) => Math.abs(r.score - defaults.sequence.find((d) => d.label === r.label)!.score) > 1e-4,
+        );
         assert.ok(differs, 'the stride makes no difference to this text: the test could not tell');
         assert.equal(msg.selection.length, configured.sequence.length);
         msg.selection.forEach((r, i) => {
           assert.equal(r.label, configured.sequence[i].label);
-          assert.ok(Math.abs(r.score - configured.sequence[i].score) < 1e-5, `${r.label}: ${r.score} in the panel, ${configured.sequence[i].score} with the configured stride`);
+          assert.ok(
+            Math.abs(r.score - configured.sequence[i].score) < 1e-5,
+            `${r.label}: ${r.score} in the panel, ${configured.sequence[i].score} with the configured stride`,
+          );
         });
       } finally {
         await opened.value.dispose();
@@ -153,7 +164,10 @@ suite('Analysis panel: attention', () => {
     try {
       const core = await opened.value.attention(editor.document.getText().slice(win.start, win.end), 10 - win.start);
       assert.ok(core);
-      assert.deepEqual(msg.tokens.map((t) => t.text), core.tokens.map((t) => (t.special ? t.text : editor.document.getText().slice(t.start + win.start, t.end + win.start))));
+      assert.deepEqual(
+        msg.tokens.map((t) => t.text),
+        core.tokens.map((t) => (t.special ? t.text : editor.document.getText().slice(t.start + win.start, t.end + win.start))),
+      );
       const near = (x: readonly number[], y: readonly number[], what: string): void =>
         x.forEach((v, i) => assert.ok(Math.abs(v - y[i]) < 1e-5, `${what}[${i}]: panel ${v}, core ${y[i]}`));
       for (let l = 0; l < msg.layers; l++) {

@@ -33,7 +33,11 @@ const KINDS: Array<{ kind: string; make: (root: string) => Promise<string>; says
     },
     says: /model\.onnx could not be loaded by ONNX Runtime/,
   },
-  { kind: 'wrong input names', make: (r) => makeBundle(r, PLAIN, { 'model.onnx': renamed(readModel(PLAIN), 'input_ids', 'token_ids') }), says: /no input named "input_ids"/ },
+  {
+    kind: 'wrong input names',
+    make: (r) => makeBundle(r, PLAIN, { 'model.onnx': renamed(readModel(PLAIN), 'input_ids', 'token_ids') }),
+    says: /no input named "input_ids"/,
+  },
   {
     kind: 'wrong output rank',
     make: (r) => makeBundle(r, DEFAULT, { 'model.onnx': withFlattenedOutput(readModel(DEFAULT), 'token_logits') }),
@@ -49,8 +53,16 @@ const KINDS: Array<{ kind: string; make: (root: string) => Promise<string>; says
     },
     says: /gives 17 token labels but config\.json "id2label" has 16/,
   },
-  { kind: 'empty labels', make: (r) => makeBundle(r, PLAIN, { 'config.json': { ...readConfig(PLAIN), id2label: {} } }), says: /config\.json has no "id2label"/ },
-  { kind: 'huge max length', make: (r) => makeBundle(r, DEFAULT, { 'config.json': { ...readConfig(DEFAULT), max_length: 1e9 } }), says: /"max_length" must be a whole number from 8 to 8192/ },
+  {
+    kind: 'empty labels',
+    make: (r) => makeBundle(r, PLAIN, { 'config.json': { ...readConfig(PLAIN), id2label: {} } }),
+    says: /config\.json has no "id2label"/,
+  },
+  {
+    kind: 'huge max length',
+    make: (r) => makeBundle(r, DEFAULT, { 'config.json': { ...readConfig(DEFAULT), max_length: 1e9 } }),
+    says: /"max_length" must be a whole number from 8 to 8192/,
+  },
   {
     kind: 'tokenizer of another kind',
     make: (r) => {
@@ -79,7 +91,11 @@ const KINDS: Array<{ kind: string; make: (root: string) => Promise<string>; says
     },
     says: /symbolic link that loops back on itself/,
   },
-  { kind: 'folder that is not a bundle', make: async () => path.join(REPO, 'src'), says: /not a model bundle: model\.onnx, tokenizer\.json, config\.json missing/ },
+  {
+    kind: 'folder that is not a bundle',
+    make: async () => path.join(REPO, 'src'),
+    says: /not a model bundle: model\.onnx, tokenizer\.json, config\.json missing/,
+  },
 ];
 
 suite('Reliability: bad bundles in Select Model', () => {
@@ -115,7 +131,10 @@ suite('Reliability: bad bundles in Select Model', () => {
       await editor.edit((e) => e.insert(editor.document.positionAt(editor.document.getText().length), ' It rained.'));
       await vscode.commands.executeCommand('bertLstm.labelDocument');
       const words = a.labelsFor(editor.document);
-      assert.deepEqual(words?.map((w) => w.text), ['The', 'committee', 'approved', 'the', 'budget', 'on', 'Monday', '.', 'It', 'rained', '.']);
+      assert.deepEqual(
+        words?.map((w) => w.text),
+        ['The', 'committee', 'approved', 'the', 'budget', 'on', 'Monday', '.', 'It', 'rained', '.'],
+      );
       assert.ok(a.decorationsFor(editor).length > 0);
     } finally {
       await fs.rm(root, { recursive: true, force: true });
@@ -166,6 +185,9 @@ suite('Reliability: the inference worker crashes', () => {
     await waitFor('the worker to be started again', () => a.resources().workerRestarts === restarts + 1);
     await editor.edit((e) => e.insert(editor.document.positionAt(0), ' '));
     assert.ok(await vscode.commands.executeCommand('bertLstm.labelDocument'), 'labeling failed after the crash');
-    assert.deepEqual(a.labelsFor(editor.document)!.map((w) => w.label), labels);
+    assert.deepEqual(
+      a.labelsFor(editor.document)!.map((w) => w.label),
+      labels,
+    );
   });
 });

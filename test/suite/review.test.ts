@@ -25,7 +25,10 @@ suite('Review view', () => {
     let items = (await refresh()).filter((i) => i.file === file);
     assert.equal(items.length, words.length);
     const scores = items.map((i) => i.score);
-    assert.deepEqual(scores, [...scores].sort((x, y) => x - y));
+    assert.deepEqual(
+      scores,
+      [...scores].sort((x, y) => x - y),
+    );
     const lowest = [...words].sort((x, y) => x.score - y.score)[0];
     assert.deepEqual([items[0].start, items[0].label], [lowest.start, lowest.label]);
 
@@ -56,14 +59,35 @@ suite('Review view', () => {
       { start: 5, end: 9, text: 'text', label: 'NOUN', score: 0.97 },
       { start: 10, end: 14, text: 'here', label: 'ADV', score: 0.12 },
     ];
-    writeFileSync(output, [{ schema: 'bert-lstm-batch', version: 1 }, { file, sha256: 'x', chars: 15, sequence: [], words }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(
+      output,
+      [
+        { schema: 'bert-lstm-batch', version: 1 },
+        { file, sha256: 'x', chars: 15, sequence: [], words },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
     try {
       const items = (await refresh()).filter((i) => i.file === file);
-      assert.deepEqual(items.map((i) => [i.text, i.score]), [['here', 0.12], ['Some', 0.41], ['text', 0.97]]);
+      assert.deepEqual(
+        items.map((i) => [i.text, i.score]),
+        [
+          ['here', 0.12],
+          ['Some', 0.41],
+          ['text', 0.97],
+        ],
+      );
       // a reviewed label in the file's sidecar takes it off the queue
-      writeFileSync(file + '.labels.jsonl', '{"schema":"bert-lstm-annotations","version":1}\n{"start":10,"end":14,"text":"here","label":"ADV","source":"reviewed"}\n');
+      writeFileSync(
+        file + '.labels.jsonl',
+        '{"schema":"bert-lstm-annotations","version":1}\n{"start":10,"end":14,"text":"here","label":"ADV","source":"reviewed"}\n',
+      );
       const after = (await refresh()).filter((i) => i.file === file);
-      assert.deepEqual(after.map((i) => i.text), ['Some', 'text']);
+      assert.deepEqual(
+        after.map((i) => i.text),
+        ['Some', 'text'],
+      );
     } finally {
       rmSync(output, { force: true });
     }

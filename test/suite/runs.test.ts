@@ -19,10 +19,16 @@ suite('Long documents and runs', () => {
     // (VS Code opening the document, labeling, drawing). Printed, not asserted (a timing).
     const text = longDocument(2000);
     const extensionDist = path.resolve(__dirname, '../../../dist');
-    const { result: { editor, first }, report } = await recordStalls(async () => {
-      const e = await openText(text);
-      return { editor: e, first: await settled(a, e.document, 600_000) };
-    }, (url) => url.includes(extensionDist));
+    const {
+      result: { editor, first },
+      report,
+    } = await recordStalls(
+      async () => {
+        const e = await openText(text);
+        return { editor: e, first: await settled(a, e.document, 600_000) };
+      },
+      (url) => url.includes(extensionDist),
+    );
     console.log(`  extension host during the full run and drawing: ${describeStalls(report)}`);
     assert.ok(first.words.length >= 50_000, `${first.words.length} words`);
     const c1 = a.counters();
@@ -30,14 +36,23 @@ suite('Long documents and runs', () => {
     assert.ok(c1.progressShown > c0.progressShown, 'a progress notification was shown for the long run');
     assert.equal(c1.segmentsRun - c0.segmentsRun, first.segments.run);
     // a new document runs its segments (one that repeats an earlier one's text reuses its labels)
-    assert.ok(first.segments.run >= 1 && first.segments.run <= first.segments.total, `${first.segments.run} of ${first.segments.total} segments run`);
+    assert.ok(
+      first.segments.run >= 1 && first.segments.run <= first.segments.total,
+      `${first.segments.run} of ${first.segments.total} segments run`,
+    );
     // drawn near the visible range first, then all of it
     const stats = a.drawStats(editor);
     assert.ok(stats, 'draw stats');
-    assert.ok(stats.firstPass !== undefined && stats.firstPass > 0 && stats.firstPass < stats.units, `first pass ${stats.firstPass} of ${stats.units}`);
+    assert.ok(
+      stats.firstPass !== undefined && stats.firstPass > 0 && stats.firstPass < stats.units,
+      `first pass ${stats.firstPass} of ${stats.units}`,
+    );
     const vis = editor.visibleRanges.map((r) => ({ start: editor.document.offsetAt(r.start), end: editor.document.offsetAt(r.end) }));
     for (const v of vis) {
-      assert.ok(stats.firstPassRanges.some((f) => f.start <= v.start && f.end >= v.end), 'the first pass covered the visible range');
+      assert.ok(
+        stats.firstPassRanges.some((f) => f.start <= v.start && f.end >= v.end),
+        'the first pass covered the visible range',
+      );
     }
     assert.equal(drawnLabels(a, editor).length, first.words.length, 'in the end every word is drawn');
     // a label with more ranges than one call takes is set in parts (VS Code serializes a call's ranges at once)
@@ -52,12 +67,20 @@ suite('Long documents and runs', () => {
     await editor.edit((e) => e.insert(new vscode.Position(line, 0), 'Meanwhile, '));
     const after = await settled(a, editor.document, 120_000);
     const c2 = a.counters();
-    console.log(`  ${first.words.length} words in ${first.segments.total} segments, full run ${first.timing.totalMs.toFixed(0)} ms; ` +
-      `after an edit ${c2.segmentsRun - c1.segmentsRun} segment(s) re-run in ${after.timing.totalMs.toFixed(0)} ms`);
+    console.log(
+      `  ${first.words.length} words in ${first.segments.total} segments, full run ${first.timing.totalMs.toFixed(0)} ms; ` +
+        `after an edit ${c2.segmentsRun - c1.segmentsRun} segment(s) re-run in ${after.timing.totalMs.toFixed(0)} ms`,
+    );
     assert.equal(c2.completed - c1.completed, 1, 'one run after the edit');
-    assert.ok(c2.segmentsRun - c1.segmentsRun >= 1 && c2.segmentsRun - c1.segmentsRun <= 2, `${c2.segmentsRun - c1.segmentsRun} segments re-run`);
+    assert.ok(
+      c2.segmentsRun - c1.segmentsRun >= 1 && c2.segmentsRun - c1.segmentsRun <= 2,
+      `${c2.segmentsRun - c1.segmentsRun} segments re-run`,
+    );
     assert.equal(c2.segmentsTotal - c1.segmentsTotal, after.segments.total);
-    assert.ok(after.words.some((w) => w.text === 'Meanwhile'), 'the inserted word is labeled');
+    assert.ok(
+      after.words.some((w) => w.text === 'Meanwhile'),
+      'the inserted word is labeled',
+    );
     assert.equal(drawnLabels(a, editor).length, after.words.length);
   });
 
@@ -162,7 +185,9 @@ suite('Status bar', () => {
     const a = await api();
     const editor = await openText(longDocument(200, ' (spinner)'));
     const run = vscode.commands.executeCommand('bertLstm.labelDocument');
-    const during = await waitFor('the spinner', () => (a.isRunning(editor.document) && a.statusText().includes('$(sync~spin)') ? a.statusText() : undefined));
+    const during = await waitFor('the spinner', () =>
+      a.isRunning(editor.document) && a.statusText().includes('$(sync~spin)') ? a.statusText() : undefined,
+    );
     assert.ok(during.startsWith('$(sync~spin)'));
     assert.ok(await run);
     assert.ok(!a.statusText().includes('sync~spin'), 'no spinner once done');
@@ -173,8 +198,18 @@ suite('Status bar', () => {
     const editor = await openText('Rivers run to the sea.');
     const actions = a.statusActions();
     const commands = new Set(await vscode.commands.getCommands(true));
-    for (const id of ['bertLstm.labelDocument', 'bertLstm.toggleLive', 'bertLstm.nextLowConfidenceLabel', 'bertLstm.selectModel', 'bertLstm.showPanel', 'bertLstm.showLog']) {
-      assert.ok(actions.some((x) => x.command === id), `${id} is offered`);
+    for (const id of [
+      'bertLstm.labelDocument',
+      'bertLstm.toggleLive',
+      'bertLstm.nextLowConfidenceLabel',
+      'bertLstm.selectModel',
+      'bertLstm.showPanel',
+      'bertLstm.showLog',
+    ]) {
+      assert.ok(
+        actions.some((x) => x.command === id),
+        `${id} is offered`,
+      );
     }
     for (const x of actions) assert.ok(commands.has(x.command), `${x.command} exists`);
     assert.equal(actions[0].command, 'bertLstm.labelDocument');
@@ -225,7 +260,10 @@ suite('Settings that relabel', () => {
       assert.ok(after.segments.run > 0, 'segments were run again, not taken from the cache');
       // the labels are those of the new strategy
       const direct = await a.labelText(editor.document.getText());
-      assert.deepEqual(after.words.map((w) => `${w.text}/${w.label}/${w.score.toFixed(4)}`), direct!.words.map((w) => `${w.text}/${w.label}/${w.score.toFixed(4)}`));
+      assert.deepEqual(
+        after.words.map((w) => `${w.text}/${w.label}/${w.score.toFixed(4)}`),
+        direct!.words.map((w) => `${w.text}/${w.label}/${w.score.toFixed(4)}`),
+      );
     });
   });
 });

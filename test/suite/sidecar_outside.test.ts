@@ -4,7 +4,18 @@
 // written until then), and a sidecar that is a symbolic link to a shared 0600 file or a hard
 // link keeps being that after the editor writes it.
 import * as assert from 'node:assert/strict';
-import { chmodSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -132,6 +143,9 @@ suite('Sidecars changed outside the editor, and linked sidecars', () => {
     await waitForState((s) => !s.unsaved);
     assert.equal(statSync(other).nlink, 2);
     assert.deepEqual(onDisk(other), ['dog/ADJ']);
-    assert.deepEqual((await state()).corrections.map((c) => c.label), ['ADJ']);
+    assert.deepEqual(
+      (await state()).corrections.map((c) => c.label),
+      ['ADJ'],
+    );
   });
 });

@@ -94,7 +94,9 @@ function makeReadOnly(dir: string): ReadOnly {
   } catch (e) {
     tried.push(`chattr +i: ${errorText(e)}`);
   }
-  throw new Error(`cannot make a folder read-only for root on this machine (needs CAP_SYS_ADMIN or CAP_LINUX_IMMUTABLE): ${tried.join('; ')}`);
+  throw new Error(
+    `cannot make a folder read-only for root on this machine (needs CAP_SYS_ADMIN or CAP_LINUX_IMMUTABLE): ${tried.join('; ')}`,
+  );
 }
 
 function cursorAt(editor: vscode.TextEditor, word: string): number {
@@ -143,11 +145,23 @@ suite('Sidecar write failure (read-only folder)', () => {
     // the user is told which file, and why in words
     assert.match(failed.saveError!, /the corrections to doc\.txt could not be saved to /);
     assert.ok(failed.saveError!.includes(sidecar), failed.saveError);
-    assert.match(failed.saveError!, /read-only file system \(EROFS\)|does not permit writing in the folder \(it may be immutable\) \(EPERM\)/);
+    assert.match(
+      failed.saveError!,
+      /read-only file system \(EROFS\)|does not permit writing in the folder \(it may be immutable\) \(EPERM\)/,
+    );
     // nothing is lost: both corrections are held and drawn
     assert.equal(failed.unsaved, true);
-    assert.deepEqual(failed.corrections.map((c) => [c.start, c.text, c.label]), [[cat, 'cat', 'VERB'], [dog, 'dog', 'ADJ']]);
-    assert.deepEqual(shown(failed), [[cat, 'VERB'], [dog, 'ADJ']]);
+    assert.deepEqual(
+      failed.corrections.map((c) => [c.start, c.text, c.label]),
+      [
+        [cat, 'cat', 'VERB'],
+        [dog, 'dog', 'ADJ'],
+      ],
+    );
+    assert.deepEqual(shown(failed), [
+      [cat, 'VERB'],
+      [dog, 'ADJ'],
+    ]);
     // the old file is as it was, and no temporary file is left
     assert.equal(readFileSync(sidecar, 'utf8'), before);
     assert.deepEqual(readdirSync(dir).sort(), ['doc.txt', 'doc.txt.labels.jsonl']);
@@ -156,14 +170,26 @@ suite('Sidecar write failure (read-only folder)', () => {
     const labeled = await vscode.commands.executeCommand('bertLstm.labelDocument');
     assert.ok(labeled, 'Label Document still labels');
     assert.ok(a.decorationsFor(editor).length > 0, 'model labels are drawn');
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, editor.document.positionAt(dog + 1));
-    const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      editor.document.uri,
+      editor.document.positionAt(dog + 1),
+    );
+    const hoverText = hovers
+      .flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value)))
+      .join('\n');
     assert.match(hoverText, /\*\*ADJ\*\* corrected/);
     const door = await correct(editor, 'door', 'VERB');
     assert.equal(await vscode.commands.executeCommand('bertLstm.undoCorrection'), true);
-    assert.deepEqual((await state()).corrections.map((c) => c.start), [cat, dog]);
+    assert.deepEqual(
+      (await state()).corrections.map((c) => c.start),
+      [cat, dog],
+    );
     assert.equal(await vscode.commands.executeCommand('bertLstm.redoCorrection'), true);
-    assert.deepEqual((await state()).corrections.map((c) => c.start), [cat, dog, door]);
+    assert.deepEqual(
+      (await state()).corrections.map((c) => c.start),
+      [cat, dog, door],
+    );
 
     // Save Corrections (the message's Retry) fails the same way while the folder is read-only
     assert.equal(await vscode.commands.executeCommand('bertLstm.saveCorrections'), false);
@@ -178,9 +204,14 @@ suite('Sidecar write failure (read-only folder)', () => {
     assert.equal(saved.unsaved, false);
     const parsed = parseSidecar(readFileSync(sidecar, 'utf8'));
     assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.problems));
-    assert.deepEqual(parsed.annotations.map((c) => [c.start, c.text, c.label, c.source]), [
-      [cat, 'cat', 'VERB', 'corrected'], [dog, 'dog', 'ADJ', 'corrected'], [door, 'door', 'VERB', 'corrected'],
-    ]);
+    assert.deepEqual(
+      parsed.annotations.map((c) => [c.start, c.text, c.label, c.source]),
+      [
+        [cat, 'cat', 'VERB', 'corrected'],
+        [dog, 'dog', 'ADJ', 'corrected'],
+        [door, 'door', 'VERB', 'corrected'],
+      ],
+    );
   });
 
   test('a document closed and opened again before its corrections could be written gets them back (language mode changed)', async () => {
@@ -207,10 +238,16 @@ suite('Sidecar write failure (read-only folder)', () => {
     });
     const reopened = await vscode.languages.setTextDocumentLanguage(editor.document, 'markdown');
     await closed;
-    const again = await waitFor('the editor of the reopened document', () => vscode.window.activeTextEditor?.document === reopened && vscode.window.activeTextEditor);
+    const again = await waitFor(
+      'the editor of the reopened document',
+      () => vscode.window.activeTextEditor?.document === reopened && vscode.window.activeTextEditor,
+    );
     // opened again (the folder still read-only): the correction is back, drawn, and still unsaved
     const back = await waitForState((s) => s.corrections.length === 1 && s.saveError !== undefined);
-    assert.deepEqual(back.corrections.map((c) => [c.start, c.text, c.label]), [[sat, 'sat', 'NOUN']]);
+    assert.deepEqual(
+      back.corrections.map((c) => [c.start, c.text, c.label]),
+      [[sat, 'sat', 'NOUN']],
+    );
     assert.deepEqual(shown(back), [[sat, 'NOUN']]);
     assert.equal(again.document.isDirty, false);
 
@@ -218,6 +255,9 @@ suite('Sidecar write failure (read-only folder)', () => {
     assert.equal(await vscode.commands.executeCommand('bertLstm.saveCorrections'), true);
     const parsed = parseSidecar(readFileSync(sidecar, 'utf8'));
     assert.ok(parsed.ok);
-    assert.deepEqual(parsed.annotations.map((c) => [c.start, c.label]), [[sat, 'NOUN']]);
+    assert.deepEqual(
+      parsed.annotations.map((c) => [c.start, c.label]),
+      [[sat, 'NOUN']],
+    );
   });
 });

@@ -6,7 +6,6 @@ import * as vscode from 'vscode';
 import { decodeSpans } from '../../src/core/spans';
 import { api, BIO_TYPES, bioBundle, closeAllEditors, openText } from './helpers';
 
-
 suite('Entity spans (BIO bundle)', () => {
   suiteSetup(async () => {
     await vscode.workspace.getConfiguration('bertLstm').update('modelPath', bioBundle('bio-test'), vscode.ConfigurationTarget.Global);
@@ -24,7 +23,8 @@ suite('Entity spans (BIO bundle)', () => {
     assert.equal((await a.model())?.name, 'bio-test');
     const words = a.labelsFor(editor.document)!;
     const spans = decodeSpans(words, 'BIO', new Set(['O']));
-    const drawn = a.decorationsFor(editor)
+    const drawn = a
+      .decorationsFor(editor)
       .flatMap((d) => d.ranges.map((r) => `${editor.document.offsetAt(r.start)}-${editor.document.offsetAt(r.end)}:${d.label}`))
       .sort();
     assert.deepEqual(drawn, spans.map((s) => `${s.start}-${s.end}:${s.label}`).sort());

@@ -94,7 +94,8 @@ export async function recordStalls<T>(fn: () => Promise<T>, isOurs: (url: string
     report: {
       longest: stalls.reduce<Stall | undefined>(byLength, undefined),
       longestOurs: stalls.filter((s) => s.ours > 0.5).reduce<Stall | undefined>(byLength, undefined),
-      busiestOurs: stalls.filter((s) => s.ours > 0.5 && s.cpuMs !== undefined)
+      busiestOurs: stalls
+        .filter((s) => s.ours > 0.5 && s.cpuMs !== undefined)
         .reduce<Stall | undefined>((x, y) => (x && x.cpuMs! >= y.cpuMs! ? x : y), undefined),
       longestGcMs,
     },
@@ -143,9 +144,12 @@ function classifier(profile: Profile, isOurs: (url: string) => boolean): (fromUs
 
 /** One line for a test's output. */
 export function describeStalls(r: StallReport): string {
-  const fmt = (s: Stall | undefined): string => (s
-    ? `${s.ms.toFixed(1)} ms (${s.cpuMs === undefined ? '' : `${s.cpuMs.toFixed(1)} ms of it on the CPU, `}${(s.ours * 100).toFixed(0)}% in the extension; most samples: ${s.top})`
-    : 'none over 10 ms');
-  return `longest stall ${fmt(r.longest)}; longest in the extension's code ${fmt(r.longestOurs)}; ` +
-    `the extension's stall with the most CPU time ${fmt(r.busiestOurs)}; longest GC pause ${r.longestGcMs.toFixed(1)} ms`;
+  const fmt = (s: Stall | undefined): string =>
+    s
+      ? `${s.ms.toFixed(1)} ms (${s.cpuMs === undefined ? '' : `${s.cpuMs.toFixed(1)} ms of it on the CPU, `}${(s.ours * 100).toFixed(0)}% in the extension; most samples: ${s.top})`
+      : 'none over 10 ms';
+  return (
+    `longest stall ${fmt(r.longest)}; longest in the extension's code ${fmt(r.longestOurs)}; ` +
+    `the extension's stall with the most CPU time ${fmt(r.busiestOurs)}; longest GC pause ${r.longestGcMs.toFixed(1)} ms`
+  );
 }

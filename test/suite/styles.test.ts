@@ -66,7 +66,10 @@ suite('Display styles and colors', () => {
     );
     for (const d of a.decorationsFor(editor)) {
       assert.ok(contributed.has(d.colorId), `${d.colorId} is contributed`);
-      assert.ok(contributed.has(d.colorId.replace('.label.', '.labelBackground.').replace('.palette.', '.paletteBackground.')), `${d.colorId} has a background color`);
+      assert.ok(
+        contributed.has(d.colorId.replace('.label.', '.labelBackground.').replace('.palette.', '.paletteBackground.')),
+        `${d.colorId} has a background color`,
+      );
     }
   });
 
@@ -84,7 +87,10 @@ suite('Display styles and colors', () => {
         if (d.label === first) assert.equal(d.customColor, '#123456');
         else assert.equal(d.customColor, undefined, `${d.label} keeps its theme color`);
       }
-      assert.deepEqual(drawnLabels(a, editor), labels.words.map((w) => `${w.text}/${w.label}`));
+      assert.deepEqual(
+        drawnLabels(a, editor),
+        labels.words.map((w) => `${w.text}/${w.label}`),
+      );
     });
     await waitFor('theme colors again', () => a.decorationsFor(editor).every((d) => d.customColor === undefined) || undefined);
   });
@@ -98,7 +104,10 @@ suite('Display styles and colors', () => {
         const d = drawnLabels(a, editor);
         return d.length < labels.words.length ? d : undefined;
       });
-      assert.deepEqual(drawn, labels.words.filter((w) => !['DET', 'PUNCT'].includes(w.label)).map((w) => `${w.text}/${w.label}`));
+      assert.deepEqual(
+        drawn,
+        labels.words.filter((w) => !['DET', 'PUNCT'].includes(w.label)).map((w) => `${w.text}/${w.label}`),
+      );
     });
     await waitFor('all labels back', () => drawnLabels(a, editor).length === labels.words.length || undefined);
 
@@ -106,12 +115,17 @@ suite('Display styles and colors', () => {
     const threshold = (scores[2] + scores[3]) / 2; // the 3 least confident words are below it
     assert.ok(scores[2] < scores[3], 'the scores differ');
     await withSettings({ confidenceThreshold: threshold }, async () => {
-      const expectedLow = labels.words.filter((w) => w.score < threshold).map((w) => w.start).join(',');
-      const lowDrawn = (): string => a.decorationsFor(editor)
-        .filter((d) => d.lowConfidence)
-        .flatMap((d) => d.ranges.map((r) => editor.document.offsetAt(r.start)))
-        .sort((x, y) => x - y)
+      const expectedLow = labels.words
+        .filter((w) => w.score < threshold)
+        .map((w) => w.start)
         .join(',');
+      const lowDrawn = (): string =>
+        a
+          .decorationsFor(editor)
+          .filter((d) => d.lowConfidence)
+          .flatMap((d) => d.ranges.map((r) => editor.document.offsetAt(r.start)))
+          .sort((x, y) => x - y)
+          .join(',');
       await waitFor(`uncertain labels at ${expectedLow}`, () => lowDrawn() === expectedLow || undefined);
       const low = lowDrawn().split(',');
       assert.equal(low.length, 3);

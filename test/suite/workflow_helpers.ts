@@ -15,7 +15,8 @@ export async function openTemp(text: string, name = 'doc.txt'): Promise<{ editor
   return { editor, file };
 }
 
-export const state = async (): Promise<AnnotationsSnapshot> => (await vscode.commands.executeCommand<AnnotationsSnapshot>('bertLstm.annotationsState'))!;
+export const state = async (): Promise<AnnotationsSnapshot> =>
+  (await vscode.commands.executeCommand<AnnotationsSnapshot>('bertLstm.annotationsState'))!;
 
 export async function waitForState(ok: (s: AnnotationsSnapshot) => boolean, ms = 30_000): Promise<AnnotationsSnapshot> {
   const deadline = Date.now() + ms;
@@ -26,4 +27,3 @@ export async function waitForState(ok: (s: AnnotationsSnapshot) => boolean, ms =
     await new Promise((r) => setTimeout(r, 50));
   }
 }
-

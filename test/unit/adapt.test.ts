@@ -90,7 +90,14 @@ test('a head whose arrays disagree with its labels is refused in words', () => {
   const problems = headProblems(bad);
   assert.equal(problems.length, 2);
   assert.match(problems[0], /3 labels × 16 features need 48/);
-  assert.equal(predict(baseHead(), { count: 1, features: Float32Array.from({ length: D }, (_, j) => (j === 1 ? 1 : 0)), labels: new Int32Array(1) })[0], 1);
+  assert.equal(
+    predict(baseHead(), {
+      count: 1,
+      features: Float32Array.from({ length: D }, (_, j) => (j === 1 ? 1 : 0)),
+      labels: new Int32Array(1),
+    })[0],
+    1,
+  );
 });
 
 test('the memory matches a near vector, not a far one, and says where the example came from', () => {

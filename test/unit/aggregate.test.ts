@@ -76,13 +76,13 @@ describe('aggregatePieces', () => {
   //   average: [0.6/3, 1.25/3, 1.15/3] = [0.2, 0.41667, 0.38333] -> label 1
   const pieces = [f32([0.5, 0.3, 0.2]), f32([0.0, 0.35, 0.65]), f32([0.1, 0.6, 0.3])];
 
-  it('first: the first piece\'s probabilities', () => {
+  it("first: the first piece's probabilities", () => {
     const p = aggregatePieces(pieces, 'first');
     assertClose(p, [0.5, 0.3, 0.2]);
     assert.equal(argmax(p), 0);
   });
 
-  it('average: the mean of the pieces\' probabilities, then argmax', () => {
+  it("average: the mean of the pieces' probabilities, then argmax", () => {
     const p = aggregatePieces(pieces, 'average');
     assertClose(p, [0.2, 1.25 / 3, 1.15 / 3]);
     assert.equal(argmax(p), 1);
@@ -136,7 +136,10 @@ describe('aggregatePieces', () => {
         const mx = aggregatePieces(ps, 'max');
         const best = Math.max(...ps.map((p) => Math.max(...p)));
         assert.equal(Math.max(...mx), best);
-        assert.equal(mx, ps.find((p) => Math.max(...p) === best));
+        assert.equal(
+          mx,
+          ps.find((p) => Math.max(...p) === best),
+        );
       }),
       { numRuns: 500 },
     );
@@ -155,12 +158,18 @@ describe('topK', () => {
   });
 
   it('k larger than the labels gives them all; k = 0 gives none', () => {
-    assert.deepEqual(topK([0.1, 0.9], ['x', 'y'], 5).map((s) => s.label), ['y', 'x']);
+    assert.deepEqual(
+      topK([0.1, 0.9], ['x', 'y'], 5).map((s) => s.label),
+      ['y', 'x'],
+    );
     assert.deepEqual(topK([0.1, 0.9], ['x', 'y'], 0), []);
   });
 
   it('ties keep the label order', () => {
-    assert.deepEqual(topK([0.3, 0.3, 0.4], ['a', 'b', 'c'], 3).map((s) => s.label), ['c', 'a', 'b']);
+    assert.deepEqual(
+      topK([0.3, 0.3, 0.4], ['a', 'b', 'c'], 3).map((s) => s.label),
+      ['c', 'a', 'b'],
+    );
   });
 
   it('a label id without a name is shown as its number', () => {
@@ -183,26 +192,38 @@ describe('allocation-free variants (what the labeler uses) agree with the plain 
   const logitsArb = (n: number) => fc.array(fc.float({ min: -30, max: 30, noNaN: true }), { minLength: n, maxLength: n });
 
   it('softmaxInto writes softmax at an offset and returns its argmax (property)', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 12 }).chain((n) => fc.tuple(fc.constant(n), logitsArb(n), fc.nat({ max: 5 }))), ([n, xs, at]) => {
-      const out = new Float32Array(at + n).fill(-1);
-      const best = softmaxInto(f32(xs), 0, n, out, at);
-      const ref = softmax(f32(xs), 0, n);
-      assert.deepEqual(Array.from(out.subarray(at)), Array.from(ref));
-      for (let i = 0; i < at; i++) assert.equal(out[i], -1);
-      assert.equal(best, argmax(ref));
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }).chain((n) => fc.tuple(fc.constant(n), logitsArb(n), fc.nat({ max: 5 }))),
+        ([n, xs, at]) => {
+          const out = new Float32Array(at + n).fill(-1);
+          const best = softmaxInto(f32(xs), 0, n, out, at);
+          const ref = softmax(f32(xs), 0, n);
+          assert.deepEqual(Array.from(out.subarray(at)), Array.from(ref));
+          for (let i = 0; i < at; i++) assert.equal(out[i], -1);
+          assert.equal(best, argmax(ref));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('aggregateInto gives the same bits as aggregatePieces for first, average and max (property)', () => {
     const n = 5;
-    const piecesArb = fc.array(logitsArb(n).map((l) => softmax(f32(l), 0, n)), { minLength: 1, maxLength: 6 });
-    fc.assert(fc.property(piecesArb, fc.constantFrom('first', 'average', 'max') as fc.Arbitrary<'first' | 'average' | 'max'>, (ps, strategy) => {
-      const flat = new Float32Array(ps.length * n);
-      ps.forEach((p, i) => flat.set(p, i * n));
-      const out = new Float32Array(n);
-      aggregateInto(flat, ps.length, n, strategy, out);
-      assert.deepEqual(Array.from(out), Array.from(aggregatePieces(ps, strategy)));
-    }), { numRuns: 500 });
+    const piecesArb = fc.array(
+      logitsArb(n).map((l) => softmax(f32(l), 0, n)),
+      { minLength: 1, maxLength: 6 },
+    );
+    fc.assert(
+      fc.property(piecesArb, fc.constantFrom('first', 'average', 'max') as fc.Arbitrary<'first' | 'average' | 'max'>, (ps, strategy) => {
+        const flat = new Float32Array(ps.length * n);
+        ps.forEach((p, i) => flat.set(p, i * n));
+        const out = new Float32Array(n);
+        aggregateInto(flat, ps.length, n, strategy, out);
+        assert.deepEqual(Array.from(out), Array.from(aggregatePieces(ps, strategy)));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('aggregateInto: simple has no word vector, no pieces is an error', () => {
@@ -210,17 +231,26 @@ describe('allocation-free variants (what the labeler uses) agree with the plain 
     assert.throws(() => aggregateInto(f32([]), 0, 2, 'first', new Float32Array(2)), /no pieces/);
   });
 
-  it('topKInto gives topK\'s labels and scores, ties in label order (property)', () => {
+  it("topKInto gives topK's labels and scores, ties in label order (property)", () => {
     const labels = ['a', 'b', 'c', 'd', 'e', 'f'];
     const probsArb = fc.array(fc.constantFrom(0, 0.1, 0.25, 0.5, 0.7), { minLength: 6, maxLength: 6 });
-    fc.assert(fc.property(probsArb, fc.integer({ min: 0, max: 6 }), fc.nat({ max: 3 }), (probs, k, to) => {
-      const idx = new Int32Array(to + k);
-      const score = new Float32Array(to + k);
-      topKInto(f32(probs), 0, 6, k, idx, score, to);
-      const ref = topK(f32(probs), labels, k);
-      assert.deepEqual(Array.from(idx.subarray(to)).map((i) => labels[i]), ref.map((r) => r.label));
-      assert.deepEqual(Array.from(score.subarray(to)), ref.map((r) => r.score));
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(probsArb, fc.integer({ min: 0, max: 6 }), fc.nat({ max: 3 }), (probs, k, to) => {
+        const idx = new Int32Array(to + k);
+        const score = new Float32Array(to + k);
+        topKInto(f32(probs), 0, 6, k, idx, score, to);
+        const ref = topK(f32(probs), labels, k);
+        assert.deepEqual(
+          Array.from(idx.subarray(to)).map((i) => labels[i]),
+          ref.map((r) => r.label),
+        );
+        assert.deepEqual(
+          Array.from(score.subarray(to)),
+          ref.map((r) => r.score),
+        );
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
@@ -245,26 +275,68 @@ describe('simple strategy (BIO): pieces labeled alone, then grouped into entitie
 
   it('each piece takes its own argmax and probability', () => {
     const units = pieceUnits(logits, 5, spans, labels);
-    assert.deepEqual(units.map((u) => u.label), ['B-PER', 'I-PER', 'I-PER', 'B-LOC', 'O', 'O', 'I-LOC', 'I-LOC']);
-    assertClose(units.map((u) => u.score), [0.9, 0.8, 0.6, 0.5, 0.9, 0.9, 0.8, 0.9]);
-    assert.deepEqual(units.map((u) => text.slice(u.start, u.end)), ['Sarah', 'Jessica', 'Park', 'erson', 'lives', 'in', 'New', 'York']);
+    assert.deepEqual(
+      units.map((u) => u.label),
+      ['B-PER', 'I-PER', 'I-PER', 'B-LOC', 'O', 'O', 'I-LOC', 'I-LOC'],
+    );
+    assertClose(
+      units.map((u) => u.score),
+      [0.9, 0.8, 0.6, 0.5, 0.9, 0.9, 0.8, 0.9],
+    );
+    assert.deepEqual(
+      units.map((u) => text.slice(u.start, u.end)),
+      ['Sarah', 'Jessica', 'Park', 'erson', 'lives', 'in', 'New', 'York'],
+    );
   });
 
   it('entities: consecutive pieces of one type, a B- starts a new one, the score is the mean, O dropped', () => {
     const entities = decodeSpans(pieceUnits(logits, 5, spans, labels), 'BIO');
-    assert.deepEqual(entities.map((e) => [e.label, text.slice(e.start, e.end)]), [['PER', 'Sarah Jessica Park'], ['LOC', 'erson'], ['LOC', 'New York']]);
-    assertClose(entities.map((e) => e.score), [(0.9 + 0.8 + 0.6) / 3, 0.5, (0.8 + 0.9) / 2]);
+    assert.deepEqual(
+      entities.map((e) => [e.label, text.slice(e.start, e.end)]),
+      [
+        ['PER', 'Sarah Jessica Park'],
+        ['LOC', 'erson'],
+        ['LOC', 'New York'],
+      ],
+    );
+    assertClose(
+      entities.map((e) => e.score),
+      [(0.9 + 0.8 + 0.6) / 3, 0.5, (0.8 + 0.9) / 2],
+    );
   });
 
   it('differs from word-level first, where "Parkerson" stays one word of the PER entity', () => {
-    const words: Array<[[number, number], number[]]> = [[[0, 5], [0]], [[6, 13], [1]], [[14, 23], [2, 3]], [[24, 29], [4]], [[30, 32], [5]], [[33, 36], [6]], [[37, 41], [7]]];
+    const words: Array<[[number, number], number[]]> = [
+      [[0, 5], [0]],
+      [[6, 13], [1]],
+      [
+        [14, 23],
+        [2, 3],
+      ],
+      [[24, 29], [4]],
+      [[30, 32], [5]],
+      [[33, 36], [6]],
+      [[37, 41], [7]],
+    ];
     const units = words.map(([[start, end], ps]) => {
-      const p = aggregatePieces(ps.map((i) => softmax(logits, i * 5, 5)), 'first');
+      const p = aggregatePieces(
+        ps.map((i) => softmax(logits, i * 5, 5)),
+        'first',
+      );
       const best = argmax(p);
       return { start, end, label: labels[best], score: p[best] };
     });
     const entities = decodeSpans(units, 'BIO');
-    assert.deepEqual(entities.map((e) => [e.label, text.slice(e.start, e.end)]), [['PER', 'Sarah Jessica Parkerson'], ['LOC', 'New York']]);
-    assertClose(entities.map((e) => e.score), [(0.9 + 0.8 + 0.6) / 3, (0.8 + 0.9) / 2]);
+    assert.deepEqual(
+      entities.map((e) => [e.label, text.slice(e.start, e.end)]),
+      [
+        ['PER', 'Sarah Jessica Parkerson'],
+        ['LOC', 'New York'],
+      ],
+    );
+    assertClose(
+      entities.map((e) => e.score),
+      [(0.9 + 0.8 + 0.6) / 3, (0.8 + 0.9) / 2],
+    );
   });
 });

@@ -3,7 +3,15 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { anchorToText, annotationAt, mergeAnnotations, reanchor, replaceCorrections, type Annotation, type TextChange } from '../../src/core/annotations';
+import {
+  anchorToText,
+  annotationAt,
+  mergeAnnotations,
+  reanchor,
+  replaceCorrections,
+  type Annotation,
+  type TextChange,
+} from '../../src/core/annotations';
 
 const TEXT = 'The cat sat on the mat.';
 function ann(text: string, word: string, label = 'NOUN', nth = 0): Annotation {
@@ -46,14 +54,20 @@ test('an event with several changes is applied in order (multi-cursor edits)', (
   const after = applyEdits(TEXT, changes);
   const out = reanchor(labels, changes);
   for (const a of out) assert.equal(after.slice(a.start, a.end), a.text);
-  assert.deepEqual(out.map((a) => a.text), ['cat', 'mat']);
+  assert.deepEqual(
+    out.map((a) => a.text),
+    ['cat', 'mat'],
+  );
 });
 
 // The reference: each character carries the set of labels it belongs to. Deleted characters
 // take their labels with them; an inserted character belongs to a label when the characters on
 // both sides of it do.
 function reference(text: string, labels: readonly Annotation[], changes: readonly TextChange[]): Array<Annotation | undefined> {
-  let chars = [...text].length === text.length ? text.split('').map((ch, i) => ({ ch, of: new Set(labels.flatMap((a, k) => (a.start <= i && i < a.end ? [k] : []))) })) : [];
+  let chars =
+    [...text].length === text.length
+      ? text.split('').map((ch, i) => ({ ch, of: new Set(labels.flatMap((a, k) => (a.start <= i && i < a.end ? [k] : []))) }))
+      : [];
   for (const c of changes) {
     const left = chars.slice(0, c.offset);
     const right = chars.slice(c.offset + c.deletedLength);
@@ -141,7 +155,10 @@ test('merge: corrections win over the model labels they overlap; removals hide t
     { start: 15, end: 22, text: 'the mat', label: 'LOC', source: 'corrected' },
   ];
   const merged = mergeAnnotations(model, corrections);
-  assert.deepEqual(merged.map((a) => `${a.text}:${a.label}:${a.source}`), ['The:X:model', 'cat:NOUN:corrected', 'the mat:LOC:corrected']);
+  assert.deepEqual(
+    merged.map((a) => `${a.text}:${a.label}:${a.source}`),
+    ['The:X:model', 'cat:NOUN:corrected', 'the mat:LOC:corrected'],
+  );
   assert.equal(annotationAt(merged, 5)?.label, 'NOUN');
   assert.equal(annotationAt(merged, 3), undefined);
 });
@@ -149,7 +166,10 @@ test('merge: corrections win over the model labels they overlap; removals hide t
 test('replaceCorrections drops the corrections in the range and adds the new ones', () => {
   const c = [ann(TEXT, 'cat', 'A'), ann(TEXT, 'mat', 'B')];
   const out = replaceCorrections(c, { start: 4, end: 7 }, [ann(TEXT, 'cat', 'C')]);
-  assert.deepEqual(out.map((a) => a.label), ['C', 'B']);
+  assert.deepEqual(
+    out.map((a) => a.label),
+    ['C', 'B'],
+  );
 });
 
 test('anchorToText: labels that no longer fit are moved to their text nearby, or flagged', () => {
@@ -159,5 +179,8 @@ test('anchorToText: labels that no longer fit are moved to their text nearby, or
   assert.equal(r.moved, 2);
   assert.equal(r.lost, 1);
   for (const a of r.annotations) assert.ok(a.needsReview);
-  assert.deepEqual(r.annotations.map((a) => edited.slice(a.start, a.end)), ['cat', 't s', 'mat']);
+  assert.deepEqual(
+    r.annotations.map((a) => edited.slice(a.start, a.end)),
+    ['cat', 't s', 'mat'],
+  );
 });

@@ -28,11 +28,16 @@ test("the article's BertLSTM, imported, is a sequence-head bundle whose scores a
     assert.ok(labeler.roles.attentions);
     const expected = JSON.parse(readFileSync(path.join(BUNDLE, 'expected.json'), 'utf8')) as Expected[];
     for (const e of expected) {
-      const ids = [labeler.tokenizer.clsId, ...tokenizeWords(labeler.tokenizer, e.text).flatMap((w) => w.pieces.map((p) => p.id)), labeler.tokenizer.sepId];
+      const ids = [
+        labeler.tokenizer.clsId,
+        ...tokenizeWords(labeler.tokenizer, e.text).flatMap((w) => w.pieces.map((p) => p.id)),
+        labeler.tokenizer.sepId,
+      ];
       assert.deepEqual(ids, e.input_ids, `the extension's pieces of ${JSON.stringify(e.text)} are the ones the reference ran on`);
       const r = await labeler.label(e.text);
       assert.equal(r.sequence.length, 3);
-      for (const s of r.sequence) assert.ok(Math.abs(s.score - e.sequence[s.label]) < 1e-4, `${e.text}: ${s.label} ${s.score} vs ${e.sequence[s.label]}`);
+      for (const s of r.sequence)
+        assert.ok(Math.abs(s.score - e.sequence[s.label]) < 1e-4, `${e.text}: ${s.label} ${s.score} vs ${e.sequence[s.label]}`);
       const best = Object.entries(e.sequence).sort((a, b) => b[1] - a[1])[0][0];
       assert.equal(r.sequence[0].label, best);
     }

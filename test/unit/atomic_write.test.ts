@@ -3,7 +3,20 @@
 // mode and owner are kept; a hard link keeps sharing the file; a failure keeps the old content
 // and leaves no temporary file; content in pieces.
 import * as assert from 'node:assert/strict';
-import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -24,7 +37,11 @@ test('a symbolic link stays a link and its target gets the content (absolute, re
   symlinkSync('shared/doc.txt.labels.jsonl', rel);
   const chain = path.join(dir, 'chain.jsonl');
   symlinkSync('rel.jsonl', chain);
-  for (const [link, content] of [[abs, 'one\n'], [rel, 'two\n'], [chain, 'three\n']] as const) {
+  for (const [link, content] of [
+    [abs, 'one\n'],
+    [rel, 'two\n'],
+    [chain, 'three\n'],
+  ] as const) {
     await writeFileAtomic(link, content);
     assert.ok(lstatSync(link).isSymbolicLink(), `${path.basename(link)} is no longer a link`);
     assert.equal(readFileSync(target, 'utf8'), content);
@@ -104,7 +121,12 @@ test('a failing write keeps the old content, the link and the mode, and leaves n
   chmodSync(target, 0o600);
   const link = path.join(dir, 'link.jsonl');
   symlinkSync(target, link);
-  const failing = { ...NODE_WRITE_OPS, write: async () => { throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }); } };
+  const failing = {
+    ...NODE_WRITE_OPS,
+    write: async () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    },
+  };
   await assert.rejects(writeFileAtomic(link, 'new\n', failing), { code: 'ENOSPC' });
   assert.ok(lstatSync(link).isSymbolicLink());
   assert.equal(readFileSync(target, 'utf8'), 'old\n');

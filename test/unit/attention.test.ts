@@ -35,11 +35,12 @@ test('rollout multiplies the layers (upper layer on the left)', () => {
   const a1 = [0.75, 0.25, 0, 0, 0.75, 0.25, 0.25, 0, 0.75];
   const a0 = [0.65, 0.2125, 0.1375, 0.1, 0.775, 0.125, 0.05, 0.175, 0.775];
   const expected: number[] = [];
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
-    let s = 0;
-    for (let k = 0; k < 3; k++) s += a1[i * 3 + k] * a0[k * 3 + j];
-    expected.push(s);
-  }
+  for (let i = 0; i < 3; i++)
+    for (let j = 0; j < 3; j++) {
+      let s = 0;
+      for (let k = 0; k < 3; k++) s += a1[i * 3 + k] * a0[k * 3 + j];
+      expected.push(s);
+    }
   const r = rollout(att);
   close(r, expected);
   for (let i = 0; i < 3; i++) assert.ok(Math.abs(r[i * 3] + r[i * 3 + 1] + r[i * 3 + 2] - 1) < 1e-6, 'rows stay distributions');

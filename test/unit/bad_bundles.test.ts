@@ -76,19 +76,29 @@ describe('bad bundles are refused with a clear message', () => {
 
   it('3. truncated ONNX (half the file, 100 bytes, empty)', async () => {
     const model = readModel(DEFAULT);
-    await refused(await makeBundle(DEFAULT, { 'model.onnx': model.subarray(0, model.length >> 1) }), /model\.onnx could not be loaded by ONNX Runtime/);
+    await refused(
+      await makeBundle(DEFAULT, { 'model.onnx': model.subarray(0, model.length >> 1) }),
+      /model\.onnx could not be loaded by ONNX Runtime/,
+    );
     await refused(await makeBundle(DEFAULT, { 'model.onnx': model.subarray(0, 100) }), /model\.onnx could not be loaded by ONNX Runtime/);
     await refused(await makeBundle(DEFAULT, { 'model.onnx': Buffer.alloc(0) }), /model\.onnx is empty/);
   });
 
   it('4. wrong input names (input_ids renamed token_ids inside the graph)', async () => {
     const bad = renamed(readModel(PLAIN), 'input_ids', 'token_ids');
-    await refused(await makeBundle(PLAIN, { 'model.onnx': bad }), /no input named "input_ids"/, /input "token_ids" the contract does not know/);
+    await refused(
+      await makeBundle(PLAIN, { 'model.onnx': bad }),
+      /no input named "input_ids"/,
+      /input "token_ids" the contract does not know/,
+    );
   });
 
   it('5. wrong output ranks (token logits computed 2-D by an added Flatten node)', async () => {
     const tokens = withFlattenedOutput(readModel(DEFAULT), 'token_logits');
-    await refused(await makeBundle(DEFAULT, { 'model.onnx': tokens }), /output "token_logits" must be \[batch, sequence, labels\] \(it has rank 2\)/);
+    await refused(
+      await makeBundle(DEFAULT, { 'model.onnx': tokens }),
+      /output "token_logits" must be \[batch, sequence, labels\] \(it has rank 2\)/,
+    );
     // a 2-D "logits" is a sequence classifier's: a plain bundle with one has no token head
     const plain = withFlattenedOutput(readModel(PLAIN), 'logits');
     await refused(await makeBundle(PLAIN, { 'model.onnx': plain }), /model\.onnx has no head/, /its outputs: logits/);
@@ -98,15 +108,24 @@ describe('bad bundles are refused with a clear message', () => {
     const cfg = readConfig(DEFAULT);
     const id2label = { ...(cfg['id2label'] as Record<string, string>) };
     delete id2label['16'];
-    await refused(await makeBundle(DEFAULT, { 'config.json': { ...cfg, id2label } }), /gives 17 token labels but config\.json "id2label" has 16/);
+    await refused(
+      await makeBundle(DEFAULT, { 'config.json': { ...cfg, id2label } }),
+      /gives 17 token labels but config\.json "id2label" has 16/,
+    );
     const seq = { ...(cfg['sequence_id2label'] as Record<string, string>), '4': 'extra' };
-    await refused(await makeBundle(DEFAULT, { 'config.json': { ...cfg, sequence_id2label: seq } }), /gives 4 sequence labels but config\.json "sequence_id2label" has 5/);
+    await refused(
+      await makeBundle(DEFAULT, { 'config.json': { ...cfg, sequence_id2label: seq } }),
+      /gives 4 sequence labels but config\.json "sequence_id2label" has 5/,
+    );
   });
 
   it('7. empty labels (an empty id2label; an empty label string; no labels at all)', async () => {
     const cfg = readConfig(PLAIN);
     await refused(await makeBundle(PLAIN, { 'config.json': { ...cfg, id2label: {} } }), /config\.json has no "id2label"/);
-    await refused(await makeBundle(PLAIN, { 'config.json': { ...cfg, id2label: { ...(cfg['id2label'] as object), '3': '' } } }), /"id2label" label for id 3 must be a non-empty string/);
+    await refused(
+      await makeBundle(PLAIN, { 'config.json': { ...cfg, id2label: { ...(cfg['id2label'] as object), '3': '' } } }),
+      /"id2label" label for id 3 must be a non-empty string/,
+    );
     const none = { ...cfg };
     delete none['id2label'];
     await refused(await makeBundle(PLAIN, { 'config.json': none }), /neither "id2label"/);
@@ -115,15 +134,27 @@ describe('bad bundles are refused with a clear message', () => {
   it('8. huge max length (10^9, 2^53 + 1, Infinity as a string, negative)', async () => {
     const cfg = readConfig(DEFAULT);
     for (const bad of [1e9, 2 ** 53 + 1, 'Infinity', -128]) {
-      await refused(await makeBundle(DEFAULT, { 'config.json': { ...cfg, max_length: bad } }), /"max_length" must be a whole number from 8 to 8192/);
+      await refused(
+        await makeBundle(DEFAULT, { 'config.json': { ...cfg, max_length: bad } }),
+        /"max_length" must be a whole number from 8 to 8192/,
+      );
     }
   });
 
   it('9. a tokenizer.json of another kind (BPE, Unigram, a vocab.txt, a JSON array)', async () => {
     const tj = JSON.parse(readFileSync(path.join(PLAIN, 'tokenizer.json'), 'utf8'));
-    await refused(await makeBundle(PLAIN, { 'tokenizer.json': { ...tj, model: { type: 'BPE', vocab: { a: 0 }, merges: [] } } }), /tokenizer\.json is a BPE tokenizer; BERT bundles need WordPiece/);
-    await refused(await makeBundle(PLAIN, { 'tokenizer.json': { ...tj, model: { type: 'Unigram', vocab: [['a', 0]] } } }), /Unigram tokenizer/);
-    await refused(await makeBundle(PLAIN, { 'tokenizer.json': readFileSync(path.join(DEFAULT, 'vocab.txt')) }), /tokenizer\.json is not valid JSON/);
+    await refused(
+      await makeBundle(PLAIN, { 'tokenizer.json': { ...tj, model: { type: 'BPE', vocab: { a: 0 }, merges: [] } } }),
+      /tokenizer\.json is a BPE tokenizer; BERT bundles need WordPiece/,
+    );
+    await refused(
+      await makeBundle(PLAIN, { 'tokenizer.json': { ...tj, model: { type: 'Unigram', vocab: [['a', 0]] } } }),
+      /Unigram tokenizer/,
+    );
+    await refused(
+      await makeBundle(PLAIN, { 'tokenizer.json': readFileSync(path.join(DEFAULT, 'vocab.txt')) }),
+      /tokenizer\.json is not valid JSON/,
+    );
     await refused(await makeBundle(PLAIN, { 'tokenizer.json': '[1, 2, 3]' }), /tokenizer\.json is not a JSON object/);
   });
 
@@ -132,7 +163,10 @@ describe('bad bundles are refused with a clear message', () => {
     // and use the case that does (a folder where the file should be) in any event.
     const dir = await makeBundle(PLAIN);
     await fs.chmod(path.join(dir, 'config.json'), 0o000);
-    const modeHolds = await fs.readFile(path.join(dir, 'config.json')).then(() => false, () => true);
+    const modeHolds = await fs.readFile(path.join(dir, 'config.json')).then(
+      () => false,
+      () => true,
+    );
     if (modeHolds) await refused(dir, /config\.json cannot be read: permission denied/);
     else console.log('  chmod 000 does not stop this user (root) from reading: folders stand in for unreadable files');
     for (const file of ['model.onnx', 'tokenizer.json', 'config.json']) {
@@ -154,7 +188,11 @@ describe('bad bundles are refused with a clear message', () => {
     const pair = await makeBundle(PLAIN, { 'model.onnx': null, 'tokenizer.json': null });
     await fs.symlink('tokenizer.json', path.join(pair, 'model.onnx'));
     await fs.symlink('model.onnx', path.join(pair, 'tokenizer.json'));
-    await refused(pair, /model\.onnx cannot be read: it is a symbolic link that loops/, /tokenizer\.json cannot be read: it is a symbolic link that loops/);
+    await refused(
+      pair,
+      /model\.onnx cannot be read: it is a symbolic link that loops/,
+      /tokenizer\.json cannot be read: it is a symbolic link that loops/,
+    );
   });
 
   it('12. a folder that is not a bundle (source code; an empty folder; a file)', async () => {
@@ -168,12 +206,18 @@ describe('bad bundles are refused with a clear message', () => {
   it('ONNX Runtime that cannot be loaded (a bad module path) is an error value naming it', async () => {
     const r = await Labeler.open(DEFAULT, { workerPath: WORKER, runtimeModule: path.join(root, 'no-such-onnxruntime') });
     assert.equal(r.ok, false);
-    assert.match(r.ok ? '' : r.problems.join('\n'), /ONNX Runtime \(onnxruntime-node\) could not be loaded, so no model can run: Cannot find module/);
+    assert.match(
+      r.ok ? '' : r.problems.join('\n'),
+      /ONNX Runtime \(onnxruntime-node\) could not be loaded, so no model can run: Cannot find module/,
+    );
   });
 
   it('the labeler opened before still labels, and nothing was thrown unhandled', async () => {
     const r = await labeler.label('The committee approved the budget on Monday.');
-    assert.deepEqual(r.words.map((w) => w.text), ['The', 'committee', 'approved', 'the', 'budget', 'on', 'Monday', '.']);
+    assert.deepEqual(
+      r.words.map((w) => w.text),
+      ['The', 'committee', 'approved', 'the', 'budget', 'on', 'Monday', '.'],
+    );
     assert.equal(r.words.find((w) => w.text === 'committee')?.label, 'NOUN');
     assert.deepEqual(unhandled, []);
   });

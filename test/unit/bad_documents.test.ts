@@ -31,10 +31,11 @@ after(async () => {
   await labeler?.dispose();
   console.log('\n  longest event-loop stall per document (monitorEventLoopDelay, resolution 1 ms):');
   for (const s of stalls) {
-    console.log(`  ${s.name.padEnd(34)} ${String(s.chars).padStart(9)} chars ${String(s.words).padStart(7)} words  ${s.stallMs.toFixed(1).padStart(6)} ms stall  ${(s.ms / 1000).toFixed(1).padStart(6)} s`);
+    console.log(
+      `  ${s.name.padEnd(34)} ${String(s.chars).padStart(9)} chars ${String(s.words).padStart(7)} words  ${s.stallMs.toFixed(1).padStart(6)} ms stall  ${(s.ms / 1000).toFixed(1).padStart(6)} s`,
+    );
   }
 });
-
 
 /** Runs `work` while measuring the event loop's longest delay. */
 async function measured<T>(name: string, chars: number, work: () => Promise<T>, words: (r: T) => number): Promise<T> {
@@ -70,7 +71,12 @@ function assertSound(text: string, r: LabeledText): void {
 }
 
 async function labeled(name: string, text: string): Promise<LabeledText> {
-  const r = await measured(name, text.length, () => labeler.label(text), (x) => x.words.length);
+  const r = await measured(
+    name,
+    text.length,
+    () => labeler.label(text),
+    (x) => x.words.length,
+  );
   assertSound(text, r);
   return r;
 }
@@ -95,7 +101,28 @@ describe('bad documents are labeled soundly or refused, never hang', () => {
 
   it('a single 1 MB line (no line break, no sentence end) is labeled in full', { timeout: HANG_MS }, async () => {
     const rand = rng(11);
-    const vocab = ['the', 'committee', 'approved', 'a', 'budget', 'on', 'Monday', 'and', 'nobody', 'was', 'surprised', 'by', 'news', 'from', 'capital', 'week', 'extraordinarily', 'x', '1961', 'tax'];
+    const vocab = [
+      'the',
+      'committee',
+      'approved',
+      'a',
+      'budget',
+      'on',
+      'Monday',
+      'and',
+      'nobody',
+      'was',
+      'surprised',
+      'by',
+      'news',
+      'from',
+      'capital',
+      'week',
+      'extraordinarily',
+      'x',
+      '1961',
+      'tax',
+    ];
     const parts: string[] = [];
     let n = 0;
     while (n < 1_000_000) {
@@ -109,43 +136,52 @@ describe('bad documents are labeled soundly or refused, never hang', () => {
     assert.ok(r.windows.length > 100, `${r.windows.length} windows`);
   });
 
-  it('a 10 MB text is taken in (segmented, tokenized, windows planned, first windows run) and can be cancelled', { timeout: HANG_MS }, async () => {
-    // Labeling all of it takes minutes on this machine (~6,000 words/s on a shared core): the
-    // test checks everything up to inference on the full text, then cancels, as an edit does.
-    const sentences = [
-      'The committee approved the budget on Monday.',
-      "Prices rose 3.5% in 1961, and nobody was surprised by the news from the capital that week.",
-      "She didn't know what to say, so she laughed, and the room laughed with her.",
-      'It rained.',
-    ];
-    const rand = rng(10);
-    const parts: string[] = [];
-    let n = 0;
-    for (let i = 0; n < 10_000_000; i++) {
-      const s = sentences[Math.floor(rand() * sentences.length)] + (i % 7 === 6 ? '\n\n' : ' ');
-      parts.push(`${s.slice(0, -1)} #${i}${s.slice(-1)}`);
-      n += parts[parts.length - 1].length;
-    }
-    const text = parts.join('');
-    const controller = new AbortController();
-    // labelTexts tokenizes and plans every segment before the first batch: once a batch has run,
-    // the whole text was taken in
-    const ran0 = labeler.engine.runMs;
-    const watcher = setInterval(() => {
-      if (labeler.engine.runMs > ran0) controller.abort();
-    }, 5);
-    try {
-      await measured('10 MB (cancelled during inference)', text.length, async () => {
-        await assert.rejects(labeler.label(text, { signal: controller.signal }), (e) => e instanceof CancelledError);
-        return undefined;
-      }, () => 0);
-    } finally {
-      clearInterval(watcher);
-    }
-    assert.ok(controller.signal.aborted && labeler.engine.runMs > ran0, 'cancelled before inference');
-    const after10 = await labeled('after the 10 MB text', 'Still working.');
-    assert.equal(after10.words.length, 3);
-  });
+  it(
+    'a 10 MB text is taken in (segmented, tokenized, windows planned, first windows run) and can be cancelled',
+    { timeout: HANG_MS },
+    async () => {
+      // Labeling all of it takes minutes on this machine (~6,000 words/s on a shared core): the
+      // test checks everything up to inference on the full text, then cancels, as an edit does.
+      const sentences = [
+        'The committee approved the budget on Monday.',
+        'Prices rose 3.5% in 1961, and nobody was surprised by the news from the capital that week.',
+        "She didn't know what to say, so she laughed, and the room laughed with her.",
+        'It rained.',
+      ];
+      const rand = rng(10);
+      const parts: string[] = [];
+      let n = 0;
+      for (let i = 0; n < 10_000_000; i++) {
+        const s = sentences[Math.floor(rand() * sentences.length)] + (i % 7 === 6 ? '\n\n' : ' ');
+        parts.push(`${s.slice(0, -1)} #${i}${s.slice(-1)}`);
+        n += parts[parts.length - 1].length;
+      }
+      const text = parts.join('');
+      const controller = new AbortController();
+      // labelTexts tokenizes and plans every segment before the first batch: once a batch has run,
+      // the whole text was taken in
+      const ran0 = labeler.engine.runMs;
+      const watcher = setInterval(() => {
+        if (labeler.engine.runMs > ran0) controller.abort();
+      }, 5);
+      try {
+        await measured(
+          '10 MB (cancelled during inference)',
+          text.length,
+          async () => {
+            await assert.rejects(labeler.label(text, { signal: controller.signal }), (e) => e instanceof CancelledError);
+            return undefined;
+          },
+          () => 0,
+        );
+      } finally {
+        clearInterval(watcher);
+      }
+      assert.ok(controller.signal.aborted && labeler.engine.runMs > ran0, 'cancelled before inference');
+      const after10 = await labeled('after the 10 MB text', 'Still working.');
+      assert.equal(after10.words.length, 3);
+    },
+  );
 
   it('binary-looking bytes (random bytes read as Latin-1 and as UTF-8 with replacement characters)', { timeout: HANG_MS }, async () => {
     const rand = rng(3);
@@ -167,23 +203,35 @@ describe('bad documents are labeled soundly or refused, never hang', () => {
     await labeled('only NULs', '\0'.repeat(10_000));
   });
 
-  it('every Unicode plane: 256 code points sampled from each of planes 0-16 (unassigned and private use included), lone surrogates', { timeout: HANG_MS }, async () => {
-    const rand = rng(17);
-    for (let plane = 0; plane <= 16; plane++) {
-      const cps = Array.from({ length: 256 }, () => plane * 0x10000 + Math.floor(rand() * 0x10000))
-        .filter((c) => c < 0xd800 || c > 0xdfff); // surrogates are tried on their own below
-      const text = `plane ${plane}: ` + fromCodePoints(cps) + ' and ' + fromCodePoints(cps.slice(0, 32), '');
-      await labeled(`Unicode plane ${plane}`, text);
-    }
-    // named corners: noncharacters, private use, tags, the last code point
-    await labeled('Unicode corners', fromCodePoints([0xfffe, 0xffff, 0xe000, 0xf8ff, 0x1fffe, 0xe0001, 0xe0041, 0xe007f, 0xf0000, 0x10fffd, 0x10ffff, 0x1f1fa, 0x1f1f8, 0x1f469, 0x200d, 0x1f4bb]));
-    // lone and reversed surrogates (a JS string, and so a VS Code document, can hold them)
-    const lone = 'high \uD800 low \uDFFF word\uD83Dword reversed \uDE00\uD83D end \uD800';
-    await labeled('lone surrogates', lone);
-  });
+  it(
+    'every Unicode plane: 256 code points sampled from each of planes 0-16 (unassigned and private use included), lone surrogates',
+    { timeout: HANG_MS },
+    async () => {
+      const rand = rng(17);
+      for (let plane = 0; plane <= 16; plane++) {
+        const cps = Array.from({ length: 256 }, () => plane * 0x10000 + Math.floor(rand() * 0x10000)).filter(
+          (c) => c < 0xd800 || c > 0xdfff,
+        ); // surrogates are tried on their own below
+        const text = `plane ${plane}: ` + fromCodePoints(cps) + ' and ' + fromCodePoints(cps.slice(0, 32), '');
+        await labeled(`Unicode plane ${plane}`, text);
+      }
+      // named corners: noncharacters, private use, tags, the last code point
+      await labeled(
+        'Unicode corners',
+        fromCodePoints([
+          0xfffe, 0xffff, 0xe000, 0xf8ff, 0x1fffe, 0xe0001, 0xe0041, 0xe007f, 0xf0000, 0x10fffd, 0x10ffff, 0x1f1fa, 0x1f1f8, 0x1f469,
+          0x200d, 0x1f4bb,
+        ]),
+      );
+      // lone and reversed surrogates (a JS string, and so a VS Code document, can hold them)
+      const lone = 'high \uD800 low \uDFFF word\uD83Dword reversed \uDE00\uD83D end \uD800';
+      await labeled('lone surrogates', lone);
+    },
+  );
 
   it('right-to-left text (Arabic, Hebrew, with bidi marks and overrides, mixed with English)', { timeout: HANG_MS }, async () => {
-    const text = 'مرحبا بالعالم، هذا نص عربي. שלום עולם, זה טקסט בעברית. ' +
+    const text =
+      'مرحبا بالعالم، هذا نص عربي. שלום עולם, זה טקסט בעברית. ' +
       'Mixed \u202Eevil\u202C text \u200Fمع\u200E English 123 ٤٥٦ and \u2067isolate\u2069. ' +
       'Diacritics: مُحَمَّد بِسْمِ اللَّهِ; Hebrew points: בְּרֵאשִׁית.';
     const r = await labeled('right-to-left text', text);

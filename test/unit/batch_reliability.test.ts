@@ -13,9 +13,19 @@ import { REPO } from './fixtures';
 const CLI = path.join(REPO, 'dist/cli.js');
 const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: REPO, timeout: 180_000 });
 
-interface Rec { file: string; skipped?: string; words?: Array<{ text: string; label: string }> }
-const lines = (out: string): string[] => readFileSync(out, 'utf8').split('\n').filter((l) => l !== '');
-const records = (out: string): Rec[] => lines(out).slice(1).map((l) => JSON.parse(l) as Rec);
+interface Rec {
+  file: string;
+  skipped?: string;
+  words?: Array<{ text: string; label: string }>;
+}
+const lines = (out: string): string[] =>
+  readFileSync(out, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
+const records = (out: string): Rec[] =>
+  lines(out)
+    .slice(1)
+    .map((l) => JSON.parse(l) as Rec);
 
 function textFolder(n: number, sentences = 30): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'batch-rel-'));
@@ -27,7 +37,14 @@ function textFolder(n: number, sentences = 30): string {
 }
 
 /** Starts a batch run and resolves once it has written `records` records (it then holds the output's lock). */
-function startRun(args: string[], records: number): { child: ChildProcess; started: Promise<void>; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
+function startRun(
+  args: string[],
+  records: number,
+): {
+  child: ChildProcess;
+  started: Promise<void>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+} {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   let resolveStarted!: () => void;
@@ -36,10 +53,12 @@ function startRun(args: string[], records: number): { child: ChildProcess; start
     stderr += d.toString();
     if ((stderr.match(/^\[\d+\/\d+\]/gm) ?? []).length >= records) resolveStarted();
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((res) => child.on('exit', (code, signal) => {
-    resolveStarted();
-    res({ code, signal, stderr });
-  }));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((res) =>
+    child.on('exit', (code, signal) => {
+      resolveStarted();
+      res({ code, signal, stderr });
+    }),
+  );
   return { child, started, exited };
 }
 
@@ -111,7 +130,12 @@ test('an output reached through a linked folder is never its own input on resume
   const second = run(['--batch', out, real]);
   assert.equal(second.status, 0, second.stderr);
   assert.match(second.stderr, /1 labeled, 0 skipped, 2 already in/);
-  assert.deepEqual(records(out).map((r) => path.basename(r.file)).sort(), ['a.txt', 'b.txt', 'c.txt']);
+  assert.deepEqual(
+    records(out)
+      .map((r) => path.basename(r.file))
+      .sort(),
+    ['a.txt', 'b.txt', 'c.txt'],
+  );
 });
 
 test('linked, broken, folder-linked and special inputs each get a record: a linked file is labeled, the others say why', () => {
@@ -130,7 +154,10 @@ test('linked, broken, folder-linked and special inputs each get a record: a link
   assert.match(r.stderr, /2 labeled, 3 skipped, 0 already in/);
   const by = new Map(records(out).map((x) => [path.basename(x.file), x]));
   assert.deepEqual([...by.keys()].sort(), ['broken.txt', 'folder-link', 'linked.txt', 'pipe.txt', 'plain.txt']);
-  assert.deepEqual(by.get('linked.txt')!.words!.map((w) => w.text), ['The', 'dog', 'ran', 'home', '.']);
+  assert.deepEqual(
+    by.get('linked.txt')!.words!.map((w) => w.text),
+    ['The', 'dog', 'ran', 'home', '.'],
+  );
   assert.match(by.get('broken.txt')!.skipped!, /broken symbolic link/);
   assert.match(by.get('folder-link')!.skipped!, /symbolic link to a folder \(not followed\)/);
   assert.match(by.get('pipe.txt')!.skipped!, /named pipe \(FIFO\)/);
@@ -162,11 +189,17 @@ test('a full disk (a 64 KiB tmpfs) is reported in words, without a stack trace; 
     const out = path.join(mnt, 'run.jsonl');
     const r = run(['--batch', out, dir]);
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, /bert-lstm-label: cannot write to .*run\.jsonl: the disk is full \(ENOSPC\)\. The records written before are kept; run again to resume/);
+    assert.match(
+      r.stderr,
+      /bert-lstm-label: cannot write to .*run\.jsonl: the disk is full \(ENOSPC\)\. The records written before are kept; run again to resume/,
+    );
     assert.doesNotMatch(r.stderr, /\n\s+at |Error:/);
     assert.equal(existsSync(`${out}.lock`), false, 'the lock is left behind');
     const written = readFileSync(out, 'utf8');
-    const whole = written.slice(0, written.lastIndexOf('\n') + 1).split('\n').filter(Boolean);
+    const whole = written
+      .slice(0, written.lastIndexOf('\n') + 1)
+      .split('\n')
+      .filter(Boolean);
     for (const l of whole) JSON.parse(l);
     assert.ok(whole.length > 1 && whole.length < 41, `${whole.length} lines on the full disk`);
     // more room: the run resumes where it stopped and every file ends up once

@@ -10,7 +10,25 @@ import { TextTokenizer } from '../../src/core/tokenize';
 import { FIXTURES, WORD_PATTERN } from './fixtures';
 import { tokenizeWords } from '../oracles/tokenize';
 
-const UPOS = ['ADJ', 'ADP', 'ADV', 'AUX', 'CCONJ', 'DET', 'INTJ', 'NOUN', 'NUM', 'PART', 'PRON', 'PROPN', 'PUNCT', 'SCONJ', 'SYM', 'VERB', 'X'];
+const UPOS = [
+  'ADJ',
+  'ADP',
+  'ADV',
+  'AUX',
+  'CCONJ',
+  'DET',
+  'INTJ',
+  'NOUN',
+  'NUM',
+  'PART',
+  'PRON',
+  'PROPN',
+  'PUNCT',
+  'SCONJ',
+  'SYM',
+  'VERB',
+  'X',
+];
 const GENRES = ['press', 'general', 'learned', 'fiction'];
 const idMap = (labels: readonly string[]): Record<string, string> => Object.fromEntries(labels.map((l, i) => [String(i), l]));
 
@@ -93,7 +111,10 @@ describe('loadBundle: a good bundle', () => {
     assert.match(b.card ?? '', /A model card/);
     // its tokenizer works with the extension's tokenizer
     const tok = await TextTokenizer.load(b.tokenizerJson, b.vocab, { wordPattern: b.config.wordPattern });
-    assert.deepEqual(tokenizeWords(tok, "It's the cat.").flatMap((w) => w.pieces.map((p) => p.id)), [2009, 1005, 1055, 1996, 4937, 1012]);
+    assert.deepEqual(
+      tokenizeWords(tok, "It's the cat.").flatMap((w) => w.pieces.map((p) => p.id)),
+      [2009, 1005, 1055, 1996, 4937, 1012],
+    );
   });
 
   it('the vocabulary is parsed off the main thread and filled in slices: the same tokenizer as from the whole file', async () => {
@@ -137,7 +158,12 @@ describe('loadBundle: a good bundle', () => {
 
   it('a plain BERT token classifier config (id2label only, no word pattern) loads', async () => {
     const dir = await makeBundle({
-      'config.json': { architectures: ['BertForTokenClassification'], model_type: 'bert', id2label: idMap(['O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC']), max_position_embeddings: 512 },
+      'config.json': {
+        architectures: ['BertForTokenClassification'],
+        model_type: 'bert',
+        id2label: idMap(['O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC']),
+        max_position_embeddings: 512,
+      },
     });
     const r = await loadBundle(dir);
     assert.ok(r.ok, r.ok ? '' : r.problems.join('\n'));
@@ -194,11 +220,17 @@ describe('loadBundle: broken bundles give ok:false and name what is wrong', () =
   });
 
   it('tokenizer.json that is not JSON', async () => {
-    assertNames(await problemsOf(await makeBundle({ 'tokenizer.json': tokenizerText.slice(0, 1000) })), /tokenizer\.json is not valid JSON/);
+    assertNames(
+      await problemsOf(await makeBundle({ 'tokenizer.json': tokenizerText.slice(0, 1000) })),
+      /tokenizer\.json is not valid JSON/,
+    );
   });
 
   it('tokenizer_config.json that is not JSON', async () => {
-    assertNames(await problemsOf(await makeBundle({ 'tokenizer_config.json': 'model_max_length=128' })), /tokenizer_config\.json is not valid JSON/);
+    assertNames(
+      await problemsOf(await makeBundle({ 'tokenizer_config.json': 'model_max_length=128' })),
+      /tokenizer_config\.json is not valid JSON/,
+    );
   });
 
   it('config.json that is JSON but not an object', async () => {
@@ -225,16 +257,31 @@ describe('loadBundle: broken bundles give ok:false and name what is wrong', () =
   });
 
   it('id2label with the same id twice ("0" and "00") or ids that are not whole numbers', async () => {
-    for (const map of [{ '0': 'NOUN', '00': 'VERB' }, { '0': 'NOUN', '1.0': 'VERB' }, { '': 'NOUN', '1': 'VERB' }, { '0': 'NOUN', ' 1': 'VERB' }, { '0': 'A', '-1': 'B' }]) {
+    for (const map of [
+      { '0': 'NOUN', '00': 'VERB' },
+      { '0': 'NOUN', '1.0': 'VERB' },
+      { '': 'NOUN', '1': 'VERB' },
+      { '0': 'NOUN', ' 1': 'VERB' },
+      { '0': 'A', '-1': 'B' },
+    ]) {
       const cfg = { ...goodConfig(), id2label: map };
       assertNames(await problemsOf(await makeBundle({ 'config.json': cfg })), /config\.json: "id2label" has id/);
     }
   });
 
   it('id2label that is not an object, or with an empty / non-string label', async () => {
-    assertNames(await problemsOf(await makeBundle({ 'config.json': { ...goodConfig(), id2label: ['NOUN', 'VERB'] } })), /"id2label" must be an object/);
-    assertNames(await problemsOf(await makeBundle({ 'config.json': { ...goodConfig(), id2label: { '0': 'NOUN', '1': '' } } })), /"id2label" label for id 1/);
-    assertNames(await problemsOf(await makeBundle({ 'config.json': { ...goodConfig(), id2label: { '0': 7 } } })), /"id2label" label for id 0/);
+    assertNames(
+      await problemsOf(await makeBundle({ 'config.json': { ...goodConfig(), id2label: ['NOUN', 'VERB'] } })),
+      /"id2label" must be an object/,
+    );
+    assertNames(
+      await problemsOf(await makeBundle({ 'config.json': { ...goodConfig(), id2label: { '0': 'NOUN', '1': '' } } })),
+      /"id2label" label for id 1/,
+    );
+    assertNames(
+      await problemsOf(await makeBundle({ 'config.json': { ...goodConfig(), id2label: { '0': 7 } } })),
+      /"id2label" label for id 0/,
+    );
   });
 
   it('sequence_id2label with a gap', async () => {
@@ -245,14 +292,20 @@ describe('loadBundle: broken bundles give ok:false and name what is wrong', () =
   for (const bad of [4, 7, 100_000, 1.5, '128', true, { n: 128 }]) {
     it(`bad max_length ${JSON.stringify(bad)}`, async () => {
       const cfg = { ...goodConfig(), max_length: bad };
-      assertNames(await problemsOf(await makeBundle({ 'config.json': cfg })), /config\.json: "max_length" must be a whole number from 8 to 8192/);
+      assertNames(
+        await problemsOf(await makeBundle({ 'config.json': cfg })),
+        /config\.json: "max_length" must be a whole number from 8 to 8192/,
+      );
     });
   }
 
   it('a word_pattern that is not a valid regular expression', async () => {
     for (const bad of ['([a-z]+', '[\\p{NotAProperty}]+', '\\k<nope>', 42]) {
       const cfg = { ...goodConfig(), word_pattern: bad };
-      assertNames(await problemsOf(await makeBundle({ 'config.json': cfg })), /config\.json: "word_pattern" is not a valid regular expression/);
+      assertNames(
+        await problemsOf(await makeBundle({ 'config.json': cfg })),
+        /config\.json: "word_pattern" is not a valid regular expression/,
+      );
     }
   });
 
@@ -267,8 +320,14 @@ describe('loadBundle: broken bundles give ok:false and name what is wrong', () =
   });
 
   it('tokenizer.json without a model or vocabulary', async () => {
-    assertNames(await problemsOf(await makeBundle({ 'tokenizer.json': { version: '1.0' } })), /tokenizer\.json has no "model" with a "vocab"/);
-    assertNames(await problemsOf(await makeBundle({ 'tokenizer.json': { model: { type: 'WordPiece' } } })), /tokenizer\.json has no "model" with a "vocab"/);
+    assertNames(
+      await problemsOf(await makeBundle({ 'tokenizer.json': { version: '1.0' } })),
+      /tokenizer\.json has no "model" with a "vocab"/,
+    );
+    assertNames(
+      await problemsOf(await makeBundle({ 'tokenizer.json': { model: { type: 'WordPiece' } } })),
+      /tokenizer\.json has no "model" with a "vocab"/,
+    );
   });
 
   it('a WordPiece tokenizer without [CLS] (or [SEP], [PAD], [UNK])', async () => {
@@ -282,7 +341,9 @@ describe('loadBundle: broken bundles give ok:false and name what is wrong', () =
 
   it('several problems at once are all reported', async () => {
     const cfg = { ...goodConfig(), max_length: 2, word_pattern: '(', label_scheme: 'x' };
-    const problems = await problemsOf(await makeBundle({ 'config.json': cfg, 'tokenizer.json': { model: { type: 'Unigram', vocab: [] } } }));
+    const problems = await problemsOf(
+      await makeBundle({ 'config.json': cfg, 'tokenizer.json': { model: { type: 'Unigram', vocab: [] } } }),
+    );
     assertNames(problems, /max_length/, /word_pattern/, /label_scheme/, /Unigram/);
   });
 });
@@ -313,7 +374,8 @@ describe('checkSignature', () => {
     labelScheme: 'plain',
     maxLength: 128,
     wordPattern: undefined,
-    architecture: 'BertLstmTagger', dynamicQuantization: false,
+    architecture: 'BertLstmTagger',
+    dynamicQuantization: false,
   };
   const inputs = [
     { name: 'input_ids', rank: 2 },
@@ -331,10 +393,15 @@ describe('checkSignature', () => {
     return r.ok ? [] : r.problems;
   };
 
-  it('accepts the default model\'s signature and finds every output\'s role', () => {
+  it("accepts the default model's signature and finds every output's role", () => {
     const r = checkSignature(sig(), config);
     assert.ok(r.ok, r.ok ? '' : r.problems.join('\n'));
-    assert.deepEqual(r.value, { tokenLogits: 'token_logits', sequenceLogits: 'sequence_logits', attentions: 'attentions', hasTokenTypeIds: false });
+    assert.deepEqual(r.value, {
+      tokenLogits: 'token_logits',
+      sequenceLogits: 'sequence_logits',
+      attentions: 'attentions',
+      hasTokenTypeIds: false,
+    });
   });
 
   it('accepts a plain BERT token-classification export (3-D logits, token_type_ids input)', () => {
@@ -353,8 +420,14 @@ describe('checkSignature', () => {
   it('accepts unknown ranks and symbolic dimensions', () => {
     const r = checkSignature(
       {
-        inputs: [{ name: 'input_ids', rank: undefined }, { name: 'attention_mask', rank: undefined }],
-        outputs: [{ name: 'token_logits', shape: undefined }, { name: 'sequence_logits', shape: ['b', 'labels'] }],
+        inputs: [
+          { name: 'input_ids', rank: undefined },
+          { name: 'attention_mask', rank: undefined },
+        ],
+        outputs: [
+          { name: 'token_logits', shape: undefined },
+          { name: 'sequence_logits', shape: ['b', 'labels'] },
+        ],
       },
       config,
     );
@@ -374,33 +447,69 @@ describe('checkSignature', () => {
   });
 
   it('rejects an unknown extra input', () => {
-    assertNames(problems(sig({ inputs: [...inputs, { name: 'position_ids', rank: 2 }] })), /input "position_ids" the contract does not know/);
+    assertNames(
+      problems(sig({ inputs: [...inputs, { name: 'position_ids', rank: 2 }] })),
+      /input "position_ids" the contract does not know/,
+    );
   });
 
   it('rejects inputs of the wrong rank (token_type_ids included)', () => {
-    assertNames(problems(sig({ inputs: [{ name: 'input_ids', rank: 1 }, inputs[1]] })), /input "input_ids" must be \[batch, sequence\] \(it has rank 1\)/);
-    assertNames(problems(sig({ inputs: [inputs[0], { name: 'attention_mask', rank: 3 }] })), /input "attention_mask" must be \[batch, sequence\] \(it has rank 3\)/);
-    assertNames(problems(sig({ inputs: [...inputs, { name: 'token_type_ids', rank: 1 }] })), /input "token_type_ids" must be \[batch, sequence\] \(it has rank 1\)/);
+    assertNames(
+      problems(sig({ inputs: [{ name: 'input_ids', rank: 1 }, inputs[1]] })),
+      /input "input_ids" must be \[batch, sequence\] \(it has rank 1\)/,
+    );
+    assertNames(
+      problems(sig({ inputs: [inputs[0], { name: 'attention_mask', rank: 3 }] })),
+      /input "attention_mask" must be \[batch, sequence\] \(it has rank 3\)/,
+    );
+    assertNames(
+      problems(sig({ inputs: [...inputs, { name: 'token_type_ids', rank: 1 }] })),
+      /input "token_type_ids" must be \[batch, sequence\] \(it has rank 1\)/,
+    );
   });
 
   it('rejects outputs of the wrong rank', () => {
-    assertNames(problems(sig({ outputs: [{ name: 'token_logits', shape: ['b', 17] }] })), /output "token_logits" must be \[batch, sequence, labels\] \(it has rank 2\)/);
-    assertNames(problems(sig({ outputs: [{ name: 'sequence_logits', shape: ['b', 's', 4] }] })), /output "sequence_logits" must be \[batch, labels\] \(it has rank 3\)/);
-    assertNames(problems(sig({ outputs: [outputs[0], { name: 'attentions', shape: ['b', 4, 's', 's'] }] })), /output "attentions" must be \[batch, layers, heads, sequence, sequence\] \(it has rank 4\)/);
+    assertNames(
+      problems(sig({ outputs: [{ name: 'token_logits', shape: ['b', 17] }] })),
+      /output "token_logits" must be \[batch, sequence, labels\] \(it has rank 2\)/,
+    );
+    assertNames(
+      problems(sig({ outputs: [{ name: 'sequence_logits', shape: ['b', 's', 4] }] })),
+      /output "sequence_logits" must be \[batch, labels\] \(it has rank 3\)/,
+    );
+    assertNames(
+      problems(sig({ outputs: [outputs[0], { name: 'attentions', shape: ['b', 4, 's', 's'] }] })),
+      /output "attentions" must be \[batch, layers, heads, sequence, sequence\] \(it has rank 4\)/,
+    );
   });
 
   it('rejects a token label count that differs from id2label', () => {
-    assertNames(problems(sig({ outputs: [{ name: 'token_logits', shape: ['b', 's', 9] }] })), /gives 9 token labels but config\.json "id2label" has 17/);
-    assertNames(problems(sig({ outputs: [{ name: 'logits', shape: ['b', 's', 18] }] })), /gives 18 token labels but config\.json "id2label" has 17/);
+    assertNames(
+      problems(sig({ outputs: [{ name: 'token_logits', shape: ['b', 's', 9] }] })),
+      /gives 9 token labels but config\.json "id2label" has 17/,
+    );
+    assertNames(
+      problems(sig({ outputs: [{ name: 'logits', shape: ['b', 's', 18] }] })),
+      /gives 18 token labels but config\.json "id2label" has 17/,
+    );
   });
 
   it('rejects a sequence label count that differs from sequence_id2label', () => {
-    assertNames(problems(sig({ outputs: [{ name: 'sequence_logits', shape: ['b', 3] }] })), /gives 3 sequence labels but config\.json "sequence_id2label" has 4/);
-    assertNames(problems(sig({ outputs: [{ name: 'sequence_logits', shape: ['b', 4] }] }), { ...config, sequenceLabels: [] }), /gives 4 sequence labels but config\.json "sequence_id2label" has 0/);
+    assertNames(
+      problems(sig({ outputs: [{ name: 'sequence_logits', shape: ['b', 3] }] })),
+      /gives 3 sequence labels but config\.json "sequence_id2label" has 4/,
+    );
+    assertNames(
+      problems(sig({ outputs: [{ name: 'sequence_logits', shape: ['b', 4] }] }), { ...config, sequenceLabels: [] }),
+      /gives 4 sequence labels but config\.json "sequence_id2label" has 0/,
+    );
   });
 
   it('rejects token logits when config.json has no id2label', () => {
-    assertNames(problems(sig({ outputs: [{ name: 'token_logits', shape: ['b', 's', 'labels'] }] }), { ...config, labels: [] }), /config\.json has no "id2label"/);
+    assertNames(
+      problems(sig({ outputs: [{ name: 'token_logits', shape: ['b', 's', 'labels'] }] }), { ...config, labels: [] }),
+      /config\.json has no "id2label"/,
+    );
   });
 
   it('rejects a model without any head, naming its outputs', () => {

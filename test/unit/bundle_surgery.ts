@@ -80,11 +80,13 @@ function encode(fields: readonly Field[]): Buffer {
 
 /** Rewrites the submessage(s) with field number `no` for which `edit` returns a new value. */
 function editField(buf: Buffer, no: number, edit: (sub: Buffer) => Buffer | undefined): Buffer {
-  return encode(decode(buf).map((f) => {
-    if (f.no !== no || f.wire !== 2) return f;
-    const v = edit(f.value as Buffer);
-    return v ? { ...f, value: v } : f;
-  }));
+  return encode(
+    decode(buf).map((f) => {
+      if (f.no !== no || f.wire !== 2) return f;
+      const v = edit(f.value as Buffer);
+      return v ? { ...f, value: v } : f;
+    }),
+  );
 }
 
 // ONNX: ModelProto.graph = 7; GraphProto.output = 12; ValueInfoProto.name = 1, .type = 2;
@@ -97,14 +99,20 @@ const valueInfoName = (vi: Buffer): string => {
 /** The model with the declared shape of output `name` cut to its first `rank` dimensions. */
 export function withOutputRank(model: Buffer, name: string, rank: number): Buffer {
   let found = false;
-  const out = editField(model, 7, (graph) => editField(graph, 12, (vi) => {
-    if (valueInfoName(vi) !== name) return undefined;
-    found = true;
-    return editField(vi, 2, (type) => editField(type, 1, (tensor) => editField(tensor, 2, (shape) => {
-      const dims = decode(shape).filter((d) => d.no === 1);
-      return encode(dims.slice(0, rank));
-    })));
-  }));
+  const out = editField(model, 7, (graph) =>
+    editField(graph, 12, (vi) => {
+      if (valueInfoName(vi) !== name) return undefined;
+      found = true;
+      return editField(vi, 2, (type) =>
+        editField(type, 1, (tensor) =>
+          editField(tensor, 2, (shape) => {
+            const dims = decode(shape).filter((d) => d.no === 1);
+            return encode(dims.slice(0, rank));
+          }),
+        ),
+      );
+    }),
+  );
   assert.ok(found, `output ${name} not found in the model`);
   return out;
 }
@@ -167,4 +175,3 @@ export async function makeBundle(root: string, from: string, files: Record<strin
 
 export const readModel = (from: string): Buffer => readFileSync(path.join(from, 'model.onnx'));
 export const readConfig = (from: string): Record<string, unknown> => JSON.parse(readFileSync(path.join(from, 'config.json'), 'utf8'));
-

@@ -17,7 +17,10 @@ interface Golden {
   plain_ids: number[];
 }
 
-const json = readFixtureJson<{ model: { vocab: Record<string, number> }; normalizer: { lowercase: boolean; strip_accents: boolean | null } }>('cased_tokenizer', 'tokenizer.json');
+const json = readFixtureJson<{
+  model: { vocab: Record<string, number> };
+  normalizer: { lowercase: boolean; strip_accents: boolean | null };
+}>('cased_tokenizer', 'tokenizer.json');
 const golden = readFixtureJson<Golden[]>('cased_tokenizer_golden.json');
 const pattern = readFixtureJson<{ ud_word_pattern: string }>('word_pattern.json').ud_word_pattern;
 const tok = new TextTokenizer(json, { wordPattern: pattern });
@@ -37,13 +40,19 @@ describe('cased tokenizer: the extension and the training code give the same ids
   it('the golden file has the tricky texts', () => {
     assert.ok(golden.length >= 45, `only ${golden.length} golden texts`);
     for (const probe of ["n't", "'s", '\u0301', '\u0130', '\u00df', '\u03a3', '[MASK]', '\u{1f468}']) {
-      assert.ok(golden.some((g) => g.text.includes(probe)), `no golden text contains ${JSON.stringify(probe)}`);
+      assert.ok(
+        golden.some((g) => g.text.includes(probe)),
+        `no golden text contains ${JSON.stringify(probe)}`,
+      );
     }
   });
 
   for (const { text, ids } of golden) {
     it(`TextTokenizer ids of ${JSON.stringify(text.length > 50 ? `${text.slice(0, 50)}…` : text)}`, () => {
-      assert.deepEqual(tokenizeWords(tok, text).flatMap((w) => w.pieces.map((p) => p.id)), ids);
+      assert.deepEqual(
+        tokenizeWords(tok, text).flatMap((w) => w.pieces.map((p) => p.id)),
+        ids,
+      );
     });
   }
 

@@ -22,10 +22,16 @@ test('--format jsonl from stdin: UTF-16 offsets into the input, then the sequenc
   const text = 'Café 😀 ok.';
   const r = run(['--format', 'jsonl'], text);
   assert.equal(r.status, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const seq = lines.pop();
   assert.ok(Array.isArray(seq.sequence) && seq.sequence.length > 0);
-  assert.deepEqual(lines.map((w) => w.text), ['Café', '😀', 'ok', '.']);
+  assert.deepEqual(
+    lines.map((w) => w.text),
+    ['Café', '😀', 'ok', '.'],
+  );
   for (const w of lines) {
     assert.equal(text.slice(w.start, w.end), w.text);
     assert.ok(typeof w.label === 'string' && w.score > 0 && w.score <= 1);

@@ -14,8 +14,20 @@ const CLI = path.join(REPO, 'dist/cli.js');
 const run = (args: string[], input?: string) =>
   spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', cwd: REPO, timeout: 120_000 });
 
-interface Rec { file: string; skipped?: string; sha256?: string; chars?: number; words?: Array<{ start: number; end: number; text: string; label: string; score: number }>; sequence?: Array<{ label: string; score: number }> }
-const records = (out: string): Rec[] => readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l) as Rec);
+interface Rec {
+  file: string;
+  skipped?: string;
+  sha256?: string;
+  chars?: number;
+  words?: Array<{ start: number; end: number; text: string; label: string; score: number }>;
+  sequence?: Array<{ label: string; score: number }>;
+}
+const records = (out: string): Rec[] =>
+  readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => JSON.parse(l) as Rec);
 
 function folder(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'batch-'));
@@ -55,8 +67,15 @@ test('--batch FOLDER: one record per file with word labels and sequence scores; 
   // the same labels as the single-file labeler's (whatever the model says)
   const single = run(['--format', 'jsonl', path.join(dir, 'a.txt')]);
   assert.equal(single.status, 0, single.stderr);
-  const singleWords = single.stdout.trim().split('\n').map((l) => JSON.parse(l) as { text?: string; label?: string }).filter((w) => w.label);
-  assert.deepEqual(byName.get('a.txt')!.words!.map((w) => `${w.text}/${w.label}`), singleWords.map((w) => `${w.text}/${w.label}`));
+  const singleWords = single.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { text?: string; label?: string })
+    .filter((w) => w.label);
+  assert.deepEqual(
+    byName.get('a.txt')!.words!.map((w) => `${w.text}/${w.label}`),
+    singleWords.map((w) => `${w.text}/${w.label}`),
+  );
 });
 
 test('--batch resumes: files already in the output are skipped, a record cut off by a crash is redone', () => {
@@ -64,7 +83,12 @@ test('--batch resumes: files already in the output are skipped, a record cut off
   const out = path.join(dir, 'out', 'run.jsonl');
   let r = run(['--batch', out, path.join(dir, '**/*.txt')]);
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(records(out).map((x) => path.basename(x.file)).sort(), ['a.txt', 'big.txt', 'latin1.txt']);
+  assert.deepEqual(
+    records(out)
+      .map((x) => path.basename(x.file))
+      .sort(),
+    ['a.txt', 'big.txt', 'latin1.txt'],
+  );
   writeFileSync(path.join(dir, 'c.txt'), 'A new file.');
   r = run(['--batch', out, path.join(dir, '**/*.txt')]);
   assert.equal(r.status, 0, r.stderr);
@@ -106,8 +130,15 @@ for (const format of ['conll', 'conllu', 'spans'] as const satisfies readonly Ex
     const back = importAs(format, r.stdout, text);
     assert.ok(back.ok, JSON.stringify(!back.ok && back.problems));
     const jsonl = run(['--format', 'jsonl', file]);
-    const words = jsonl.stdout.trim().split('\n').slice(0, -1).map((l) => JSON.parse(l));
-    assert.deepEqual(back.annotations.map((a) => [a.start, a.end, a.label]), words.map((w) => [w.start, w.end, w.label]));
+    const words = jsonl.stdout
+      .trim()
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      back.annotations.map((a) => [a.start, a.end, a.label]),
+      words.map((w) => [w.start, w.end, w.label]),
+    );
   });
 }
 

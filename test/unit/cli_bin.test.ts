@@ -66,13 +66,23 @@ test('installed globally and locally from the folder, then rebuilt: the bin and 
   const direct = sh(bin, [], { cwd: local, input: 'The cat sat on the mat.\n' });
   assert.equal(direct.status, 0, `${bin}: ${direct.error?.message ?? direct.stderr}`);
   assert.match(direct.stdout, /^The\/\S+ cat\/\S+ sat\/\S+ on\/\S+ the\/\S+ mat\/\S+/);
-  const onPath = sh('bert-lstm-label', ['--help'], { cwd: local, env: { ...NPM_ENV, PATH: `${path.join(prefix, 'bin')}:${process.env.PATH}` } });
+  const onPath = sh('bert-lstm-label', ['--help'], {
+    cwd: local,
+    env: { ...NPM_ENV, PATH: `${path.join(prefix, 'bin')}:${process.env.PATH}` },
+  });
   assert.equal(onPath.status, 0, onPath.error?.message ?? onPath.stderr);
   assert.match(onPath.stdout, /^usage: bert-lstm-label/);
   const localBin = path.join(local, 'node_modules', '.bin', 'bert-lstm-label');
   const viaLocal = sh(localBin, ['--format', 'jsonl'], { cwd: local, input: 'She reads.\n' });
   assert.equal(viaLocal.status, 0, `${localBin}: ${viaLocal.error?.message ?? viaLocal.stderr}`);
-  assert.deepEqual(viaLocal.stdout.trim().split('\n').slice(0, 3).map((x) => (JSON.parse(x) as { text: string }).text), ['She', 'reads', '.']);
+  assert.deepEqual(
+    viaLocal.stdout
+      .trim()
+      .split('\n')
+      .slice(0, 3)
+      .map((x) => (JSON.parse(x) as { text: string }).text),
+    ['She', 'reads', '.'],
+  );
   const npx = sh('npx', ['--offline', '--no-install', 'bert-lstm-label', '--help'], { cwd: local });
   assert.equal(npx.status, 0, npx.stderr);
   assert.match(npx.stdout, /^usage: bert-lstm-label/);

@@ -64,7 +64,13 @@ export function checkConllu(content: string): ConlluError[] {
   return errors;
 }
 
-function checkSentence(first: number, comments: string[], words: Array<{ line: number; cols: string[] }>, sentIds: Map<string, number>, err: (line: number, code: string, message: string) => void): void {
+function checkSentence(
+  first: number,
+  comments: string[],
+  words: Array<{ line: number; cols: string[] }>,
+  sentIds: Map<string, number>,
+  err: (line: number, code: string, message: string) => void,
+): void {
   const ids = comments.map((c) => /^#\s*sent_id\s*=\s*(.*)$/.exec(c)?.[1]).filter((x): x is string => x !== undefined);
   if (ids.length !== 1) err(first, ids.length ? 'multiple-sent-id' : 'missing-sent-id', `${ids.length} sent_id comments`);
   for (const id of ids) {
@@ -108,7 +114,11 @@ function checkSentence(first: number, comments: string[], words: Array<{ line: n
   surface.forEach(({ line, cols }, k) => {
     const form = cols[1];
     if (!stext.startsWith(form)) {
-      err(line, 'text-form-mismatch', `the text has ${JSON.stringify(stext.slice(0, form.length + 5))} where the form ${JSON.stringify(form)} is`);
+      err(
+        line,
+        'text-form-mismatch',
+        `the text has ${JSON.stringify(stext.slice(0, form.length + 5))} where the form ${JSON.stringify(form)} is`,
+      );
       stext = '';
       return;
     }
@@ -116,7 +126,12 @@ function checkSentence(first: number, comments: string[], words: Array<{ line: n
     const noSpace = cols[9].split('|').includes('SpaceAfter=No');
     if (noSpace) return;
     if (stext.startsWith(' ')) stext = stext.slice(1);
-    else if (stext.length && k < surface.length - 1) err(line, 'missing-spaceafter', `the text continues with ${JSON.stringify(stext.slice(0, 5))} after ${JSON.stringify(form)} without a space, and it has no SpaceAfter=No`);
+    else if (stext.length && k < surface.length - 1)
+      err(
+        line,
+        'missing-spaceafter',
+        `the text continues with ${JSON.stringify(stext.slice(0, 5))} after ${JSON.stringify(form)} without a space, and it has no SpaceAfter=No`,
+      );
   });
   if (stext.length) err(first, 'text-extra-chars', `the text has ${JSON.stringify(stext.slice(0, 20))} after its last form`);
 }

@@ -56,7 +56,8 @@ test('the int8 default model runs one window at a time; forced batches stay with
       assert.ok(Math.abs(w.score - single[t].words[i].score) < 0.02, `${w.text}: ${w.score} vs ${single[t].words[i].score}`);
     });
     const alone = new Map(single[t].sequence.map((s) => [s.label, s.score]));
-    for (const s of batched[t].sequence) assert.ok(Math.abs(s.score - alone.get(s.label)!) < 0.05, `${s.label}: ${s.score} vs ${alone.get(s.label)}`);
+    for (const s of batched[t].sequence)
+      assert.ok(Math.abs(s.score - alone.get(s.label)!) < 0.05, `${s.label}: ${s.score} vs ${alone.get(s.label)}`);
   }
 });
 
@@ -82,10 +83,27 @@ test('an aborted request is dropped before it runs, and the engine keeps working
 test('requests posted ahead to the worker come back in order, each with its own outputs', async () => {
   // Eight different windows queued at once (the engine posts two at a time): each answer must
   // be the one for its own input, as when they are run one by one.
-  const texts = ['One.', 'Two words.', 'And three words here.', 'Four', 'The fifth text is longer than the others.', 'Six!', 'Seven seas.', 'Eight is enough.'];
+  const texts = [
+    'One.',
+    'Two words.',
+    'And three words here.',
+    'Four',
+    'The fifth text is longer than the others.',
+    'Six!',
+    'Seven seas.',
+    'Eight is enough.',
+  ];
   const inputs = texts.map((t) => {
-    const ids = [labeler.tokenizer.clsId, ...tokenizeWords(labeler.tokenizer, t).flatMap((w) => w.pieces.map((p) => p.id)), labeler.tokenizer.sepId];
-    return { batch: 1, sequence: ids.length, inputs: { input_ids: BigInt64Array.from(ids, BigInt), attention_mask: new BigInt64Array(ids.length).fill(1n) } };
+    const ids = [
+      labeler.tokenizer.clsId,
+      ...tokenizeWords(labeler.tokenizer, t).flatMap((w) => w.pieces.map((p) => p.id)),
+      labeler.tokenizer.sepId,
+    ];
+    return {
+      batch: 1,
+      sequence: ids.length,
+      inputs: { input_ids: BigInt64Array.from(ids, BigInt), attention_mask: new BigInt64Array(ids.length).fill(1n) },
+    };
   });
   const name = labeler.roles.tokenLogits!;
   const together = await Promise.all(inputs.map((i) => labeler.engine.run(i, [name])));
@@ -141,7 +159,10 @@ test('simple strategy: every piece is a unit with its own label and score, the p
   const simple = await labeler.label(text, { strategy: 'simple' });
   const pieces = byWord.words.flatMap((w) => w.pieces);
   assert.ok(pieces.length > byWord.words.length, 'the text has words of several pieces');
-  assert.deepEqual(simple.words.map((u) => [u.start, u.end, u.label, u.score]), pieces.map((p) => [p.start, p.end, p.label, p.score]));
+  assert.deepEqual(
+    simple.words.map((u) => [u.start, u.end, u.label, u.score]),
+    pieces.map((p) => [p.start, p.end, p.label, p.score]),
+  );
   for (const u of simple.words) {
     assert.equal(u.text, text.slice(u.start, u.end));
     assert.equal(u.pieces.length, 1);
@@ -174,5 +195,8 @@ test('strategies give their own labels from the segment cache (settings are part
   assert.ok(simple.words.length > first.words.length);
   const again = await labeler.label(text, { cache, strategy: 'simple' });
   assert.equal(again.segments.run, 0);
-  assert.deepEqual(again.words.map((w) => [w.start, w.label]), simple.words.map((w) => [w.start, w.label]));
+  assert.deepEqual(
+    again.words.map((w) => [w.start, w.label]),
+    simple.words.map((w) => [w.start, w.label]),
+  );
 });

@@ -31,7 +31,10 @@ test('a worker killed while idle is restarted with a message, and the next reque
   assert.match(crashes[0].message, /the inference worker stopped \(exit code 1\)/);
   assert.equal(crashes[0].restarting, true);
   const again = await labeler.label(SENTENCE);
-  assert.deepEqual(again.words.map((w) => w.label), expected);
+  assert.deepEqual(
+    again.words.map((w) => w.label),
+    expected,
+  );
   assert.equal(labeler.engine.restarts, 1);
   assert.ok(labeler.engine.alive);
 });
@@ -60,7 +63,10 @@ test('ending the worker at any moment of a run (crash or dispose) never takes th
     const opened = await Labeler.open(MODEL, { workerPath: WORKER });
     assert.ok(opened.ok);
     const l = opened.value;
-    const running = l.label(long).then(() => 'done', (e: Error) => e.message);
+    const running = l.label(long).then(
+      () => 'done',
+      (e: Error) => e.message,
+    );
     await new Promise((r) => setTimeout(r, (i * 7) % 60));
     if (i % 2) await l.engine.killWorker();
     await l.dispose();
@@ -81,7 +87,10 @@ test('a worker that keeps dying is given up on with a message that says so', asy
       await new Promise((r) => setTimeout(r, 20));
     }
     assert.equal(l.engine.alive, false);
-    assert.deepEqual(seen.map((s) => s.restarting), [true, true, false]);
+    assert.deepEqual(
+      seen.map((s) => s.restarting),
+      [true, true, false],
+    );
     assert.match(seen[2].message, /crashed 3 times within 60 s, so it is not started again/);
     await assert.rejects(l.label(SENTENCE), /not started again/);
   } finally {
@@ -92,7 +101,10 @@ test('a worker that keeps dying is given up on with a message that says so', asy
 test('ONNX Runtime that cannot be loaded is an error value; a good engine starts after it', async () => {
   const bad = await Engine.start(path.join(MODEL, 'model.onnx'), { workerPath: WORKER, runtimeModule: '/nonexistent/onnxruntime-node' });
   assert.equal(bad.ok, false);
-  assert.match(bad.ok ? '' : bad.problems.join(), /ONNX Runtime \(onnxruntime-node\) could not be loaded, so no model can run: Cannot find module '\/nonexistent\/onnxruntime-node'/);
+  assert.match(
+    bad.ok ? '' : bad.problems.join(),
+    /ONNX Runtime \(onnxruntime-node\) could not be loaded, so no model can run: Cannot find module '\/nonexistent\/onnxruntime-node'/,
+  );
   // a module that loads but is not ONNX Runtime
   const wrong = await Engine.start(path.join(MODEL, 'model.onnx'), { workerPath: WORKER, runtimeModule: 'node:path' });
   assert.equal(wrong.ok, false);

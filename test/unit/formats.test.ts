@@ -7,8 +7,18 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Annotation } from '../../src/core/annotations';
 import {
-  exportAs, exportConll, exportSpans, formatOfFile, importAs, importConll, importConllu, importSpans,
-  EXPORT_FORMATS, type ExportFormat, type Tagging, type WordSpan,
+  exportAs,
+  exportConll,
+  exportSpans,
+  formatOfFile,
+  importAs,
+  importConll,
+  importConllu,
+  importSpans,
+  EXPORT_FORMATS,
+  type ExportFormat,
+  type Tagging,
+  type WordSpan,
 } from '../../src/core/formats';
 import { FIXTURES, patternTokenizer, readFixtureJson } from './fixtures';
 
@@ -26,7 +36,10 @@ function golden(name: string, actual: string): void {
 
 const key = (a: Annotation): string => `${a.start}-${a.end}:${a.label}:${a.text}`;
 
-for (const [name, annotations, tagging] of [['entities', ENTITIES, 'iob2'], ['upos', UPOS, 'plain']] as const) {
+for (const [name, annotations, tagging] of [
+  ['entities', ENTITIES, 'iob2'],
+  ['upos', UPOS, 'plain'],
+] as const) {
   for (const format of EXPORT_FORMATS) {
     test(`${name} as ${format}: matches the golden file, and importing it gives the same labels`, () => {
       const exported = exportAs(format, TEXT, words(TEXT), annotations, tagging as Tagging, 'doc.txt');
@@ -88,7 +101,7 @@ test('CoNLL import: four columns (CoNLL-2003 layout), IOB1 I- at a span start, a
 test('CoNLL-U import: multiword tokens align by their surface form, empty nodes are skipped', () => {
   const text = "I don't know.";
   const content = [
-    '# text = I don\'t know.',
+    "# text = I don't know.",
     '1\tI\t_\tPRON\t_\t_\t_\t_\t_\t_',
     "2-3\tdon't\t_\t_\t_\t_\t_\t_\t_\t_",
     '2\tdo\t_\tAUX\t_\t_\t_\t_\t_\t_',
@@ -157,6 +170,12 @@ test('removed labels (O) are not exported', () => {
 });
 
 test('file names suggest formats', () => {
-  const cases: Array<[string, ExportFormat | undefined]> = [['a.conll', 'conll'], ['a.CONLLU', 'conllu'], ['a.jsonl', 'spans'], ['a.bio', 'conll'], ['a.txt', undefined]];
+  const cases: Array<[string, ExportFormat | undefined]> = [
+    ['a.conll', 'conll'],
+    ['a.CONLLU', 'conllu'],
+    ['a.jsonl', 'spans'],
+    ['a.bio', 'conll'],
+    ['a.txt', undefined],
+  ];
   for (const [n, f] of cases) assert.equal(formatOfFile(n), f);
 });

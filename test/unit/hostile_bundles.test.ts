@@ -42,9 +42,14 @@ describe('word_pattern is checked at load', () => {
     }
   });
 
-  it('the issue\'s pattern (\\w+\\s?)*$ is refused in words naming the bundle and the field', async () => {
+  it("the issue's pattern (\\w+\\s?)*$ is refused in words naming the bundle and the field", async () => {
     const dir = await makeBundle({ 'config.json': { ...readConfig(DEFAULT), word_pattern: '(\\w+\\s?)*$' } });
-    await refused(dir, /config\.json: "word_pattern" can match an empty string/, /"word_pattern" can match whitespace/, new RegExp(`the bundle "${path.basename(dir)}"`));
+    await refused(
+      dir,
+      /config\.json: "word_pattern" can match an empty string/,
+      /"word_pattern" can match whitespace/,
+      new RegExp(`the bundle "${path.basename(dir)}"`),
+    );
   });
 
   it('patterns with nested or overlapping unbounded repetition are refused (the proof runs in a worker)', async () => {
@@ -87,7 +92,12 @@ describe('word_pattern is checked at load', () => {
 describe('labels and sizes are checked at load', () => {
   it('a label with "|" or a space is refused (item 7)', async () => {
     const cfg = readConfig(DEFAULT);
-    for (const [bad, re] of [['A|B', /contains "\|"/], ['NOUN PHRASE', /contains whitespace \(U\+0020\)/], ['X\tY', /whitespace \(U\+0009\)/], ['Z\u200bW', /control or format/]] as const) {
+    for (const [bad, re] of [
+      ['A|B', /contains "\|"/],
+      ['NOUN PHRASE', /contains whitespace \(U\+0020\)/],
+      ['X\tY', /whitespace \(U\+0009\)/],
+      ['Z\u200bW', /control or format/],
+    ] as const) {
       const id2label = { ...(cfg['id2label'] as Record<string, string>), '3': bad };
       await refused(await makeBundle({ 'config.json': { ...cfg, id2label } }), /config\.json: "id2label" label for id 3/, re);
       const seq = { ...(cfg['sequence_id2label'] as Record<string, string>), '1': bad };
@@ -97,12 +107,19 @@ describe('labels and sizes are checked at load', () => {
 
   it('more labels than any tag set has are refused (item 13)', async () => {
     const many = Object.fromEntries(Array.from({ length: BUNDLE_LIMITS.labels + 1 }, (_, i) => [String(i), `L${i}`]));
-    await refused(await makeBundle({ 'config.json': { ...readConfig(DEFAULT), id2label: many } }), /"id2label" has 4097 labels; at most 4096/);
+    await refused(
+      await makeBundle({ 'config.json': { ...readConfig(DEFAULT), id2label: many } }),
+      /"id2label" has 4097 labels; at most 4096/,
+    );
   });
 
-  it('the issue\'s config.json of 100,000 labels is refused by its size, before it is parsed (item 13)', async () => {
+  it("the issue's config.json of 100,000 labels is refused by its size, before it is parsed (item 13)", async () => {
     const labels = Array.from({ length: 100_000 }, (_, i) => `LABEL_${i}`);
-    const cfg = { ...readConfig(DEFAULT), id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])), label2id: Object.fromEntries(labels.map((l, i) => [l, i])) };
+    const cfg = {
+      ...readConfig(DEFAULT),
+      id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),
+      label2id: Object.fromEntries(labels.map((l, i) => [l, i])),
+    };
     await refused(await makeBundle({ 'config.json': cfg }), /config\.json is \d+\.\d MB; a model bundle's config\.json is at most 1\.0 MB/);
   });
 
@@ -110,12 +127,18 @@ describe('labels and sizes are checked at load', () => {
     const tok = JSON.parse(readFileSync(path.join(DEFAULT, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } };
     let id = Object.keys(tok.model.vocab).length;
     while (id <= BUNDLE_LIMITS.vocabTokens) tok.model.vocab[`t${id}`] = id++;
-    await refused(await makeBundle({ 'tokenizer.json': tok }), /tokenizer\.json has 300001 tokens in its vocabulary; at most 300000 are accepted/);
+    await refused(
+      await makeBundle({ 'tokenizer.json': tok }),
+      /tokenizer\.json has 300001 tokens in its vocabulary; at most 300000 are accepted/,
+    );
   });
 
   it('a tokenizer.json bigger than any real one is refused before it is read (item 13)', async () => {
     const tok = readFileSync(path.join(DEFAULT, 'tokenizer.json'), 'utf8');
     const padded = tok.replace(/\}\s*$/, '') + ' '.repeat(BUNDLE_LIMITS.tokenizerBytes) + '}';
-    await refused(await makeBundle({ 'tokenizer.json': padded }), /tokenizer\.json is 6\.\d MB; a model bundle's tokenizer\.json is at most 6\.0 MB/);
+    await refused(
+      await makeBundle({ 'tokenizer.json': padded }),
+      /tokenizer\.json is 6\.\d MB; a model bundle's tokenizer\.json is at most 6\.0 MB/,
+    );
   });
 });

@@ -28,7 +28,13 @@ export function valueImports(text: string, fileName = 'x.ts'): string[] {
       const clause = st.importClause;
       if (clause?.isTypeOnly) continue;
       const bindings = clause?.namedBindings;
-      const allTypes = clause && !clause.name && bindings && ts.isNamedImports(bindings) && bindings.elements.length > 0 && bindings.elements.every((e) => e.isTypeOnly);
+      const allTypes =
+        clause &&
+        !clause.name &&
+        bindings &&
+        ts.isNamedImports(bindings) &&
+        bindings.elements.length > 0 &&
+        bindings.elements.every((e) => e.isTypeOnly);
       if (!allTypes) out.push(st.moduleSpecifier.text);
     } else if (ts.isExportDeclaration(st) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier)) {
       if (st.isTypeOnly) continue;
@@ -92,10 +98,28 @@ export function cycles(g: ReadonlyMap<string, readonly string[]>): string[][] {
 }
 
 test('the cycle check sees value imports and ignores type-only ones', () => {
-  assert.deepEqual(valueImports("import type { A } from './a';\nimport { type B } from './b';\nimport { c, type D } from './c';\nimport './d';\nexport { e } from './e';\nexport type { F } from './f';"), ['./c', './d', './e']);
-  const g = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]);
+  assert.deepEqual(
+    valueImports(
+      "import type { A } from './a';\nimport { type B } from './b';\nimport { c, type D } from './c';\nimport './d';\nexport { e } from './e';\nexport type { F } from './f';",
+    ),
+    ['./c', './d', './e'],
+  );
+  const g = new Map([
+    ['a', ['b']],
+    ['b', ['c']],
+    ['c', ['a']],
+    ['d', ['a']],
+  ]);
   assert.deepEqual(cycles(g), [['a', 'b', 'c']]);
-  assert.deepEqual(cycles(new Map([['a', ['b']], ['b', []]])), []);
+  assert.deepEqual(
+    cycles(
+      new Map([
+        ['a', ['b']],
+        ['b', []],
+      ]),
+    ),
+    [],
+  );
 });
 
 test('no value-import cycle among the source files', () => {
@@ -107,7 +131,10 @@ test('src/core imports neither vscode nor the editor layer', () => {
   const bad: string[] = [];
   for (const f of sourceFiles(path.join(SRC, 'core'))) {
     for (const spec of valueImports(readFileSync(f, 'utf8'), f)) {
-      if (spec === 'vscode' || (spec.startsWith('.') && !path.resolve(path.dirname(f), spec).startsWith(path.join(SRC, 'core') + path.sep))) {
+      if (
+        spec === 'vscode' ||
+        (spec.startsWith('.') && !path.resolve(path.dirname(f), spec).startsWith(path.join(SRC, 'core') + path.sep))
+      ) {
         bad.push(`${path.relative(ROOT, f)}: ${spec}`);
       }
     }
@@ -117,7 +144,9 @@ test('src/core imports neither vscode nor the editor layer', () => {
 
 test('the aggregation strategies the settings offer are the ones core knows', () => {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-  const setting = pkg.contributes.configuration.properties?.['bertLstm.aggregationStrategy']
-    ?? pkg.contributes.configuration.find?.((c: { properties: Record<string, unknown> }) => c.properties['bertLstm.aggregationStrategy'])?.properties['bertLstm.aggregationStrategy'];
+  const setting =
+    pkg.contributes.configuration.properties?.['bertLstm.aggregationStrategy'] ??
+    pkg.contributes.configuration.find?.((c: { properties: Record<string, unknown> }) => c.properties['bertLstm.aggregationStrategy'])
+      ?.properties['bertLstm.aggregationStrategy'];
   assert.deepEqual([...setting.enum].sort(), [...AGGREGATION_STRATEGIES].sort());
 });

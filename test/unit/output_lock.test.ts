@@ -37,7 +37,10 @@ test('a lock whose owner is gone, or whose pid now runs another process, is take
   assert.ok(a.ok, a.ok ? '' : a.message);
   await a.release();
   // our own pid, but a start time that is not ours: the pid was reused after its owner died
-  writeFileSync(lockFileOf(file), JSON.stringify({ pid: process.pid, host: hostname(), start: (processStart(process.pid) ?? 0) + 1, since: '2026-01-01T00:00:00.000Z' }));
+  writeFileSync(
+    lockFileOf(file),
+    JSON.stringify({ pid: process.pid, host: hostname(), start: (processStart(process.pid) ?? 0) + 1, since: '2026-01-01T00:00:00.000Z' }),
+  );
   const b = await acquireLock(file);
   assert.ok(b.ok, b.ok ? '' : b.message);
   await b.release();
@@ -47,7 +50,10 @@ test('a lock held by a live process (another one) is refused; one from another h
   const file = fresh();
   const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
   try {
-    writeFileSync(lockFileOf(file), JSON.stringify({ pid: sleeper.pid, host: hostname(), start: processStart(sleeper.pid!), since: '2026-01-01T00:00:00.000Z' }));
+    writeFileSync(
+      lockFileOf(file),
+      JSON.stringify({ pid: sleeper.pid, host: hostname(), start: processStart(sleeper.pid!), since: '2026-01-01T00:00:00.000Z' }),
+    );
     const a = await acquireLock(file);
     assert.ok(!a.ok);
     assert.match(a.message, new RegExp(`process ${sleeper.pid}`));
@@ -68,12 +74,16 @@ test('many processes that find one stale lock at once: exactly one takes it', as
   const script = `
     const { acquireLock } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/output_lock.js'))});
     acquireLock(${JSON.stringify(file)}).then((l) => { process.stdout.write(l.ok ? 'won' : 'lost'); setTimeout(() => process.exit(0), 1500); });`;
-  const runs = Array.from({ length: 8 }, () => new Promise<string>((res) => {
-    const c = spawn(process.execPath, ['-e', script]);
-    let out = '';
-    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    c.on('exit', () => res(out));
-  }));
+  const runs = Array.from(
+    { length: 8 },
+    () =>
+      new Promise<string>((res) => {
+        const c = spawn(process.execPath, ['-e', script]);
+        let out = '';
+        c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        c.on('exit', () => res(out));
+      }),
+  );
   const results = await Promise.all(runs);
   assert.equal(results.filter((r) => r === 'won').length, 1, results.join(' '));
   assert.equal(results.filter((r) => r === 'lost').length, 7, results.join(' '));

@@ -9,7 +9,9 @@ import { Labeler } from '../../src/core/labeler';
 import { FIXTURES, REPO } from './fixtures';
 
 test('a plain BERT token-classification export is accepted and labels words', async () => {
-  const opened = await Labeler.open(path.join(FIXTURES, 'plain-bert-bundle'), { workerPath: path.join(REPO, 'out/src/core/engine_worker.js') });
+  const opened = await Labeler.open(path.join(FIXTURES, 'plain-bert-bundle'), {
+    workerPath: path.join(REPO, 'out/src/core/engine_worker.js'),
+  });
   assert.ok(opened.ok, !opened.ok ? opened.problems.join('; ') : '');
   const labeler = opened.value;
   try {
@@ -19,7 +21,10 @@ test('a plain BERT token-classification export is accepted and labels words', as
     const text = "Don't panic: it's 3.5 km.";
     const r = await labeler.label(text);
     // the training code writes its word pattern into every bundle it exports
-    assert.deepEqual(r.words.map((w) => w.text), ["Don't", 'panic', ':', "it's", '3.5', 'km', '.']);
+    assert.deepEqual(
+      r.words.map((w) => w.text),
+      ["Don't", 'panic', ':', "it's", '3.5', 'km', '.'],
+    );
     for (const w of r.words) assert.ok(labeler.labels.includes(w.label));
     assert.deepEqual(r.sequence, []);
   } finally {

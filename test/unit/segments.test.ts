@@ -12,11 +12,21 @@ import { allocateTable } from '../../src/core/word_table';
 import { patternTokenizer, REPO } from './fixtures';
 
 const SENTENCES = [
-  'The council met on Monday.', 'It voted on the plan!', 'Was anyone surprised?', 'Nobody said a word…',
-  '"We will see," she said.', 'Prices rose 3.5% in 1961.', "Don't stop now.", 'He left (quietly).',
+  'The council met on Monday.',
+  'It voted on the plan!',
+  'Was anyone surprised?',
+  'Nobody said a word…',
+  '"We will see," she said.',
+  'Prices rose 3.5% in 1961.',
+  "Don't stop now.",
+  'He left (quietly).',
   'A very long sentence follows, with many words that go on and on and on, clause after clause, until it ends.',
 ];
-const docArb = fc.array(fc.record({ s: fc.constantFrom(...SENTENCES), sep: fc.constantFrom(' ', ' ', ' ', '\n', '\n\n') }), { minLength: 0, maxLength: 60 })
+const docArb = fc
+  .array(fc.record({ s: fc.constantFrom(...SENTENCES), sep: fc.constantFrom(' ', ' ', ' ', '\n', '\n\n') }), {
+    minLength: 0,
+    maxLength: 60,
+  })
   .map((parts) => parts.map((p) => p.s + p.sep).join(''));
 
 const tok = patternTokenizer();
@@ -24,46 +34,58 @@ const count = (s: string): number => tok.countPieces(s, 30);
 
 describe('segmentText', () => {
   test('covers every character once, in order, and segments fit the budget', () => {
-    fc.assert(fc.property(docArb, fc.integer({ min: 20, max: 126 }), (text, budget) => {
-      const segs = segmentText(text, { budget, countPieces: count });
-      let pos = 0;
-      for (const s of segs) {
-        assert.equal(s.start, pos);
-        assert.ok(s.end > s.start);
-        assert.equal(s.text, text.slice(s.start, s.end));
-        pos = s.end;
-        // only a single sentence longer than the budget makes a segment over budget
-        if (count(s.text) > budget) {
-          assert.equal(segmentText(s.text, { budget: Infinity, countPieces: count, cutEvery: 1 }).length, 1, `"${s.text}"`);
+    fc.assert(
+      fc.property(docArb, fc.integer({ min: 20, max: 126 }), (text, budget) => {
+        const segs = segmentText(text, { budget, countPieces: count });
+        let pos = 0;
+        for (const s of segs) {
+          assert.equal(s.start, pos);
+          assert.ok(s.end > s.start);
+          assert.equal(s.text, text.slice(s.start, s.end));
+          pos = s.end;
+          // only a single sentence longer than the budget makes a segment over budget
+          if (count(s.text) > budget) {
+            assert.equal(segmentText(s.text, { budget: Infinity, countPieces: count, cutEvery: 1 }).length, 1, `"${s.text}"`);
+          }
         }
-      }
-      assert.equal(pos, text.length);
-    }), { numRuns: 300 });
+        assert.equal(pos, text.length);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test('counting that stops past the budget gives the same cuts (the labeler counts that way)', () => {
-    fc.assert(fc.property(docArb, fc.integer({ min: 10, max: 80 }), (text, budget) => {
-      const full = segmentText(text, { budget, countPieces: count });
-      const capped = segmentText(text, { budget, countPieces: (s) => tok.countPieces(s, 30, budget) });
-      assert.deepEqual(capped, full);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(docArb, fc.integer({ min: 10, max: 80 }), (text, budget) => {
+        const full = segmentText(text, { budget, countPieces: count });
+        const capped = segmentText(text, { budget, countPieces: (s) => tok.countPieces(s, 30, budget) });
+        assert.deepEqual(capped, full);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test('paragraph breaks always end a segment', () => {
     const segs = segmentText('One two.\n\nThree four.', { budget: 100, countPieces: count });
-    assert.deepEqual(segs.map((s) => s.text), ['One two.\n\n', 'Three four.']);
+    assert.deepEqual(
+      segs.map((s) => s.text),
+      ['One two.\n\n', 'Three four.'],
+    );
   });
 
   test('boundaries are local: an edit inside one sentence changes few segments', () => {
-    fc.assert(fc.property(docArb, fc.nat(), (text, at) => {
-      fc.pre(text.length > 0);
-      const pos = at % text.length;
-      const edited = text.slice(0, pos) + 'inserted words ' + text.slice(pos);
-      const before = new Set(segmentText(text, { budget: 60, countPieces: count }).map((s) => s.text));
-      const after = segmentText(edited, { budget: 60, countPieces: count });
-      const changed = after.filter((s) => !before.has(s.text)).length;
-      assert.ok(changed <= 4, `${changed} segments changed`);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(docArb, fc.nat(), (text, at) => {
+        fc.pre(text.length > 0);
+        const pos = at % text.length;
+        const edited = text.slice(0, pos) + 'inserted words ' + text.slice(pos);
+        const before = new Set(segmentText(text, { budget: 60, countPieces: count }).map((s) => s.text));
+        const after = segmentText(edited, { budget: 60, countPieces: count });
+        const changed = after.filter((s) => !before.has(s.text)).length;
+        assert.ok(changed <= 4, `${changed} segments changed`);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
@@ -99,23 +121,33 @@ describe('incremental labeling (shipped model)', () => {
   });
   after(async () => labeler?.dispose());
 
-  const editArb = fc.record({ at: fc.nat(), del: fc.nat({ max: 30 }), ins: fc.constantFrom('', 'x', ' new words ', '. Then ', '\n\n', 'é😀', "isn't") });
+  const editArb = fc.record({
+    at: fc.nat(),
+    del: fc.nat({ max: 30 }),
+    ins: fc.constantFrom('', 'x', ' new words ', '. Then ', '\n\n', 'é😀', "isn't"),
+  });
 
   test('after random edits, labels from the cache equal a fresh full run', async () => {
-    await fc.assert(fc.asyncProperty(docArb, fc.array(editArb, { minLength: 1, maxLength: 6 }), async (doc, edits) => {
-      const cache = new SegmentCache();
-      let text = doc;
-      await labeler.label(text, { cache });
-      for (const e of edits) {
-        const at = text.length ? e.at % (text.length + 1) : 0;
-        text = text.slice(0, at) + e.ins + text.slice(Math.min(text.length, at + e.del));
-        const inc = await labeler.label(text, { cache });
-        const full = await labeler.label(text);
-        const key = (r: typeof inc): string[] => r.words.map((w) => `${w.start}-${w.end}:${w.label}:${w.score.toFixed(6)}`);
-        assert.deepEqual(key(inc), key(full));
-        assert.deepEqual(inc.sequence.map((s) => s.label), full.sequence.map((s) => s.label));
-        assert.ok(inc.segments.run <= full.segments.total);
-      }
-    }), { numRuns: 40 });
+    await fc.assert(
+      fc.asyncProperty(docArb, fc.array(editArb, { minLength: 1, maxLength: 6 }), async (doc, edits) => {
+        const cache = new SegmentCache();
+        let text = doc;
+        await labeler.label(text, { cache });
+        for (const e of edits) {
+          const at = text.length ? e.at % (text.length + 1) : 0;
+          text = text.slice(0, at) + e.ins + text.slice(Math.min(text.length, at + e.del));
+          const inc = await labeler.label(text, { cache });
+          const full = await labeler.label(text);
+          const key = (r: typeof inc): string[] => r.words.map((w) => `${w.start}-${w.end}:${w.label}:${w.score.toFixed(6)}`);
+          assert.deepEqual(key(inc), key(full));
+          assert.deepEqual(
+            inc.sequence.map((s) => s.label),
+            full.sequence.map((s) => s.label),
+          );
+          assert.ok(inc.segments.run <= full.segments.total);
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 });

@@ -46,10 +46,13 @@ describe('settingInJsonc', () => {
   });
 
   it('random JSON values written with comments and trailing commas read back the same (fast-check)', () => {
-    fc.assert(fc.property(fc.jsonValue(), fc.string({ unit: fc.constantFrom('a', ' ', '/', '*', '"', ',') }), (value, comment) => {
-      const safe = comment.replace(/\*+\//g, ''); // no end of the block comment inside it
-      const text = `/*${safe}*/ {"bertLstm.modelPath": ${JSON.stringify(value)}, // ${safe.replace(/\n/g, '')}\n}`;
-      assert.deepEqual(settingInJsonc(text, KEY), JSON.parse(JSON.stringify(value)));
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: fc.constantFrom('a', ' ', '/', '*', '"', ',') }), (value, comment) => {
+        const safe = comment.replace(/\*+\//g, ''); // no end of the block comment inside it
+        const text = `/*${safe}*/ {"bertLstm.modelPath": ${JSON.stringify(value)}, // ${safe.replace(/\n/g, '')}\n}`;
+        assert.deepEqual(settingInJsonc(text, KEY), JSON.parse(JSON.stringify(value)));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -31,7 +31,9 @@ after(async () => {
 test('shipped model: UPOS accuracy on held-out Brown test sentences matches metrics.json', async () => {
   const metrics = JSON.parse(readFileSync(path.join(MODEL, 'metrics.json'), 'utf8'));
   const sentences: GoldSentence[] = readFileSync(path.join(ROOT, 'test/fixtures/brown-test-sentences.jsonl'), 'utf8')
-    .trim().split('\n').map((l) => JSON.parse(l));
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   let correct = 0;
   let total = 0;
   let unaligned = 0;
@@ -50,8 +52,10 @@ test('shipped model: UPOS accuracy on held-out Brown test sentences matches metr
   }
   const accuracy = correct / total;
   const expected: number = metrics.test.upos_accuracy;
-  console.log(`shipped model: ${sentences.length} sentences, ${total} words, UPOS accuracy ${accuracy.toFixed(4)} ` +
-    `(metrics.json test: ${expected.toFixed(4)}), words not aligned: ${unaligned}`);
+  console.log(
+    `shipped model: ${sentences.length} sentences, ${total} words, UPOS accuracy ${accuracy.toFixed(4)} ` +
+      `(metrics.json test: ${expected.toFixed(4)}), words not aligned: ${unaligned}`,
+  );
   // the core splits words exactly as the training data did
   assert.equal(unaligned, 0, 'the extension found different words than the training data');
   // sentences one at a time have less context than the metrics' packed windows: allow 2 points

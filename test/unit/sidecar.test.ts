@@ -86,7 +86,12 @@ test('atomic write: a write that fails part way leaves the old file whole and no
   assert.ok(wrote.length > 0);
   assert.equal(readFileSync(file, 'utf8'), old);
   assert.deepEqual(readdirSync(dir), ['a.txt.labels.jsonl']);
-  const failingRename = { ...NODE_WRITE_OPS, rename: async () => { throw new Error('EXDEV'); } };
+  const failingRename = {
+    ...NODE_WRITE_OPS,
+    rename: async () => {
+      throw new Error('EXDEV');
+    },
+  };
   await assert.rejects(writeFileAtomic(file, next, failingRename), /EXDEV/);
   assert.equal(readFileSync(file, 'utf8'), old);
   assert.deepEqual(readdirSync(dir), ['a.txt.labels.jsonl']);
@@ -102,7 +107,12 @@ test('atomic write into a read-only folder fails and leaves the old file whole',
     const dir = mkdtempSync(path.join(tmpdir(), 'sidecar-'));
     const file = path.join(dir, 'a.txt.labels.jsonl');
     writeFileSync(file, 'old\n');
-    const eacces = { ...NODE_WRITE_OPS, open: async () => { throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }); } };
+    const eacces = {
+      ...NODE_WRITE_OPS,
+      open: async () => {
+        throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+      },
+    };
     await assert.rejects(writeFileAtomic(file, 'new\n', eacces), /EACCES/);
     assert.equal(readFileSync(file, 'utf8'), 'old\n');
     return;

@@ -41,7 +41,7 @@ test('the same range changed differently on both sides is a conflict, asked abou
   assert.deepEqual(labels(settleConflicts(r2, 'theirs')), ['mat/NOUN']);
 });
 
-test('a review flag or a source change counts as a change; a score equal after the file\'s rounding does not', () => {
+test("a review flag or a source change counts as a change; a score equal after the file's rounding does not", () => {
   const base = [at('cat', 'NOUN', { source: 'model', score: 0.123456789 })];
   const same = [at('cat', 'NOUN', { source: 'model', score: 0.1234568 })];
   assert.deepEqual(mergeSidecar(base, base, same), { merged: base, conflicts: [], tookTheirs: false, keptOurs: false });
@@ -69,14 +69,19 @@ test('overlapping new ranges from the two sides are a conflict (corrections neve
 
 test('property: no change on one side gives the other side exactly', () => {
   const words = ['The', 'cat', 'sat', 'on', 'mat', 'with', 'dog'];
-  const ann = fc.uniqueArray(fc.record({ w: fc.constantFrom(...words), label: fc.constantFrom('NOUN', 'VERB', 'X') }), { selector: (x) => x.w }).map((xs) => xs.map((x) => at(x.w, x.label)));
+  const ann = fc
+    .uniqueArray(fc.record({ w: fc.constantFrom(...words), label: fc.constantFrom('NOUN', 'VERB', 'X') }), { selector: (x) => x.w })
+    .map((xs) => xs.map((x) => at(x.w, x.label)));
   const sorted = (l: readonly Annotation[]): string[] => labels([...l].sort((a, b) => a.start - b.start));
-  fc.assert(fc.property(ann, ann, (base, other) => {
-    const a = mergeSidecar(base, base, other);
-    assert.deepEqual(a.conflicts, []);
-    assert.deepEqual(sorted(a.merged), sorted(other));
-    const b = mergeSidecar(base, other, base);
-    assert.deepEqual(b.conflicts, []);
-    assert.deepEqual(sorted(b.merged), sorted(other));
-  }), { numRuns: 500 });
+  fc.assert(
+    fc.property(ann, ann, (base, other) => {
+      const a = mergeSidecar(base, base, other);
+      assert.deepEqual(a.conflicts, []);
+      assert.deepEqual(sorted(a.merged), sorted(other));
+      const b = mergeSidecar(base, other, base);
+      assert.deepEqual(b.conflicts, []);
+      assert.deepEqual(sorted(b.merged), sorted(other));
+    }),
+    { numRuns: 500 },
+  );
 });

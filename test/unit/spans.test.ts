@@ -16,8 +16,7 @@ test('splitTag follows the pipeline: O is an I of type O', () => {
 });
 
 test('BIO: B I I is one span, O is dropped, B B is two spans', () => {
-  assert.deepEqual(view(decodeSpans(words(['B-PER', 'I-PER', 'I-PER', 'O', 'B-LOC', 'B-LOC']), 'BIO')),
-    ['PER:0-2', 'LOC:4-4', 'LOC:5-5']);
+  assert.deepEqual(view(decodeSpans(words(['B-PER', 'I-PER', 'I-PER', 'O', 'B-LOC', 'B-LOC']), 'BIO')), ['PER:0-2', 'LOC:4-4', 'LOC:5-5']);
 });
 
 test('BIO invalid sequences are handled as the pipeline does', () => {
@@ -33,8 +32,12 @@ test('span score is the mean of its words and offsets run from first to last wor
 });
 
 test('BIOES: S is a one-word span, E closes, a lone E is a span', () => {
-  assert.deepEqual(view(decodeSpans(words(['S-PER', 'B-LOC', 'I-LOC', 'E-LOC', 'I-LOC', 'E-ORG', 'O']), 'BIOES')),
-    ['PER:0-0', 'LOC:1-3', 'LOC:4-4', 'ORG:5-5']);
+  assert.deepEqual(view(decodeSpans(words(['S-PER', 'B-LOC', 'I-LOC', 'E-LOC', 'I-LOC', 'E-ORG', 'O']), 'BIOES')), [
+    'PER:0-0',
+    'LOC:1-3',
+    'LOC:4-4',
+    'ORG:5-5',
+  ]);
 });
 
 test('hidden labels other than O can be dropped', () => {

@@ -39,20 +39,32 @@ async function render(format: OutputFormat, text: string, maxChars: number): Pro
   let out = '';
   let writes = 0;
   const scheme = labeler.bundle.config.labelScheme;
-  await streamLabels(labeler, text, (s) => {
-    out += s;
-    writes++;
-  }, {
-    format,
-    maxChars,
-    annotate: (c) => modelAnnotations(c.text, c.result.words, scheme),
-    exportChunk: (c, first) => {
-      const out = exportAs(format as ExportFormat, c.text, [...labeler.tokenizer.wordSpans(c.text)], modelAnnotations(c.text, c.result.words, scheme), scheme === 'plain' ? 'plain' : 'iob2', {
-        firstSentenceId: first,
-      });
-      return { content: out.content, sentences: out.sentences };
+  await streamLabels(
+    labeler,
+    text,
+    (s) => {
+      out += s;
+      writes++;
     },
-  });
+    {
+      format,
+      maxChars,
+      annotate: (c) => modelAnnotations(c.text, c.result.words, scheme),
+      exportChunk: (c, first) => {
+        const out = exportAs(
+          format as ExportFormat,
+          c.text,
+          [...labeler.tokenizer.wordSpans(c.text)],
+          modelAnnotations(c.text, c.result.words, scheme),
+          scheme === 'plain' ? 'plain' : 'iob2',
+          {
+            firstSentenceId: first,
+          },
+        );
+        return { content: out.content, sentences: out.sentences };
+      },
+    },
+  );
   return { out, writes };
 }
 
@@ -71,7 +83,7 @@ test('chunks are whole paragraphs, cover the text once, and stay within the size
   assert.equal([...chunkSpans(DOC, 1)].length, PARAS.length + 1);
 });
 
-test('every format, labeled in chunks of a paragraph or two, is byte for byte the whole text\'s output', async () => {
+test("every format, labeled in chunks of a paragraph or two, is byte for byte the whole text's output", async () => {
   const scheme = labeler.bundle.config.labelScheme;
   const whole = await labeler.label(DOC);
   const annotations = modelAnnotations(DOC, whole.words, scheme);
@@ -87,10 +99,16 @@ test('every format, labeled in chunks of a paragraph or two, is byte for byte th
       assert.equal([...spansRecord('', [])].join(''), exportSpans('', []).content);
     }
     if (format === 'jsonl') {
-      const lines = one.out.trim().split('\n').map((l) => JSON.parse(l) as { start?: number; end?: number; text?: string; sequence?: Array<{ label: string; score: number }> });
+      const lines = one.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { start?: number; end?: number; text?: string; sequence?: Array<{ label: string; score: number }> });
       assert.equal(lines.length, whole.words.length + 1);
       for (const w of lines.slice(0, -1)) assert.equal(DOC.slice(w.start, w.end), w.text);
-      assert.deepEqual(lines[lines.length - 1].sequence!.map((s) => s.label), whole.sequence.map((s) => s.label));
+      assert.deepEqual(
+        lines[lines.length - 1].sequence!.map((s) => s.label),
+        whole.sequence.map((s) => s.label),
+      );
     }
   }
 });
@@ -102,11 +120,16 @@ test('a text is written in writes of about 64 KiB as it is labeled, not in one p
   assert.ok(out.length / writes < 200_000);
 });
 
-test('the CLI writes a document\'s jsonl and spans within a 40 MB V8 heap (the whole-document output needs more)', () => {
+test("the CLI writes a document's jsonl and spans within a 40 MB V8 heap (the whole-document output needs more)", () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'stream-'));
   const paras: string[] = [];
   for (let p = 0; paras.join('\n\n').length < 600_000; p++) {
-    paras.push(Array.from({ length: 10 }, (_, k) => `The cat number ${p}.${k} sat on the mat and looked at the dog, while Mary read a book in Paris.`).join(' '));
+    paras.push(
+      Array.from(
+        { length: 10 },
+        (_, k) => `The cat number ${p}.${k} sat on the mat and looked at the dog, while Mary read a book in Paris.`,
+      ).join(' '),
+    );
   }
   const doc = path.join(dir, 'doc.txt');
   const text = paras.join('\n\n') + '\n';
@@ -115,7 +138,11 @@ test('the CLI writes a document\'s jsonl and spans within a 40 MB V8 heap (the w
   writeFileSync(probe, "process.on('exit', () => require('fs').writeSync(2, `maxRSS=${process.resourceUsage().maxRSS}\\n`));\n");
   for (const format of ['jsonl', 'spans']) {
     const out = path.join(dir, `out.${format}`);
-    const r = spawnSync('bash', ['-c', `"${process.execPath}" --max-old-space-size=40 --require "${probe}" "${CLI}" --format ${format} "${doc}" > "${out}"`], { encoding: 'utf8', timeout: 300_000 });
+    const r = spawnSync(
+      'bash',
+      ['-c', `"${process.execPath}" --max-old-space-size=40 --require "${probe}" "${CLI}" --format ${format} "${doc}" > "${out}"`],
+      { encoding: 'utf8', timeout: 300_000 },
+    );
     assert.equal(r.status, 0, r.stderr.slice(-2000));
     const rss = Number(/maxRSS=(\d+)/.exec(r.stderr)?.[1]);
     console.log(`--format ${format}, ${text.length} characters: peak RSS ${(rss / 1024).toFixed(0)} MB with a 40 MB heap`);

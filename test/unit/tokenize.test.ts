@@ -24,7 +24,8 @@ function assertTiles(text: string, w: TokenizedWord): void {
   assert.ok(w.pieces.length > 0, `${label} has no pieces`);
   assert.equal(w.pieces[0].start, w.start, `${label}: first piece starts at the word`);
   assert.equal(w.pieces[w.pieces.length - 1].end, w.end, `${label}: last piece ends at the word's end`);
-  for (let k = 1; k < w.pieces.length; k++) assert.equal(w.pieces[k].start, w.pieces[k - 1].end, `${label}: piece ${k} follows piece ${k - 1}`);
+  for (let k = 1; k < w.pieces.length; k++)
+    assert.equal(w.pieces[k].start, w.pieces[k - 1].end, `${label}: piece ${k} follows piece ${k - 1}`);
 }
 
 /** The normalized word the pieces spell (continuation prefixes removed). */
@@ -52,38 +53,67 @@ describe('TextTokenizer: special tokens and known bert-base-uncased ids', () => 
     for (const tok of [t, bertTokenizer()]) {
       const words = tokenizeWords(tok, text);
       assert.deepEqual(ids(words), [1996, 4937, 2938, 2006, 1996, 13523, 1012]);
-      assert.deepEqual(
-        view(text, words),
-        [
-          ['The', [['the', 'The']]],
-          ['cat', [['cat', 'cat']]],
-          ['sat', [['sat', 'sat']]],
-          ['on', [['on', 'on']]],
-          ['the', [['the', 'the']]],
-          ['mat', [['mat', 'mat']]],
-          ['.', [['.', '.']]],
-        ],
-      );
+      assert.deepEqual(view(text, words), [
+        ['The', [['the', 'The']]],
+        ['cat', [['cat', 'cat']]],
+        ['sat', [['sat', 'sat']]],
+        ['on', [['on', 'on']]],
+        ['the', [['the', 'the']]],
+        ['mat', [['mat', 'mat']]],
+        ['.', [['.', '.']]],
+      ]);
     }
   });
 
   it('"unaffable" -> una ##ffa ##ble (14477 20961 3468) with offsets 0-3, 3-6, 6-9', () => {
     const words = tokenizeWords(t, 'unaffable');
     assert.deepEqual(ids(words), [14477, 20961, 3468]);
-    assert.deepEqual(view('unaffable', words), [['unaffable', [['una', 'una'], ['##ffa', 'ffa'], ['##ble', 'ble']]]]);
-    assert.deepEqual(words[0].pieces.map((p) => [p.start, p.end]), [[0, 3], [3, 6], [6, 9]]);
+    assert.deepEqual(view('unaffable', words), [
+      [
+        'unaffable',
+        [
+          ['una', 'una'],
+          ['##ffa', 'ffa'],
+          ['##ble', 'ble'],
+        ],
+      ],
+    ]);
+    assert.deepEqual(
+      words[0].pieces.map((p) => [p.start, p.end]),
+      [
+        [0, 3],
+        [3, 6],
+        [6, 9],
+      ],
+    );
   });
 
   it('offsets are into the whole text, not the word', () => {
     const text = '  hello   unaffable';
     const words = tokenizeWords(t, text);
-    assert.deepEqual(words.map((w) => [w.start, w.end]), [[2, 7], [10, 19]]);
-    assert.deepEqual(words[1].pieces.map((p) => [p.start, p.end]), [[10, 13], [13, 16], [16, 19]]);
+    assert.deepEqual(
+      words.map((w) => [w.start, w.end]),
+      [
+        [2, 7],
+        [10, 19],
+      ],
+    );
+    assert.deepEqual(
+      words[1].pieces.map((p) => [p.start, p.end]),
+      [
+        [10, 13],
+        [13, 16],
+        [16, 19],
+      ],
+    );
   });
 });
 
 describe('TextTokenizer: piece offsets map back to the document text', () => {
-  for (const [mode, tok] of [['word pattern', patternTokenizer], ['BERT words', bertTokenizer]] as const) {
+  for (const [mode, tok] of [
+    ['word pattern', patternTokenizer],
+    ['BERT words', bertTokenizer],
+  ] as const) {
     describe(mode, () => {
       it('empty and whitespace-only text have no words', () => {
         assert.deepEqual(tokenizeWords(tok(), ''), []);
@@ -93,14 +123,20 @@ describe('TextTokenizer: piece offsets map back to the document text', () => {
       it('accents (café, naïve): one piece, accent stripped, covering the accented word', () => {
         const text = 'café naïve';
         const words = tokenizeWords(tok(), text);
-        assert.deepEqual(view(text, words), [['café', [['cafe', 'café']]], ['naïve', [['naive', 'naïve']]]]);
+        assert.deepEqual(view(text, words), [
+          ['café', [['cafe', 'café']]],
+          ['naïve', [['naive', 'naïve']]],
+        ]);
         assert.deepEqual(ids(words), [V['cafe'], V['naive']]);
       });
 
       it('combining marks (e + U+0301) belong to the piece before them', () => {
         const text = 'cafe\u0301 e\u0301';
         const words = tokenizeWords(tok(), text);
-        assert.deepEqual(view(text, words), [['cafe\u0301', [['cafe', 'cafe\u0301']]], ['e\u0301', [['e', 'e\u0301']]]]);
+        assert.deepEqual(view(text, words), [
+          ['cafe\u0301', [['cafe', 'cafe\u0301']]],
+          ['e\u0301', [['e', 'e\u0301']]],
+        ]);
         // the same ids as the precomposed spelling
         assert.deepEqual(ids(words), ids(tokenizeWords(tok(), 'café é')));
       });
@@ -108,7 +144,10 @@ describe('TextTokenizer: piece offsets map back to the document text', () => {
       it('İ lowercases to i (its dot stripped) and covers the one UTF-16 unit of İ', () => {
         const text = 'İstanbul İ';
         const words = tokenizeWords(tok(), text);
-        assert.deepEqual(view(text, words), [['İstanbul', [['istanbul', 'İstanbul']]], ['İ', [['i', 'İ']]]]);
+        assert.deepEqual(view(text, words), [
+          ['İstanbul', [['istanbul', 'İstanbul']]],
+          ['İ', [['i', 'İ']]],
+        ]);
       });
 
       it('ß stays ß (no case folding to ss); pieces tile the word', () => {
@@ -118,13 +157,26 @@ describe('TextTokenizer: piece offsets map back to the document text', () => {
         assert.equal(text.slice(w.start, w.end), 'Straße');
         assert.equal(spelled(w), 'straße');
         assertTiles(text, w);
-        assert.deepEqual(view(text, [w])[0][1].map(([, s]) => s).join(''), 'Straße');
+        assert.deepEqual(
+          view(text, [w])[0][1]
+            .map(([, s]) => s)
+            .join(''),
+          'Straße',
+        );
       });
 
       it('the ligature ﬁ is kept (no compatibility normalization) and maps to its one unit', () => {
         const text = 'ﬁne';
         const words = tokenizeWords(tok(), text);
-        assert.deepEqual(view(text, words), [['ﬁne', [['ﬁ', 'ﬁ'], ['##ne', 'ne']]]]);
+        assert.deepEqual(view(text, words), [
+          [
+            'ﬁne',
+            [
+              ['ﬁ', 'ﬁ'],
+              ['##ne', 'ne'],
+            ],
+          ],
+        ]);
         assert.deepEqual(ids(words), [V['ﬁ'], V['##ne']]);
       });
 
@@ -143,14 +195,20 @@ describe('TextTokenizer: piece offsets map back to the document text', () => {
       it('zero-width space / joiner / non-joiner and BOM separate words and belong to none', () => {
         const text = 'a\u200bb c\u200dd e\u200cf \ufeffg';
         const words = tokenizeWords(tok(), text);
-        assert.deepEqual(view(text, words).map(([w]) => w), ['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+        assert.deepEqual(
+          view(text, words).map(([w]) => w),
+          ['a', 'b', 'c', 'd', 'e', 'f', 'g'],
+        );
         for (const w of words) assertTiles(text, w);
       });
 
       it('control characters separate words and belong to none', () => {
         const text = 'x\u0007y\u0000z\u001bw\u007fv';
         const words = tokenizeWords(tok(), text);
-        assert.deepEqual(view(text, words), ['x', 'y', 'z', 'w', 'v'].map((c) => [c, [[c, c]]]));
+        assert.deepEqual(
+          view(text, words),
+          ['x', 'y', 'z', 'w', 'v'].map((c) => [c, [[c, c]]]),
+        );
       });
 
       it('a literal [MASK] is tokenized as its characters, never as id 103 (nor other special ids)', () => {
@@ -170,7 +228,10 @@ describe('TextTokenizer: piece offsets map back to the document text', () => {
         for (const word of ['a'.repeat(101), 'x'.repeat(500), '\u{1d400}'.repeat(101)]) {
           const text = `${word} ok`;
           const words = tokenizeWords(tok(), text);
-          assert.deepEqual(view(text, words), [[word, [['[UNK]', word]]], ['ok', [['ok', 'ok']]]]);
+          assert.deepEqual(view(text, words), [
+            [word, [['[UNK]', word]]],
+            ['ok', [['ok', 'ok']]],
+          ]);
           assert.equal(words[0].pieces[0].id, UNK);
         }
         // 100 characters is still split into pieces (the limit is on more than 100)
@@ -184,8 +245,19 @@ describe('TextTokenizer: piece offsets map back to the document text', () => {
       it('CRLF line ends and tabs are whitespace', () => {
         const text = 'one\r\ntwo\r\n\r\n\tthree\t\tfour\r\n';
         const words = tokenizeWords(tok(), text);
-        assert.deepEqual(words.map((w) => [w.start, w.end]), [[0, 3], [5, 8], [13, 18], [20, 24]]);
-        assert.deepEqual(view(text, words).map(([w]) => w), ['one', 'two', 'three', 'four']);
+        assert.deepEqual(
+          words.map((w) => [w.start, w.end]),
+          [
+            [0, 3],
+            [5, 8],
+            [13, 18],
+            [20, 24],
+          ],
+        );
+        assert.deepEqual(
+          view(text, words).map(([w]) => w),
+          ['one', 'two', 'three', 'four'],
+        );
       });
 
       it('emoji are [UNK] pieces covering whole surrogate pairs; ZWJ sequences are cut at the joiners', () => {
@@ -211,7 +283,6 @@ describe('TextTokenizer: piece offsets map back to the document text', () => {
         );
         assert.equal(V['\u{20000}'], undefined); // so it is [UNK]
       });
-
     });
   }
 
@@ -220,7 +291,7 @@ describe('TextTokenizer: piece offsets map back to the document text', () => {
     assert.equal(spelled(tokenizeWords(t, 'ΟΔΟΣ')[0]), 'οδος');
     assert.equal(spelled(tokenizeWords(t, 'ΣΟΦΙΑ')[0]), 'σοφια');
     assert.equal(spelled(tokenizeWords(t, 'Σ')[0]), 'σ'); // no cased letter before it: not final
-    assert.equal(spelled(tokenizeWords(t, 'ΟΔΟΣ\'s')[0]), "οδοσ's"); // a cased letter after the apostrophe
+    assert.equal(spelled(tokenizeWords(t, "ΟΔΟΣ's")[0]), "οδοσ's"); // a cased letter after the apostrophe
   });
 
   it('BERT words: sigma lowercases per character (σ), as Hugging Face tokenizers do', () => {
@@ -230,15 +301,30 @@ describe('TextTokenizer: piece offsets map back to the document text', () => {
   it('word pattern: contractions, possessives, hyphenated words and decimals are one word', () => {
     const text = "don't Atlanta's term-end 3.5 1,000 O\u2019Neill -- ... ''";
     const words = tokenizeWords(patternTokenizer(), text);
-    assert.deepEqual(view(text, words).map(([w]) => w), ["don't", "Atlanta's", 'term-end', '3.5', '1,000', 'O\u2019Neill', '--', '...', "''"]);
+    assert.deepEqual(
+      view(text, words).map(([w]) => w),
+      ["don't", "Atlanta's", 'term-end', '3.5', '1,000', 'O\u2019Neill', '--', '...', "''"],
+    );
     // ...and their pieces are BERT's (punctuation split off inside the word)
-    assert.deepEqual(view("don't", tokenizeWords(patternTokenizer(), "don't")), [["don't", [['don', 'don'], ["'", "'"], ['t', 't']]]]);
+    assert.deepEqual(view("don't", tokenizeWords(patternTokenizer(), "don't")), [
+      [
+        "don't",
+        [
+          ['don', 'don'],
+          ["'", "'"],
+          ['t', 't'],
+        ],
+      ],
+    ]);
   });
 
   it('BERT words: every punctuation mark is a word of its own', () => {
     const text = "don't term-end 3.5 --";
     const words = tokenizeWords(bertTokenizer(), text);
-    assert.deepEqual(view(text, words).map(([w]) => w), ['don', "'", 't', 'term', '-', 'end', '3', '.', '5', '-', '-']);
+    assert.deepEqual(
+      view(text, words).map(([w]) => w),
+      ['don', "'", 't', 'term', '-', 'end', '3', '.', '5', '-', '-'],
+    );
   });
 
   it('word pattern: emoji with variation selector, skin tone and flags', () => {
@@ -271,17 +357,39 @@ describe('TextTokenizer: piece offsets map back to the document text', () => {
   it('tokenize(text, from, to) gives the words of that range with offsets into the whole text', () => {
     const text = 'alpha beta gamma delta';
     const words = tokenizeWords(patternTokenizer(), text, 6, 16);
-    assert.deepEqual(view(text, words).map(([w]) => w), ['beta', 'gamma']);
-    assert.deepEqual(words.map((w) => [w.start, w.end]), [[6, 10], [11, 16]]);
+    assert.deepEqual(
+      view(text, words).map(([w]) => w),
+      ['beta', 'gamma'],
+    );
+    assert.deepEqual(
+      words.map((w) => [w.start, w.end]),
+      [
+        [6, 10],
+        [11, 16],
+      ],
+    );
   });
 
   it('a range boundary inside a surrogate pair keeps no half character', () => {
     const text = 'a\u{1f600}b\u{1f600}';
     const t = patternTokenizer();
     // from = 2 is inside the first emoji: the range starts after it
-    assert.deepEqual(tokenizeWords(t, text, 2).map((w) => [w.start, w.end]), [[3, 4], [4, 6]]);
+    assert.deepEqual(
+      tokenizeWords(t, text, 2).map((w) => [w.start, w.end]),
+      [
+        [3, 4],
+        [4, 6],
+      ],
+    );
     // to = 5 is inside the second emoji: the range ends before it
-    assert.deepEqual(tokenizeWords(t, text, 0, 5).map((w) => [w.start, w.end]), [[0, 1], [1, 3], [3, 4]]);
+    assert.deepEqual(
+      tokenizeWords(t, text, 0, 5).map((w) => [w.start, w.end]),
+      [
+        [0, 1],
+        [1, 3],
+        [3, 4],
+      ],
+    );
   });
 
   it('the same text gives the same pieces with a cold and a warm cache, and with a tiny cache', () => {

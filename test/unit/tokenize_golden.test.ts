@@ -23,16 +23,34 @@ describe('TextTokenizer agrees with the Python training tokenizer', () => {
     assert.deepEqual(byText.get('unaffable'), [14477, 20961, 3468]);
     assert.deepEqual(byText.get(''), []);
     // the tricky cases are in it
-    for (const probe of ['[MASK]', '\u0301', '\u200d', '\u{1f468}', '\u0130', '\u00df', '\ufb01', '\r\n', '\t', '\u03a3', '\u{20000}', '\u0007']) {
-      assert.ok(golden.some((g) => g.text.includes(probe)), `no golden text contains ${JSON.stringify(probe)}`);
+    for (const probe of [
+      '[MASK]',
+      '\u0301',
+      '\u200d',
+      '\u{1f468}',
+      '\u0130',
+      '\u00df',
+      '\ufb01',
+      '\r\n',
+      '\t',
+      '\u03a3',
+      '\u{20000}',
+      '\u0007',
+    ]) {
+      assert.ok(
+        golden.some((g) => g.text.includes(probe)),
+        `no golden text contains ${JSON.stringify(probe)}`,
+      );
     }
-    assert.ok(golden.some((g) => /\S{101}/u.test(g.text)), 'no golden word over 100 characters');
+    assert.ok(
+      golden.some((g) => /\S{101}/u.test(g.text)),
+      'no golden word over 100 characters',
+    );
   });
 
   for (const { text, ids } of golden) {
     it(`same ids for ${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text)}`, () => {
-      const got = tokenizeWords(patternTokenizer(), text)
-        .flatMap((w) => w.pieces.map((p) => p.id));
+      const got = tokenizeWords(patternTokenizer(), text).flatMap((w) => w.pieces.map((p) => p.id));
       assert.deepEqual(got, ids);
     });
   }

@@ -44,7 +44,10 @@ function checkInvariants(tok: TextTokenizer, text: string): void {
     let prevStart = w.start;
     let prevPieceEnd = w.start;
     for (const p of w.pieces) {
-      assert.ok(p.start >= w.start && p.end <= w.end && p.start < p.end, `piece ${p.text} [${p.start}, ${p.end}) outside word ${wt} [${w.start}, ${w.end})`);
+      assert.ok(
+        p.start >= w.start && p.end <= w.end && p.start < p.end,
+        `piece ${p.text} [${p.start}, ${p.end}) outside word ${wt} [${w.start}, ${w.end})`,
+      );
       assert.ok(p.start >= prevStart && p.end >= prevPieceEnd, `pieces of ${wt} go backwards`);
       assert.ok(!insidePair(text, p.start) && !insidePair(text, p.end), `piece of ${wt} cuts a surrogate pair`);
       prevStart = p.start;
@@ -67,12 +70,67 @@ function checkInvariants(tok: TextTokenizer, text: string): void {
 
 // Characters that meet the tokenizer's special cases, to be mixed with random ones.
 const tricky = fc.constantFrom(
-  'a', 'Z', '9', ' ', '\t', '\r\n', '\n', "'", '\u2019', '-', '.', ',', '#', '##', '[', ']', '[MASK]', '[CLS]',
-  'e\u0301', '\u0301', '\u0308', '\u200b', '\u200d', '\u200c', '\ufeff', '\u00a0', '\u3000', '\u0000', '\u0007', '\u007f',
-  '\u0130', '\u0131', '\u00df', '\ufb01', '\u01c5', '\u03a3', '\u03c3', '\u1f08', '\u00e9', '\u00c9',
-  '\u6771', '\u4eac', '\u3042', '\ud55c', '\u{20000}', '\u{2f800}',
-  '\u{1f600}', '\u{1f468}\u200d\u{1f469}\u200d\u{1f467}', '\u{1f1ef}\u{1f1f5}', '\u2764\ufe0f', '\u{1f44d}\u{1f3fd}',
-  '\ufffd', '\ue000', '\u{10ffff}', '\u0378', '\ud800', '\udc00', 'a'.repeat(101), '\u{1d400}', '\u0663', '\u00bd',
+  'a',
+  'Z',
+  '9',
+  ' ',
+  '\t',
+  '\r\n',
+  '\n',
+  "'",
+  '\u2019',
+  '-',
+  '.',
+  ',',
+  '#',
+  '##',
+  '[',
+  ']',
+  '[MASK]',
+  '[CLS]',
+  'e\u0301',
+  '\u0301',
+  '\u0308',
+  '\u200b',
+  '\u200d',
+  '\u200c',
+  '\ufeff',
+  '\u00a0',
+  '\u3000',
+  '\u0000',
+  '\u0007',
+  '\u007f',
+  '\u0130',
+  '\u0131',
+  '\u00df',
+  '\ufb01',
+  '\u01c5',
+  '\u03a3',
+  '\u03c3',
+  '\u1f08',
+  '\u00e9',
+  '\u00c9',
+  '\u6771',
+  '\u4eac',
+  '\u3042',
+  '\ud55c',
+  '\u{20000}',
+  '\u{2f800}',
+  '\u{1f600}',
+  '\u{1f468}\u200d\u{1f469}\u200d\u{1f467}',
+  '\u{1f1ef}\u{1f1f5}',
+  '\u2764\ufe0f',
+  '\u{1f44d}\u{1f3fd}',
+  '\ufffd',
+  '\ue000',
+  '\u{10ffff}',
+  '\u0378',
+  '\ud800',
+  '\udc00',
+  'a'.repeat(101),
+  '\u{1d400}',
+  '\u0663',
+  '\u00bd',
 );
 
 const arbitraries: Array<[string, fc.Arbitrary<string>]> = [
@@ -80,30 +138,44 @@ const arbitraries: Array<[string, fc.Arbitrary<string>]> = [
   ['graphemes', fc.string({ unit: 'grapheme', maxLength: 20 })],
   ['single-code-point graphemes', fc.string({ unit: 'grapheme-composite', maxLength: 30 })],
   ['binary ASCII (controls included)', fc.string({ unit: 'binary-ascii', maxLength: 40 })],
-  ['tricky characters mixed with random ones', fc.string({ unit: fc.oneof(tricky, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 25 })],
+  [
+    'tricky characters mixed with random ones',
+    fc.string({ unit: fc.oneof(tricky, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 25 }),
+  ],
 ];
 
 const RUNS = 1500;
 
 describe('TextTokenizer properties on random Unicode text', () => {
-  for (const [mode, tok] of [['word pattern', patternTokenizer], ['BERT words', bertTokenizer]] as const) {
+  for (const [mode, tok] of [
+    ['word pattern', patternTokenizer],
+    ['BERT words', bertTokenizer],
+  ] as const) {
     describe(mode, () => {
       for (const [name, arb] of arbitraries) {
         it(`${name}: sorted disjoint words, pieces inside their word in order, valid ids, every letter/digit in a word`, () => {
-          fc.assert(fc.property(arb, (text) => checkInvariants(tok(), text)), { numRuns: RUNS });
+          fc.assert(
+            fc.property(arb, (text) => checkInvariants(tok(), text)),
+            { numRuns: RUNS },
+          );
         });
       }
 
       it('a range [from, to) gives only words inside it', () => {
         fc.assert(
-          fc.property(fc.string({ unit: fc.oneof(tricky, fc.constantFrom('word', ' ', 'x-y')), maxLength: 20 }), fc.nat(), fc.nat(), (text, a, b) => {
-            const from = a % (text.length + 1);
-            const to = from + (b % (text.length - from + 1));
-            for (const w of tokenizeWords(tok(), text, from, to)) {
-              assert.ok(w.start >= from && w.end <= to, `[${w.start}, ${w.end}) outside [${from}, ${to})`);
-              for (const p of w.pieces) assert.ok(p.start >= w.start && p.end <= w.end);
-            }
-          }),
+          fc.property(
+            fc.string({ unit: fc.oneof(tricky, fc.constantFrom('word', ' ', 'x-y')), maxLength: 20 }),
+            fc.nat(),
+            fc.nat(),
+            (text, a, b) => {
+              const from = a % (text.length + 1);
+              const to = from + (b % (text.length - from + 1));
+              for (const w of tokenizeWords(tok(), text, from, to)) {
+                assert.ok(w.start >= from && w.end <= to, `[${w.start}, ${w.end}) outside [${from}, ${to})`);
+                for (const p of w.pieces) assert.ok(p.start >= w.start && p.end <= w.end);
+              }
+            },
+          ),
           { numRuns: RUNS },
         );
       });
@@ -112,60 +184,105 @@ describe('TextTokenizer properties on random Unicode text', () => {
 
   it('countPieces(text, max) is the sum over tokenize(text) of min(max(pieces, 1), max), in both modes', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.oneof(tricky, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 25 }), fc.integer({ min: 1, max: 6 }), (text, max) => {
-        for (const tok of [patternTokenizer(), bertTokenizer()]) {
-          const words = tokenizeWords(tok, text);
-          assert.equal(tok.countPieces(text), words.reduce((a, w) => a + Math.max(w.pieces.length, 1), 0));
-          assert.equal(tok.countPieces(text, max), words.reduce((a, w) => a + Math.min(Math.max(w.pieces.length, 1), max), 0));
-        }
-      }),
+      fc.property(
+        fc.string({ unit: fc.oneof(tricky, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 25 }),
+        fc.integer({ min: 1, max: 6 }),
+        (text, max) => {
+          for (const tok of [patternTokenizer(), bertTokenizer()]) {
+            const words = tokenizeWords(tok, text);
+            assert.equal(
+              tok.countPieces(text),
+              words.reduce((a, w) => a + Math.max(w.pieces.length, 1), 0),
+            );
+            assert.equal(
+              tok.countPieces(text, max),
+              words.reduce((a, w) => a + Math.min(Math.max(w.pieces.length, 1), max), 0),
+            );
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   it('countPieces with a limit stops past it: the full count when within, over the limit otherwise', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.oneof(tricky, fc.constantFrom('word ', 'unaffable ', '. ')), maxLength: 30 }), fc.integer({ min: 0, max: 12 }), (text, limit) => {
-        for (const tok of [patternTokenizer(), bertTokenizer()]) {
-          const full = tok.countPieces(text, 4);
-          const capped = tok.countPieces(text, 4, limit);
-          if (full <= limit) assert.equal(capped, full);
-          else assert.ok(capped > limit && capped <= full, `${capped} for ${full} over ${limit}`);
-        }
-      }),
+      fc.property(
+        fc.string({ unit: fc.oneof(tricky, fc.constantFrom('word ', 'unaffable ', '. ')), maxLength: 30 }),
+        fc.integer({ min: 0, max: 12 }),
+        (text, limit) => {
+          for (const tok of [patternTokenizer(), bertTokenizer()]) {
+            const full = tok.countPieces(text, 4);
+            const capped = tok.countPieces(text, 4, limit);
+            if (full <= limit) assert.equal(capped, full);
+            else assert.ok(capped > limit && capped <= full, `${capped} for ${full} over ${limit}`);
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   it('tokenizeCompact is tokenize in flat arrays: at least one piece a word ([UNK] for none), at most max', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.oneof(tricky, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 25 }), fc.integer({ min: 1, max: 6 }), (text, max) => {
-        for (const tok of [patternTokenizer(), bertTokenizer()]) {
-          const words = tokenizeWords(tok, text);
-          const c = tokenizeCompact(tok, text, max);
-          assert.equal(c.words, words.length);
-          assert.equal(c.pieceFirst[0], 0);
-          words.forEach((w, i) => {
-            assert.deepEqual([c.wordStart[i], c.wordEnd[i]], [w.start, w.end]);
-            const expected = w.pieces.length
-              ? w.pieces.slice(0, max).map((p) => [p.id, p.start, p.end, p.text])
-              : [[tok.unkId, w.start, w.end, '[UNK]']];
-            const got = [];
-            for (let p = c.pieceFirst[i]; p < c.pieceFirst[i + 1]; p++) got.push([c.pieceId[p], c.pieceStart[p], c.pieceEnd[p], c.pieceText[p]]);
-            assert.deepEqual(got, expected);
-          });
-          assert.equal(c.pieceFirst[c.words], c.pieceId.length);
-        }
-      }),
+      fc.property(
+        fc.string({ unit: fc.oneof(tricky, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 25 }),
+        fc.integer({ min: 1, max: 6 }),
+        (text, max) => {
+          for (const tok of [patternTokenizer(), bertTokenizer()]) {
+            const words = tokenizeWords(tok, text);
+            const c = tokenizeCompact(tok, text, max);
+            assert.equal(c.words, words.length);
+            assert.equal(c.pieceFirst[0], 0);
+            words.forEach((w, i) => {
+              assert.deepEqual([c.wordStart[i], c.wordEnd[i]], [w.start, w.end]);
+              const expected = w.pieces.length
+                ? w.pieces.slice(0, max).map((p) => [p.id, p.start, p.end, p.text])
+                : [[tok.unkId, w.start, w.end, '[UNK]']];
+              const got = [];
+              for (let p = c.pieceFirst[i]; p < c.pieceFirst[i + 1]; p++)
+                got.push([c.pieceId[p], c.pieceStart[p], c.pieceEnd[p], c.pieceText[p]]);
+              assert.deepEqual(got, expected);
+            });
+            assert.equal(c.pieceFirst[c.words], c.pieceId.length);
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   it('a long run of letters and digits: the [UNK] shortcut gives what character-by-character normalizing gives', () => {
     const exact = (wordPattern?: string) => new TextTokenizer(tokenizerJsonFixture(), { wordPattern, longWordShortcut: false });
-    const pairs = [[patternTokenizer(), exact(WORD_PATTERN)], [bertTokenizer(), exact()]] as const;
+    const pairs = [
+      [patternTokenizer(), exact(WORD_PATTERN)],
+      [bertTokenizer(), exact()],
+    ] as const;
     const unit = fc.oneof(
-      fc.constantFrom('a', 'Z', '7', 'é', 'e\u0301', '\u0301', 'İ', 'ß', 'ﬁ', 'Σ', '\u{1D400}', '\u{1F600}', '東', '\u{20000}', '-', "'", '.', ' ', '\u200b', 'ǅ', '٣', '\u0903'),
+      fc.constantFrom(
+        'a',
+        'Z',
+        '7',
+        'é',
+        'e\u0301',
+        '\u0301',
+        'İ',
+        'ß',
+        'ﬁ',
+        'Σ',
+        '\u{1D400}',
+        '\u{1F600}',
+        '東',
+        '\u{20000}',
+        '-',
+        "'",
+        '.',
+        ' ',
+        '\u200b',
+        'ǅ',
+        '٣',
+        '\u0903',
+      ),
       fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }),
     );
     fc.assert(
@@ -180,13 +297,19 @@ describe('TextTokenizer properties on random Unicode text', () => {
   it('word pattern mode: the ids of a text are the ids of its words tokenized alone', () => {
     const tok = patternTokenizer();
     fc.assert(
-      fc.property(fc.string({ unit: fc.oneof(tricky, fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })), maxLength: 20 }), (text) => {
-        for (const w of tokenizeWords(tok, text)) {
-          const alone = tokenizeWords(tok, text.slice(w.start, w.end));
-          assert.equal(alone.length, 1, `word ${JSON.stringify(text.slice(w.start, w.end))} is not one word alone`);
-          assert.deepEqual(alone[0].pieces.map((p) => p.id), w.pieces.map((p) => p.id));
-        }
-      }),
+      fc.property(
+        fc.string({ unit: fc.oneof(tricky, fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })), maxLength: 20 }),
+        (text) => {
+          for (const w of tokenizeWords(tok, text)) {
+            const alone = tokenizeWords(tok, text.slice(w.start, w.end));
+            assert.equal(alone.length, 1, `word ${JSON.stringify(text.slice(w.start, w.end))} is not one word alone`);
+            assert.deepEqual(
+              alone[0].pieces.map((p) => p.id),
+              w.pieces.map((p) => p.id),
+            );
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -17,8 +17,11 @@ test('package.json declares bertLstm.modelPath a restricted configuration, with 
   assert.ok(trust.restrictedConfigurations.includes('bertLstm.modelPath'));
   assert.match(trust.description, /model path/);
   // the setting must be one a workspace can set at all, or there is nothing to restrict
-  const setting = pkg.contributes.configuration.properties?.['bertLstm.modelPath']
-    ?? pkg.contributes.configuration.find?.((c: { properties: Record<string, unknown> }) => c.properties['bertLstm.modelPath'])?.properties['bertLstm.modelPath'];
+  const setting =
+    pkg.contributes.configuration.properties?.['bertLstm.modelPath'] ??
+    pkg.contributes.configuration.find?.((c: { properties: Record<string, unknown> }) => c.properties['bertLstm.modelPath'])?.properties[
+      'bertLstm.modelPath'
+    ];
   assert.ok(setting, 'no bertLstm.modelPath setting');
   assert.ok(!['application', 'machine'].includes(setting.scope), `scope ${setting.scope} cannot be set by a workspace`);
 });

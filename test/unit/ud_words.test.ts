@@ -49,12 +49,54 @@ describe('UD word splitter: the extension and the training code agree', () => {
   });
 
   it('clitics are words of their own, as in UD English', () => {
-    assert.deepEqual(words("It's John's dog; I'm sure we'll see, let's go."),
-      ['It', "'s", 'John', "'s", 'dog', ';', 'I', "'m", 'sure', 'we', "'ll", 'see', ',', 'let', "'s", 'go', '.']);
-    assert.deepEqual(words("don't can't won't cannot gonna isn't"), ['do', "n't", 'ca', "n't", 'wo', "n't", 'can', 'not', 'gon', 'na', 'is', "n't"]);
+    assert.deepEqual(words("It's John's dog; I'm sure we'll see, let's go."), [
+      'It',
+      "'s",
+      'John',
+      "'s",
+      'dog',
+      ';',
+      'I',
+      "'m",
+      'sure',
+      'we',
+      "'ll",
+      'see',
+      ',',
+      'let',
+      "'s",
+      'go',
+      '.',
+    ]);
+    assert.deepEqual(words("don't can't won't cannot gonna isn't"), [
+      'do',
+      "n't",
+      'ca',
+      "n't",
+      'wo',
+      "n't",
+      'can',
+      'not',
+      'gon',
+      'na',
+      'is',
+      "n't",
+    ]);
     assert.deepEqual(words("DON'T Jones' it\u2019s"), ['DO', "N'T", 'Jones', "'", 'it', '\u2019s']);
-    assert.deepEqual(words("O'Neill's rock'n'roll o'clock term-end 3.5 1,000 --"), ["O'Neill", "'s", "rock'n'roll", "o'clock", 'term-end', '3.5', '1,000', '--']);
-    assert.deepEqual(spans("it's"), [[0, 2], [2, 4]]);
+    assert.deepEqual(words("O'Neill's rock'n'roll o'clock term-end 3.5 1,000 --"), [
+      "O'Neill",
+      "'s",
+      "rock'n'roll",
+      "o'clock",
+      'term-end',
+      '3.5',
+      '1,000',
+      '--',
+    ]);
+    assert.deepEqual(spans("it's"), [
+      [0, 2],
+      [2, 4],
+    ]);
   });
 
   for (const { text, words: expected } of fixture.ud_cases) {
@@ -67,10 +109,31 @@ describe('UD word splitter: the extension and the training code agree', () => {
     // Text made of what the pattern looks at (apostrophes, clitic letters in both cases,
     // joiners, marks, punctuation runs, spaces, astral characters) and any other characters.
     const unit = fc.oneof(
-      { weight: 6, arbitrary: fc.constantFrom('n', 'N', 't', 'T', 's', 'S', 'm', 'd', 'D', 'r', 'e', 'v', 'l', 'L', 'c', 'a', 'o', 'g', 'w', 'x') },
+      {
+        weight: 6,
+        arbitrary: fc.constantFrom('n', 'N', 't', 'T', 's', 'S', 'm', 'd', 'D', 'r', 'e', 'v', 'l', 'L', 'c', 'a', 'o', 'g', 'w', 'x'),
+      },
       { weight: 4, arbitrary: fc.constantFrom("'", '\u2019', ' ', '-', '.', ',', '1', '9', "''", '--', '"', '!', '$') },
       { weight: 2, arbitrary: fc.constantFrom("n't", "'s", "'ll", "'re", "'ve", 'cannot', 'gonna', 'gotta', 'wanna', "N'T", "'S") },
-      { weight: 1, arbitrary: fc.constantFrom('e\u0301', '\u0301', '\u200b', '\u00a0', '\u3000', '\u{1f600}', '\u{1d400}', '\u6771', '\ufeff', '\t', '\r\n', '\u0663', '\u00df', '\u0130') },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          'e\u0301',
+          '\u0301',
+          '\u200b',
+          '\u00a0',
+          '\u3000',
+          '\u{1f600}',
+          '\u{1d400}',
+          '\u6771',
+          '\ufeff',
+          '\t',
+          '\r\n',
+          '\u0663',
+          '\u00df',
+          '\u0130',
+        ),
+      },
       { weight: 1, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 2 }) },
     );
     const texts = fc.sample(fc.string({ unit, maxLength: 40 }), { numRuns: 1500, seed: 20261201 });

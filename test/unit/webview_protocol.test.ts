@@ -14,8 +14,15 @@ import { REPO } from './fixtures';
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
 
 const HOSTILE_STRINGS = [
-  '<script>alert(1)</script>', '<img src=x onerror=alert(1)>', 'javascript:alert(1)', '"; DROP TABLE x; --',
-  '\u202Eevil', '\0', '\uD800', 'A'.repeat(100_000), '{{constructor.constructor("alert(1)")()}}',
+  '<script>alert(1)</script>',
+  '<img src=x onerror=alert(1)>',
+  'javascript:alert(1)',
+  '"; DROP TABLE x; --',
+  '\u202Eevil',
+  '\0',
+  '\uD800',
+  'A'.repeat(100_000),
+  '{{constructor.constructor("alert(1)")()}}',
 ];
 const BAD_NUMBERS: unknown[] = [NaN, Infinity, -Infinity, -1, 0.5, '3', null, undefined, true, {}, [], 1n, { valueOf: () => 3 }];
 
@@ -23,7 +30,11 @@ describe('parseWebviewMessage (webview -> host, untrusted)', () => {
   it('accepts the three message kinds and returns only their own fields', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'ready', extra: '<script>' }), { type: 'ready' });
     assert.deepEqual(parseWebviewMessage({ type: 'refresh', command: 'workbench.action.terminal.new' }), { type: 'refresh' });
-    assert.deepEqual(parseWebviewMessage({ type: 'reveal', start: 3, end: 7, uri: 'file:///etc/passwd' }), { type: 'reveal', start: 3, end: 7 });
+    assert.deepEqual(parseWebviewMessage({ type: 'reveal', start: 3, end: 7, uri: 'file:///etc/passwd' }), {
+      type: 'reveal',
+      start: 3,
+      end: 7,
+    });
     assert.deepEqual(parseWebviewMessage({ type: 'reveal', start: 0, end: 0 }), { type: 'reveal', start: 0, end: 0 });
   });
 
@@ -31,7 +42,20 @@ describe('parseWebviewMessage (webview -> host, untrusted)', () => {
     for (const v of [undefined, null, 0, 1, '', 'ready', true, [], ['ready'], () => 'ready', Symbol('ready')]) {
       assert.equal(parseWebviewMessage(v), undefined, String(v));
     }
-    for (const type of ['READY', ' ready', 'ready ', 'reveal\0', 'execute', 'command', '__proto__', 'constructor', 1, null, ['ready'], { toString: () => 'ready' }]) {
+    for (const type of [
+      'READY',
+      ' ready',
+      'ready ',
+      'reveal\0',
+      'execute',
+      'command',
+      '__proto__',
+      'constructor',
+      1,
+      null,
+      ['ready'],
+      { toString: () => 'ready' },
+    ]) {
       assert.equal(parseWebviewMessage({ type }), undefined, JSON.stringify(type));
     }
   });
@@ -54,54 +78,87 @@ describe('parseWebviewMessage (webview -> host, untrusted)', () => {
   });
 
   it('random values never throw, and what passes is exactly a well-formed message (fast-check)', () => {
-    const near = fc.record({
-      type: fc.oneof(fc.constantFrom('ready', 'refresh', 'reveal', 'scores', 'attention'), fc.string()),
-      start: fc.oneof(fc.integer({ min: -5, max: 1e6 }), fc.double(), fc.string(), fc.constant(undefined)),
-      end: fc.oneof(fc.integer({ min: -5, max: 1e6 }), fc.double(), fc.string(), fc.constant(undefined)),
-      extra: fc.anything(),
-    }, { requiredKeys: ['type'] });
-    fc.assert(fc.property(fc.oneof(fc.anything(), near), (v) => {
-      const m = parseWebviewMessage(v);
-      if (!m) return;
-      if (m.type === 'ready' || m.type === 'refresh') assert.deepEqual(Object.keys(m), ['type']);
-      else {
-        assert.equal(m.type, 'reveal');
-        assert.deepEqual(Object.keys(m).sort(), ['end', 'start', 'type']);
-        assert.ok(Number.isInteger(m.start) && Number.isInteger(m.end) && m.start >= 0 && m.end >= m.start);
-      }
-    }), { numRuns: RUNS });
+    const near = fc.record(
+      {
+        type: fc.oneof(fc.constantFrom('ready', 'refresh', 'reveal', 'scores', 'attention'), fc.string()),
+        start: fc.oneof(fc.integer({ min: -5, max: 1e6 }), fc.double(), fc.string(), fc.constant(undefined)),
+        end: fc.oneof(fc.integer({ min: -5, max: 1e6 }), fc.double(), fc.string(), fc.constant(undefined)),
+        extra: fc.anything(),
+      },
+      { requiredKeys: ['type'] },
+    );
+    fc.assert(
+      fc.property(fc.oneof(fc.anything(), near), (v) => {
+        const m = parseWebviewMessage(v);
+        if (!m) return;
+        if (m.type === 'ready' || m.type === 'refresh') assert.deepEqual(Object.keys(m), ['type']);
+        else {
+          assert.equal(m.type, 'reveal');
+          assert.deepEqual(Object.keys(m).sort(), ['end', 'start', 'type']);
+          assert.ok(Number.isInteger(m.start) && Number.isInteger(m.end) && m.start >= 0 && m.end >= m.start);
+        }
+      }),
+      { numRuns: RUNS },
+    );
   });
 
   it('reveal offsets are bounded: past 2^31 - 1 (longer than any document can be) they are refused', () => {
     assert.equal(MAX_OFFSET, 2 ** 31 - 1);
     assert.deepEqual(parseWebviewMessage({ type: 'reveal', start: 0, end: MAX_OFFSET }), { type: 'reveal', start: 0, end: MAX_OFFSET });
-    assert.deepEqual(parseWebviewMessage({ type: 'reveal', start: MAX_OFFSET, end: MAX_OFFSET }), { type: 'reveal', start: MAX_OFFSET, end: MAX_OFFSET });
+    assert.deepEqual(parseWebviewMessage({ type: 'reveal', start: MAX_OFFSET, end: MAX_OFFSET }), {
+      type: 'reveal',
+      start: MAX_OFFSET,
+      end: MAX_OFFSET,
+    });
     for (const big of [MAX_OFFSET + 1, 2 ** 32, 2 ** 53 - 1, Number.MAX_SAFE_INTEGER, 2 ** 60, 1e21, Number.MAX_VALUE, 2 ** 1024]) {
       assert.equal(parseWebviewMessage({ type: 'reveal', start: 0, end: big }), undefined, `end ${big}`);
       assert.equal(parseWebviewMessage({ type: 'reveal', start: big, end: big }), undefined, `start ${big}`);
     }
     // random integers over the whole safe range: accepted exactly when both are within the bound
-    fc.assert(fc.property(fc.maxSafeNat(), fc.maxSafeNat(), (a, b) => {
-      const [start, end] = a <= b ? [a, b] : [b, a];
-      const m = parseWebviewMessage({ type: 'reveal', start, end });
-      assert.equal(m !== undefined, end <= MAX_OFFSET, `${start}..${end}`);
-    }), { numRuns: RUNS });
+    fc.assert(
+      fc.property(fc.maxSafeNat(), fc.maxSafeNat(), (a, b) => {
+        const [start, end] = a <= b ? [a, b] : [b, a];
+        const m = parseWebviewMessage({ type: 'reveal', start, end });
+        assert.equal(m !== undefined, end <= MAX_OFFSET, `${start}..${end}`);
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
 
 function attention(n: number, layers = 2, heads = 2): Record<string, unknown> {
-  const grid = (): number[][][] => Array.from({ length: layers }, () => Array.from({ length: heads }, () => Array.from({ length: n }, () => 1 / n)));
+  const grid = (): number[][][] =>
+    Array.from({ length: layers }, () => Array.from({ length: heads }, () => Array.from({ length: n }, () => 1 / n)));
   return {
-    type: 'attention', file: 'a.txt', layers, heads,
-    tokens: Array.from({ length: n }, (_, i) => ({ text: i === 0 ? '[CLS]' : `t${i}`, start: i === 0 ? -1 : i, end: i === 0 ? -1 : i + 1, special: i === 0, word: i === 0 ? -1 : i - 1 })),
-    fromCls: grid(), toCls: grid(), rolloutFromCls: Array(n).fill(1 / n), rolloutToCls: Array(n).fill(1 / n),
+    type: 'attention',
+    file: 'a.txt',
+    layers,
+    heads,
+    tokens: Array.from({ length: n }, (_, i) => ({
+      text: i === 0 ? '[CLS]' : `t${i}`,
+      start: i === 0 ? -1 : i,
+      end: i === 0 ? -1 : i + 1,
+      special: i === 0,
+      word: i === 0 ? -1 : i - 1,
+    })),
+    fromCls: grid(),
+    toCls: grid(),
+    rolloutFromCls: Array(n).fill(1 / n),
+    rolloutToCls: Array(n).fill(1 / n),
   };
 }
 
 describe('parseHostMessage (host -> webview)', () => {
   const scores = {
-    type: 'scores', model: 'm', file: 'f', document: [{ label: 'press', score: 0.9 }], segment: [], selection: [],
-    selectionLength: 0, sequenceLabels: ['press', 'fiction'], capabilities: { sequenceHead: true, tokenHead: true, attentions: true },
+    type: 'scores',
+    model: 'm',
+    file: 'f',
+    document: [{ label: 'press', score: 0.9 }],
+    segment: [],
+    selection: [],
+    selectionLength: 0,
+    sequenceLabels: ['press', 'fiction'],
+    capabilities: { sequenceHead: true, tokenHead: true, attentions: true },
   };
 
   it('accepts well-formed scores, status, noAttention and attention messages', () => {
@@ -114,12 +171,17 @@ describe('parseHostMessage (host -> webview)', () => {
   it('attention is rebuilt field by field: extra fields at every level are dropped, the arrays are copies', () => {
     const good = attention(3);
     const hostile = {
-      ...good, html: '<script>alert(1)</script>', command: 'workbench.action.terminal.new',
+      ...good,
+      html: '<script>alert(1)</script>',
+      command: 'workbench.action.terminal.new',
       tokens: (good.tokens as Array<Record<string, unknown>>).map((t) => ({ ...t, onclick: 'alert(1)', href: 'javascript:alert(1)' })),
     };
     const m = parseHostMessage(hostile);
     assert.ok(m && m.type === 'attention');
-    assert.deepEqual(Object.keys(m).sort(), ['fromCls', 'file', 'heads', 'layers', 'rolloutFromCls', 'rolloutToCls', 'toCls', 'tokens', 'type'].sort());
+    assert.deepEqual(
+      Object.keys(m).sort(),
+      ['fromCls', 'file', 'heads', 'layers', 'rolloutFromCls', 'rolloutToCls', 'toCls', 'tokens', 'type'].sort(),
+    );
     for (const t of m.tokens) assert.deepEqual(Object.keys(t).sort(), ['end', 'special', 'start', 'text', 'word']);
     assert.notEqual(m, hostile);
     assert.notEqual(m.tokens, hostile.tokens);
@@ -134,12 +196,17 @@ describe('parseHostMessage (host -> webview)', () => {
     const labeled = { ...good, tokens: (good.tokens as Array<Record<string, unknown>>).map((t, i) => (i ? { ...t, label: 'NOUN' } : t)) };
     const ml = parseHostMessage(labeled);
     assert.ok(ml && ml.type === 'attention');
-    assert.deepEqual(ml.tokens.map((t) => t.label), [undefined, 'NOUN', 'NOUN']);
+    assert.deepEqual(
+      ml.tokens.map((t) => t.label),
+      [undefined, 'NOUN', 'NOUN'],
+    );
   });
 
   it('score rows and capabilities are rebuilt too: extra fields are dropped', () => {
     const m = parseHostMessage({
-      ...scores, document: [{ label: 'press', score: 0.9, html: '<b>x</b>' }], capabilities: { sequenceHead: true, tokenHead: true, attentions: true, extra: 1 },
+      ...scores,
+      document: [{ label: 'press', score: 0.9, html: '<b>x</b>' }],
+      capabilities: { sequenceHead: true, tokenHead: true, attentions: true, extra: 1 },
     });
     assert.ok(m && m.type === 'scores');
     assert.deepEqual(m.document, [{ label: 'press', score: 0.9 }]);
@@ -165,7 +232,11 @@ describe('parseHostMessage (host -> webview)', () => {
     }
     for (const file of ['webview/main.ts', 'src/panel/panel.ts', 'src/panel/html.ts']) {
       const source = readFileSync(path.join(REPO, file), 'utf8');
-      assert.doesNotMatch(source, /\.innerHTML\s*=|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function\(/, `${file} has an HTML or code sink`);
+      assert.doesNotMatch(
+        source,
+        /\.innerHTML\s*=|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function\(/,
+        `${file} has an HTML or code sink`,
+      );
     }
   });
 
@@ -187,7 +258,8 @@ describe('parseHostMessage (host -> webview)', () => {
 
   it('refuses attention whose grids do not match its layers, heads and tokens', () => {
     const good = attention(4);
-    const bad = (over: Record<string, unknown>): void => assert.equal(parseHostMessage({ ...good, ...over }), undefined, JSON.stringify(over).slice(0, 80));
+    const bad = (over: Record<string, unknown>): void =>
+      assert.equal(parseHostMessage({ ...good, ...over }), undefined, JSON.stringify(over).slice(0, 80));
     bad({ layers: 3 });
     bad({ heads: 0 });
     bad({ layers: 129 });
@@ -204,33 +276,40 @@ describe('parseHostMessage (host -> webview)', () => {
   });
 
   it('random values never throw, and what passes has the checked shape (fast-check)', () => {
-    const near = fc.record({
-      type: fc.constantFrom('scores', 'status', 'noAttention', 'attention', 'ready'),
-      text: fc.oneof(fc.string(), fc.anything()),
-      reason: fc.oneof(fc.string(), fc.anything()),
-      model: fc.oneof(fc.string(), fc.anything()),
-      file: fc.oneof(fc.string(), fc.anything()),
-      document: fc.oneof(fc.array(fc.record({ label: fc.oneof(fc.string(), fc.integer()), score: fc.double() })), fc.anything()),
-      segment: fc.array(fc.record({ label: fc.string(), score: fc.double() })),
-      selection: fc.array(fc.record({ label: fc.string(), score: fc.double({ noNaN: true, noDefaultInfinity: true }) })),
-    }, { requiredKeys: ['type'] });
-    fc.assert(fc.property(fc.oneof(fc.anything(), near), (v) => {
-      const m = parseHostMessage(v);
-      if (!m) return;
-      if (m.type === 'status') assert.equal(typeof m.text, 'string');
-      else if (m.type === 'noAttention') assert.equal(typeof m.reason, 'string');
-      else if (m.type === 'scores') {
-        for (const rows of [m.document, m.segment, m.selection]) {
-          for (const r of rows) assert.ok(typeof r.label === 'string' && Number.isFinite(r.score));
-        }
-      } else assert.equal(m.type, 'attention');
-      const keys: Record<string, string[]> = {
-        status: ['text', 'type'], noAttention: ['reason', 'type'],
-        scores: ['capabilities', 'document', 'file', 'model', 'segment', 'selection', 'selectionLength', 'sequenceLabels', 'type'],
-        attention: ['file', 'fromCls', 'heads', 'layers', 'rolloutFromCls', 'rolloutToCls', 'toCls', 'tokens', 'type'],
-      };
-      assert.deepEqual(Object.keys(m).sort(), keys[m.type], 'only the known fields');
-    }), { numRuns: RUNS });
+    const near = fc.record(
+      {
+        type: fc.constantFrom('scores', 'status', 'noAttention', 'attention', 'ready'),
+        text: fc.oneof(fc.string(), fc.anything()),
+        reason: fc.oneof(fc.string(), fc.anything()),
+        model: fc.oneof(fc.string(), fc.anything()),
+        file: fc.oneof(fc.string(), fc.anything()),
+        document: fc.oneof(fc.array(fc.record({ label: fc.oneof(fc.string(), fc.integer()), score: fc.double() })), fc.anything()),
+        segment: fc.array(fc.record({ label: fc.string(), score: fc.double() })),
+        selection: fc.array(fc.record({ label: fc.string(), score: fc.double({ noNaN: true, noDefaultInfinity: true }) })),
+      },
+      { requiredKeys: ['type'] },
+    );
+    fc.assert(
+      fc.property(fc.oneof(fc.anything(), near), (v) => {
+        const m = parseHostMessage(v);
+        if (!m) return;
+        if (m.type === 'status') assert.equal(typeof m.text, 'string');
+        else if (m.type === 'noAttention') assert.equal(typeof m.reason, 'string');
+        else if (m.type === 'scores') {
+          for (const rows of [m.document, m.segment, m.selection]) {
+            for (const r of rows) assert.ok(typeof r.label === 'string' && Number.isFinite(r.score));
+          }
+        } else assert.equal(m.type, 'attention');
+        const keys: Record<string, string[]> = {
+          status: ['text', 'type'],
+          noAttention: ['reason', 'type'],
+          scores: ['capabilities', 'document', 'file', 'model', 'segment', 'selection', 'selectionLength', 'sequenceLabels', 'type'],
+          attention: ['file', 'fromCls', 'heads', 'layers', 'rolloutFromCls', 'rolloutToCls', 'toCls', 'tokens', 'type'],
+        };
+        assert.deepEqual(Object.keys(m).sort(), keys[m.type], 'only the known fields');
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
 

@@ -52,7 +52,8 @@ function checkPlan(ws: readonly TokenizedWord[], maxLength: number, stride: numb
     const shared = sum(w.firstWord, p.endWord);
     assert.ok(shared <= overlap, `windows ${k - 1}/${k} share ${shared} pieces > ${overlap}`);
     const s = w.firstWord;
-    const couldStartEarlier = s - 1 > p.firstWord && shared + counts[s - 1] <= overlap && shared + counts[s - 1] + counts[p.endWord] <= budget;
+    const couldStartEarlier =
+      s - 1 > p.firstWord && shared + counts[s - 1] <= overlap && shared + counts[s - 1] + counts[p.endWord] <= budget;
     assert.ok(!couldStartEarlier, `window ${k} could share one more word with window ${k - 1}`);
   }
   assert.equal(plan.owner.length, ws.length);
@@ -97,7 +98,11 @@ describe('planWindows: hand-computed plans', () => {
   it('20 one-piece words, 8 pieces a window, stride 2: windows 0-8, 6-14, 12-20; owners by context', () => {
     const ws = words(Array(20).fill(1));
     const plan = planWindows(ws, 10, 2);
-    assert.deepEqual(spans(plan), [[0, 8, 8], [6, 14, 8], [12, 20, 8]]);
+    assert.deepEqual(spans(plan), [
+      [0, 8, 8],
+      [6, 14, 8],
+      [12, 20, 8],
+    ]);
     // word 6: 1 piece after it in window 0 vs 0 before it in window 1 -> window 0;
     // word 7: 0 after it in window 0 vs 1 before and 6 after in window 1 -> window 1; same at 12/13
     assert.deepEqual([...plan.owner], [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2]);
@@ -106,27 +111,44 @@ describe('planWindows: hand-computed plans', () => {
 
   it('stride 0: consecutive windows do not overlap', () => {
     const plan = planWindows(words(Array(20).fill(1)), 10, 0);
-    assert.deepEqual(spans(plan), [[0, 8, 8], [8, 16, 8], [16, 20, 4]]);
+    assert.deepEqual(spans(plan), [
+      [0, 8, 8],
+      [8, 16, 8],
+      [16, 20, 4],
+    ]);
   });
 
   it('a stride over half the window is limited to half the window', () => {
     const ws = words(Array(20).fill(1));
     const plan = planWindows(ws, 10, 100);
-    assert.deepEqual(spans(plan), [[0, 8, 8], [4, 12, 8], [8, 16, 8], [12, 20, 8]]);
+    assert.deepEqual(spans(plan), [
+      [0, 8, 8],
+      [4, 12, 8],
+      [8, 16, 8],
+      [12, 20, 8],
+    ]);
     checkPlan(ws, 10, 100, plan);
   });
 
   it('multi-piece words: windows hold whole words, the overlap is whole words of at most stride pieces', () => {
     const ws = words([3, 3, 3, 3, 3, 3]);
     const plan = planWindows(ws, 12, 4); // 10 pieces a window
-    assert.deepEqual(spans(plan), [[0, 3, 9], [2, 5, 9], [4, 6, 6]]);
+    assert.deepEqual(spans(plan), [
+      [0, 3, 9],
+      [2, 5, 9],
+      [4, 6, 6],
+    ]);
     checkPlan(ws, 12, 4, plan);
   });
 
   it('a word longer than the window is truncated to the window and gets a window of its own', () => {
     const ws = words([3, 20, 3]);
     const plan = planWindows(ws, 10, 2);
-    assert.deepEqual(spans(plan), [[0, 1, 3], [1, 2, 8], [2, 3, 3]]);
+    assert.deepEqual(spans(plan), [
+      [0, 1, 3],
+      [1, 2, 8],
+      [2, 3, 3],
+    ]);
     assert.deepEqual([...plan.owner], [0, 1, 2]);
     checkPlan(ws, 10, 2, plan);
   });
@@ -136,14 +158,21 @@ describe('planWindows: hand-computed plans', () => {
     // second 5-piece word, so starting the next window there would only repeat it
     const ws = words([5, 5, 10]);
     const plan = planWindows(ws, 12, 5);
-    assert.deepEqual(spans(plan), [[0, 2, 10], [2, 3, 10]]);
+    assert.deepEqual(spans(plan), [
+      [0, 2, 10],
+      [2, 3, 10],
+    ]);
     checkPlan(ws, 12, 5, plan);
   });
 
   it('maximum length 3 (one piece a window): one word a window', () => {
     const ws = words([1, 2, 1]);
     const plan = planWindows(ws, 3, 5);
-    assert.deepEqual(spans(plan), [[0, 1, 1], [1, 2, 1], [2, 3, 1]]);
+    assert.deepEqual(spans(plan), [
+      [0, 1, 1],
+      [1, 2, 1],
+      [2, 3, 1],
+    ]);
     checkPlan(ws, 3, 5, plan);
   });
 });
@@ -191,7 +220,9 @@ describe('a 1,000,000-character document', () => {
     const ms = performance.now() - t0;
     const heapMB = (process.memoryUsage().heapUsed - h0) / 2 ** 20;
     const pieces = ws.reduce((a, w) => a + w.pieces.length, 0);
-    console.log(`# ${name}: ${text.length} chars, ${ws.length} words, ${pieces} pieces, ${plan.windows.length} windows: ${ms.toFixed(0)} ms, heap +${heapMB.toFixed(1)} MiB`);
+    console.log(
+      `# ${name}: ${text.length} chars, ${ws.length} words, ${pieces} pieces, ${plan.windows.length} windows: ${ms.toFixed(0)} ms, heap +${heapMB.toFixed(1)} MiB`,
+    );
     return { ms, heapMB, words: ws, plan };
   }
 
@@ -228,7 +259,7 @@ describe('a 1,000,000-character document', () => {
     }
   });
 
-  it('the labeler\'s flat tokens (tokenizeCompact) of it take a fraction of the object tokens\' memory, same windows', () => {
+  it("the labeler's flat tokens (tokenizeCompact) of it take a fraction of the object tokens' memory, same windows", () => {
     const text = document(1_000_000);
     const tokens = tokenizeCompact(patternTokenizer(), text, 126);
     const counts = new Int32Array(tokens.words);
@@ -268,7 +299,10 @@ describe('a 1,000,000-character document', () => {
     const { heapMB, words: ws, plan } = measure('one word', text);
     assert.ok(heapMB < 300, `heap grew by ${heapMB} MiB`);
     assert.equal(ws.length, 1);
-    assert.deepEqual(ws[0].pieces.map((p) => [p.text, p.start, p.end]), [['[UNK]', 0, 1_000_000]]);
+    assert.deepEqual(
+      ws[0].pieces.map((p) => [p.text, p.start, p.end]),
+      [['[UNK]', 0, 1_000_000]],
+    );
     assert.deepEqual(spans(plan), [[0, 1, 1]]);
   });
 });

@@ -26,7 +26,11 @@ after(async () => {
 
 /** Sentences of varied length and content, so that windows differ and finish out of order. */
 function document(n: number): string {
-  const parts = ['The committee approved the budget on Monday.', 'It rained.', "She didn't know what to say, so she laughed, and the room laughed with her."];
+  const parts = [
+    'The committee approved the budget on Monday.',
+    'It rained.',
+    "She didn't know what to say, so she laughed, and the room laughed with her.",
+  ];
   const out: string[] = [];
   for (let i = 0; i < n; i++) out.push(`${parts[i % 3]} Item ${i} cost $${(i * 7) % 100}.${i % 10} in ${1900 + (i % 99)}.`);
   return out.map((s, i) => (i % 5 === 4 ? `${s}\n\n` : `${s} `)).join('');
@@ -58,7 +62,10 @@ test('a worker of three killed between runs is replaced; labels stay identical',
   await three.engine.killWorker();
   await new Promise((r) => setTimeout(r, 50));
   const again = await three.label(text);
-  assert.deepEqual(again.words.map((w) => [w.label, w.score]), expected.words.map((w) => [w.label, w.score]));
+  assert.deepEqual(
+    again.words.map((w) => [w.label, w.score]),
+    expected.words.map((w) => [w.label, w.score]),
+  );
   assert.equal(three.engine.restarts, restarts + 1);
   assert.equal(three.engine.workers, 3);
 });

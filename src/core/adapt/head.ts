@@ -43,10 +43,14 @@ export function headProblems(head: TokenHead): string[] {
   if (!Number.isInteger(head.dim) || head.dim <= 0) problems.push(`the head's dimension must be a positive integer, not ${head.dim}`);
   if (head.labels.length === 0) problems.push('the head has no labels');
   if (head.weight.length !== head.labels.length * head.dim) {
-    problems.push(`the head's weight has ${head.weight.length} values; ${head.labels.length} labels × ${head.dim} features need ${head.labels.length * head.dim}`);
+    problems.push(
+      `the head's weight has ${head.weight.length} values; ${head.labels.length} labels × ${head.dim} features need ${head.labels.length * head.dim}`,
+    );
   }
-  if (head.bias.length !== head.labels.length) problems.push(`the head's bias has ${head.bias.length} values for ${head.labels.length} labels`);
-  if (!head.weight.every(Number.isFinite) || !head.bias.every(Number.isFinite)) problems.push('the head has values that are not finite numbers');
+  if (head.bias.length !== head.labels.length)
+    problems.push(`the head's bias has ${head.bias.length} values for ${head.labels.length} labels`);
+  if (!head.weight.every(Number.isFinite) || !head.bias.every(Number.isFinite))
+    problems.push('the head has values that are not finite numbers');
   return problems;
 }
 
@@ -106,10 +110,14 @@ export function trainHead(base: TokenHead, ex: HeadExamples, options: TrainOptio
   if (which.length === 0) return head;
   const gw = new Float64Array(w.length);
   const gb = new Float64Array(L);
-  const mw = new Float64Array(w.length), vw = new Float64Array(w.length);
-  const mb = new Float64Array(L), vb = new Float64Array(L);
+  const mw = new Float64Array(w.length),
+    vw = new Float64Array(w.length);
+  const mb = new Float64Array(L),
+    vb = new Float64Array(L);
   const p = new Float32Array(L);
-  const beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  const beta1 = 0.9,
+    beta2 = 0.999,
+    eps = 1e-8;
   let cursor = 0;
   for (let t = 1; t <= steps; t++) {
     gw.fill(0);
@@ -133,7 +141,8 @@ export function trainHead(base: TokenHead, ex: HeadExamples, options: TrainOptio
         for (let j = 0; j < d; j++) gw[row + j] += g * ex.features[off + j];
       }
     }
-    const c1 = 1 - beta1 ** t, c2 = 1 - beta2 ** t;
+    const c1 = 1 - beta1 ** t,
+      c2 = 1 - beta2 ** t;
     for (let i = 0; i < w.length; i++) {
       const g = gw[i] / n + 2 * l2 * (w[i] - base.weight[i]);
       mw[i] = beta1 * mw[i] + (1 - beta1) * g;
@@ -179,9 +188,12 @@ export function crossValidate(base: TokenHead, ex: HeadExamples, options: TrainO
   if (ids.length < 2) return undefined;
   const folds = Math.min(k, ids.length);
   const foldOf = new Map(ids.map((g, i) => [g, i % folds]));
-  let okBefore = 0, okAfter = 0, scored = 0;
+  let okBefore = 0,
+    okAfter = 0,
+    scored = 0;
   for (let f = 0; f < folds; f++) {
-    const train: number[] = [], test: number[] = [];
+    const train: number[] = [],
+      test: number[] = [];
     for (let i = 0; i < ex.count; i++) (foldOf.get(groups[i]) === f ? test : train).push(i);
     if (!test.length || !train.length) continue;
     const head = trainHead(base, ex, options, train);
