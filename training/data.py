@@ -48,35 +48,9 @@ def split_words(text: str) -> list[tuple[int, int]]:
 UPOS = ["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON",
         "PROPN", "PUNCT", "SCONJ", "SYM", "VERB", "X"]
 
-BROWN_BASE_TO_UPOS = {
-    # punctuation
-    ".": "PUNCT", ",": "PUNCT", ":": "PUNCT", "--": "PUNCT", "(": "PUNCT", ")": "PUNCT",
-    "``": "PUNCT", "''": "PUNCT", "'": "PUNCT",
-    # determiners, quantifiers
-    "at": "DET", "abn": "DET", "abx": "DET", "dt": "DET", "dti": "DET", "dts": "DET",
-    "dtx": "DET", "wdt": "DET", "abl": "ADV", "ap": "ADJ",
-    # be / have / do / modals: auxiliaries (UD treats copular `be` as AUX)
-    "be": "AUX", "bed": "AUX", "bedz": "AUX", "beg": "AUX", "bem": "AUX", "ben": "AUX",
-    "ber": "AUX", "bez": "AUX", "do": "AUX", "dod": "AUX", "doz": "AUX", "hv": "AUX",
-    "hvd": "AUX", "hvg": "AUX", "hvn": "AUX", "hvz": "AUX", "md": "AUX",
-    # conjunctions, adpositions, particles
-    "cc": "CCONJ", "cs": "SCONJ", "in": "ADP", "rp": "ADP", "to": "PART", "*": "PART",
-    # numbers
-    "cd": "NUM", "od": "ADJ",
-    # nouns
-    "nn": "NOUN", "nns": "NOUN", "nr": "NOUN", "nrs": "NOUN", "np": "PROPN", "nps": "PROPN",
-    # pronouns
-    "ex": "PRON", "pn": "PRON", "pp$": "PRON", "pp$$": "PRON", "ppl": "PRON", "ppls": "PRON",
-    "ppo": "PRON", "pps": "PRON", "ppss": "PRON", "wp$": "PRON", "wpo": "PRON", "wps": "PRON",
-    # adjectives, adverbs
-    "jj": "ADJ", "jjr": "ADJ", "jjs": "ADJ", "jjt": "ADJ",
-    "rb": "ADV", "rbr": "ADV", "rbt": "ADV", "rn": "ADV", "ql": "ADV", "qlp": "ADV",
-    "wql": "ADV", "wrb": "ADV",
-    # verbs
-    "vb": "VERB", "vbd": "VERB", "vbg": "VERB", "vbn": "VERB", "vbz": "VERB",
-    # the rest
-    "uh": "INTJ", "nil": "X",
-}
+# Brown's base tags as Brown has them, from the one table in ud_rules.py (which also maps `pos`,
+# the possessive its own splitting makes, and foreign words `fw`).
+BROWN_BASE_TO_UPOS = {k: v for k, v in ud_rules.BASE_UPOS.items() if k not in ("pos", "fw")}
 
 
 def brown_to_upos(tag: str) -> str:
