@@ -1,6 +1,6 @@
 // Export scaling (issue 19, item 2): CoNLL, CoNLL-U and JSONL spans exports of 125, 250 and
 // 500 KB of text, every word labeled, with the default model's word splitter (no model run).
-// Linear work shows as a time ratio near 2 per doubling; the quadratic export was near 4.
+// Linear work shows as a time ratio near 2 per doubling; a quadratic one shows near 4.
 // Also the cost of running the word pattern with re2js (a linear-time engine) instead of V8, on
 // the RE2-compatible part of the default pattern (RE2 has no backreference or lookahead).
 //   node scripts/bench_export.mjs        (after `npx tsc -p .`; run under the heavy-test lock)
