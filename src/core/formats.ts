@@ -331,7 +331,7 @@ export function* exportChunks(
   run: ExportRun,
 ): Generator<string> {
   if (format === 'spans') {
-    yield exportSpans(text, annotations).content;
+    yield* spansRecord(text, annotations);
     return;
   }
   const tokens = yield* tagTokens(text, words, annotations, tagging, format, run.warnings);
@@ -355,21 +355,6 @@ export function exportConllu(
   return exportAs('conllu', text, words, annotations, tagging, options);
 }
 
-/** UTF-16 offset -> code point offset, for every offset of the text (length + 1 entries). */
-function codePointIndex(text: string): Int32Array {
-  const map = new Int32Array(text.length + 1);
-  let cp = 0;
-  for (let i = 0; i < text.length; i++) {
-    map[i] = cp;
-    const c = text.charCodeAt(i);
-    const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
-    if (pair) map[++i] = cp;
-    cp++;
-  }
-  map[text.length] = cp;
-  return map;
-}
-
 /** Code point offset -> UTF-16 offset (length: code points + 1). */
 function utf16Index(text: string): number[] {
   const out: number[] = [];
@@ -382,12 +367,66 @@ function utf16Index(text: string): number[] {
   return out;
 }
 
+/** Code points in a string (for the spans format's offsets). */
+function codePoints(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!(c >= 0xdc00 && c <= 0xdfff && i > 0 && (s.charCodeAt(i - 1) & 0xfc00) === 0xd800)) n++;
+  }
+  return n;
+}
+
+/** Code point offsets of UTF-16 offsets in `text`, for offsets given in increasing order. */
+export class CodePointCursor {
+  private at = 0;
+  private cp = 0;
+  constructor(private readonly text: string) {}
+
+  of(offset: number): number {
+    if (offset < this.at) {
+      this.at = 0;
+      this.cp = 0;
+    }
+    this.cp += codePoints(this.text.slice(this.at, offset));
+    this.at = offset;
+    return this.cp;
+  }
+}
+
+/**
+ * A document's spans record (Prodigy / doccano style, code point offsets) in pieces: a writer
+ * that takes pieces (atomic_write.ts) never holds a big document's record as one string.
+ */
+export function* spansRecord(text: string, annotations: readonly Annotation[]): Generator<string> {
+  const cursor = new CodePointCursor(text);
+  const kept = annotations.filter((a) => a.label !== REMOVED_LABEL).sort(byPosition);
+  const offsets = new Int32Array(kept.length * 2);
+  yield `{"text":${JSON.stringify(text)},"spans":[`;
+  let piece = '';
+  for (let i = 0; i < kept.length; i++) {
+    offsets[2 * i] = cursor.of(kept[i].start);
+    offsets[2 * i + 1] = cursor.of(kept[i].end);
+    piece += `${i ? ',' : ''}${JSON.stringify({ start: offsets[2 * i], end: offsets[2 * i + 1], label: kept[i].label })}`;
+    if (piece.length >= 65_536) {
+      yield piece;
+      piece = '';
+    }
+  }
+  yield piece + '],"label":[';
+  piece = '';
+  for (let i = 0; i < kept.length; i++) {
+    piece += `${i ? ',' : ''}${JSON.stringify([offsets[2 * i], offsets[2 * i + 1], kept[i].label])}`;
+    if (piece.length >= 65_536) {
+      yield piece;
+      piece = '';
+    }
+  }
+  yield piece + ']}\n';
+}
+
 export function exportSpans(text: string, annotations: readonly Annotation[]): Exported {
-  const cp = codePointIndex(text);
-  const kept = [...annotations].filter((a) => a.label !== REMOVED_LABEL).sort(byPosition);
-  const spans = kept.map((a) => ({ start: cp[a.start], end: cp[a.end], label: a.label }));
-  const record = { text, spans, label: spans.map((s) => [s.start, s.end, s.label]) };
-  return { content: JSON.stringify(record) + '\n', warnings: [] };
+  return { content: [...spansRecord(text, annotations)].join(''), warnings: [] };
 }
 
 export function exportAs(

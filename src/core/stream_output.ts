@@ -17,6 +17,7 @@
 import type { LabelScore } from './aggregate';
 import { byPosition, REMOVED_LABEL, type Annotation } from './annotations';
 import { averageSequence, type LabeledText, type LabelOptions, type Labeler, type WindowResult } from './labeler';
+import { CodePointCursor } from './formats';
 import { paragraphs } from './segments';
 
 /** Characters (UTF-16 units) of document labeled at once. */
@@ -83,64 +84,6 @@ class Batched {
 }
 
 const round = (x: number): number => Math.round(x * 1e6) / 1e6;
-
-/** Code points in a string (for the spans format's offsets). */
-function codePoints(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (!(c >= 0xdc00 && c <= 0xdfff && i > 0 && (s.charCodeAt(i - 1) & 0xfc00) === 0xd800)) n++;
-  }
-  return n;
-}
-
-/** Code point offsets of UTF-16 offsets in `text`, for offsets given in increasing order. */
-class CodePointCursor {
-  private at = 0;
-  private cp = 0;
-  constructor(private readonly text: string) {}
-
-  of(offset: number): number {
-    if (offset < this.at) {
-      this.at = 0;
-      this.cp = 0;
-    }
-    this.cp += codePoints(this.text.slice(this.at, offset));
-    this.at = offset;
-    return this.cp;
-  }
-}
-
-/**
- * A document's spans record (exportSpans's form, byte for byte) in pieces, for a writer that
- * takes pieces (atomic_write.ts): the record of a big document is never one string.
- */
-export function* spansRecord(text: string, annotations: readonly Annotation[]): Generator<string> {
-  const cursor = new CodePointCursor(text);
-  const kept = annotations.filter((a) => a.label !== REMOVED_LABEL).sort(byPosition);
-  const offsets = new Int32Array(kept.length * 2);
-  yield `{"text":${JSON.stringify(text)},"spans":[`;
-  let piece = '';
-  for (let i = 0; i < kept.length; i++) {
-    offsets[2 * i] = cursor.of(kept[i].start);
-    offsets[2 * i + 1] = cursor.of(kept[i].end);
-    piece += `${i ? ',' : ''}${JSON.stringify({ start: offsets[2 * i], end: offsets[2 * i + 1], label: kept[i].label })}`;
-    if (piece.length >= 65_536) {
-      yield piece;
-      piece = '';
-    }
-  }
-  yield piece + '],"label":[';
-  piece = '';
-  for (let i = 0; i < kept.length; i++) {
-    piece += `${i ? ',' : ''}${JSON.stringify([offsets[2 * i], offsets[2 * i + 1], kept[i].label])}`;
-    if (piece.length >= 65_536) {
-      yield piece;
-      piece = '';
-    }
-  }
-  yield piece + ']}\n';
-}
 
 export interface StreamOptions {
   readonly format: OutputFormat;

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import {
   EXPORT_FORMATS,
   exportAsYielding,
+  spansRecord,
   formatOfFile,
   FORMAT_EXTENSIONS,
   importAs,
@@ -16,7 +17,6 @@ import {
   type SentenceLayout,
 } from '../core/formats';
 import { writeFileAtomic } from '../core/sidecar';
-import { spansRecord } from '../core/stream_output';
 import { activeDocumentOr } from '../editors';
 import type { Services } from '../services';
 

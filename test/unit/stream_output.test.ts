@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { modelAnnotations } from '../../src/core/annotations';
-import { exportAs, exportSpans, type ExportFormat } from '../../src/core/formats';
+import { exportAs, exportSpans, spansRecord, type ExportFormat } from '../../src/core/formats';
 import { Labeler } from '../../src/core/labeler';
-import { chunkSpans, spansRecord, streamLabels, type OutputFormat } from '../../src/core/stream_output';
+import { chunkSpans, streamLabels, type OutputFormat } from '../../src/core/stream_output';
 import { REPO } from './fixtures';
 
 const WORKER = path.join(REPO, 'out/src/core/engine_worker.js');
@@ -97,6 +97,11 @@ test("every format, labeled in chunks of a paragraph or two, is byte for byte th
       assert.equal(one.out, exportSpans(DOC, annotations).content);
       assert.equal([...spansRecord(DOC, annotations)].join(''), exportSpans(DOC, annotations).content);
       assert.equal([...spansRecord('', [])].join(''), exportSpans('', []).content);
+      // the record's form, made independently: code point offsets, spans in text order
+      const cp = (o: number): number => [...DOC.slice(0, o)].length;
+      const kept = annotations.filter((a) => a.label !== 'O').sort((a, b) => a.start - b.start || a.end - b.end);
+      const spans = kept.map((a) => ({ start: cp(a.start), end: cp(a.end), label: a.label }));
+      assert.equal(one.out, JSON.stringify({ text: DOC, spans, label: spans.map((x) => [x.start, x.end, x.label]) }) + '\n');
     }
     if (format === 'jsonl') {
       const lines = one.out
