@@ -23,6 +23,7 @@ from onnx import numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from training.model import BertConfig, BertLstmTagger, TaggerConfig  # noqa: E402
+from training.quantize import linear_weight  # noqa: E402
 
 WEIGHT_OPS = {"MatMul", "Gemm", "DynamicQuantizeMatMul"}
 
@@ -55,13 +56,7 @@ def state_dict_from_onnx(model: onnx.ModelProto, config: TaggerConfig) -> dict[s
     state: dict[str, np.ndarray] = {}
     for node in model.graph.node:
         if node.op_type in WEIGHT_OPS and len(node.input) > 1 and node.input[1] in inits:
-            w = inits[node.input[1]].astype(np.float32)
-            bias = None
-            if node.op_type == "DynamicQuantizeMatMul":
-                scale, zp = inits[node.input[2]], inits[node.input[3]].astype(np.float32)
-                w = (w - zp) * scale
-                if len(node.input) > 4 and node.input[4] in inits:
-                    bias = inits[node.input[4]]  # folded in by training/optimize.py
+            w, bias = linear_weight(node, inits)  # [in, out], int8 dequantized
             prefix = module_of(node.name)
             if prefix.endswith(".qkv"):  # Q, K and V side by side (training/optimize.py)
                 parts = np.split(w, 3, axis=1)
@@ -71,17 +66,9 @@ def state_dict_from_onnx(model: onnx.ModelProto, config: TaggerConfig) -> dict[s
                     if b is not None:
                         state[f"{prefix[:-4]}.{which}.bias"] = b
                 continue
+            state[f"{prefix}.weight"] = w.T  # x @ W in ONNX, W.T in nn.Linear
             if bias is not None:
                 state[f"{prefix}.bias"] = bias
-            elif node.op_type == "Gemm":
-                attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
-                if not attrs.get("transB", 0):
-                    w = w.T
-                state[f"{module_of(node.name)}.weight"] = w
-                if len(node.input) > 2 and node.input[2] in inits:
-                    state[f"{module_of(node.name)}.bias"] = inits[node.input[2]]
-                continue
-            state[f"{module_of(node.name)}.weight"] = w.T  # x @ W in ONNX, W.T in nn.Linear
         elif node.op_type == "LSTM":
             h = config.lstm_hidden_size
             names = node.input

@@ -19,6 +19,8 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
+from .quantize import linear_weight
+
 FORMAT = "bert-lstm-token-head/1"
 FEATURES = "token_features"
 
@@ -47,11 +49,7 @@ def head_weights(model: onnx.ModelProto) -> tuple[np.ndarray, np.ndarray, str]:
     """The head's weight [labels, dim], bias [labels], and the name of its input tensor."""
     mm, bias_name = _token_head(model)
     inits = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
-    w = inits[mm.input[1]].astype(np.float32)
-    if mm.op_type == "DynamicQuantizeMatMul":
-        w = (w - inits[mm.input[3]].astype(np.float32)) * inits[mm.input[2]]
-    if mm.op_type == "Gemm" and any(a.name == "transB" and a.i for a in mm.attribute):
-        w = w.T
+    w, _ = linear_weight(mm, inits)
     return np.ascontiguousarray(w.T), inits[bias_name].astype(np.float32), mm.input[0]
 
 

@@ -22,6 +22,25 @@ def _quantize_columns(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return q, scale.astype(np.float32)
 
 
+def linear_weight(node, inits: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
+    """The constant weight of a MatMul, Gemm or DynamicQuantizeMatMul as fp32 [in, out] (the
+    graph computes x @ W), dequantized for int8 (per column: (q - zero point) * scale), and its
+    bias (Gemm's C, or a DynamicQuantizeMatMul's folded bias) or None. The inverse of the
+    rewrites in this file and in optimize.py, for readers of exported graphs."""
+    w = inits[node.input[1]].astype(np.float32)
+    bias = None
+    if node.op_type == "DynamicQuantizeMatMul":
+        w = (w - inits[node.input[3]].astype(np.float32)) * inits[node.input[2]]
+        if len(node.input) > 4 and node.input[4] in inits:
+            bias = inits[node.input[4]]
+    elif node.op_type == "Gemm":
+        if any(a.name == "transB" and a.i for a in node.attribute):
+            w = w.T
+        if len(node.input) > 2 and node.input[2] in inits:
+            bias = inits[node.input[2]]
+    return w, bias
+
+
 def quantize_model(src: Path, dst: Path, min_elements: int = 4096) -> dict:
     model = onnx.load(str(src))
     graph = model.graph

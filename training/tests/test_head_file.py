@@ -3,7 +3,6 @@ the file's head equal the model's own token logits (onnxruntime-node, the extens
 the other outputs are unchanged, and a graph without a readable head is refused in words."""
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -11,29 +10,11 @@ import onnx
 import pytest
 
 from training.head_file import FEATURES, add_features
+from training.tests.ort_outputs import ort_outputs
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "models" / "default"
-RUN = """
-const ort = require('onnxruntime-node');
-const [model] = process.argv.slice(1);
-(async () => {
-  const s = await ort.InferenceSession.create(model, { intraOpNumThreads: 1 });
-  const ids = [101, 1996, 4937, 2938, 2006, 1996, 13523, 1012, 102];
-  const n = ids.length;
-  const feeds = { input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, n]),
-                  attention_mask: new ort.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]) };
-  const out = await s.run(feeds);
-  const o = {};
-  for (const k of Object.keys(out)) o[k] = { dims: out[k].dims, data: Array.from(out[k].data) };
-  console.log(JSON.stringify(o));
-})();
-"""
-
-
-def run(model: Path) -> dict:
-    r = subprocess.run(["node", "-e", RUN, str(model)], cwd=ROOT, capture_output=True, text=True, check=True)
-    return json.loads(r.stdout)
+IDS = [101, 1996, 4937, 2938, 2006, 1996, 13523, 1012, 102]
 
 
 def test_features_and_head_file_reproduce_the_token_logits(tmp_path):
@@ -41,15 +22,15 @@ def test_features_and_head_file_reproduce_the_token_logits(tmp_path):
     shutil.copytree(BUNDLE, b)
     info = add_features(b)
     assert info == {"dim": 256, "labels": 17}
-    before, after = run(BUNDLE / "model.onnx"), run(b / "model.onnx")
+    before, after = ort_outputs(BUNDLE / "model.onnx", IDS), ort_outputs(b / "model.onnx", IDS)
     assert FEATURES in after and FEATURES not in before
     for k in before:  # the other outputs are untouched
-        assert before[k]["data"] == after[k]["data"], k
+        assert (before[k] == after[k]).all(), k
     head = json.loads((b / "token_head.json").read_text())
     assert head["format"] == "bert-lstm-token-head/1" and len(head["weight"]) == 17
-    f = np.array(after[FEATURES]["data"], np.float32).reshape(after[FEATURES]["dims"])[0]
+    f = after[FEATURES][0]
     logits = f @ np.array(head["weight"], np.float32).T + np.array(head["bias"], np.float32)
-    model_logits = np.array(after["token_logits"]["data"], np.float32).reshape(after["token_logits"]["dims"])[0]
+    model_logits = after["token_logits"][0]
     assert (logits.argmax(-1) == model_logits.argmax(-1)).all()
     assert np.abs(logits - model_logits).max() < 0.25  # dynamic int8 activations in the model's own head
     add_features(b)  # a second run changes nothing

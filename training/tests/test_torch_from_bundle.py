@@ -2,7 +2,6 @@
 from model.onnx gives the logits onnxruntime-node gives for the same ids (within the int8
 bundle's dynamic activation quantization), and a graph that lacks a weight is refused."""
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,20 +12,9 @@ import torch
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 from torch_from_bundle import load_from_bundle  # noqa: E402
+from training.tests.ort_outputs import ort_outputs  # noqa: E402
 
 BUNDLE = ROOT / "models" / "default"
-ORT_LOGITS = """
-const ort = require('onnxruntime-node');
-const [model, ids] = process.argv.slice(1);
-(async () => {
-  const s = await ort.InferenceSession.create(model, { intraOpNumThreads: 1 });
-  const x = JSON.parse(ids);
-  const n = x.length;
-  const out = await s.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(x.map(BigInt)), [1, n]),
-                            attention_mask: new ort.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]) });
-  console.log(JSON.stringify({ token: Array.from(out.token_logits.data), sequence: Array.from(out.sequence_logits.data) }));
-})();
-"""
 
 
 def ids_of(text: str) -> list[int]:
@@ -37,18 +25,16 @@ def ids_of(text: str) -> list[int]:
 def test_eager_model_rebuilt_from_the_bundle_matches_onnxruntime():
     ids = ids_of("the committee approved the budget on monday . she did not know what to say , "
                  "so she laughed and the room laughed with her .")
-    r = subprocess.run(["node", "-e", ORT_LOGITS, str(BUNDLE / "model.onnx"), json.dumps(ids)],
-                       cwd=ROOT, capture_output=True, text=True, check=True)
-    ort = json.loads(r.stdout)
+    ort = ort_outputs(BUNDLE / "model.onnx", ids)
     model = load_from_bundle(BUNDLE)
     x = torch.tensor([ids])
     with torch.inference_mode():
         token, sequence, _ = model(x, torch.ones_like(x))
-    ort_token = torch.tensor(ort["token"]).view_as(token)
+    ort_token = torch.from_numpy(ort["token_logits"])
     # the same weights; only ONNX Runtime's dynamic int8 activations differ
     assert (token.argmax(-1) == ort_token.argmax(-1)).float().mean() >= 0.95
     assert (token - ort_token).abs().max() < 0.5
-    assert (sequence - torch.tensor(ort["sequence"]).view_as(sequence)).abs().max() < 0.5
+    assert (sequence - torch.from_numpy(ort["sequence_logits"])).abs().max() < 0.5
 
 
 def test_a_graph_without_a_weight_is_refused(tmp_path):
