@@ -138,6 +138,14 @@ export function wordPatternProblemsHere(pattern: string, timeoutMs = WORD_PATTER
   return shape.length ? shape : wordPatternBacktrackingProblems(pattern, timeoutMs);
 }
 
+/**
+ * Patterns whose check finished, with its problems: a bundle is loaded again on every model
+ * reload (a settings change), and the proof of one pattern gives the same answer each time.
+ * A check that ran out of time is not remembered. At most `CHECKED_MAX` patterns are kept.
+ */
+const checked = new Map<string, string[]>();
+const CHECKED_MAX = 32;
+
 export interface WordPatternCheckOptions {
   readonly timeoutMs?: number;
   readonly workerPath?: string;
@@ -151,6 +159,8 @@ export async function checkWordPattern(pattern: string, options: WordPatternChec
   const timeoutMs = options.timeoutMs ?? WORD_PATTERN_CHECK_MS;
   const shape = wordPatternShapeProblems(pattern);
   if (shape.length) return shape;
+  const known = checked.get(pattern);
+  if (known) return [...known];
   const workerPath = options.workerPath ?? path.join(__dirname, 'word_pattern_worker.js');
   let worker: Worker;
   try {
@@ -160,19 +170,23 @@ export async function checkWordPattern(pattern: string, options: WordPatternChec
   }
   return new Promise<string[]>((resolve) => {
     let settled = false;
-    const settle = (problems: string[] | undefined): void => {
+    const settle = (problems: string[] | undefined, finished = false): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       void worker.terminate();
-      resolve(problems ?? wordPatternBacktrackingProblems(pattern, timeoutMs));
+      if (finished && problems) {
+        if (checked.size >= CHECKED_MAX) checked.delete(checked.keys().next().value!);
+        checked.set(pattern, problems);
+      }
+      resolve(problems ? [...problems] : wordPatternBacktrackingProblems(pattern, timeoutMs));
     };
     const timer = setTimeout(
       () =>
         settle([`was still being checked for runaway backtracking after ${timeoutMs / 1000} s; a pattern that slow to check is refused`]),
       timeoutMs + 2000,
     );
-    worker.once('message', (problems: string[]) => settle(problems));
+    worker.once('message', (problems: string[]) => settle(problems, true));
     // a worker that cannot load (no built file next to this one) leaves the check to this thread
     worker.once('error', () => settle(undefined));
     worker.once('exit', () => settle(undefined));
