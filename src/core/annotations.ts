@@ -95,21 +95,26 @@ export const byPosition = (a: Annotation, b: Annotation): number => a.start - b.
  * labels they overlap and are not in the result. Sorted by position.
  */
 export function mergeAnnotations(model: readonly Annotation[], corrections: readonly Annotation[]): Annotation[] {
-  const sortedCorr = [...corrections].sort(byPosition);
-  const out: Annotation[] = sortedCorr.filter((c) => c.label !== REMOVED_LABEL);
-  // The union of the corrections' ranges, disjoint and sorted; model labels sorted too: one pass.
+  const kept = corrections.filter((c) => c.label !== REMOVED_LABEL);
+  return [...kept, ...uncovered(model, corrections)].sort(byPosition);
+}
+
+/** The labels of `model` that no correction overlaps (a removal included), sorted by position: one pass. */
+export function uncovered<T extends { start: number; end: number }>(model: readonly T[], corrections: readonly Annotation[]): T[] {
+  // the union of the corrections' ranges, disjoint and sorted
   const covered: Array<{ start: number; end: number }> = [];
-  for (const c of sortedCorr) {
+  for (const c of [...corrections].sort(byPosition)) {
     const last = covered[covered.length - 1];
     if (last && c.start <= last.end) last.end = Math.max(last.end, c.end);
     else covered.push({ start: c.start, end: c.end });
   }
+  const out: T[] = [];
   let i = 0;
-  for (const m of [...model].sort(byPosition)) {
+  for (const m of [...model].sort((a, b) => a.start - b.start || a.end - b.end)) {
     while (i < covered.length && covered[i].end <= m.start) i++;
     if (!(i < covered.length && overlaps(covered[i], m))) out.push(m);
   }
-  return out.sort(byPosition);
+  return out;
 }
 
 /** Replaces the corrections that overlap `range` by `added` (the user's new labels there). */

@@ -4,11 +4,14 @@
 // Node has no flock(2), so the lock is a file, and a process killed while it holds one leaves it
 // behind. Such a lock is stale when its owner is on this host and no longer runs (kill(pid, 0)
 // says ESRCH, or the pid now belongs to a process started at another time: pids are reused);
-// a stale lock is taken over at once, so a killed run never blocks the next one. Two processes
-// that find the same stale lock both try to take it over; the takeover renames the lock to a
-// name of its own first and checks that what it renamed is the stale lock it read, so only one
-// wins and a fresh lock renamed by mistake is put back. A lock from another host (a shared
-// file system) cannot be checked and is never broken: the message says which file to remove.
+// a stale lock is taken over at once, so a killed run never blocks the next one. Many processes
+// may find the same stale lock at once; only the one holding the breaker (`OUTPUT.lock.break`,
+// also created exclusively) removes a lock, and only after reading it again and finding the
+// same stale content, so no process ever removes a lock another one has just taken. The others
+// wait for the breaker to go and try again. The breaker is held for two file operations; one
+// left by a process killed in between is removed once it is older than a few seconds. A lock
+// from another host (a shared file system) cannot be checked and is never broken: the message
+// says which file to remove.
 import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 
@@ -68,6 +71,50 @@ export function ownerAlive(owner: LockOwner): boolean | undefined {
 /** A lock file too young to judge when it cannot be read (its owner may be writing it). */
 const UNREADABLE_GRACE_MS = 10_000;
 
+/** A breaker older than this was left by a process killed while it held it. */
+const BREAKER_STALE_MS = 5_000;
+/** Tries before giving up on a lock that keeps changing hands; each waits a little when busy. */
+const MAX_ATTEMPTS = 200;
+const BUSY_WAIT_MS = 10;
+
+const pause = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));
+
+/** A lock file as read: the same file when all three match (an inode number alone is reused). */
+interface LockSeen {
+  readonly content: string;
+  readonly ino: number;
+  readonly mtimeMs: number;
+}
+
+/**
+ * Removes `lockFile` if it is still the stale one that was `seen`, under the breaker; returns
+ * when this process has done so, or when another holds the breaker (after a short wait), or when
+ * the lock has changed meanwhile. The caller then tries to create the lock again.
+ */
+async function breakStale(lockFile: string, seen: LockSeen): Promise<void> {
+  const breaker = `${lockFile}.break`;
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(breaker, 'wx');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    const age = await fs.stat(breaker).then(
+      (st) => Date.now() - st.mtimeMs,
+      () => 0,
+    );
+    if (age > BREAKER_STALE_MS) await fs.rm(breaker, { force: true });
+    else await pause(BUSY_WAIT_MS);
+    return;
+  }
+  try {
+    await handle.close();
+    const [content, st] = await Promise.all([fs.readFile(lockFile, 'utf8'), fs.stat(lockFile)]).catch(() => [undefined, undefined]);
+    if (content === seen.content && st?.ino === seen.ino && st.mtimeMs === seen.mtimeMs) await fs.rm(lockFile, { force: true });
+  } finally {
+    await fs.rm(breaker, { force: true });
+  }
+}
+
 async function tryCreate(lockFile: string, owner: LockOwner): Promise<boolean> {
   let handle: fs.FileHandle;
   try {
@@ -103,19 +150,20 @@ export async function acquireLock(file: string, what = 'the file'): Promise<Lock
     const now = await fs.readFile(lockFile, 'utf8').catch(() => '');
     if (parseOwner(now)?.pid === me.pid && parseOwner(now)?.since === me.since) await fs.rm(lockFile, { force: true });
   };
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (await tryCreate(lockFile, me)) return { ok: true, file: lockFile, release };
     let content: string;
-    let mtimeMs: number;
+    let seen: LockSeen;
     try {
       content = await fs.readFile(lockFile, 'utf8');
-      mtimeMs = (await fs.stat(lockFile)).mtimeMs;
+      const st = await fs.stat(lockFile);
+      seen = { content, ino: st.ino, mtimeMs: st.mtimeMs };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // released meanwhile
       throw e;
     }
     const owner = parseOwner(content);
-    const alive = owner ? ownerAlive(owner) : Date.now() - mtimeMs < UNREADABLE_GRACE_MS;
+    const alive = owner ? ownerAlive(owner) : Date.now() - seen.mtimeMs < UNREADABLE_GRACE_MS;
     if (alive === undefined) {
       return {
         ok: false,
@@ -129,20 +177,7 @@ export async function acquireLock(file: string, what = 'the file'): Promise<Lock
         message: `${what} ${file} is being written by another run (${who}); wait for it to finish, or stop it, then run again`,
       };
     }
-    // stale: take it over without removing a fresh lock that another process made meanwhile
-    const aside = `${lockFile}.stale.${process.pid}.${Math.random().toString(36).slice(2, 10)}`;
-    try {
-      await fs.rename(lockFile, aside);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw e;
-    }
-    const moved = await fs.readFile(aside, 'utf8').catch(() => '');
-    if (moved !== content) {
-      // another process took the stale lock over first and this rename moved its fresh one: give it back
-      await fs.link(aside, lockFile).catch(() => undefined);
-    }
-    await fs.rm(aside, { force: true });
+    await breakStale(lockFile, seen);
   }
   return { ok: false, message: `${what} ${file} is locked (${lockFile}) and the lock keeps changing hands; run again` };
 }

@@ -442,7 +442,7 @@ function notCorrected(corrected: readonly OffsetRange[]): (u: OffsetRange) => bo
   if (!corrected.length) return () => true;
   const sorted = [...corrected].sort((a, b) => a.start - b.start);
   // the longest correction bounds how far back an overlapping one can start
-  const longest = Math.max(...sorted.map((c) => c.end - c.start));
+  const longest = sorted.reduce((m, c) => Math.max(m, c.end - c.start), 0);
   return (u) => {
     const first = partitionPoint(sorted.length, (i) => sorted[i].start >= u.start - longest);
     for (let i = first; i < sorted.length && sorted[i].start < u.end; i++) if (sorted[i].end > u.start) return false;

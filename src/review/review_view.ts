@@ -7,13 +7,13 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { modelAnnotations, type Annotation } from '../core/annotations';
+import { modelAnnotations, uncovered, type Annotation } from '../core/annotations';
 import { BATCH_SCHEMA, type BatchWord } from '../core/batch';
 import { readSidecar, sidecarPath } from '../core/sidecar';
 import type { Services } from '../services';
 import { percent } from '../percent';
 
-export type ReviewServices = Pick<Services, 'config' | 'model' | 'labels' | 'corrections'>;
+export type ReviewServices = Pick<Services, 'config' | 'log' | 'model' | 'labels' | 'corrections'>;
 
 export interface ReviewItem {
   readonly file: string;
@@ -26,7 +26,6 @@ export interface ReviewItem {
   readonly needsReview: boolean;
 }
 
-const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }): boolean => a.start < b.end && b.start < a.end;
 
 /** The lowest-confidence labels not covered by any of `reviewed`, plus those flagged. */
 export function reviewQueue(candidates: readonly ReviewItem[], size: number): ReviewItem[] {
@@ -35,21 +34,19 @@ export function reviewQueue(candidates: readonly ReviewItem[], size: number): Re
     .slice(0, size);
 }
 
-function unreviewed(
+/** Appends the labels not under a correction, and the corrections flagged for review, to `out`. */
+function addUnreviewed(
+  out: ReviewItem[],
   file: string,
   labels: readonly { start: number; end: number; text: string; label: string; score?: number }[],
   corrections: readonly Annotation[],
-): ReviewItem[] {
-  const out: ReviewItem[] = [];
-  const sorted = [...corrections].sort((a, b) => a.start - b.start);
-  for (const l of labels) {
-    if (sorted.some((c) => overlaps(c, l))) continue;
+): void {
+  for (const l of uncovered(labels, corrections)) {
     out.push({ file, start: l.start, end: l.end, text: l.text, label: l.label, score: l.score ?? 1, needsReview: false });
   }
   for (const c of corrections) {
     if (c.needsReview) out.push({ file, start: c.start, end: c.end, text: c.text, label: c.label, score: c.score ?? 0, needsReview: true });
   }
-  return out;
 }
 
 class ReviewProvider implements vscode.TreeDataProvider<ReviewItem> {
@@ -68,7 +65,10 @@ class ReviewProvider implements vscode.TreeDataProvider<ReviewItem> {
   refreshSoon(): void {
     if (!this.isVisible()) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.refresh(), 300);
+    this.timer = setTimeout(
+      () => this.refresh().catch((e: unknown) => this.s.log.error(`the review queue could not be computed: ${e instanceof Error ? e.message : String(e)}`)),
+      300,
+    );
   }
 
   async refresh(): Promise<ReviewItem[]> {
@@ -96,19 +96,18 @@ class ReviewProvider implements vscode.TreeDataProvider<ReviewItem> {
       if (!result && !corrections.length) continue;
       open.add(doc.uri.fsPath);
       const labels = result ? modelAnnotations(doc.getText(), result.words, scheme) : [];
-      candidates.push(...unreviewed(doc.uri.fsPath, labels, corrections));
+      addUnreviewed(candidates, doc.uri.fsPath, labels, corrections);
     }
     for (const output of await vscode.workspace.findFiles(this.s.config.reviewBatchGlob, undefined, 50)) {
       for (const rec of await readBatchRecords(output.fsPath)) {
         if (open.has(rec.file)) continue;
         const side = await readSidecar(sidecarPath(rec.file, this.s.config.sidecarLocation));
         const corrections = side.kind === 'ok' ? side.annotations : [];
-        candidates.push(
-          ...unreviewed(
-            rec.file,
-            rec.words.filter((w) => w.label !== 'O'),
-            corrections,
-          ),
+        addUnreviewed(
+          candidates,
+          rec.file,
+          rec.words.filter((w) => w.label !== 'O'),
+          corrections,
         );
       }
     }

@@ -9,6 +9,7 @@ import {
   mergeAnnotations,
   reanchor,
   replaceCorrections,
+  uncovered,
   type Annotation,
   type TextChange,
 } from '../../src/core/annotations';
@@ -161,6 +162,23 @@ test('merge: corrections win over the model labels they overlap; removals hide t
   );
   assert.equal(annotationAt(merged, 5)?.label, 'NOUN');
   assert.equal(annotationAt(merged, 3), undefined);
+});
+
+test('uncovered: the model labels no correction overlaps, in order, the same as checking every pair', () => {
+  const span = fc.tuple(fc.nat(200), fc.integer({ min: 1, max: 12 })).map(([start, len]) => ({ start, end: start + len }));
+  fc.assert(
+    fc.property(fc.array(span, { maxLength: 40 }), fc.array(span, { maxLength: 12 }), (model, corr) => {
+      const corrections: Annotation[] = corr.map((c) => ({ ...c, text: 'x', label: 'C', source: 'corrected' }));
+      const expected = model
+        .filter((m) => !corrections.some((c) => c.start < m.end && m.start < c.end))
+        .sort((a, b) => a.start - b.start || a.end - b.end);
+      assert.deepEqual(uncovered(model, corrections), expected);
+    }),
+    { numRuns: 1000 },
+  );
+  // a document's worth of labels (more than a spread into push() takes as arguments) in one call
+  const many = Array.from({ length: 300_000 }, (_, k) => ({ start: 2 * k, end: 2 * k + 1 }));
+  assert.equal(uncovered(many, [{ start: 0, end: 10, text: 'x', label: 'C', source: 'corrected' }]).length, 300_000 - 5);
 });
 
 test('replaceCorrections drops the corrections in the range and adds the new ones', () => {
