@@ -89,6 +89,13 @@ GENRE_GROUPS = {
     "adventure": "fiction", "romance": "fiction", "humor": "fiction",
 }
 SEQUENCE_LABELS = ["press", "general", "learned", "fiction"]
+# What each group holds, for the bundle's `sequence_label_descriptions` (the legend and the hover).
+SEQUENCE_DESCRIPTIONS = {
+    "press": "like Brown's press texts: news reportage, editorials, reviews",
+    "general": "like Brown's general prose: religion, skills and hobbies, popular lore, belles-lettres",
+    "learned": "like Brown's learned and official texts: science, scholarship, government documents",
+    "fiction": "like Brown's fiction: general, mystery, science fiction, adventure, romance, humor",
+}
 
 # Brown writes quotes as `` and ''. Readers' text has straight or curly quotes, so the model is
 # shown `"` (still tagged PUNCT).

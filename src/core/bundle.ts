@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { describeFsError } from './fs_errors';
+import { readDescriptions } from './label_info';
 import { parseTokenizerFile, type TokenVocab } from './tokenizer_file';
 import { checkWordPattern, isColumnWhitespace } from './word_pattern';
 
@@ -36,6 +37,10 @@ export interface BundleConfig {
    * computed over the whole batch, so such a model's outputs depend on what else is in the batch.
    */
   readonly dynamicQuantization: boolean;
+  /** What the bundle says its token labels mean (`label_descriptions`); see core/label_info.ts. */
+  readonly labelDescriptions: Readonly<Record<string, string>>;
+  /** What the bundle says its sequence labels mean (`sequence_label_descriptions`). */
+  readonly sequenceLabelDescriptions: Readonly<Record<string, string>>;
 }
 
 export interface Bundle {
@@ -271,6 +276,8 @@ export async function loadBundle(dir: string): Promise<Result<Bundle>> {
         typeof config['quantization'] === 'object' &&
         config['quantization'] !== null &&
         (config['quantization'] as Record<string, unknown>)['activations'] === 'dynamic',
+      labelDescriptions: readDescriptions(config['label_descriptions'], 'label_descriptions', labels, problems),
+      sequenceLabelDescriptions: readDescriptions(config['sequence_label_descriptions'], 'sequence_label_descriptions', sequenceLabels, problems),
     };
   }
   if (problems.length || !bundleConfig || !tokenizerJson) return { ok: false, problems };

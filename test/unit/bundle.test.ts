@@ -376,6 +376,8 @@ describe('checkSignature', () => {
     wordPattern: undefined,
     architecture: 'BertLstmTagger',
     dynamicQuantization: false,
+    labelDescriptions: {},
+    sequenceLabelDescriptions: {},
   };
   const inputs = [
     { name: 'input_ids', rank: 2 },
