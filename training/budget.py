@@ -5,9 +5,8 @@ Step counts decide the model, so a run is the same model on any machine; the tim
 much slower than the 2-core one the counts were chosen for. The counts were chosen from step
 times measured on that machine (4 layers of 256, the cased 16,000-piece vocabulary; the card
 of each run says how long its stages took) so that all of `all`, data preparation, export,
-quantization and evaluation included, fits in two hours there: a pretraining step of 32
-windows takes about 1.4 s there and a fine-tuning step of 16 windows about 1.05 s, so 2,400
-pretraining steps (~56 min) and 3.5 epochs of 654 steps (~40 min) leave room for the rest.
+quantization and evaluation included, fits in two hours there (the step times are in
+docs/RELIABILITY.md, "Training step times").
 
 The split follows what was measured on a small encoder at equal cost: more fine-tuning steps on
 the pretrained encoder bought far more dev accuracy than more pretraining steps did, so
