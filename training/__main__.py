@@ -301,7 +301,7 @@ def cmd_all(args) -> int:
     for b in (fp32, int8):
         checked("features", "--bundle", str(b))
         checked("optimize", "--bundle", str(b), "--check-split", "dev")
-    checked("optimize", "--bundle", str(int8), "--out", str(lstm8), "--lstm-int8")
+    checked("optimize", "--bundle", str(int8), "--out", str(lstm8), "--lstm-int8", "--check-split", "dev")
     bundles = {"fp32": fp32, "int8": int8, "int8-lstm8": lstm8}
     dev = {k: evaluate_bundle(b, "dev", runs, tiny=args.tiny) for k, b in bundles.items()}
     # int8 ships if it loses at most 0.5 UPOS accuracy points on dev (test is not looked at);
