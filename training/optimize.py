@@ -333,7 +333,7 @@ def fuse_attention(model: onnx.ModelProto, heads: int) -> int:
         # The ONNX shape inference inside ONNX Runtime writes a symbolic key length as 0 in
         # the probabilities' shape, and ONNX Runtime then warns on every run that `attentions`
         # is not the declared size. A Reshape to the shape computed at run time carries no
-        # inferred value, so the declared shape stands; it is a view, not a copy.
+        # inferred value, so the declared shape stands (ONNX Runtime runs it without a copy).
         fix = helper.make_node("Reshape", [f"{probs}_inferred", "attention_probs_shape"], [probs],
                                name=f"{prefix}/Attention/probs_shape")
         anchor = producer[v]
