@@ -6,8 +6,9 @@
 //     same thread count): the bundle's own model.onnx rebuilt as the eager model
 //     (scripts/torch_from_bundle.py, int8 weights dequantized), or BENCH_TORCH_WEIGHTS;
 //   - N inference workers vs one on the 100k document (pieces/s, and that the labels agree);
-//   - the fraction of this machine's peak: model FLOPs per token x tokens/s against a large
-//     matrix multiply measured in the same run;
+//   - the fraction of the kernel floor: one window's kernels (int8 MatMuls at the model's shapes,
+//     the attention core, the LSTM's steps, the element-wise passes) timed alone by ONNX
+//     Runtime's profiler in the same run (scripts/bench_floor.mjs), against our time per window;
 //   - incremental relabel after a one-line edit vs a full run;
 //   - the longest event-loop stall of this (main) thread while labeling: in wall-clock time
 //     (monitorEventLoopDelay) and in this thread's own CPU time between two event-loop turns
@@ -17,13 +18,14 @@
 //     floor: what this machine does to an idle main thread while inference runs);
 //   - peak memory.
 // Prints a table, writes bench/RESULTS.md, and ends with one JSON line.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, readSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { floorTable, kernelFloor } from './bench_floor.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -212,6 +214,7 @@ for (const doc of docs) {
     words: result.words.length,
     pieces,
     windows: batches.reduce((s, b) => s + b.input.batch, 0),
+    lengths: batches.flatMap((b) => new Array(b.input.batch).fill(b.input.sequence)), // for the kernel floor
     oursMs: median(ours),
     bareMs: median(bare),
     torchMs,
@@ -249,34 +252,9 @@ const workersIdentical =
   poolResult.words.every((w, i) => w.label === oneResult.words[i].label && w.score === oneResult.words[i].score);
 await pool.value.dispose();
 
-// Peak: a large fp32 matrix multiply in ONNX Runtime, same threads (graph written by Python).
-const mmPath = path.join(ROOT, 'bench/tmp/matmul.onnx');
-execFileSync('/usr/bin/python3', [
-  '-c',
-  `
-import onnx
-from onnx import helper, TensorProto
-n=1024
-g=helper.make_graph([helper.make_node('MatMul',['a','b'],['c'])],'mm',
-  [helper.make_tensor_value_info('a',TensorProto.FLOAT,[n,n]),helper.make_tensor_value_info('b',TensorProto.FLOAT,[n,n])],
-  [helper.make_tensor_value_info('c',TensorProto.FLOAT,[n,n])])
-onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('',14)]), '${mmPath}')`,
-]);
-const mm = await ort.InferenceSession.create(mmPath, { intraOpNumThreads: THREADS });
-const n = 1024;
-const a = new ort.Tensor(
-  'float32',
-  Float32Array.from({ length: n * n }, () => Math.random()),
-  [n, n],
-);
-await mm.run({ a, b: a });
-const mmTimes = [];
-for (let i = 0; i < 5; i++) {
-  const t0 = performance.now();
-  await mm.run({ a, b: a });
-  mmTimes.push(performance.now() - t0);
-}
-const peakGflops = (2 * n ** 3) / (median(mmTimes) / 1000) / 1e9;
+// The kernel floor (scripts/bench_floor.mjs): the fraction is the floor of the 100k document's
+// windows (each at its length) over our time for them, one worker.
+const floor = await kernelFloor(ort, MODEL, THREADS, path.join(ROOT, 'bench/tmp'), ['token_logits', 'sequence_logits', 'attentions']);
 
 // Model FLOPs per piece (multiply-adds x 2), from config.json, for a window of length L.
 const bundleCfg = JSON.parse(readFileSync(path.join(MODEL, 'config.json'), 'utf8'));
@@ -294,7 +272,20 @@ const flopsPerPiece =
     dirs * (lstm.hidden_size || H) * cfg.labels.length);
 const big = rows.find((r) => r.doc === '100k') ?? rows[rows.length - 1];
 const piecesPerSec = big.pieces / (big.oursMs / 1000);
-const fractionOfPeak = (flopsPerPiece * piecesPerSec) / (peakGflops * 1e9);
+const floorMsBig = big.lengths.reduce((s, L) => s + floor.floorOf(L), 0);
+const fractionOfFloor = floorMsBig / big.oursMs;
+function floorLine() {
+  const top = Object.entries(floor.model.byOpMs)
+    .slice(0, 6)
+    .map(([op, ms]) => `${op} ${ms.toFixed(2)}`)
+    .join(', ');
+  return (
+    `One ${floor.length}-piece window: floor ${floor.floorMs.toFixed(2)} ms; the model alone (bare ONNX Runtime, all outputs fetched) ` +
+    `${floor.model.wallMs.toFixed(2)} ms a run, ${floor.model.kernelMs.toFixed(2)} ms of it in kernels (${top} ms): ` +
+    `${((floor.floorMs / floor.model.wallMs) * 100).toFixed(0)}% of the floor. ${big.doc}: the floor of its ${big.windows} windows ` +
+    `(each at its length) ${floorMsBig.toFixed(0)} ms against ours ${big.oursMs.toFixed(0)} ms with one worker: fraction_of_floor ${(fractionOfFloor * 100).toFixed(1)}%.`
+  );
+}
 
 const ten = rows.find((r) => r.doc === '10k');
 const bigRow = rows[rows.length - 1];
@@ -312,9 +303,12 @@ const summary = {
   max_gc_pause_ms: +Math.max(...rows.map((r) => r.maxGcMs)).toFixed(1),
   idle_floor_stall_ms: +Math.max(...rows.map((r) => r.floorStallMs)).toFixed(1),
   peak_rss_mb: Math.round(peakRss / 1e6),
-  fraction_of_peak: +fractionOfPeak.toFixed(4),
+  fraction_of_floor: +fractionOfFloor.toFixed(4),
+  floor_ms_window: +floor.floorMs.toFixed(3),
+  window_ms: +floor.model.wallMs.toFixed(3),
+  window_kernel_ms: +floor.model.kernelMs.toFixed(3),
+  int8_gops: floor.int8Gops ? Math.round(floor.int8Gops) : null,
   pieces_per_second: Math.round(piecesPerSec),
-  peak_gflops: +peakGflops.toFixed(1),
   model_gflops_per_piece: +(flopsPerPiece / 1e9).toFixed(5),
 };
 
@@ -332,10 +326,7 @@ console.log(table);
 console.log(
   `\n${WORKERS} workers on ${bigRow.doc}: ${median(poolTimes).toFixed(0)} ms, ${(bigRow.oursMs / median(poolTimes)).toFixed(2)}x one worker; labels identical: ${workersIdentical}`,
 );
-console.log(
-  `\npeak (1024² fp32 MatMul in ORT): ${peakGflops.toFixed(1)} GFLOP/s; model ${(flopsPerPiece / 1e6).toFixed(1)} MFLOP/piece; ` +
-    `${Math.round(piecesPerSec)} pieces/s on 100k -> ${(fractionOfPeak * 100).toFixed(1)}% of peak`,
-);
+console.log(`\n${floorTable(floor)}\n\n${floorLine()}`);
 mkdirSync(path.join(ROOT, 'bench'), { recursive: true });
 writeFileSync(
   path.join(ROOT, 'bench/RESULTS.md'),
@@ -346,8 +337,8 @@ writeFileSync(
     `wall-clock stall can be the process waiting for a core), *max GC pause* the longest garbage collection (wall-clock). ` +
     `*Idle floor*: the same measures while the labeler's worker runs the same batches and this thread does nothing else: the stalls ` +
     `this machine gives an idle main thread beside the inference, which labeling cannot go below.\n\n${table}\n\n` +
-    `Peak: ${peakGflops.toFixed(1)} GFLOP/s (1024² fp32 MatMul, ONNX Runtime, ${THREADS} thread(s)); model ${(flopsPerPiece / 1e6).toFixed(1)} MFLOP per piece; ` +
-    `fraction of peak on 100k: ${(fractionOfPeak * 100).toFixed(1)}%.\n\n` +
+    `Kernel floor (scripts/bench_floor.mjs: each kernel alone at the model's shapes, timed by ONNX Runtime's profiler in this run, ${THREADS} thread(s); ` +
+    `model ${(flopsPerPiece / 1e6).toFixed(1)} MFLOP per piece):\n\n${floorTable(floor)}\n\n${floorLine()}\n\n` +
     `${WORKERS} inference workers on ${bigRow.doc}: ${median(poolTimes).toFixed(0)} ms, ${(bigRow.oursMs / median(poolTimes)).toFixed(2)}x one worker's ${bigRow.oursMs.toFixed(0)} ms; ` +
     `labels and scores identical to one worker's: ${workersIdentical}. PyTorch eager: ${torchWeights === MODEL ? "the bundle's own weights rebuilt as the eager model (int8 weights dequantized to fp32)" : torchWeights}.\n\n\`\`\`json\n${JSON.stringify(summary)}\n\`\`\`\n`,
 );

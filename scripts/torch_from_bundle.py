@@ -7,8 +7,9 @@ is named after its torch module by the exporter (`/bert/encoder/layer.0/attentio
 MatMul`), so its weight goes back to that module's `weight`. Int8 weights are dequantized
 (weight = q * scale - zero point * scale, per column; word embeddings per row): the eager model
 then runs the int8 bundle's weights in fp32, which is what an eager baseline of that bundle can
-run. Other parameters keep their torch names as initializers. The LSTM's gates are reordered
-from ONNX's (input, output, forget, cell) to torch's (input, forget, cell, output).
+run. Other parameters keep their torch names as initializers. The LSTM (an int8
+DynamicQuantizeLSTM dequantized the same way) has its gates reordered from ONNX's (input,
+output, forget, cell) to torch's (input, forget, cell, output).
 Every parameter of the rebuilt model must be found in the graph: a missing one is an error."""
 from __future__ import annotations
 
@@ -69,10 +70,14 @@ def state_dict_from_onnx(model: onnx.ModelProto, config: TaggerConfig) -> dict[s
             state[f"{prefix}.weight"] = w.T  # x @ W in ONNX, W.T in nn.Linear
             if bias is not None:
                 state[f"{prefix}.bias"] = bias
-        elif node.op_type == "LSTM":
+        elif node.op_type in ("LSTM", "DynamicQuantizeLSTM"):
             h = config.lstm_hidden_size
             names = node.input
             W, R = inits[names[1]], inits[names[2]]
+            if node.op_type == "DynamicQuantizeLSTM":  # int8 [dirs, in, 4h] with per-column scales
+                W, R = ((q.astype(np.float32) - inits[names[k + 1]][:, None, :]) * inits[names[k]][:, None, :]
+                        for q, k in ((W, 8), (R, 10)))
+                W, R = W.transpose(0, 2, 1), R.transpose(0, 2, 1)
             B = inits[names[3]] if len(names) > 3 and names[3] in inits else np.zeros((W.shape[0], 8 * h), np.float32)
             for d, suffix in enumerate(["", "_reverse"][: W.shape[0]]):
                 state[f"lstm.weight_ih_l0{suffix}"] = _gates_to_torch(W[d], h)

@@ -95,6 +95,9 @@ def write_card(out: Path, runs: Path, chosen: str, dev: dict, test: dict, second
     lstm = cfg.get("lstm", {})
     words = _words_and_vocabulary(out, cfg)
     t = metrics["test"]
+    # the int8 bundle with its LSTM in int8 too, when the pipeline made one (training/optimize.py)
+    lstm8_row = (f"| UPOS accuracy int8, LSTM int8 | {dev['int8-lstm8']['upos_accuracy']:.4f} | "
+                 f"{test['int8-lstm8']['upos_accuracy']:.4f} |\n") if "int8-lstm8" in dev and "int8-lstm8" in test else ""
     card = f"""# {cfg['name']}: a small BERT+LSTM tagger trained from scratch on the Brown corpus
 
 **This is not Google's BERT.** No pretrained BERT weights can be obtained where this project is
@@ -116,7 +119,7 @@ intermediate size {b['intermediate_size']}, at most {b['max_position_embeddings'
 (hidden {lstm.get('hidden_size')}, {lstm.get('layers')} layer(s), bidirectional: {lstm.get('bidirectional')}) over BERT's last hidden
 states; a per-token linear head on the LSTM outputs; the sequence head on the LSTM's
 {'final states' if lstm.get('sequence_head') == 'last_state' else 'output at [CLS]'}. Shipped as **{chosen}** ONNX
-({size_mb:.1f} MB){'; int8 = dynamic quantization of the matrix multiplications and of the word-embedding rows, the LSTM kept in fp32' if chosen == 'int8' else ''}.
+({size_mb:.1f} MB){'; int8 = dynamic quantization of the matrix multiplications and of the word-embedding rows, the LSTM kept in fp32' if chosen == 'int8' else ''}{'; int8-lstm8 = int8 with the LSTM in int8 too (DynamicQuantizeLSTM: weights per gate column, input and hidden state quantized dynamically)' if chosen == 'int8-lstm8' else ''}.
 
 {words['words']}
 
@@ -135,7 +138,7 @@ states; a per-token linear head on the LSTM outputs; the sequence head on the LS
 | UPOS accuracy ({chosen}, words) | {dev[chosen]['upos_accuracy']:.4f} | {t['upos_accuracy']:.4f} |
 | UPOS accuracy fp32 | {dev['fp32']['upos_accuracy']:.4f} | {t['fp32_upos_accuracy']:.4f} |
 | UPOS accuracy int8 | {dev['int8']['upos_accuracy']:.4f} | {t['int8_upos_accuracy']:.4f} |
-| genre-group accuracy (windows) | {dev[chosen]['sequence_accuracy']:.4f} | {t['sequence_accuracy']:.4f} |
+{lstm8_row}| genre-group accuracy (windows) | {dev[chosen]['sequence_accuracy']:.4f} | {t['sequence_accuracy']:.4f} |
 | majority-class baseline | {dev[chosen]['sequence_majority_baseline']:.4f} | {t['sequence_majority_baseline']:.4f} |
 
 Per tag on the test documents ({chosen}, {t['words']} words):

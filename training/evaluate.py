@@ -50,6 +50,20 @@ def write_eval_sentences(path: Path, split: str, every: int = 1, limit: int | No
                     return
 
 
+def eval_windows(bundle: Path, split: str, runs: Path, tiny: bool = False,
+                 tok: data.WordPieceTokenizer | None = None) -> Path:
+    """The split's windows for this bundle (its max_length, its own tokenizer and words unless
+    `tok` is given), written once per tokenizer under `runs` and reused."""
+    max_len = json.loads((bundle / "config.json").read_text())["max_length"]
+    tok = tok or run_tokenizer.of_bundle(bundle)
+    windows = runs / (f"eval-{split}-{max_len}-{run_tokenizer.fingerprint(tok)}"
+                      f"{'-tiny' if tiny else ''}.jsonl")
+    if not windows.exists():
+        runs.mkdir(parents=True, exist_ok=True)
+        write_eval_windows(windows, split, max_len, limit_docs=2 if tiny else None, tok=tok)
+    return windows
+
+
 def evaluate_bundle(bundle: Path, split: str, runs: Path, tiny: bool = False,
                     tok: data.WordPieceTokenizer | None = None) -> dict:
     """UPOS and sequence scores of a bundle's model.onnx on a split's windows, run by
@@ -63,14 +77,7 @@ def evaluate_bundle(bundle: Path, split: str, runs: Path, tiny: bool = False,
                          f"token labels are not the UPOS tags ({', '.join(map(str, labels[:5])) or 'none'})")
     seq = cfg.get("sequence_id2label", {})
     n_seq = len(seq) if [seq.get(str(i)) for i in range(len(seq))] == data.SEQUENCE_LABELS else 0
-    max_len = cfg["max_length"]
-    # the bundle's own tokenizer and words unless given (a cache file per tokenizer)
-    tok = tok or run_tokenizer.of_bundle(bundle)
-    windows = runs / (f"eval-{split}-{max_len}-{run_tokenizer.fingerprint(tok)}"
-                      f"{'-tiny' if tiny else ''}.jsonl")
-    if not windows.exists():
-        runs.mkdir(parents=True, exist_ok=True)
-        write_eval_windows(windows, split, max_len, limit_docs=2 if tiny else None, tok=tok)
+    windows = eval_windows(bundle, split, runs, tiny, tok)
     out = subprocess.run(["node", str(Path(__file__).parent / "ort_eval.mjs"), str(bundle / "model.onnx"),
                           str(windows), str(len(labels)), str(n_seq)],
                          capture_output=True, text=True, check=True, cwd=data.ROOT)

@@ -17,12 +17,27 @@ BUNDLE = ROOT / "models" / "default"
 IDS = [101, 1996, 4937, 2938, 2006, 1996, 13523, 1012, 102]
 
 
+def without_features(dst: Path) -> Path:
+    """A copy of the shipped bundle whose graph has no `token_features` (the pipeline adds it)."""
+    shutil.copytree(BUNDLE, dst)
+    m = onnx.load(str(dst / "model.onnx"))
+    outs = [o for o in m.graph.output if o.name != FEATURES]
+    nodes = [n for n in m.graph.node if FEATURES not in n.output]
+    del m.graph.output[:], m.graph.node[:]
+    m.graph.output.extend(outs)
+    m.graph.node.extend(nodes)
+    onnx.save(m, str(dst / "model.onnx"))
+    (dst / "token_head.json").unlink(missing_ok=True)
+    return dst
+
+
 def test_features_and_head_file_reproduce_the_token_logits(tmp_path):
+    plain = without_features(tmp_path / "plain")
     b = tmp_path / "b"
-    shutil.copytree(BUNDLE, b)
+    shutil.copytree(plain, b)
     info = add_features(b)
     assert info == {"dim": 256, "labels": 17}
-    before, after = ort_outputs(BUNDLE / "model.onnx", IDS), ort_outputs(b / "model.onnx", IDS)
+    before, after = ort_outputs(plain / "model.onnx", IDS), ort_outputs(b / "model.onnx", IDS)
     assert FEATURES in after and FEATURES not in before
     for k in before:  # the other outputs are untouched
         assert (before[k] == after[k]).all(), k
@@ -38,8 +53,7 @@ def test_features_and_head_file_reproduce_the_token_logits(tmp_path):
 
 
 def test_a_model_without_a_token_head_is_refused(tmp_path):
-    b = tmp_path / "b"
-    shutil.copytree(BUNDLE, b)
+    b = without_features(tmp_path / "b")
     m = onnx.load(str(b / "model.onnx"))
     outs = [o for o in m.graph.output if o.name != "token_logits"]
     del m.graph.output[:]
