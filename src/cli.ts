@@ -173,10 +173,12 @@ async function batchMain(
     return 1;
   }
   const labeler = opened.value;
-  // Ctrl+C stops between files; the output so far is whole and a later run resumes it.
+  // Ctrl+C (or SIGTERM: a pod being stopped) stops between files; the output so far is whole
+  // and a later run resumes it.
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
   try {
     const labelText: LabelText = (text, signal) => labeler.label(text, { strategy: options.strategy, signal });
     const batchOptions = {
@@ -219,6 +221,7 @@ async function batchMain(
     throw e;
   } finally {
     process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigint);
     await labeler.dispose();
   }
 }
