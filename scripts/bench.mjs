@@ -15,8 +15,11 @@
 //     core, the CPU time is what labeling itself blocked), and the longest GC pause; beside them
 //     the same measures with the worker running the same batches and this thread idle (the
 //     floor: what this machine does to an idle main thread while inference runs);
-//   - peak memory.
-// Prints a table, writes bench/RESULTS.md, and ends with one JSON line.
+//   - peak memory;
+//   - in the real extension host (code-server, scripts/bench_host.mjs): the extension's cold
+//     activation and the time to the first labels of a 2,000-word document (BENCH_HOST=0 skips).
+// Prints a table, puts its section into bench/RESULTS.md (in place of the previous run's, the
+// rest of the file kept), and ends with one JSON line.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, readSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,6 +27,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { HOST_DOCUMENT_WORDS, measureHost } from './bench_host.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -296,6 +300,11 @@ const big = rows.find((r) => r.doc === '100k') ?? rows[rows.length - 1];
 const piecesPerSec = big.pieces / (big.oursMs / 1000);
 const fractionOfPeak = (flopsPerPiece * piecesPerSec) / (peakGflops * 1e9);
 
+// The extension in the real extension host: cold activation, first labels of a 2,000-word document.
+const host = process.env.BENCH_HOST === '0' ? { error: 'not measured (BENCH_HOST=0)' } : await measureHost();
+if (host.error) console.error(`bench: extension host: ${host.error}`);
+const hostMs = (x) => (typeof x === 'number' ? +x.toFixed(1) : null);
+
 const ten = rows.find((r) => r.doc === '10k');
 const bigRow = rows[rows.length - 1];
 const poolPiecesPerSec = bigRow.pieces / (median(poolTimes) / 1000);
@@ -316,6 +325,9 @@ const summary = {
   pieces_per_second: Math.round(piecesPerSec),
   peak_gflops: +peakGflops.toFixed(1),
   model_gflops_per_piece: +(flopsPerPiece / 1e9).toFixed(5),
+  activation_ms: hostMs(host.activate_ms),
+  activation_body_ms: hostMs(host.activation_body_ms),
+  first_labels_ms: hostMs(host.first_labels_ms),
 };
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, onnxruntime-node ${require('onnxruntime-node/package.json').version}, threads ${THREADS}; load average ${loadAtStart.toFixed(2)} at the start`;
@@ -336,9 +348,13 @@ console.log(
   `\npeak (1024² fp32 MatMul in ORT): ${peakGflops.toFixed(1)} GFLOP/s; model ${(flopsPerPiece / 1e6).toFixed(1)} MFLOP/piece; ` +
     `${Math.round(piecesPerSec)} pieces/s on 100k -> ${(fractionOfPeak * 100).toFixed(1)}% of peak`,
 );
+const hostLine = host.error
+  ? `Extension host: ${host.error}.`
+  : `Extension host (VS Code ${host.vscode} in code-server): cold activation ${hostMs(host.activate_ms)} ms (Extension.activate() of the inactive extension in a fresh host: its code loaded and activate() run; activate()'s own body ${hostMs(host.activation_body_ms)} ms); ` +
+    `first labels of a ${HOST_DOCUMENT_WORDS}-word document ${hostMs(host.first_labels_ms)} ms from opening it in an editor (the model loading lazily, included) to the label decorations set, all ${host.labeled_words} words' labels stored at ${hostMs(host.labels_stored_ms)} ms.`;
+console.log(`\n${hostLine}`);
 mkdirSync(path.join(ROOT, 'bench'), { recursive: true });
-writeFileSync(
-  path.join(ROOT, 'bench/RESULTS.md'),
+writeResults(
   `# Benchmark results\n\nMachine: ${machine}\n\nModel: ${cfg.name}; ${REPEAT} runs each, medians. ` +
     `Ratios are against baselines run in the same process on the same batches. ` +
     `Stalls of the main thread while labeling: *max stall* is the longest event-loop delay in wall-clock time (monitorEventLoopDelay), ` +
@@ -349,8 +365,29 @@ writeFileSync(
     `Peak: ${peakGflops.toFixed(1)} GFLOP/s (1024² fp32 MatMul, ONNX Runtime, ${THREADS} thread(s)); model ${(flopsPerPiece / 1e6).toFixed(1)} MFLOP per piece; ` +
     `fraction of peak on 100k: ${(fractionOfPeak * 100).toFixed(1)}%.\n\n` +
     `${WORKERS} inference workers on ${bigRow.doc}: ${median(poolTimes).toFixed(0)} ms, ${(bigRow.oursMs / median(poolTimes)).toFixed(2)}x one worker's ${bigRow.oursMs.toFixed(0)} ms; ` +
-    `labels and scores identical to one worker's: ${workersIdentical}. PyTorch eager: ${torchWeights === MODEL ? "the bundle's own weights rebuilt as the eager model (int8 weights dequantized to fp32)" : torchWeights}.\n\n\`\`\`json\n${JSON.stringify(summary)}\n\`\`\`\n`,
+    `labels and scores identical to one worker's: ${workersIdentical}. PyTorch eager: ${torchWeights === MODEL ? "the bundle's own weights rebuilt as the eager model (int8 weights dequantized to fp32)" : torchWeights}.\n\n` +
+    `${hostLine}\n\n\`\`\`json\n${JSON.stringify(summary)}\n\`\`\`\n`,
 );
 await labeler.dispose();
 console.log(JSON.stringify(summary));
 process.exit(0);
+
+/**
+ * Puts this run's text into bench/RESULTS.md as its own dated section, in place of the section
+ * the previous run wrote (between the two markers), or after the file's other sections: the
+ * dated sections people wrote (conditions, both runs' tables) are kept.
+ */
+function writeResults(generated) {
+  const file = path.join(ROOT, 'bench/RESULTS.md');
+  const BEGIN = '<!-- the latest `npm run bench`, written by scripts/bench.mjs; the rest of this file is kept -->';
+  const END = '<!-- end of the latest `npm run bench` -->';
+  const stamp = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const section = `${BEGIN}\n## Latest \`npm run bench\` (${stamp})\n\n${generated.replace(/^# Benchmark results\n\n/, '').trimEnd()}\n${END}\n`;
+  const old = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+  const a = old.indexOf(BEGIN);
+  const b = old.indexOf(END);
+  writeFileSync(
+    file,
+    a >= 0 && b > a ? old.slice(0, a) + section + old.slice(b + END.length).replace(/^\n/, '') : `${old.trimEnd()}\n\n${section}`,
+  );
+}

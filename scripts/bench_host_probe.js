@@ -1,0 +1,71 @@
+// Runs inside the real extension host (code-server) as the "extension tests" module of
+// scripts/bench_host.mjs, and measures there what a user waits for:
+//   - cold activation: `activate()` of the extension, not yet active, in a fresh extension host,
+//     timed around vscode's own Extension.activate() (its code loaded and its activate() run),
+//     beside the extension's own figure for the body of activate();
+//   - first labels: from asking VS Code to open a 2,000-word document in an editor (the model not
+//     loaded yet: it loads lazily) until the extension has set its label decorations on that
+//     editor, and until the document's labels are stored.
+// It prints one line `BENCH_HOST {json}` and ends; a failure throws (the run exits non-zero).
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS: `vscode` exists only in the extension host
+const vscode = require('vscode');
+
+const EXTENSION_ID = 'bert-lstm-labeler.bert-lstm-labeler';
+/** The document scripts/bench_host.mjs puts at the top of the workspace folder. */
+const DOCUMENT = 'speech-2000-words.txt';
+
+/** Resolves when check() returns a truthy value, polling every 2 ms; fails after timeoutMs. */
+function until(what, check, timeoutMs) {
+  const deadline = performance.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      let v;
+      try {
+        v = check();
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      if (v) resolve(v);
+      else if (performance.now() > deadline) reject(new Error(`bench probe: timed out waiting for ${what}`));
+      else setTimeout(tick, 2);
+    };
+    tick();
+  });
+}
+
+exports.run = async function run() {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) throw new Error('bench probe: no workspace folder is open');
+  // a file: URI, as a user's file on the extension host's machine (the host tests open theirs so)
+  const uri = vscode.Uri.file(`${folder.uri.path.replace(/\/$/, '')}/${DOCUMENT}`);
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  if (!ext) throw new Error(`bench probe: extension ${EXTENSION_ID} is not loaded`);
+  const wasActive = ext.isActive;
+  const t0 = performance.now();
+  const api = wasActive ? ext.exports : await ext.activate();
+  const activateMs = performance.now() - t0;
+  if (typeof api.decorationsFor !== 'function') throw new Error('bench probe: the extension has no test hooks (not in Test mode)');
+
+  const t1 = performance.now();
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const editor = await vscode.window.showTextDocument(doc);
+  const openedMs = performance.now() - t1;
+  await until('the first label decorations', () => api.decorationsFor(editor).some((d) => d.ranges.length > 0), 60_000);
+  const firstLabelsMs = performance.now() - t1;
+  const labels = await until("the document's labels", () => api.labelsFor(doc), 60_000);
+  const storedMs = performance.now() - t1;
+  const words = doc.getText().split(/\s+/).filter(Boolean).length;
+  const result = {
+    was_active: wasActive,
+    activate_ms: wasActive ? null : activateMs,
+    activation_body_ms: api.activationMs,
+    opened_ms: openedMs,
+    first_labels_ms: firstLabelsMs,
+    labels_stored_ms: storedMs,
+    words,
+    labeled_words: labels.length,
+    vscode: vscode.version,
+  };
+  console.log(`BENCH_HOST ${JSON.stringify(result)}`);
+};
