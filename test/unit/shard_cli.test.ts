@@ -1,9 +1,10 @@
 // Sharded batch runs as an Indexed Job runs them, here as separate local processes (node
 // dist/cli.js, the real default model): N shards merged give the very bytes one --batch run
 // writes (N = 1 and N = 3), also after a shard is killed with SIGKILL mid-run and run again;
-// the environment of an Indexed Job picks the shard; a merge names a missing, doubled,
-// unfinished, corrupt or foreign shard and writes nothing; a shard refuses an output of
-// another plan.
+// the environment of an Indexed Job picks the shard; a shard run as PID 1 of its own PID
+// namespace (a container) and killed is resumed by its replacement; a merge names a missing,
+// doubled, unfinished, corrupt or foreign shard and writes nothing; a shard refuses an output
+// of another plan.
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -125,6 +126,32 @@ test('a shard killed with SIGKILL mid-run is named unfinished by the merge, resu
   const r = merge(merged, outs);
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(readFileSync(merged), readFileSync(single));
+});
+
+test('as in a container: a shard that is PID 1 of its own PID namespace, killed, is resumed by its replacement (PID 1 too, the same host), which takes over its locks', async () => {
+  const out = path.join(work, 'pid1', 'shard-0.jsonl');
+  const args = ['-fp', '--mount-proc', process.execPath, CLI, '--batch', out, '--shard', '0/3', '--max-bytes', MAX_BYTES, input];
+  const child = spawn('unshare', args, { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<NodeJS.Signals | number | null>((res) => child.on('exit', (code, signal) => res(signal ?? code)));
+  await new Promise<void>((res) =>
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if ((stderr.match(/^\[\d+\/\d+\]/gm) ?? []).length >= 3) res();
+    }),
+  );
+  // the labeler is unshare's child: PID 1 inside, some other pid outside; it is the one killed
+  const inner = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+  assert.ok(inner > 0, 'no process in the namespace');
+  process.kill(inner, 'SIGKILL');
+  await exited;
+  for (const lock of [`${out}.lock`, `${out}.manifest.json.lock`])
+    assert.equal((JSON.parse(readFileSync(lock, 'utf8')) as { pid: number }).pid, 1, `${lock} is left, held by PID 1`);
+  const again = spawnSync('unshare', args, { encoding: 'utf8', cwd: REPO, timeout: 240_000 });
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stderr, / labeled, \d+ skipped, [1-9]\d* already in /, 'the replacement resumes');
+  assert.deepEqual(readFileSync(out), readFileSync(three[0]), 'the same output as an uninterrupted shard 0/3');
+  assert.equal(existsSync(`${out}.lock`), false);
 });
 
 test("an Indexed Job's JOB_COMPLETION_INDEX and JOB_COMPLETION_COUNT pick the shard: the same output and manifest as --shard", () => {
