@@ -2,20 +2,33 @@
 // core alone (no VS Code).
 //   bert-lstm-label [--model DIR] [--format text|jsonl|conll|conllu|spans] [--strategy first|average|max|simple] [FILE...]
 //   bert-lstm-label --batch OUTPUT.jsonl [--max-bytes N] FOLDER|GLOB|FILE...
+//   bert-lstm-label --batch SHARD_OUT.jsonl --shard I/N ... ; bert-lstm-label --merge MERGED.jsonl SHARD_OUT...
 import { existsSync, promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AGGREGATION_STRATEGIES, type AggregationStrategy } from './core/aggregate';
 import { modelAnnotations } from './core/annotations';
-import { BatchOutputError, DEFAULT_MAX_BYTES, expandInputs, runBatch } from './core/batch';
+import {
+  BatchOutputError,
+  DEFAULT_MAX_BYTES,
+  expandInputs,
+  runBatch,
+  type BatchOptions,
+  type BatchProgress,
+  type LabelText,
+  type SkippedInput,
+} from './core/batch';
 import { exportAs, type ExportFormat } from './core/formats';
 import { Labeler, type LabeledText } from './core/labeler';
 import { streamLabels, type OutputFormat } from './core/stream_output';
 import { describeFsError, isFsError } from './core/fs_errors';
+import { bundleFiles, parseShard, planShard, runShard, shardInputs, shardName, type ShardSpec } from './core/shard';
+import { mergeShards } from './core/shard_merge';
 
 const USAGE = `usage: bert-lstm-label [--model DIR] [--format text|jsonl|conll|conllu|spans] [--strategy first|average|max|simple] [FILE...]
-       bert-lstm-label --batch OUTPUT.jsonl [--max-bytes N] FOLDER|GLOB|FILE...
+       bert-lstm-label --batch OUTPUT.jsonl [--max-bytes N] [--shard I/N] FOLDER|GLOB|FILE...
+       bert-lstm-label --merge MERGED.jsonl SHARD_OUTPUT.jsonl...
 Labels each FILE (or standard input when none is given) with a BERT+LSTM model bundle.
   --model DIR      model bundle folder (default: the bundled models/default)
   --format text    word/LABEL per word, the text's spacing kept (default)
@@ -29,6 +42,13 @@ Labels each FILE (or standard input when none is given) with a BERT+LSTM model b
                    the files already in it (resume); binary, non-UTF-8 and huge files are skipped
                    with the reason recorded
   --max-bytes N    --batch skips files larger than N bytes (default ${DEFAULT_MAX_BYTES})
+  --shard I/N      --batch labels only shard I (0 to N-1) of N: a share of the inputs balanced
+                   by size, the same in every shard's run; OUT gets a manifest beside it
+                   (OUT.manifest.json). Default: JOB_COMPLETION_INDEX / JOB_COMPLETION_COUNT
+                   (a Kubernetes Indexed Job); see deploy/README.md
+  --merge MERGED   checks the shard outputs given after it (every shard once, finished, of one
+                   run, checksums intact) and joins them into MERGED: the file one --batch run
+                   over the same inputs writes
   --strategy S     sub-word aggregation: first (default), average, max, or simple (each piece
                    labeled on its own, no merging into words)
   --threads N      ONNX Runtime threads per worker (default 1)
@@ -129,7 +149,7 @@ async function batchMain(
   output: string,
   inputs: readonly string[],
   maxBytesArg: string | undefined,
-  options: { model?: string; threads: number; workers: number; strategy: AggregationStrategy },
+  options: { model?: string; threads: number; workers: number; strategy: AggregationStrategy; shard?: ShardSpec },
 ): Promise<number> {
   const maxBytes = maxBytesArg === undefined ? DEFAULT_MAX_BYTES : Number(maxBytesArg);
   if (!Number.isInteger(maxBytes) || maxBytes < 1) {
@@ -153,20 +173,26 @@ async function batchMain(
     return 1;
   }
   const labeler = opened.value;
-  // Ctrl+C stops between files; the output so far is whole and a later run resumes it.
+  // Ctrl+C (or SIGTERM: a pod being stopped) stops between files; the output so far is whole
+  // and a later run resumes it.
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
   try {
-    const summary = await runBatch(files, output, (text, signal) => labeler.label(text, { strategy: options.strategy, signal }), {
+    const labelText: LabelText = (text, signal) => labeler.label(text, { strategy: options.strategy, signal });
+    const batchOptions = {
       maxBytes,
       skipped,
       signal: controller.signal,
-      onProgress: (p) => {
+      onProgress: (p: BatchProgress) => {
         const note = p.record && 'skipped' in p.record ? ` skipped: ${p.record.skipped}` : '';
         process.stderr.write(`[${p.done}/${p.total}] ${p.file}${note}\n`);
       },
-    });
+    };
+    const summary = options.shard
+      ? await shardRun(options.shard, files, skipped, output, labeler, labelText, { ...batchOptions, strategy: options.strategy })
+      : await runBatch(files, output, labelText, batchOptions);
     if (summary.droppedPartialLine)
       process.stderr.write(
         `bert-lstm-label: the last record of ${output} was cut off by an interrupted run; it was removed and its file labeled again\n`,
@@ -177,6 +203,7 @@ async function batchMain(
         '\n',
     );
     if (summary.cancelled) return 130;
+    if (options.shard) return 0; // a shard's share may be empty or all skipped: the merge has its records
     if (summary.labeled === 0 && summary.resumed === 0) {
       process.stderr.write(`bert-lstm-label: nothing could be labeled: every input was skipped (the reasons are above and in ${output})\n`);
       return 1;
@@ -194,8 +221,54 @@ async function batchMain(
     throw e;
   } finally {
     process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigint);
     await labeler.dispose();
   }
+}
+
+// ---- sharding (--shard, --merge): core/shard.ts and core/shard_merge.ts; deploy/README.md
+
+/** --batch with --shard: this shard's share of the inputs into OUT, with its manifest. */
+async function shardRun(
+  spec: ShardSpec,
+  files: readonly string[],
+  skipped: readonly SkippedInput[],
+  output: string,
+  labeler: Labeler,
+  labelText: LabelText,
+  options: BatchOptions & { maxBytes: number; strategy: AggregationStrategy },
+): Promise<Awaited<ReturnType<typeof runShard>>> {
+  const inputs = await shardInputs(files, skipped);
+  const bundle = { name: labeler.bundle.config.name, files: await bundleFiles(labeler.bundle.dir) };
+  const plan = planShard(
+    inputs,
+    skipped,
+    spec,
+    { bundle, options: { strategy: options.strategy, max_bytes: options.maxBytes } },
+    options.maxBytes,
+  );
+  const bytes = plan.manifest.files.reduce((n, f) => n + Math.max(0, f.bytes), 0);
+  process.stderr.write(`bert-lstm-label: ${shardName(spec)}: ${plan.files.length} of ${inputs.length} inputs (${bytes} bytes)\n`);
+  const summary = await runShard(plan, output, labelText, options);
+  if (summary.complete) process.stderr.write(`bert-lstm-label: ${shardName(spec)} complete; manifest ${summary.manifest}\n`);
+  return summary;
+}
+
+/** --merge MERGED SHARD_OUT...: checks the shards and joins them. */
+async function mergeMain(merged: string, outputs: readonly string[]): Promise<number> {
+  if (outputs.length === 0) {
+    process.stderr.write('bert-lstm-label: --merge MERGED needs the shard outputs after it (every shard of the run, once)\n');
+    return 2;
+  }
+  const r = await mergeShards(merged, outputs);
+  if (!r.ok) {
+    process.stderr.write(`bert-lstm-label: the shards cannot be merged into ${merged}:\n${r.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    return 1;
+  }
+  process.stderr.write(
+    `bert-lstm-label: ${r.value.shards} shards merged into ${merged}: ${r.value.records} records, ${r.value.bytes} bytes\n`,
+  );
+  return 0;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -213,6 +286,8 @@ export async function main(argv: string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
         batch: { type: 'string' },
         'max-bytes': { type: 'string' },
+        shard: { type: 'string' },
+        merge: { type: 'string' },
       },
     });
   } catch (e) {
@@ -242,12 +317,30 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`bert-lstm-label: --workers must be a positive whole number\n`);
     return 2;
   }
+  // sharding: --merge joins shard outputs; --shard (or an Indexed Job's environment) splits --batch
+  if (values.merge !== undefined) {
+    if (values.batch !== undefined) {
+      process.stderr.write('bert-lstm-label: --merge and --batch are two steps: label with --batch (and --shard), then --merge\n');
+      return 2;
+    }
+    return mergeMain(values.merge, positionals);
+  }
+  if (values.shard !== undefined && values.batch === undefined) {
+    process.stderr.write('bert-lstm-label: --shard splits a --batch run: give --batch OUT too\n');
+    return 2;
+  }
+  const shard = values.batch !== undefined ? parseShard(values.shard, process.env) : undefined;
+  if (shard && !shard.ok) {
+    process.stderr.write(`bert-lstm-label: ${shard.message}\n`);
+    return 2;
+  }
   if (values.batch !== undefined)
     return batchMain(values.batch, positionals, values['max-bytes'], {
       model: values.model,
       threads,
       workers,
       strategy: values.strategy as AggregationStrategy,
+      shard: shard?.ok ? shard.value : undefined,
     });
   // Read every input first: a missing file is reported before the model loads.
   const inputs: Array<{ name: string; text: string }> = [];
