@@ -383,8 +383,9 @@ export function registerCorrectionCommands(s: CorrectionServices): vscode.Dispos
       const doc = s.working.documentOr();
       return doc ? f(doc) : undefined;
     };
+  const review = new ReviewMode(s.labels);
   return [
-    new ReviewMode(s.labels),
+    review,
     vscode.commands.registerCommand('bertLstm.correctLabel', (args?: CorrectionArgs) => withEditor((e) => corrections.correct(e, args))()),
     vscode.commands.registerCommand(
       'bertLstm.acceptLabel',
@@ -427,6 +428,8 @@ export function registerCorrectionCommands(s: CorrectionServices): vscode.Dispos
       'bertLstm.correctionChoices',
       withEditor(async (e) => (await corrections.choices(e, corrections.scheme() !== 'plain'))?.choices),
     ),
+    // Whether the review key (Accept Label and Next) is live now (for tests).
+    vscode.commands.registerCommand('bertLstm.reviewingState', () => review.reviewing),
     // The correction pick's rows at the cursor (for tests): number, label and description, probability.
     vscode.commands.registerCommand(
       'bertLstm.correctionRows',
