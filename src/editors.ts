@@ -25,7 +25,21 @@ function isWorkEditor(e: vscode.TextEditor | undefined): e is vscode.TextEditor 
   return !!e && !e.document.isClosed && !NOT_WORK_SCHEMES.has(e.document.uri.scheme);
 }
 
-const open = (d: vscode.TextDocument | undefined): vscode.TextDocument | undefined => (d && !d.isClosed ? d : undefined);
+/** Whether an editor tab shows the document (a closed tab's document may stay open a while, unseen). */
+function hasTab(doc: vscode.TextDocument): boolean {
+  const uri = doc.uri.toString();
+  return vscode.window.tabGroups.all.some((g) =>
+    g.tabs.some((t) => {
+      const input = t.input;
+      if (input instanceof vscode.TabInputText) return input.uri.toString() === uri;
+      if (input instanceof vscode.TabInputTextDiff) return input.modified.toString() === uri || input.original.toString() === uri;
+      return false;
+    }),
+  );
+}
+
+/** The document if it is still open in a tab: one the user closed is not worked on any more. */
+const open = (d: vscode.TextDocument | undefined): vscode.TextDocument | undefined => (d && !d.isClosed && hasTab(d) ? d : undefined);
 
 export class WorkingDocument implements vscode.Disposable {
   /** The last active work editor, with the column and selection it had when it was last seen. */

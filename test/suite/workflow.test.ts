@@ -134,6 +134,10 @@ suite('Workflow: the document worked on', () => {
       (await state()).corrections.map((c) => [c.start, c.source]),
       [[dog, 'reviewed']],
     );
+    // once its tab is closed, the document is not worked on any more
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await waitFor('no tab left', () => vscode.window.tabGroups.all.every((g) => g.tabs.length === 0));
+    assert.equal(await vscode.commands.executeCommand('bertLstm.labelDocument'), undefined, 'nothing to label');
   });
 });
 
