@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { AGGREGATION_STRATEGIES, type AggregationStrategy } from './core/aggregate';
 import type { LabelOptions } from './core/labeler';
+import { AGREEING_LABELS, type AgreeingLabels } from './core/import_compare';
 import { settingInJsonc } from './core/settings_file';
 
 export const SECTION = 'bertLstm';
@@ -186,6 +187,12 @@ export class Config {
   /** Batch outputs the Review view reads (a workspace glob). */
   get reviewBatchGlob(): string {
     return this.cfg.get<string>('review.batchOutputs', '**/*.batch.jsonl').trim() || '**/*.batch.jsonl';
+  }
+
+  /** What Import Labels does with an imported label that agrees with the model's (core/import_compare.ts). */
+  get importAgreeingLabels(): AgreeingLabels {
+    const v = this.cfg.get<string>('import.agreeingLabels', 'reviewed');
+    return (AGREEING_LABELS as readonly string[]).includes(v) ? (v as AgreeingLabels) : 'reviewed';
   }
 
   affects(e: vscode.ConfigurationChangeEvent, key: string): boolean {

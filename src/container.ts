@@ -13,6 +13,7 @@ import { Display } from './display/display';
 import { LabelHoverProvider } from './display/hover';
 import { StatusDisplay } from './display/status';
 import { Documents } from './documents';
+import { WorkingDocument } from './editors';
 import { registerBatchCommand } from './export/batch';
 import { registerTransferCommands } from './export/transfer';
 import { registerLabelingCommands } from './labeling/commands';
@@ -40,6 +41,7 @@ export class Container implements Services, vscode.Disposable {
   readonly live: LiveLabeling;
   readonly status: StatusDisplay;
   readonly panels: Panels;
+  readonly working: WorkingDocument;
   readonly documents: Documents;
 
   constructor(readonly extensionContext: vscode.ExtensionContext) {
@@ -54,6 +56,7 @@ export class Container implements Services, vscode.Disposable {
     this.live = this.own(new LiveLabeling(this.config, this.log, this.labels, this.runs));
     this.status = this.own(new StatusDisplay(this.config, this.model, this.labels, this.runs, this.live));
     this.panels = this.own(new Panels(this, extensionContext.extensionUri));
+    this.working = this.own(new WorkingDocument(this.panels));
     this.documents = this.own(new Documents(this));
     this.disposables.push(
       ...registerLabelingCommands(this),
@@ -64,7 +67,10 @@ export class Container implements Services, vscode.Disposable {
       ...registerTransferCommands(this),
       registerBatchCommand(this),
       ...registerReviewView(this),
-      vscode.languages.registerHoverProvider({ scheme: '*' }, new LabelHoverProvider(this.labels, this.config)),
+      vscode.languages.registerHoverProvider(
+        { scheme: '*' },
+        new LabelHoverProvider(this.labels, this.corrections, this.config, this.model),
+      ),
     );
     this.documents.start();
   }

@@ -1,8 +1,10 @@
 // Status bar item: the label under the cursor and its confidence, the model's name and the
-// last run's latency; a spinner while runs are going; a note when the document is too large to
+// last run's latency; the tooltip says what the label and the segment's label mean; a spinner while runs are going; a note when the document is too large to
 // be labeled live. Click: a quick pick of actions.
 import * as vscode from 'vscode';
 import type { Config } from '../config';
+import { labelWithDescription } from '../core/label_info';
+import { segmentLine } from './hover';
 import { LabelStore } from '../labeling/label_store';
 import { documentLength, type LiveLabeling } from '../labeling/live';
 import type { ModelHost } from '../labeling/model_host';
@@ -68,6 +70,13 @@ export class StatusDisplay implements vscode.Disposable {
     this.item.text = parts.join(' ');
     this.item.accessibilityInformation = { label: `BERT+LSTM: ${parts.slice(1).join(' ')}`, role: 'button' };
     const lines = [`**BERT+LSTM Labeler**`, `Model: ${model ?? 'not loaded yet'}`];
+    const bundle = this.model.loaded?.bundle.config;
+    if (word && bundle) {
+      // what the label under the cursor and its segment's label mean (the bundle's card, else UD's names)
+      lines.push(`Here: **${labelWithDescription(word.label, bundle)}** ${(word.score * 100).toFixed(0)}%`);
+      const segment = segmentLine(current?.windows[word.window], bundle);
+      if (segment) lines.push(segment);
+    }
     if (this.runs.busy) lines.push('Labeling…');
     if (this.lastLatencyMs !== undefined) lines.push(`Last run: ${this.lastLatencyMs.toFixed(0)} ms`);
     if (tooLarge && editor) {

@@ -72,6 +72,12 @@ export class AnalysisPanel implements vscode.Disposable {
     );
   }
 
+  /** The document of the editor the panel follows, unless it was closed. */
+  get followedDocument(): vscode.TextDocument | undefined {
+    const doc = this.editor?.document;
+    return doc && !doc.isClosed ? doc : undefined;
+  }
+
   private html(): string {
     return panelHtml(this.panel.webview, this.extensionUri, randomBytes(16).toString('base64'));
   }
