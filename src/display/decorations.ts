@@ -13,7 +13,8 @@ import type { WordLabel } from '../core/labeler';
 import { distanceTo, partitionPoint, touchesAny, type OffsetRange } from '../core/ranges';
 import { nextTurn } from '../core/turns';
 import type { DisplayStyle } from '../config';
-import { backgroundColorIdFor, colorIdFor, entityOf, translucent } from './colors';
+import { backgroundColorIdFor, colorIdFor, entityOf, lineStyleFor, translucent } from './colors';
+import { inlineTag } from './inline_tags';
 
 /** Documents with more drawn units than this are drawn near the visible ranges first. */
 export const PROGRESSIVE_UNITS = 2000;
@@ -47,7 +48,7 @@ export interface DecorationSnapshot {
   /** The color from `bertLstm.labelColors`, if the label has one. */
   readonly customColor: string | undefined;
   readonly style: DisplayStyle;
-  /** The tag drawn after each word (inline style). */
+  /** The tag shown after each word (inline style: an inlay hint, inline_tags.ts). */
   readonly contentText: string | undefined;
   readonly ranges: readonly vscode.Range[];
 }
@@ -157,40 +158,44 @@ export class LabelDecorations implements vscode.Disposable {
   private options(label: string, low: boolean): vscode.DecorationRenderOptions {
     const custom = this.customColor(label);
     const color: string | vscode.ThemeColor = custom ?? new vscode.ThemeColor(colorIdFor(label));
+    // the second label of a color is drawn with a double line (dotted when uncertain)
+    const double = lineStyleFor(label) === 'double';
     const common: vscode.DecorationRenderOptions = {
       overviewRulerColor: low ? new vscode.ThemeColor('bertLstm.lowConfidence') : undefined,
       overviewRulerLane: vscode.OverviewRulerLane.Right,
       rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
     };
     switch (this.look.style) {
-      case 'background':
+      case 'background': {
+        const bottom = double ? 'double' : low ? 'dashed' : 'none';
         return {
           ...common,
           backgroundColor: custom ? translucent(custom) : new vscode.ThemeColor(backgroundColorIdFor(label)),
           borderRadius: '2px',
-          // uncertain: a dashed outline in the label's color around the tint
-          ...(low ? { border: '1px dashed', borderColor: color } : {}),
+          // uncertain: a dashed outline in the label's color around the tint; double labels: a double bottom line
+          ...(low || double
+            ? {
+                borderStyle: low ? `dashed dashed ${bottom} dashed` : `none none ${bottom} none`,
+                borderWidth: low ? `1px 1px ${double ? '3px' : '1px'} 1px` : '0 0 3px 0',
+                borderColor: color,
+              }
+            : {}),
         };
+      }
       case 'inline':
         return {
           ...common,
-          after: {
-            contentText: low ? `${label}?` : label,
-            color,
-            margin: '0 0.15em 0 0.2em',
-            fontStyle: low ? 'italic' : 'normal',
-            fontWeight: 'normal',
-          },
-          // the word itself gets a faint dotted underline so the tag's word is clear
-          borderStyle: 'none none dotted none',
-          borderWidth: '0 0 1px 0',
+          // the tag after the word is an inlay hint (inline_tags.ts), so that lines wrap with it
+          // the word itself gets a faint underline in its line so the tag's word is clear
+          borderStyle: `none none ${double ? 'double' : 'dotted'} none`,
+          borderWidth: double ? '0 0 3px 0' : '0 0 1px 0',
           borderColor: color,
         };
       default:
         return {
           ...common,
-          borderStyle: low ? 'none none dashed none' : 'none none solid none',
-          borderWidth: '0 0 2px 0',
+          borderStyle: `none none ${double ? (low ? 'dotted' : 'double') : low ? 'dashed' : 'solid'} none`,
+          borderWidth: double && !low ? '0 0 3px 0' : '0 0 2px 0',
           borderColor: color,
           opacity: low ? '0.65' : undefined,
         };
@@ -205,7 +210,7 @@ export class LabelDecorations implements vscode.Disposable {
       colorId: colorIdFor(label),
       customColor: this.customColor(label),
       style: this.look.style,
-      contentText: this.look.style === 'inline' ? (low ? `${label}?` : label) : undefined,
+      contentText: this.look.style === 'inline' ? inlineTag(label, low) : undefined,
     };
   }
 

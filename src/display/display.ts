@@ -1,8 +1,12 @@
 // The display of a document's model labels: its decorations in every visible editor and its
 // low-confidence diagnostics, always from the labels of its current version. The one place
 // that decides what is drawn (the draw options: label scheme, hidden labels, threshold, and
-// the ranges the user corrected, under which model labels are not drawn).
+// the ranges the user corrected, under which model labels are not drawn). In the inline style the
+// tags are inlay hints (inline_tags.ts) over the same units, without `inline.hiddenLabels`.
 import * as vscode from 'vscode';
+import { uncovered } from '../core/annotations';
+import { displayUnitsOf, type DisplayUnit } from '../core/display_units';
+import type { WordLabel } from '../core/labeler';
 import type { OffsetRange } from '../core/ranges';
 import type { Config } from '../config';
 import type { CorrectionsStore } from '../corrections/store';
@@ -11,11 +15,15 @@ import type { LabelStore } from '../labeling/label_store';
 import type { ModelHost } from '../labeling/model_host';
 import { LabelDecorations, VISIBLE_MARGIN_LINES, type DrawOptions } from './decorations';
 import type { LowConfidenceDiagnostics } from './diagnostics';
+import { InlineTags } from './inline_tags';
 import { shownLabels } from './shown';
 
 export class Display implements vscode.Disposable {
   readonly decorations = new LabelDecorations();
+  readonly inlineTags = new InlineTags((doc) => this.inlineUnits(doc));
   private readonly subscription: vscode.Disposable;
+  /** The inline tags' units of a document's labels, for its corrections and draw options. */
+  private readonly tagMemo = new WeakMap<readonly WordLabel[], { key: unknown[]; units: readonly DisplayUnit[] }>();
 
   constructor(
     private readonly config: Config,
@@ -45,6 +53,7 @@ export class Display implements vscode.Disposable {
       if (!labels) this.decorations.clear(editor);
       else drawing.push(this.decorations.apply(editor, labels.words, this.drawOptions(doc), visibleOffsets(editor)));
     }
+    if (this.config.displayStyle === 'inline') this.inlineTags.refresh();
     await Promise.all(drawing);
   }
 
@@ -53,13 +62,34 @@ export class Display implements vscode.Disposable {
     this.decorations.setLook({ style: this.config.displayStyle, colors: this.config.labelColors });
     const docs = new Set(vscode.window.visibleTextEditors.map((e) => e.document));
     await Promise.all([...docs].map((d) => this.redraw(d)));
+    // tags of the inline style go when another style is chosen
+    this.inlineTags.refresh();
   }
 
   private drawOptions(doc: vscode.TextDocument): DrawOptions {
-    return { ...shownLabels(this.config, this.model), corrected: this.corrections.corrections(doc) };
+    const shown = shownLabels(this.config, this.model);
+    // the inline style leaves out the labels whose tags are hidden in it (PUNCT by default)
+    const hidden = this.config.displayStyle === 'inline' ? new Set([...shown.hidden, ...this.config.inlineHiddenLabels]) : shown.hidden;
+    return { ...shown, hidden, corrected: this.corrections.corrections(doc) };
+  }
+
+  /** The units the inline style tags in a document (none in the other styles). */
+  private inlineUnits(doc: vscode.TextDocument): { units: readonly DisplayUnit[]; threshold: number } | undefined {
+    const labels = this.labels.current(doc);
+    if (!labels || this.config.displayStyle !== 'inline') return undefined;
+    const opts = this.drawOptions(doc);
+    const corrections = this.corrections.corrections(doc);
+    const key: unknown[] = [opts.scheme, [...opts.hidden].sort().join('\u0000'), corrections];
+    const memo = this.tagMemo.get(labels.words);
+    if (memo && memo.key.every((k, i) => k === key[i])) return { units: memo.units, threshold: opts.threshold };
+    const all = displayUnitsOf(labels.words, opts.scheme, opts.hidden);
+    const units = corrections.length ? uncovered(all, corrections) : all;
+    this.tagMemo.set(labels.words, { key, units });
+    return { units, threshold: opts.threshold };
   }
 
   dispose(): void {
+    this.inlineTags.dispose();
     this.subscription.dispose();
     this.decorations.dispose();
   }
