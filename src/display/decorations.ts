@@ -29,6 +29,8 @@ export const MAX_RANGES_PER_CALL = 1500;
 export interface LabelLook {
   readonly style: DisplayStyle;
   readonly colors: ReadonlyMap<string, string>;
+  /** Labels (or entity types) the inline style gives no tag (they keep their underline). */
+  readonly untagged?: ReadonlySet<string>;
 }
 
 /** What is drawn (the look is set once for all editors with setLook). */
@@ -110,12 +112,15 @@ export class LabelDecorations implements vscode.Disposable {
    * decorations from every editor); returns whether anything changed (then redraw).
    */
   setLook(look: LabelLook): boolean {
+    const untagged = new Set(look.untagged ?? []);
     const same =
       look.style === this.look.style &&
       look.colors.size === this.look.colors.size &&
-      [...look.colors].every(([k, v]) => this.look.colors.get(k) === v);
+      [...look.colors].every(([k, v]) => this.look.colors.get(k) === v) &&
+      untagged.size === (this.look.untagged?.size ?? 0) &&
+      [...untagged].every((l) => this.look.untagged?.has(l));
     if (same) return false;
-    this.look = { style: look.style, colors: new Map(look.colors) };
+    this.look = { style: look.style, colors: new Map(look.colors), untagged };
     for (const t of this.types.values()) t.dispose();
     this.types.clear();
     this.applied = new WeakMap();
@@ -125,6 +130,10 @@ export class LabelDecorations implements vscode.Disposable {
   private key(label: string, low: boolean): string {
     const custom = this.customColor(label) ?? '';
     return `${label}\u0000${low ? 'low' : 'ok'}\u0000${this.look.style}\u0000${custom}`;
+  }
+
+  private untagged(label: string): boolean {
+    return !!this.look.untagged && (this.look.untagged.has(label) || this.look.untagged.has(entityOf(label)));
   }
 
   private customColor(label: string): string | undefined {
@@ -210,7 +219,7 @@ export class LabelDecorations implements vscode.Disposable {
       colorId: colorIdFor(label),
       customColor: this.customColor(label),
       style: this.look.style,
-      contentText: this.look.style === 'inline' ? inlineTag(label, low) : undefined,
+      contentText: this.look.style === 'inline' && !this.untagged(label) ? inlineTag(label, low) : undefined,
     };
   }
 

@@ -2,7 +2,7 @@
 // low-confidence diagnostics, always from the labels of its current version. The one place
 // that decides what is drawn (the draw options: label scheme, hidden labels, threshold, and
 // the ranges the user corrected, under which model labels are not drawn). In the inline style the
-// tags are inlay hints (inline_tags.ts) over the same units, without `inline.hiddenLabels`.
+// tags are inlay hints (inline_tags.ts) over the same units, less `inline.hiddenLabels`.
 import * as vscode from 'vscode';
 import { uncovered } from '../core/annotations';
 import { displayUnitsOf, type DisplayUnit } from '../core/display_units';
@@ -13,7 +13,7 @@ import type { CorrectionsStore } from '../corrections/store';
 import { editorsOf } from '../editors';
 import type { LabelStore } from '../labeling/label_store';
 import type { ModelHost } from '../labeling/model_host';
-import { LabelDecorations, VISIBLE_MARGIN_LINES, type DrawOptions } from './decorations';
+import { LabelDecorations, VISIBLE_MARGIN_LINES, type DrawOptions, type LabelLook } from './decorations';
 import type { LowConfidenceDiagnostics } from './diagnostics';
 import { InlineTags } from './inline_tags';
 import { shownLabels } from './shown';
@@ -32,7 +32,7 @@ export class Display implements vscode.Disposable {
     private readonly corrections: CorrectionsStore,
     private readonly diagnostics: LowConfidenceDiagnostics,
   ) {
-    this.decorations.setLook({ style: config.displayStyle, colors: config.labelColors });
+    this.decorations.setLook(lookOf(config));
     // Model labels under a correction are not drawn: a changed correction redraws them, when
     // they are current (redrawing stale labels would clear them).
     this.subscription = corrections.onDidReplace((doc) => {
@@ -59,7 +59,7 @@ export class Display implements vscode.Disposable {
 
   /** Redraws every visible editor with the look from the settings (after a settings change). */
   async redrawAll(): Promise<void> {
-    this.decorations.setLook({ style: this.config.displayStyle, colors: this.config.labelColors });
+    this.decorations.setLook(lookOf(this.config));
     const docs = new Set(vscode.window.visibleTextEditors.map((e) => e.document));
     await Promise.all([...docs].map((d) => this.redraw(d)));
     // tags of the inline style go when another style is chosen
@@ -67,17 +67,16 @@ export class Display implements vscode.Disposable {
   }
 
   private drawOptions(doc: vscode.TextDocument): DrawOptions {
-    const shown = shownLabels(this.config, this.model);
-    // the inline style leaves out the labels whose tags are hidden in it (PUNCT by default)
-    const hidden = this.config.displayStyle === 'inline' ? new Set([...shown.hidden, ...this.config.inlineHiddenLabels]) : shown.hidden;
-    return { ...shown, hidden, corrected: this.corrections.corrections(doc) };
+    return { ...shownLabels(this.config, this.model), corrected: this.corrections.corrections(doc) };
   }
 
   /** The units the inline style tags in a document (none in the other styles). */
   private inlineUnits(doc: vscode.TextDocument): { units: readonly DisplayUnit[]; threshold: number } | undefined {
     const labels = this.labels.current(doc);
     if (!labels || this.config.displayStyle !== 'inline') return undefined;
-    const opts = this.drawOptions(doc);
+    const shown = shownLabels(this.config, this.model);
+    // the labels whose tags the inline style leaves out (PUNCT by default) are still underlined
+    const opts = { ...shown, hidden: new Set([...shown.hidden, ...this.config.inlineHiddenLabels]) };
     const corrections = this.corrections.corrections(doc);
     const key: unknown[] = [opts.scheme, [...opts.hidden].sort().join('\u0000'), corrections];
     const memo = this.tagMemo.get(labels.words);
@@ -93,6 +92,10 @@ export class Display implements vscode.Disposable {
     this.subscription.dispose();
     this.decorations.dispose();
   }
+}
+
+function lookOf(config: Config): LabelLook {
+  return { style: config.displayStyle, colors: config.labelColors, untagged: config.inlineHiddenLabels };
 }
 
 /** An editor's visible ranges as document offsets, widened by a margin of lines. */
