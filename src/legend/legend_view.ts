@@ -49,7 +49,7 @@ class LegendProvider implements vscode.TreeDataProvider<LegendRow> {
   rows(): LegendRow[] {
     const bundle = this.s.model.loaded?.bundle.config;
     if (!bundle) return [];
-    const doc = this.editor?.document;
+    const doc = (this.editor ?? vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0])?.document;
     return legendRows({
       labels: bundle.labels,
       scheme: bundle.labelScheme,
@@ -68,8 +68,8 @@ class LegendProvider implements vscode.TreeDataProvider<LegendRow> {
     const t = new vscode.TreeItem(row.title, vscode.TreeItemCollapsibleState.None);
     t.id = row.label;
     const double = row.line === 'double';
-    // the swatch in the label's theme colour; a ring for labels drawn with a double line
-    t.iconPath = new vscode.ThemeIcon(double ? 'record' : 'circle-filled', new vscode.ThemeColor(row.colorId));
+    // the swatch in the label's theme colour; concentric rings for labels drawn with a double line
+    t.iconPath = new vscode.ThemeIcon(double ? 'target' : 'circle-large-filled', new vscode.ThemeColor(row.colorId));
     const custom = this.s.config.labelColors.get(row.label);
     const parts = [
       row.count === undefined ? undefined : String(row.count),
