@@ -29,8 +29,15 @@ export interface LegendJump {
 class LegendProvider implements vscode.TreeDataProvider<LegendRow> {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
-  /** The text editor the legend describes: the active one, else the last one that was. */
+  /** The last active text editor (focus in a view or panel leaves it so). */
   editor: vscode.TextEditor | undefined = vscode.window.activeTextEditor;
+
+  /** The text editor the legend describes: the last active one while it is open, else a visible one. */
+  get target(): vscode.TextEditor | undefined {
+    const e = this.editor;
+    if (e && !e.document.isClosed) return e;
+    return vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+  }
 
   constructor(private readonly s: LegendServices) {}
 
@@ -49,12 +56,12 @@ class LegendProvider implements vscode.TreeDataProvider<LegendRow> {
   rows(): LegendRow[] {
     const bundle = this.s.model.loaded?.bundle.config;
     if (!bundle) return [];
-    const doc = (this.editor ?? vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0])?.document;
+    const doc = this.target?.document;
     return legendRows({
       labels: bundle.labels,
       scheme: bundle.labelScheme,
       descriptions: bundle,
-      units: doc && !doc.isClosed ? this.unitsOf(doc) : undefined,
+      units: doc ? this.unitsOf(doc) : undefined,
       hidden: this.s.config.hiddenLabels,
       settingHidden: this.s.config.settingHiddenLabels,
     });
@@ -82,7 +89,7 @@ class LegendProvider implements vscode.TreeDataProvider<LegendRow> {
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${row.label}**${row.description ? ` — ${row.description}` : ''}\n\n`);
     md.appendText(
-      `${row.count === undefined ? 'No current labels in this document.' : `${row.count} in ${this.editor ? shortName(this.editor.document) : 'this document'}.`} ` +
+      `${row.count === undefined ? 'No current labels in this document.' : `${row.count} in ${this.target ? shortName(this.target.document) : 'this document'}.`} ` +
         `Drawn with a ${double ? 'double' : 'solid'} line${custom ? ` in ${custom} (bertLstm.labelColors)` : ''}.`,
     );
     if (!row.shown)
@@ -105,8 +112,8 @@ function shortName(doc: vscode.TextDocument): string {
  * document once; undefined (with a message) when the document has no such label.
  */
 async function goToNext(p: LegendProvider, label: string): Promise<LegendJump | undefined> {
-  const editor = p.editor;
-  if (!editor || editor.document.isClosed) {
+  const editor = p.target;
+  if (!editor) {
     void vscode.window.showInformationMessage('BERT+LSTM: open a labeled document first.');
     return undefined;
   }
@@ -135,7 +142,8 @@ export function registerLegend(s: LegendServices): vscode.Disposable[] {
   const view = vscode.window.createTreeView(LEGEND_VIEW, { treeDataProvider: provider, showCollapseAll: false });
   let timer: NodeJS.Timeout | undefined;
   const describe = (): void => {
-    view.description = provider.editor ? shortName(provider.editor.document) : undefined;
+    const e = provider.target;
+    view.description = e ? shortName(e.document) : undefined;
   };
   /** Refreshes soon (label and correction changes come in bursts while typing), if the view is shown. */
   const refreshSoon = (): void => {
