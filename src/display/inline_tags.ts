@@ -1,9 +1,11 @@
 // The inline style's tags ("NOUN" after each word) as inlay hints. An inlay hint is text the
 // editor injects into the line, so the line wraps with it when word wrap is on; a decoration's
 // `after` text is drawn by CSS outside the editor's line layout and runs past the edge instead.
-// Inlay hints also give the tags the editor's own look for injected text: smaller
-// (`editor.inlayHints.fontSize`), muted (`editorInlayHint.*` colors) and spaced (padding). The
-// label's color stays on the word's underline (decorations.ts). Only the requested range's tags
+// Inlay hints also give the tags the editor's own look for injected text: muted
+// (`editorInlayHint.*` colors), spaced (padding) and at `editor.inlayHints.fontSize`, which
+// package.json's configurationDefaults sets smaller than the text for plain text and Markdown
+// (VS Code draws hints at the text's size otherwise, and never larger). The label's color stays
+// on the word's underline (decorations.ts). Only the requested range's tags
 // are made (the editor asks for the visible lines).
 import * as vscode from 'vscode';
 import type { DisplayUnit } from '../core/display_units';
