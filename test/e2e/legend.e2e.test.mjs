@@ -64,11 +64,18 @@ function labelColor(label, key) {
   return c && rgb(c.defaults[key]);
 }
 
-/** The legend's pane: expanded if it was collapsed. */
+/**
+ * The legend's pane expanded, and the Explorer's other sections collapsed so that all its rows
+ * fit (a tree draws only the rows in view).
+ */
 async function openLegend(page) {
-  const header = page.locator('.pane-header', { hasText: 'Label Legend' }).first();
+  const header = page.locator('.part.sidebar .pane-header', { hasText: 'Label Legend' }).first();
   await header.waitFor({ state: 'visible' });
   if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+  for (const other of await page.locator('.part.sidebar .pane-header[aria-expanded="true"]').all()) {
+    if (!((await other.textContent()) ?? '').includes('Label Legend')) await other.click();
+  }
+  await page.mouse.move(5, 5);
 }
 
 /** The legend's rows as drawn: title, description, swatch colour, whether its checkbox is checked. */
