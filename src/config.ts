@@ -9,6 +9,8 @@ import { AGREEING_LABELS, type AgreeingLabels } from './core/import_compare';
 import { settingInJsonc } from './core/settings_file';
 
 export const SECTION = 'bertLstm';
+/** The workspace state key of the legend's shown / hidden labels. */
+const LEGEND_STATE_KEY = 'bertLstm.legend.shownLabels';
 
 /** How a label is drawn: a colored underline, a tinted background, or a tag after the word. */
 export type DisplayStyle = 'underline' | 'background' | 'inline';
@@ -21,6 +23,12 @@ export function isCssColor(v: unknown): v is string {
 }
 
 export class Config {
+  /**
+   * `workspaceState`: where the legend's per-workspace choices of labels to show or hide are
+   * kept (without it, as in tests that build a Config alone, only the settings count).
+   */
+  constructor(private readonly workspaceState?: vscode.Memento) {}
+
   private get cfg(): vscode.WorkspaceConfiguration {
     return vscode.workspace.getConfiguration(SECTION);
   }
@@ -77,8 +85,46 @@ export class Config {
     return { strategy: this.aggregationStrategy, stride: this.stride };
   }
 
+  /** Labels not drawn: `bertLstm.hiddenLabels`, with the legend's choices for this workspace on top. */
   get hiddenLabels(): ReadonlySet<string> {
-    return new Set(this.cfg.get<string[]>('hiddenLabels', ['O']));
+    const hidden = this.settingHiddenLabels;
+    for (const [label, shown] of Object.entries(this.legendChoices)) {
+      if (shown) hidden.delete(label);
+      else hidden.add(label);
+    }
+    return hidden;
+  }
+
+  // --- the legend (src/legend/): labels shown or hidden in this workspace ---
+
+  /** `bertLstm.hiddenLabels` alone. */
+  get settingHiddenLabels(): Set<string> {
+    const v = this.cfg.get<unknown>('hiddenLabels', ['O']);
+    return new Set(Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : ['O']);
+  }
+
+  /** The legend's choices in this workspace: label -> shown (true) or hidden (false), over the setting. */
+  get legendChoices(): Readonly<Record<string, boolean>> {
+    const v = this.workspaceState?.get<unknown>(LEGEND_STATE_KEY);
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>).filter((e): e is [string, boolean] => typeof e[1] === 'boolean'),
+    );
+  }
+
+  /** Shows or hides a label in this workspace (a choice equal to the setting's is dropped). */
+  async setLabelShown(label: string, shown: boolean): Promise<void> {
+    if (!this.workspaceState) return;
+    const choices = { ...this.legendChoices };
+    if (this.settingHiddenLabels.has(label) === !shown) delete choices[label];
+    else choices[label] = shown;
+    await this.workspaceState.update(LEGEND_STATE_KEY, choices);
+  }
+
+  /** Labels whose tags the inline style leaves out (`bertLstm.inline.hiddenLabels`). */
+  get inlineHiddenLabels(): ReadonlySet<string> {
+    const v = this.cfg.get<unknown>('inline.hiddenLabels', ['PUNCT']);
+    return new Set(Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : ['PUNCT']);
   }
 
   get confidenceThreshold(): number {

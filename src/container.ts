@@ -21,6 +21,7 @@ import { LabelStore } from './labeling/label_store';
 import { LiveLabeling } from './labeling/live';
 import { ModelHost } from './labeling/model_host';
 import { LabelingRuns } from './labeling/runs';
+import { registerLegend } from './legend/legend_view';
 import { Panels } from './panel/panels';
 import { registerNavigation } from './review/navigation';
 import { registerReviewView } from './review/review_view';
@@ -45,7 +46,7 @@ export class Container implements Services, vscode.Disposable {
   readonly documents: Documents;
 
   constructor(readonly extensionContext: vscode.ExtensionContext) {
-    this.config = new Config();
+    this.config = new Config(extensionContext.workspaceState);
     this.log = this.own(vscode.window.createOutputChannel('BERT+LSTM Labeler', { log: true }));
     this.model = this.own(new ModelHost(extensionContext.extensionPath, this.config, this.log));
     this.labels = this.own(new LabelStore());
@@ -67,6 +68,7 @@ export class Container implements Services, vscode.Disposable {
       ...registerTransferCommands(this),
       registerBatchCommand(this),
       ...registerReviewView(this),
+      ...registerLegend(this),
       vscode.languages.registerHoverProvider(
         { scheme: '*' },
         new LabelHoverProvider(this.labels, this.corrections, this.config, this.model),

@@ -38,7 +38,7 @@ export function registerSettingsReactions(s: SettingsServices): vscode.Disposabl
         void vscode.window.showWarningMessage(`BERT+LSTM: these label colors are not CSS colors and are ignored: ${bad.join(', ')}`);
       }
     }
-    if (affects('hiddenLabels', 'confidenceThreshold', 'displayStyle', 'labelColors', 'diagnostics.lowConfidence')) {
+    if (affects('hiddenLabels', 'inline.hiddenLabels', 'confidenceThreshold', 'displayStyle', 'labelColors', 'diagnostics.lowConfidence')) {
       await s.display.redrawAll();
       s.diagnostics.refreshAll();
     }
