@@ -1,0 +1,155 @@
+// The prose of a code file, from the language's own TextMate grammar (the grammars VS Code
+// ships and every language extension contributes), through vscode-textmate and its oniguruma
+// regular expressions (the engine VS Code's own tokenizer uses): comments, docstrings and
+// string literals, without their delimiters (`#`, `//`, quotes, string prefixes), escapes,
+// placeholders and interpolated code, and never regular expressions. The same tokens as the
+// editor's colouring, so what is labeled is what the user sees as a comment or a string.
+//
+// The rule is on scope names, TextMate's shared vocabulary, not on a list of languages:
+// - a token is prose in a source grammar (`source.*`) when a `comment` or `string` scope holds
+//   it and no scope in its stack marks it as code or syntax (punctuation, constant, storage,
+//   keyword, variable, support, entity, regular expression, interpolation);
+// - in a text grammar (`text.*`: HTML, LaTeX, reStructuredText, ...) the document's text is
+//   prose except what such a scope marks, and strings (attribute values) and embedded code
+//   (`source.*`, `meta.embedded`) are not.
+// Lines longer than MAX_LINE are not tokenized (VS Code does not colour them either) and count
+// as code: a minified line is not prose.
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as oniguruma from 'vscode-oniguruma';
+import { INITIAL, parseRawGrammar, Registry, type IGrammar, type StateStack } from 'vscode-textmate';
+import type { OffsetRange } from './ranges';
+import { normalizeRanges } from './prose_mask';
+
+/** A grammar an extension contributes (package.json `contributes.grammars`), its path absolute. */
+export interface GrammarSource {
+  readonly scopeName: string;
+  readonly path: string;
+  readonly language?: string;
+  /** Scopes this grammar is injected into (`injectTo`). */
+  readonly injectTo?: readonly string[];
+}
+
+/** Lines longer than this (UTF-16 units) are not tokenized (VS Code's `editor.maxTokenizationLineLength`). */
+export const MAX_LINE = 20_000;
+
+const CODE_SCOPE =
+  /^(punctuation|constant|storage|keyword|variable|support|entity|invalid)\.|^string\.regexp|^meta\.(template\.expression|interpolation|embedded\.line)/;
+const SECTION_TITLE = /^entity\.name\.section/;
+const TEXT_NOT_PROSE = /^(string|source|markup\.(raw|inline\.raw|fenced_code|underline\.link))(\.|$)|^meta\.embedded/;
+
+/** Whether a token with these scopes (the grammar's own first) is prose. */
+export function isProseToken(scopes: readonly string[]): boolean {
+  const text = scopes[0]?.startsWith('text.') ?? false;
+  let held = text;
+  for (let i = 1; i < scopes.length; i++) {
+    const s = scopes[i];
+    if (CODE_SCOPE.test(s) && !(text && SECTION_TITLE.test(s))) return false;
+    if (text && TEXT_NOT_PROSE.test(s)) return false;
+    if (!text && (s.startsWith('comment') || s.startsWith('string'))) held = true;
+  }
+  return held;
+}
+
+let onig: Promise<void> | undefined;
+
+/** The oniguruma WebAssembly module, loaded once from the file that ships with it (nothing is downloaded). */
+function loadOniguruma(wasmPath?: string): Promise<void> {
+  onig ??= (async () => {
+    const file = wasmPath ?? findWasm();
+    const bytes = readFileSync(file);
+    await oniguruma.loadWASM(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  })();
+  return onig;
+}
+
+/** onig.wasm next to the bundle (dist/, where the build copies it), else in the npm package. */
+function findWasm(): string {
+  const beside = path.join(__dirname, 'onig.wasm');
+  return existsSync(beside) ? beside : require.resolve('vscode-oniguruma/release/onig.wasm');
+}
+
+/** The grammars of a set of extensions, loaded on first use and kept. */
+export class Grammars {
+  private readonly byScope = new Map<string, GrammarSource>();
+  private readonly injections = new Map<string, string[]>();
+  private registry: Registry | undefined;
+  private readonly loaded = new Map<string, Promise<IGrammar | null>>();
+
+  constructor(
+    sources: readonly GrammarSource[],
+    private readonly wasmPath?: string,
+  ) {
+    for (const s of sources) {
+      if (!this.byScope.has(s.scopeName)) this.byScope.set(s.scopeName, s);
+      for (const target of s.injectTo ?? []) this.injections.set(target, [...(this.injections.get(target) ?? []), s.scopeName]);
+    }
+  }
+
+  /** The grammar of a scope name, or a problem in words. */
+  async grammar(scopeName: string): Promise<{ ok: true; value: IGrammar } | { ok: false; problems: string[] }> {
+    if (!this.byScope.has(scopeName)) return { ok: false, problems: [`no grammar for ${scopeName}`] };
+    let p = this.loaded.get(scopeName);
+    if (!p) {
+      p = this.load(scopeName);
+      this.loaded.set(scopeName, p);
+    }
+    try {
+      const g = await p;
+      return g ? { ok: true, value: g } : { ok: false, problems: [`the grammar of ${scopeName} could not be loaded`] };
+    } catch (e) {
+      return { ok: false, problems: [`the grammar of ${scopeName} could not be read: ${(e as Error).message}`] };
+    }
+  }
+
+  private async load(scopeName: string): Promise<IGrammar | null> {
+    await loadOniguruma(this.wasmPath);
+    this.registry ??= new Registry({
+      onigLib: Promise.resolve({
+        createOnigScanner: (patterns: string[]) => new oniguruma.OnigScanner(patterns),
+        createOnigString: (s: string) => new oniguruma.OnigString(s),
+      }),
+      loadGrammar: async (scope: string) => {
+        const source = this.byScope.get(scope);
+        if (!source) return null; // an embedded language nobody contributes: its text stays code
+        return parseRawGrammar(readFileSync(source.path, 'utf8'), source.path);
+      },
+      getInjections: (scope: string) => this.injections.get(scope),
+    });
+    return this.registry.loadGrammar(scopeName);
+  }
+}
+
+const LINE = /\r\n|\r|\n/g;
+const STAR_LEAD = /^\s*\*+(?=\s|$)/;
+
+/** The prose ranges of a text by a grammar: sorted, disjoint [start, end) UTF-16 offsets. */
+export function grammarProse(grammar: IGrammar, text: string): OffsetRange[] {
+  const ranges: OffsetRange[] = [];
+  let state: StateStack = INITIAL;
+  let lineStart = 0;
+  for (;;) {
+    LINE.lastIndex = lineStart;
+    const m = LINE.exec(text);
+    const lineEnd = m ? m.index : text.length;
+    const line = text.slice(lineStart, lineEnd);
+    if (line.length <= MAX_LINE) {
+      const r = grammar.tokenizeLine(line, state);
+      state = r.ruleStack;
+      for (const t of r.tokens) {
+        const end = Math.min(t.endIndex, line.length); // the last token may count the line's end
+        if (end <= t.startIndex || !isProseToken(t.scopes)) continue;
+        let start = t.startIndex;
+        // a block comment's line decoration (` * ` at the start of a line) is not prose
+        if (t.scopes.some((s) => s.startsWith('comment.block'))) {
+          const lead = STAR_LEAD.exec(line.slice(start, end));
+          if (lead && !line.slice(0, start).trim()) start += lead[0].length;
+        }
+        if (end > start) ranges.push({ start: lineStart + start, end: lineStart + end });
+      }
+    }
+    if (!m) break;
+    lineStart = m.index + m[0].length;
+  }
+  return normalizeRanges(text, ranges);
+}
