@@ -9,6 +9,9 @@ import { settingInJsonc } from './core/settings_file';
 
 export const SECTION = 'bertLstm';
 
+/** What of a document is labeled: its prose only, or the whole file. */
+export type ProseMode = 'auto' | 'wholeFile';
+
 /** How a label is drawn: a colored underline, a tinted background, or a tag after the word. */
 export type DisplayStyle = 'underline' | 'background' | 'inline';
 
@@ -118,6 +121,15 @@ export class Config {
   get liveMaxDocumentLength(): number {
     const v = this.cfg.get<number>('live.maxDocumentLength', 2_000_000);
     return Number.isFinite(v) && v >= 0 ? v : 2_000_000;
+  }
+
+  /**
+   * What of a document is labeled (`bertLstm.prose`, per language too): `auto` its prose
+   * (Markdown's text, a code file's comments and strings), `wholeFile` all of it.
+   */
+  proseMode(doc: { readonly languageId: string; readonly uri: vscode.Uri }): ProseMode {
+    const v = vscode.workspace.getConfiguration(SECTION, { languageId: doc.languageId, uri: doc.uri }).get<string>('prose', 'auto');
+    return v === 'wholeFile' ? 'wholeFile' : 'auto';
   }
 
   get displayStyle(): DisplayStyle {

@@ -63,10 +63,15 @@ function loadOniguruma(wasmPath?: string): Promise<void> {
   return onig;
 }
 
-/** onig.wasm next to the bundle (dist/, where the build copies it), else in the npm package. */
+/** onig.wasm beside the bundle (dist/, where the build copies it), else in the npm package above this file. */
 function findWasm(): string {
   const beside = path.join(__dirname, 'onig.wasm');
-  return existsSync(beside) ? beside : require.resolve('vscode-oniguruma/release/onig.wasm');
+  if (existsSync(beside)) return beside;
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'node_modules', 'vscode-oniguruma', 'release', 'onig.wasm');
+    if (existsSync(file)) return file;
+    if (path.dirname(dir) === dir) return beside; // reading it says what is missing
+  }
 }
 
 /** The grammars of a set of extensions, loaded on first use and kept. */

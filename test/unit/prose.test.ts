@@ -16,6 +16,11 @@ import { markdownProse } from '../../src/core/prose_markdown';
 import { clipRanges, codePointRanges, maskOutside, normalizeRanges } from '../../src/core/prose_mask';
 import { findProse } from '../../src/core/prose_spec';
 import { Grammars, grammarProse, isProseToken } from '../../src/core/prose_textmate';
+import { modelAnnotations } from '../../src/core/annotations';
+import { exportSpans } from '../../src/core/formats';
+import { mergeRanges } from '../../src/core/ranges';
+import { spliceLabels } from '../../src/core/splice';
+import { streamLabels } from '../../src/core/stream_output';
 import { REPO } from './fixtures';
 
 const VSCODE_EXTENSIONS = path.join(REPO, '.cache/code-server/node_modules/code-server/lib/vscode/extensions');
@@ -340,6 +345,30 @@ describe('labeling only the prose (shipped model)', () => {
       ['The', '😀', 'title', 'A', 'linked', 'word', 'and', 'here', '.'].filter((t) => result.words.some((w) => w.text === t)),
     );
     for (const never of ['#', 'code', 'https', 'not', 'prose', '`']) assert.ok(!result.words.some((w) => w.text.includes(never)), never);
+  });
+
+  test('a selection labeled into prose-only labels adds its range; the streamed spans record equals exportSpans', async () => {
+    const text = 'Intro words `x = 1` end.\n\nMore prose here.\n';
+    const ranges = markdownProse(text);
+    const base = await labeler.label(text, { ranges });
+    const sel = { start: 12, end: 17 };
+    const part = await labeler.label(text.slice(sel.start, sel.end));
+    const spliced = spliceLabels(base, part, sel);
+    assert.deepEqual(spliced.ranges, mergeRanges([...ranges, sel]));
+    assert.deepEqual(spliceLabels(undefined, part, sel).ranges, [sel]);
+    const whole = await labeler.label(text);
+    assert.equal(spliceLabels(whole, part, sel).ranges, undefined);
+
+    let streamed = '';
+    await streamLabels(labeler, text, (x) => void (streamed += x), {
+      format: 'spans',
+      labelOptions: { ranges },
+      annotate: (chunk) => modelAnnotations(chunk.text, chunk.result.words, 'plain'),
+      maxChars: 20,
+    });
+    const exported = exportSpans(text, modelAnnotations(text, base.words, 'plain'), codePointRanges(text, ranges));
+    assert.equal(streamed, exported.content);
+    assert.deepEqual(JSON.parse(streamed).labeled_ranges, codePointRanges(text, ranges));
   });
 
   test('an edit re-runs only the changed segments (the cache keys on the masked text)', async () => {
