@@ -2,7 +2,9 @@
 // long document never holds the caller's thread. Requests run one at a time in order; one
 // aborted before its turn is never sent (live labeling aborts a run at every keystroke, and
 // only the newest text matters). The worker is started on first use, restarted after a
-// failure, and does not keep a process alive while it has nothing to do.
+// failure, and does not keep a process alive while it has nothing to do. A request that takes
+// longer than `timeoutMs` (a hostile document, a grammar's runaway expression) gets a problem
+// and the worker is stopped, so that one document never holds the prose of the others back.
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { OffsetRange } from './ranges';
@@ -29,8 +31,12 @@ export class ProseFinder {
   private readonly queue: Request[] = [];
   private current: Request | undefined;
   private nextId = 1;
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly workerPath = path.join(__dirname, 'prose_worker.js')) {}
+  constructor(
+    private readonly workerPath = path.join(__dirname, 'prose_worker.js'),
+    private readonly timeoutMs = 30_000,
+  ) {}
 
   /** The prose ranges of `text` (sorted, disjoint), or the problems in words. */
   find(text: string, spec: ProseSpec, signal?: AbortSignal): Promise<ProseResult> {
@@ -57,6 +63,11 @@ export class ProseFinder {
     const w = this.start();
     w.ref();
     w.postMessage({ id: next.id, text: next.text, spec: next.spec });
+    const seconds = this.timeoutMs / 1000;
+    this.timer = setTimeout(() => {
+      this.stop(w, `finding the prose took longer than ${seconds} seconds`);
+      void w.terminate(); // pure JavaScript: safe to stop mid-run
+    }, this.timeoutMs);
   }
 
   private start(): Worker {
@@ -65,6 +76,7 @@ export class ProseFinder {
     w.on('message', (m: { id: number; pairs?: Int32Array; problems?: string[] }) => {
       const req = this.current;
       if (!req || req.id !== m.id) return;
+      clearTimeout(this.timer);
       this.current = undefined;
       if (req.signal?.aborted) req.reject(new ProseCancelledError());
       else if (m.pairs) {
@@ -74,24 +86,28 @@ export class ProseFinder {
       } else req.resolve({ ok: false, problems: m.problems ?? ['the prose worker gave no answer'] });
       this.pump();
     });
-    const fail = (why: string): void => {
-      if (this.worker !== w) return;
-      this.worker = undefined;
-      const req = this.current;
-      this.current = undefined;
-      req?.resolve({ ok: false, problems: [why] });
-      this.pump();
-    };
-    w.on('error', (e) => fail(`the prose worker failed: ${e.message}`));
-    w.on('exit', (code) => fail(`the prose worker stopped (exit code ${code})`));
+    w.on('error', (e) => this.stop(w, `the prose worker failed: ${e.message}`));
+    w.on('exit', (code) => this.stop(w, `the prose worker stopped (exit code ${code})`));
     this.worker = w;
     return w;
+  }
+
+  /** The worker is gone (or is being stopped): the request it had gets the problem; the next starts a new one. */
+  private stop(w: Worker, why: string): void {
+    if (this.worker !== w) return;
+    clearTimeout(this.timer);
+    this.worker = undefined;
+    const req = this.current;
+    this.current = undefined;
+    req?.resolve({ ok: false, problems: [why] });
+    this.pump();
   }
 
   /** Stops the worker; requests waiting get a problem. */
   async dispose(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;
+    clearTimeout(this.timer);
     for (const r of this.queue.splice(0)) r.resolve({ ok: false, problems: ['the prose finder was closed'] });
     this.current?.resolve({ ok: false, problems: ['the prose finder was closed'] });
     this.current = undefined;

@@ -318,6 +318,24 @@ describe('code prose from VS Code grammars', () => {
   });
 });
 
+test('a request that runs past the time limit gets a problem in words (and the document is labeled whole)', async () => {
+  const finder = new ProseFinder(path.join(REPO, 'out/src/core/prose_worker.js'), 1);
+  try {
+    const huge = MARKDOWN.repeat(2000);
+    const slow = await finder.find(huge, { kind: 'markdown' });
+    assert.equal(slow.ok, false);
+    assert.match(slow.ok ? '' : slow.problems[0], /finding the prose took longer than 0.001 seconds/);
+  } finally {
+    await finder.dispose();
+  }
+  const patient = new ProseFinder(path.join(REPO, 'out/src/core/prose_worker.js'));
+  try {
+    assert.deepEqual(await patient.find(MARKDOWN, { kind: 'markdown' }), { ok: true, ranges: markdownProse(MARKDOWN) });
+  } finally {
+    await patient.dispose();
+  }
+});
+
 describe('labeling only the prose (shipped model)', () => {
   let labeler: Labeler;
   before(async () => {
