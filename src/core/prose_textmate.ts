@@ -128,33 +128,94 @@ export class Grammars {
 const LINE = /\r\n|\r|\n/g;
 const STAR_LEAD = /^\s*\*+(?=\s|$)/;
 
-/** The prose ranges of a text by a grammar: sorted, disjoint [start, end) UTF-16 offsets. */
-export function grammarProse(grammar: IGrammar, text: string): OffsetRange[] {
-  const ranges: OffsetRange[] = [];
-  let state: StateStack = INITIAL;
+/** A text's lines: each line's text (without its line break) and where it starts. */
+function splitLines(text: string): { lines: string[]; starts: number[] } {
+  const lines: string[] = [];
+  const starts: number[] = [];
   let lineStart = 0;
   for (;;) {
     LINE.lastIndex = lineStart;
     const m = LINE.exec(text);
-    const lineEnd = m ? m.index : text.length;
-    const line = text.slice(lineStart, lineEnd);
-    if (line.length <= MAX_LINE) {
-      const r = grammar.tokenizeLine(line, state);
-      state = r.ruleStack;
-      for (const t of r.tokens) {
-        const end = Math.min(t.endIndex, line.length); // the last token may count the line's end
-        if (end <= t.startIndex || !isProseToken(t.scopes)) continue;
-        let start = t.startIndex;
-        // a block comment's line decoration (` * ` at the start of a line) is not prose
-        if (t.scopes.some((s) => s.startsWith('comment.block'))) {
-          const lead = STAR_LEAD.exec(line.slice(start, end));
-          if (lead && !line.slice(0, start).trim()) start += lead[0].length;
-        }
-        if (end > start) ranges.push({ start: lineStart + start, end: lineStart + end });
-      }
-    }
-    if (!m) break;
+    lines.push(text.slice(lineStart, m ? m.index : text.length));
+    starts.push(lineStart);
+    if (!m) return { lines, starts };
     lineStart = m.index + m[0].length;
   }
-  return normalizeRanges(text, ranges);
+}
+
+/** One line tokenized: its prose as [start, end) pairs relative to the line, and the state after it. */
+function tokenizeProseLine(grammar: IGrammar, line: string, state: StateStack): { prose: number[]; state: StateStack } {
+  const prose: number[] = [];
+  if (line.length > MAX_LINE) return { prose, state };
+  const r = grammar.tokenizeLine(line, state);
+  for (const t of r.tokens) {
+    const end = Math.min(t.endIndex, line.length); // the last token may count the line's end
+    if (end <= t.startIndex || !isProseToken(t.scopes)) continue;
+    let start = t.startIndex;
+    // a block comment's line decoration (` * ` at the start of a line) is not prose
+    if (t.scopes.some((sc) => sc.startsWith('comment.block'))) {
+      const lead = STAR_LEAD.exec(line.slice(start, end));
+      if (lead && !line.slice(0, start).trim()) start += lead[0].length;
+    }
+    if (end > start) prose.push(start, end);
+  }
+  return { prose, state: r.ruleStack };
+}
+
+/** The prose ranges of a text by a grammar: sorted, disjoint [start, end) UTF-16 offsets. */
+export function grammarProse(grammar: IGrammar, text: string): OffsetRange[] {
+  return new IncrementalGrammarProse(grammar).prose(text);
+}
+
+/**
+ * `grammarProse` for successive versions of one document, as VS Code tokenizes: the lines
+ * before the first changed line keep their tokens, and after the change tokenizing stops as
+ * soon as a line of the old text's unchanged end is reached in the state it had then (the
+ * rest is the same as before, shifted). A one-line edit re-tokenizes a few lines, not the file.
+ */
+export class IncrementalGrammarProse {
+  private lines: string[] = [];
+  /** The state after each line. */
+  private states: StateStack[] = [];
+  /** Each line's prose, relative to its start. */
+  private prose_: number[][] = [];
+
+  constructor(private readonly grammar: IGrammar) {}
+
+  prose(text: string): OffsetRange[] {
+    const { lines, starts } = splitLines(text);
+    const old = this.lines;
+    const n = lines.length;
+    const m = old.length;
+    let head = 0;
+    while (head < n && head < m && lines[head] === old[head]) head++;
+    let tail = 0;
+    while (tail < n - head && tail < m - head && lines[n - 1 - tail] === old[m - 1 - tail]) tail++;
+    const states: StateStack[] = this.states.slice(0, head);
+    const prose: number[][] = this.prose_.slice(0, head);
+    let state = head ? states[head - 1] : INITIAL;
+    for (let i = head; i < n; i++) {
+      const j = i - n + m; // the same line in the old text, in its unchanged end
+      if (i >= n - tail && state.equals(j ? this.states[j - 1] : INITIAL)) {
+        for (let k = i; k < n; k++) {
+          states.push(this.states[k - n + m]);
+          prose.push(this.prose_[k - n + m]);
+        }
+        break;
+      }
+      const r = tokenizeProseLine(this.grammar, lines[i], state);
+      state = r.state;
+      states.push(state);
+      prose.push(r.prose);
+    }
+    this.lines = lines;
+    this.states = states;
+    this.prose_ = prose;
+    const ranges: OffsetRange[] = [];
+    for (let i = 0; i < n; i++) {
+      const p = prose[i];
+      for (let k = 0; k < p.length; k += 2) ranges.push({ start: starts[i] + p[k], end: starts[i] + p[k + 1] });
+    }
+    return normalizeRanges(text, ranges);
+  }
 }

@@ -3,7 +3,8 @@
 // TextMate grammar an installed extension contributes for it (from `vscode.extensions.all`,
 // read again when extensions change), so every language VS Code colours has its comments and
 // strings found; a language without a grammar (plain text) is labeled whole. The ranges are
-// found in a worker, anew for every run: an edit anywhere can open or close a code block.
+// found in a worker, anew for every run (an edit anywhere can open or close a code block); a
+// code file's tokens are kept from its last run, so that an edit re-tokenizes only what changed.
 // A grammar that cannot be used is said once in the log, and its documents are labeled whole.
 import * as vscode from 'vscode';
 import type { OffsetRange } from '../core/ranges';
@@ -30,7 +31,7 @@ export class DocumentProse implements vscode.Disposable {
     if (doc.languageId === 'markdown') return { kind: 'markdown' };
     const grammars = this.installedGrammars();
     const scopeName = scopeOfLanguage(doc.languageId, grammars);
-    return scopeName ? { kind: 'grammar', scopeName, grammars } : undefined;
+    return scopeName ? { kind: 'grammar', scopeName, grammars, key: doc.uri.toString() } : undefined;
   }
 
   /** The ranges of `text` (the document's, now) to label; undefined: all of it. */

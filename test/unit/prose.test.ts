@@ -15,7 +15,7 @@ import { ProseCancelledError, ProseFinder } from '../../src/core/prose_finder';
 import { markdownProse } from '../../src/core/prose_markdown';
 import { clipRanges, codePointRanges, maskOutside, normalizeRanges } from '../../src/core/prose_mask';
 import { findProse } from '../../src/core/prose_spec';
-import { Grammars, grammarProse, isProseToken } from '../../src/core/prose_textmate';
+import { Grammars, grammarProse, IncrementalGrammarProse, isProseToken } from '../../src/core/prose_textmate';
 import { modelAnnotations } from '../../src/core/annotations';
 import { exportSpans } from '../../src/core/formats';
 import { mergeRanges } from '../../src/core/ranges';
@@ -290,6 +290,34 @@ describe('code prose from VS Code grammars', () => {
     assert.equal(isProseToken(['source.x']), false);
     assert.equal(isProseToken(['text.x']), true);
     assert.equal(isProseToken(['text.x', 'string.quoted.double.x']), false);
+  });
+
+  test('incremental tokenizing after edits gives what tokenizing the new text afresh gives', async () => {
+    const g = await grammars.grammar('source.python');
+    assert.ok(g.ok);
+    const lines = [
+      '# heading comment',
+      'def f(x):',
+      '    """A docstring',
+      '    over lines."""',
+      '    return "text" + x  # tail',
+      'y = 1',
+      "z = 'last words'",
+    ];
+    const pieces = ['"""', '# note', "'q'", 'x = 2', '', '"unclosed', '    """end"""'];
+    const incremental = new IncrementalGrammarProse(g.value);
+    let rng = 7;
+    const next = (n: number): number => ((rng = (rng * 1103515245 + 12345) % 2 ** 31), rng % n);
+    const doc = [...lines];
+    for (let step = 0; step < 200; step++) {
+      const at = next(doc.length + 1);
+      const op = next(3);
+      if (op === 0) doc.splice(at, 0, pieces[next(pieces.length)]);
+      else if (op === 1 && doc.length > 1) doc.splice(Math.min(at, doc.length - 1), 1);
+      else doc[Math.min(at, doc.length - 1)] += pieces[next(pieces.length)];
+      const text = doc.join(next(4) === 0 ? '\r\n' : '\n');
+      assert.deepEqual(incremental.prose(text), grammarProse(g.value, text), `step ${step}:\n${text}`);
+    }
   });
 
   test('a missing grammar is a problem in words', async () => {
