@@ -83,3 +83,30 @@ def evaluate_bundle(bundle: Path, split: str, runs: Path, tiny: bool = False,
           flush=True)
     return scores
 
+
+
+def per_tag_scores(confusion: list[list[int]], labels: list[str]) -> list[dict]:
+    """Precision, recall and F1 of each label from a gold x predicted count matrix; precision is
+    None where a label was never predicted, recall where it never occurs in the gold data, F1
+    where neither (0 where either happens without a correct word)."""
+    out = []
+    for k, label in enumerate(labels):
+        tp = confusion[k][k]
+        gold = sum(confusion[k])
+        predicted = sum(row[k] for row in confusion)
+        p = tp / predicted if predicted else None
+        r = tp / gold if gold else None
+        f1 = 2 * p * r / (p + r) if p and r else (0.0 if gold or predicted else None)
+        out.append({"label": label, "gold": gold, "predicted": predicted,
+                    "precision": p, "recall": r, "f1": f1})
+    return out
+
+
+def most_confused(confusion: list[list[int]], labels: list[str], n: int = 10) -> list[dict]:
+    """The `n` largest off-diagonal cells: gold label, predicted label, words, and the share of
+    that gold label's words they are."""
+    cells = [(confusion[g][p], g, p) for g in range(len(labels)) for p in range(len(labels))
+             if g != p and confusion[g][p]]
+    cells.sort(key=lambda c: (-c[0], c[1], c[2]))
+    return [{"gold": labels[g], "predicted": labels[p], "words": c,
+             "share_of_gold": c / sum(confusion[g])} for c, g, p in cells[:n]]

@@ -17,6 +17,8 @@ const nS = Number(nSeq);
 let correct = 0, total = 0, seqCorrect = 0;
 const confusion = Array.from({ length: Math.max(nS, 1) }, () => new Array(Math.max(nS, 1)).fill(0));
 const perTag = Array.from({ length: nT }, () => [0, 0]);
+// gold x predicted word counts, for per-tag precision, recall and the most confused pairs
+const uposConfusion = Array.from({ length: nT }, () => new Array(nT).fill(0));
 const t0 = performance.now();
 for (const w of windows) {
   const n = w.input_ids.length;
@@ -36,6 +38,7 @@ for (const w of windows) {
       total++;
       perTag[g][0] += best === g ? 1 : 0;
       perTag[g][1]++;
+      uposConfusion[g][best]++;
     });
   }
   if (seqOut) {
@@ -55,5 +58,6 @@ process.stdout.write(JSON.stringify({
   sequence_majority_baseline: Math.max(...counts) / windows.length,
   sequence_confusion: confusion,
   upos_per_tag: perTag.map(([c, n]) => (n ? c / n : null)),
+  upos_confusion: uposConfusion,
   seconds: (performance.now() - t0) / 1000,
 }) + '\n');

@@ -79,7 +79,8 @@ export function readDescriptions(value: unknown, field: string, labels: readonly
   const known = new Set(labels);
   for (const [label, text] of Object.entries(value as Record<string, unknown>)) {
     if (!known.has(label)) problems.push(`config.json: "${field}" describes "${label}", which is not one of the model's labels`);
-    else if (typeof text !== 'string' || text.length > 500) problems.push(`config.json: "${field}" for "${label}" must be a string of at most 500 characters`);
+    else if (typeof text !== 'string' || text.length > 500)
+      problems.push(`config.json: "${field}" for "${label}" must be a string of at most 500 characters`);
     else out[label] = text;
   }
   return out;

@@ -7,6 +7,7 @@
 // document's words or segments yields to the event loop every few milliseconds (`Pause`), and
 // results are kept in typed arrays (word_table.ts), so that labeling a long document leaves few
 // objects for the garbage collector, whose pauses would otherwise be the longest stalls.
+import * as path from 'node:path';
 import { clsWeights, rollout, windowAttention } from './attention';
 import { softmax, topK, type AggregationStrategy, type LabelScore } from './aggregate';
 import { checkSignature, loadBundle, type Bundle, type OutputRoles, type Result } from './bundle';
@@ -99,17 +100,30 @@ export class Labeler {
 
   /** Loads and validates a bundle and starts its engine; problems are returned, not thrown. */
   static async open(dir: string, options: LabelerOptions = {}): Promise<Result<Labeler>> {
+    // The engine's workers load model.onnx while this thread checks the bundle (the word
+    // pattern's proof runs in a worker of its own): the first labels wait for the slower of the
+    // two, not for both. A refused bundle's engine is stopped, and the bundle's problems are
+    // the ones reported.
+    const starting = Engine.start(path.join(dir, 'model.onnx'), options);
+    const stop = (): void =>
+      void starting.then(async (e) => {
+        if (e.ok) await e.value.dispose();
+      });
     const bundle = await loadBundle(dir);
-    if (!bundle.ok) return bundle;
+    if (!bundle.ok) {
+      stop();
+      return bundle;
+    }
     let tokenizer: TextTokenizer;
     try {
       tokenizer = await TextTokenizer.load(bundle.value.tokenizerJson, bundle.value.vocab, {
         wordPattern: bundle.value.config.wordPattern,
       });
     } catch (e) {
+      stop();
       return { ok: false, problems: [`tokenizer.json could not be used: ${(e as Error).message}`] };
     }
-    const engine = await Engine.start(bundle.value.modelPath, options);
+    const engine = await starting;
     if (!engine.ok) return engine;
     const roles = checkSignature(engine.value.signature, bundle.value.config);
     if (!roles.ok) {

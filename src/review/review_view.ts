@@ -26,7 +26,6 @@ export interface ReviewItem {
   readonly needsReview: boolean;
 }
 
-
 /** The lowest-confidence labels not covered by any of `reviewed`, plus those flagged. */
 export function reviewQueue(candidates: readonly ReviewItem[], size: number): ReviewItem[] {
   return [...candidates]
@@ -66,7 +65,10 @@ class ReviewProvider implements vscode.TreeDataProvider<ReviewItem> {
     if (!this.isVisible()) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(
-      () => this.refresh().catch((e: unknown) => this.s.log.error(`the review queue could not be computed: ${e instanceof Error ? e.message : String(e)}`)),
+      () =>
+        this.refresh().catch((e: unknown) =>
+          this.s.log.error(`the review queue could not be computed: ${e instanceof Error ? e.message : String(e)}`),
+        ),
       300,
     );
   }

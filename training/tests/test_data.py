@@ -125,3 +125,18 @@ def test_word_pattern_fixture_matches_training():
     for case in fixture["ud_cases"]:
         spans = ud_words.utf16_spans(case["text"], data.split_words(case["text"]))
         assert [list(s) for s in spans] == case["words"], case["text"]
+
+
+def test_per_tag_scores_and_most_confused_from_a_confusion_matrix():
+    from training.evaluate import most_confused, per_tag_scores
+    labels = ["A", "B", "C"]
+    # gold rows, predicted columns: A 8 right 2 as B; B 5 right; C never in gold, predicted once from B
+    confusion = [[8, 2, 0], [0, 5, 1], [0, 0, 0]]
+    a, b, c = per_tag_scores(confusion, labels)
+    assert (a["precision"], a["recall"]) == (1.0, 0.8)
+    assert abs(a["f1"] - 2 * 0.8 / 1.8) < 1e-12
+    assert (b["gold"], b["predicted"], b["precision"], b["recall"]) == (6, 7, 5 / 7, 5 / 6)
+    assert (c["precision"], c["recall"], c["f1"]) == (0.0, None, 0.0)
+    pairs = most_confused(confusion, labels)
+    assert [(p["gold"], p["predicted"], p["words"]) for p in pairs] == [("A", "B", 2), ("B", "C", 1)]
+    assert pairs[0]["share_of_gold"] == 0.2

@@ -115,7 +115,19 @@ def test_every_command_runs_on_a_tiny_config(tmp_path):
         assert (out / f).exists(), f
     metrics = json.loads((out / "metrics.json").read_text())
     assert 0 <= metrics["test"]["upos_accuracy"] <= 1
-    assert "not Google's BERT" in (out / "README.md").read_text()
+    card = (out / "README.md").read_text()
+    assert "not Google's BERT" in card
+    # the honest card: per-tag scores that agree with the accuracy, confusions, both options
+    scores = metrics["test"]["upos_scores"]
+    assert len(scores) == 17
+    assert sum(r["gold"] for r in scores) == metrics["test"]["words"]
+    correct = sum(round(r["recall"] * r["gold"]) for r in scores if r["recall"] is not None)
+    assert abs(correct / metrics["test"]["words"] - metrics["test"]["upos_accuracy"]) < 1e-6
+    assert all(c["gold"] != c["predicted"] for c in metrics["test"]["most_confused"])
+    assert 0 <= metrics["frozen_bert_bundle"]["test"]["upos_accuracy"] <= 1
+    for heading in ("| tag | words (gold) | precision | recall | F1 |", "The most confused pairs",
+                    "BERT frozen", "Wrong by design"):
+        assert heading in card, heading
     # evaluate on its own, as a user would
     log = run_training("--tiny", "evaluate", "--bundle", str(out), "--split", "dev", runs=tmp_path / "runs")
     assert "upos_accuracy" in log
