@@ -84,7 +84,13 @@ suite('Prose only', () => {
   test('Markdown, live: a paragraph put inside a code fence loses its labels', async () => {
     const a = await api();
     const editor = await openText('First paragraph stays.\n\nSecond paragraph goes.\n', 'markdown');
-    await waitFor('labels', () => a.labelsFor(editor.document)?.some((w) => w.text === 'goes'));
+    const before = await waitFor('labels', () => a.labelsFor(editor.document)).catch((e: Error) => {
+      throw new Error(`${e.message}; runs: ${JSON.stringify(a.counters())}, language ${editor.document.languageId}`);
+    });
+    assert.ok(
+      before.some((w) => w.text === 'goes'),
+      before.map((w) => w.text).join(' '),
+    );
     await editor.edit((e) => {
       e.insert(new vscode.Position(2, 0), '```\n');
       e.insert(new vscode.Position(3, 0), '```\n');
