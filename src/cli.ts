@@ -1,6 +1,7 @@
 // bert-lstm-label: label text files (or stdin) from a terminal with a model bundle, using the
 // core alone (no VS Code).
-//   bert-lstm-label [--model DIR] [--format text|jsonl|conll|conllu|spans] [--strategy first|average|max|simple] [FILE...]
+//   bert-lstm-label [--model DIR] [--format text|jsonl|conll|conllu|spans] [--strategy first|average|max|simple]
+//                   [--prose auto|markdown|code|whole] [--grammars DIR] [FILE...]
 //   bert-lstm-label --batch OUTPUT.jsonl [--max-bytes N] FOLDER|GLOB|FILE...
 //   bert-lstm-label --batch SHARD_OUT.jsonl --shard I/N ... ; bert-lstm-label --merge MERGED.jsonl SHARD_OUT...
 import { existsSync, promises as fs } from 'node:fs';
@@ -25,8 +26,13 @@ import { streamLabels, type OutputFormat } from './core/stream_output';
 import { describeFsError, isFsError } from './core/fs_errors';
 import { bundleFiles, parseShard, planShard, runShard, shardInputs, shardName, type ShardSpec } from './core/shard';
 import { mergeShards } from './core/shard_merge';
+import { contributionsIn, languageOfFile, scopeOfLanguage, type Contributions } from './core/prose_extensions';
+import { codePointRanges } from './core/prose_mask';
+import { findProse, type ProseSpec } from './core/prose_spec';
+import type { OffsetRange } from './core/ranges';
 
-const USAGE = `usage: bert-lstm-label [--model DIR] [--format text|jsonl|conll|conllu|spans] [--strategy first|average|max|simple] [FILE...]
+const USAGE = `usage: bert-lstm-label [--model DIR] [--format text|jsonl|conll|conllu|spans] [--strategy first|average|max|simple]
+                       [--prose auto|markdown|code|whole] [--grammars DIR] [FILE...]
        bert-lstm-label --batch OUTPUT.jsonl [--max-bytes N] [--shard I/N] FOLDER|GLOB|FILE...
        bert-lstm-label --merge MERGED.jsonl SHARD_OUTPUT.jsonl...
 Labels each FILE (or standard input when none is given) with a BERT+LSTM model bundle.
@@ -51,6 +57,15 @@ Labels each FILE (or standard input when none is given) with a BERT+LSTM model b
                    over the same inputs writes
   --strategy S     sub-word aggregation: first (default), average, max, or simple (each piece
                    labeled on its own, no merging into words)
+  --prose auto     label only the prose (default): Markdown files (.md, .markdown, or the language
+                   the --grammars extensions give the file) their paragraphs, headings, lists,
+                   quotes and tables; files whose language has a grammar in --grammars their
+                   comments, docstrings and strings; other files and standard input whole
+  --prose markdown every input read as Markdown; --prose code: by its file's grammar (needs
+                   --grammars); --prose whole: everything. Outputs say which ranges were labeled
+                   (jsonl and spans: "labeled_ranges"; CoNLL-U: a "# labeled_ranges" comment)
+  --grammars DIR   a folder of VS Code extensions whose TextMate grammars and languages are used
+                   (e.g. VS Code's resources/app/extensions)
   --threads N      ONNX Runtime threads per worker (default 1)
   --workers N      inference workers, each with its own session (default: one per core);
                    the labels are the same for any number`;
@@ -91,6 +106,7 @@ export function formatExport(
   name = '<stdin>',
   state: ExportRunState = { nextSentenceId: 1 },
   newdoc = true,
+  labeledRanges?: ReadonlyArray<readonly [number, number]>,
 ): string {
   const scheme = labeler.bundle.config.labelScheme;
   const out = exportAs(
@@ -102,6 +118,7 @@ export function formatExport(
     {
       documentName: !newdoc ? undefined : name === '<stdin>' ? 'stdin' : name,
       firstSentenceId: state.nextSentenceId,
+      labeledRanges: newdoc ? labeledRanges : undefined,
     },
   );
   state.nextSentenceId += out.sentences;
@@ -127,16 +144,18 @@ async function writeLabels(
   strategy: AggregationStrategy,
   name: string,
   state: ExportRunState,
+  ranges?: readonly OffsetRange[],
 ): Promise<void> {
   const scheme = labeler.bundle.config.labelScheme;
+  const cpRanges = ranges && codePointRanges(text, ranges);
   const { sentences } = await streamLabels(labeler, text, writeStdout, {
     format,
-    labelOptions: { strategy },
+    labelOptions: { strategy, ranges },
     annotate: (chunk) => modelAnnotations(chunk.text, chunk.result.words, scheme),
     // the document's `# newdoc` comes with its first chunk; sentence ids run on across chunks
     exportChunk: (chunk, firstSentenceId) => {
       const st = { nextSentenceId: firstSentenceId };
-      const content = formatExport(format as ExportFormat, chunk.text, chunk.result, labeler, name, st, chunk.first);
+      const content = formatExport(format as ExportFormat, chunk.text, chunk.result, labeler, name, st, chunk.first, cpRanges);
       return { content, sentences: st.nextSentenceId - firstSentenceId };
     },
     firstSentenceId: state.nextSentenceId,
@@ -271,6 +290,37 @@ async function mergeMain(merged: string, outputs: readonly string[]): Promise<nu
   return 0;
 }
 
+type ProseMode = 'auto' | 'markdown' | 'code' | 'whole';
+const PROSE_MODES: readonly string[] = ['auto', 'markdown', 'code', 'whole'];
+const MARKDOWN_FILE = /\.(md|markdown|mdown|mkd|mkdn)$/i;
+
+/**
+ * How an input's prose is found (`--prose`, the file's name and the --grammars extensions'
+ * languages); undefined: it is labeled whole.
+ */
+export function proseSpec(
+  name: string,
+  mode: ProseMode,
+  contributions: Contributions | undefined,
+): { ok: true; value: ProseSpec | undefined } | { ok: false; problem: string } {
+  if (mode === 'whole') return { ok: true, value: undefined };
+  if (mode === 'markdown') return { ok: true, value: { kind: 'markdown' } };
+  const stdin = name === '<stdin>';
+  const language = stdin || !contributions ? undefined : languageOfFile(name, contributions.languages);
+  if (mode === 'auto' && (language === 'markdown' || (!language && !stdin && MARKDOWN_FILE.test(name)))) {
+    return { ok: true, value: { kind: 'markdown' } };
+  }
+  const scopeName = language && contributions ? scopeOfLanguage(language, contributions.grammars) : undefined;
+  if (scopeName && contributions) return { ok: true, value: { kind: 'grammar', scopeName, grammars: contributions.grammars } };
+  if (mode === 'code') {
+    return {
+      ok: false,
+      problem: `--prose code: no grammar in --grammars for ${stdin ? 'standard input' : `this file's language (${language ?? 'unknown'})`}`,
+    };
+  }
+  return { ok: true, value: undefined };
+}
+
 export async function main(argv: string[]): Promise<number> {
   let args;
   try {
@@ -288,6 +338,8 @@ export async function main(argv: string[]): Promise<number> {
         'max-bytes': { type: 'string' },
         shard: { type: 'string' },
         merge: { type: 'string' },
+        prose: { type: 'string', default: 'auto' },
+        grammars: { type: 'string' },
       },
     });
   } catch (e) {
@@ -305,6 +357,19 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (!(AGGREGATION_STRATEGIES as readonly string[]).includes(values.strategy!)) {
     process.stderr.write(`bert-lstm-label: --strategy must be first, average, max or simple, not ${values.strategy}\n`);
+    return 2;
+  }
+  if (!PROSE_MODES.includes(values.prose!)) {
+    process.stderr.write(`bert-lstm-label: --prose must be auto, markdown, code or whole, not ${values.prose}\n`);
+    return 2;
+  }
+  if (values.prose === 'code' && !values.grammars) {
+    process.stderr.write('bert-lstm-label: --prose code needs --grammars DIR (a folder of VS Code extensions)\n');
+    return 2;
+  }
+  const contributions = values.grammars ? contributionsIn(values.grammars) : undefined;
+  if (values.grammars && !contributions!.grammars.length) {
+    process.stderr.write(`bert-lstm-label: --grammars ${values.grammars}: no extension there contributes a grammar\n`);
     return 2;
   }
   const threads = Number(values.threads);
@@ -343,7 +408,7 @@ export async function main(argv: string[]): Promise<number> {
       shard: shard?.ok ? shard.value : undefined,
     });
   // Read every input first: a missing file is reported before the model loads.
-  const inputs: Array<{ name: string; text: string }> = [];
+  const inputs: Array<{ name: string; text: string; ranges?: OffsetRange[] }> = [];
   if (positionals.length === 0) inputs.push({ name: '<stdin>', text: await readStdin() });
   for (const file of positionals) {
     try {
@@ -357,6 +422,20 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`bert-lstm-label: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}\n`);
       return 1;
     }
+  }
+  for (const input of inputs) {
+    const spec = proseSpec(input.name, values.prose as ProseMode, contributions);
+    if (!spec.ok) {
+      process.stderr.write(`bert-lstm-label: ${input.name}: ${spec.problem}\n`);
+      return 1;
+    }
+    if (!spec.value) continue;
+    const found = await findProse(input.text, spec.value);
+    if (!found.ok) {
+      process.stderr.write(`bert-lstm-label: ${input.name}: ${found.problems.join('; ')}\n`);
+      return 1;
+    }
+    input.ranges = found.ranges;
   }
   const opened = await Labeler.open(values.model ?? defaultModelDir(), { threads, workers });
   if (!opened.ok) {
@@ -377,6 +456,7 @@ export async function main(argv: string[]): Promise<number> {
         values.strategy as AggregationStrategy,
         input.name,
         exportState,
+        input.ranges,
       );
     }
   } finally {

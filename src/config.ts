@@ -12,6 +12,9 @@ export const SECTION = 'bertLstm';
 /** The workspace state key of the legend's shown / hidden labels. */
 const LEGEND_STATE_KEY = 'bertLstm.legend.shownLabels';
 
+/** What of a document is labeled: its prose only, or the whole file. */
+export type ProseMode = 'auto' | 'wholeFile';
+
 /** How a label is drawn: a colored underline, a tinted background, or a tag after the word. */
 export type DisplayStyle = 'underline' | 'background' | 'inline';
 
@@ -165,6 +168,15 @@ export class Config {
   get liveMaxDocumentLength(): number {
     const v = this.cfg.get<number>('live.maxDocumentLength', 2_000_000);
     return Number.isFinite(v) && v >= 0 ? v : 2_000_000;
+  }
+
+  /**
+   * What of a document is labeled (`bertLstm.prose`, per language too): `auto` its prose
+   * (Markdown's text, a code file's comments and strings), `wholeFile` all of it.
+   */
+  proseMode(doc: { readonly languageId: string; readonly uri: vscode.Uri }): ProseMode {
+    const v = vscode.workspace.getConfiguration(SECTION, { languageId: doc.languageId, uri: doc.uri }).get<string>('prose', 'auto');
+    return v === 'wholeFile' ? 'wholeFile' : 'auto';
   }
 
   get displayStyle(): DisplayStyle {

@@ -15,6 +15,8 @@ import { Engine, type EngineOptions, type InputBatch } from './engine';
 import type { OutputTensor } from './engine_protocol';
 import { emptyTable, fillRows } from './label_rows';
 import { CompactTokensBuilder, TextTokenizer, type CompactTokens } from './tokenize';
+import { maskOutside } from './prose_mask';
+import type { OffsetRange } from './ranges';
 import { Pause } from './turns';
 import {
   fillViews,
@@ -41,6 +43,8 @@ export interface LabeledText {
   readonly timing: { readonly totalMs: number; readonly inferenceMs: number };
   /** Segments of the text, and how many had to be run (the rest came from the cache). */
   readonly segments: { readonly total: number; readonly run: number };
+  /** The ranges of the text that were labeled (`LabelOptions.ranges`); absent: all of it. */
+  readonly ranges?: readonly OffsetRange[];
 }
 
 export interface AttentionToken {
@@ -77,6 +81,11 @@ export interface LabelOptions {
   readonly signal?: AbortSignal;
   /** Labels of segments seen before, by text; filled with the new ones. */
   readonly cache?: SegmentCache;
+  /**
+   * Label only these sorted, disjoint ranges of the text (its prose, core/prose_*.ts): the rest is
+   * read as spaces (line breaks kept), so offsets stay the text's own.
+   */
+  readonly ranges?: readonly OffsetRange[];
 }
 
 export type LabelerOptions = EngineOptions;
@@ -140,6 +149,7 @@ export class Labeler {
    */
   async label(text: string, options: LabelOptions = {}): Promise<LabeledText> {
     const run = new DocumentRun(options, this.settingsKey(options), this.engine.runMs);
+    if (options.ranges) text = maskOutside(text, options.ranges);
     try {
       for (const seg of this.segments(text)) {
         if (seg && this.preprocessSegment(run, seg)) await this.postprocessPlace(run);
@@ -243,6 +253,7 @@ export class Labeler {
       sequence: averageSequence(windows, this.bundle.config.sequenceLabels),
       timing: { totalMs: performance.now() - run.t0, inferenceMs: this.engine.runMs - run.inference0 },
       segments: { total: run.segments.length, run: run.ran },
+      ...(run.options.ranges ? { ranges: run.options.ranges } : {}),
     };
   }
 

@@ -20,6 +20,7 @@ import {
   type SentenceLayout,
 } from '../core/formats';
 import { compareWithModel, comparisonSummary, type AgreeingLabels } from '../core/import_compare';
+import { codePointRanges } from '../core/prose_mask';
 import { writeFileAtomic } from '../core/sidecar';
 import type { Services } from '../services';
 
@@ -95,15 +96,19 @@ export async function exportLabels(
   const annotations = store.merged(doc);
   const imported = importedLayouts.get(doc);
   const layout = format === 'conllu' && imported?.text === text ? imported.layout : undefined;
+  // prose only: which parts of the text were labeled (code point offsets, as the spans' own)
+  const labeled = s.labels.current(doc)?.ranges;
+  const labeledRanges = labeled && codePointRanges(text, labeled);
   // spans: one JSON record for the whole document, written in pieces (a big document's record is
   // never one string); the others in slices, so that a big document does not hold the extension
   // host's thread
   const out =
     format === 'spans'
-      ? { content: spansRecord(text, annotations), warnings: [] }
+      ? { content: spansRecord(text, annotations, labeledRanges), warnings: [] }
       : await exportAsYielding(format, text, labeler.tokenizer.wordSpans(text), annotations, scheme === 'plain' ? 'plain' : 'iob2', {
           documentName: path.basename(doc.uri.path),
           layout,
+          labeledRanges,
         });
   try {
     await writeFileAtomic(target.fsPath, out.content);

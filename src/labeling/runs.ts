@@ -18,6 +18,7 @@ import type { Display } from '../display/display';
 import { displayName } from '../editors';
 import type { LabelStore } from './label_store';
 import type { ModelHost } from './model_host';
+import { DocumentProse } from './prose';
 
 /** A labeling run still going after this long gets a progress notification with Cancel. */
 export const PROGRESS_DELAY_MS = 1000;
@@ -64,6 +65,8 @@ export class LabelingRuns implements vscode.Disposable {
   private readonly busyChanged = new vscode.EventEmitter<void>();
   /** Fires when a run starts or ends its work (the status bar's spinner). */
   readonly onDidChangeBusy = this.busyChanged.event;
+  /** What of each document is labeled (its prose, or all of it). */
+  private readonly prose: DocumentProse;
 
   constructor(
     private readonly config: Config,
@@ -71,7 +74,9 @@ export class LabelingRuns implements vscode.Disposable {
     private readonly model: ModelHost,
     private readonly labels: LabelStore,
     private readonly display: Display,
-  ) {}
+  ) {
+    this.prose = new DocumentProse(config, log);
+  }
 
   /** Whether any run's work is going. */
   get busy(): boolean {
@@ -122,7 +127,9 @@ export class LabelingRuns implements vscode.Disposable {
     }
     return this.start(doc, 'document', `labeling ${displayName(doc)}`, async (labeler, signal) => {
       const version = doc.version;
-      const result = await labeler.label(doc.getText(), { ...this.config.labelOptions(), signal, cache });
+      const text = doc.getText();
+      const ranges = await this.prose.rangesFor(doc, text, signal);
+      const result = await labeler.label(text, { ...this.config.labelOptions(), signal, cache, ranges });
       return { version, stored: result, result };
     });
   }
@@ -258,5 +265,6 @@ export class LabelingRuns implements vscode.Disposable {
   dispose(): void {
     for (const r of this.runs.values()) r.controller.abort();
     this.busyChanged.dispose();
+    this.prose.dispose();
   }
 }
