@@ -650,7 +650,7 @@ function runSignal(outer: AbortSignal | undefined): { readonly signal: AbortSign
 }
 
 /** Segments labeled per inference round in `label` (bounds the tokens held at once). */
-const SEGMENTS_PER_CHUNK = 64;
+export const SEGMENTS_PER_CHUNK = 64;
 /** Words placed between two checks of the clock when a document's result is assembled. */
 const ROWS_PER_SLICE = 2048;
 

