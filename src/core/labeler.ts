@@ -182,7 +182,7 @@ export class Labeler {
    */
   private async labelInOrder(run: DocumentRun, text: string): Promise<void> {
     for (const seg of this.segments(text)) {
-      if (seg) this.preprocessSegment(run, seg);
+      if (seg && this.preprocessSegment(run, seg)) await this.postprocessPlace(run);
       await run.pause.maybe(run.signal);
     }
     const waiting = run.pending;

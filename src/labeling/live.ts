@@ -27,6 +27,7 @@ export class LiveLabeling implements vscode.Disposable {
   private readonly pendingSince = new Map<string, number>();
   /** Documents already logged as too large for live labeling (said once). */
   private readonly toldTooLarge = new Set<string>();
+  private disposed = false;
   /** Set by Toggle Live Labeling for this session; undefined = the setting decides. */
   private override: boolean | undefined;
 
@@ -145,7 +146,7 @@ export class LiveLabeling implements vscode.Disposable {
         if (going) {
           // the run through edits ends first, then this one starts (it would abort it)
           void going.promise.finally(() => {
-            if (!this.timers.has(key)) this.schedule(doc, 0, throughEdits);
+            if (!this.disposed && !this.timers.has(key)) this.schedule(doc, 0, throughEdits);
           });
           return;
         }
@@ -174,6 +175,7 @@ export class LiveLabeling implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.pendingSince.clear();
