@@ -67,10 +67,10 @@ export class StatusDisplay implements vscode.Disposable {
     const tooLarge = editor && !current && this.live.whyNot(editor.document) === 'tooLarge';
     const progress = editor && this.runs.progress(editor.document);
     const parts = [this.runs.busy ? '$(sync~spin)' : '$(symbol-key)'];
-    if (progress && progress.total > 0) parts.push(`${Math.floor((100 * progress.done) / progress.total)}%`);
     if (word) parts.push(`${word.label} ${(word.score * 100).toFixed(0)}%`);
     else parts.push('BERT+LSTM');
     if (this.lastLatencyMs !== undefined) parts.push(`· ${this.lastLatencyMs.toFixed(0)} ms`);
+    if (progress && progress.total > 0) parts.push(`· labeling ${Math.floor((100 * progress.done) / progress.total)}%`);
     if (tooLarge) parts.push('· not live (large file)');
     this.item.text = parts.join(' ');
     this.item.accessibilityInformation = { label: `BERT+LSTM: ${parts.slice(1).join(' ')}`, role: 'button' };
