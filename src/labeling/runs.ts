@@ -33,6 +33,8 @@ export const PROGRESS_DELAY_MS = 1000;
 export const PARTIAL_DRAW_INTERVAL_MS = 1000;
 /** Lines above and below an editor's visible ranges that its run labels first. */
 const PRIORITY_MARGIN_LINES = 10;
+/** Cursors of an editor whose lines its run labels first (each range is measured against every segment). */
+const MAX_PRIORITY_CURSORS = 16;
 
 /** How far a run is: segments labeled by the model so far, of those it runs. */
 export interface RunProgress {
@@ -462,7 +464,7 @@ function priorityRanges(doc: vscode.TextDocument): OffsetRange[] {
     return { start: doc.offsetAt(l.range.start), end: doc.offsetAt(l.range.end) };
   };
   for (const editor of editorsOf(doc)) {
-    for (const s of editor.selections) out.push(line(s.active.line));
+    for (const s of editor.selections.slice(0, MAX_PRIORITY_CURSORS)) out.push(line(s.active.line));
     for (const r of editor.visibleRanges) {
       out.push({ start: line(r.start.line - PRIORITY_MARGIN_LINES).start, end: line(r.end.line + PRIORITY_MARGIN_LINES).end });
     }
