@@ -13,7 +13,7 @@ import type { HostMessage } from './panel/protocol';
 
 export interface BertLstmApi {
   readonly activationMs: number;
-  /** The labels of a document at its current version, if labeled. */
+  /** The labels of a document at its current version, if labeled (whole: not the partial labels drawn while a run goes on). */
   labelsFor(doc: vscode.TextDocument): readonly WordLabel[] | undefined;
   /** The whole last result of a document at its current version (words, windows, segment stats). */
   resultFor(doc: vscode.TextDocument): LabeledText | undefined;
@@ -77,8 +77,8 @@ export interface ExtensionResources {
 export function productApi(c: Container, activationMs: number): BertLstmApi {
   return {
     activationMs,
-    labelsFor: (doc) => c.labels.current(doc)?.words,
-    resultFor: (doc) => c.labels.current(doc),
+    labelsFor: (doc) => c.labels.complete(doc)?.words,
+    resultFor: (doc) => c.labels.complete(doc),
     labelText: async (text) => (await c.model.get())?.label(text, c.config.labelOptions()),
     model: async () => {
       const l = await c.model.get();

@@ -164,6 +164,12 @@ export class Config {
     return Number.isFinite(v) ? Math.min(10_000, Math.max(0, v)) : 300;
   }
 
+  /** Longest wait after the first edit not yet labeled, however often the debounce restarts (0: no maximum). */
+  get liveMaxWaitMs(): number {
+    const v = this.cfg.get<number>('live.maxWaitMs', 1000);
+    return Number.isFinite(v) ? Math.min(60_000, Math.max(0, v)) : 1000;
+  }
+
   /** Documents longer than this are not labeled live (Label Document still labels them). */
   get liveMaxDocumentLength(): number {
     const v = this.cfg.get<number>('live.maxDocumentLength', 2_000_000);

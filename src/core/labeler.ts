@@ -28,6 +28,7 @@ import {
   type SegmentLabels,
   type WindowResult,
 } from './segments';
+import { rangesDone, takeNearest } from './segment_order';
 import { planWindowSteps, type Window, type WindowPlan } from './windows';
 import type { WordLabel, WordTable } from './word_table';
 
@@ -86,6 +87,29 @@ export interface LabelOptions {
    * read as spaces (line breaks kept), so offsets stay the text's own.
    */
   readonly ranges?: readonly OffsetRange[];
+  /**
+   * Ranges of the text to label first (the visible lines, the cursors), asked for again before
+   * each chunk; segments go to the model nearest them first (segment_order.ts). The labels are
+   * the same as in document order.
+   */
+  readonly priority?: () => readonly OffsetRange[];
+  /** Told after the text is segmented and after each chunk of segments has labels. */
+  readonly onProgress?: (progress: LabelProgress) => void;
+}
+
+/** How far a `label` run is (given with `priority` or `onProgress`). */
+export interface LabelProgress {
+  /** Segments the model has labeled so far, of those it runs in this run (the rest came from the cache). */
+  readonly done: number;
+  readonly total: number;
+  /** Whether every segment overlapping the priority ranges (as they are now) has labels. */
+  readonly priorityDone: boolean;
+  /**
+   * The labels of every segment that has them so far (cached or done), in document order:
+   * a LabeledText of part of the text, to be shown while the run goes on. Stops with a
+   * CancelledError when the caller's signal fires.
+   */
+  partial(): Promise<LabeledText>;
 }
 
 export type LabelerOptions = EngineOptions;
@@ -151,21 +175,87 @@ export class Labeler {
     const run = new DocumentRun(options, this.settingsKey(options), this.engine.runMs);
     if (options.ranges) text = maskOutside(text, options.ranges);
     try {
-      for (const seg of this.segments(text)) {
-        if (seg && this.preprocessSegment(run, seg)) await this.postprocessPlace(run);
-        if (run.pending.length === SEGMENTS_PER_CHUNK) {
-          await this.forwardChunk(run);
-          if (run.queued.length > 1) await this.postprocessOldest(run);
-        }
-        await run.pause.maybe(run.signal);
-      }
-      if (run.pending.length) await this.forwardChunk(run);
-      while (run.queued.length) await this.postprocessOldest(run);
-      await this.postprocessPlace(run);
+      if (options.priority || options.onProgress) await this.labelInOrder(run, text);
+      else await this.labelAsSegmented(run, text);
     } finally {
       run.end();
     }
-    return this.postprocessDocument(run);
+    return this.postprocessDocument(run, run.placed, run.windowCount);
+  }
+
+  /** `label` in document order, each segment sent on as soon as it is cut (no progress figures). */
+  private async labelAsSegmented(run: DocumentRun, text: string): Promise<void> {
+    for (const seg of this.segments(text)) {
+      if (seg && this.preprocessSegment(run, seg)) await this.postprocessPlace(run);
+      if (run.pending.length === SEGMENTS_PER_CHUNK) {
+        await this.forwardChunk(run);
+        if (run.queued.length > 1) await this.postprocessOldest(run);
+      }
+      await run.pause.maybe(run.signal);
+    }
+    if (run.pending.length) await this.forwardChunk(run);
+    while (run.queued.length) await this.postprocessOldest(run);
+    await this.postprocessPlace(run);
+  }
+
+  /**
+   * `label` with the segments ordered: the whole text is cut first (so that the number of
+   * segments to run is known, and any of them can go first), then each chunk takes the waiting
+   * segments nearest the priority ranges. Chunks overlap in the worker as in document order.
+   */
+  private async labelInOrder(run: DocumentRun, text: string): Promise<void> {
+    for (const seg of this.segments(text)) {
+      if (seg && this.preprocessSegment(run, seg)) await this.postprocessPlace(run);
+      await run.pause.maybe(run.signal);
+    }
+    const waiting = run.pending;
+    run.pending = [];
+    run.total = waiting.length;
+    this.report(run);
+    while (waiting.length || run.queued.length) {
+      if (waiting.length) {
+        run.pending = takeNearest(waiting, run.segments, run.options.priority?.() ?? [], SEGMENTS_PER_CHUNK);
+        await this.forwardChunk(run);
+      }
+      if (run.queued.length > 1 || !waiting.length) {
+        run.done += run.queued[0].indices.length;
+        await this.postprocessOldest(run);
+        this.report(run);
+      }
+    }
+    await this.postprocessPlace(run);
+  }
+
+  private report(run: DocumentRun): void {
+    const onProgress = run.options.onProgress;
+    if (!onProgress) return;
+    const priority = run.options.priority?.() ?? [];
+    onProgress({
+      done: run.done,
+      total: run.total,
+      priorityDone: rangesDone(run.segments, priority, (i) => !!run.results[i]),
+      partial: () => this.partialResult(run),
+    });
+  }
+
+  /** The labels of the segments that have them so far, in document order (LabelProgress.partial). */
+  private async partialResult(run: DocumentRun): Promise<LabeledText> {
+    const signal = run.options.signal;
+    const pause = new Pause();
+    const placed: PlacedSegment[] = [];
+    let windowCount = 0;
+    const n = run.segments.length;
+    for (let i = 0; i < n; i++) {
+      const r = run.results[i];
+      if (!r) continue;
+      // the placed prefix is where the whole run puts it; past it, windows are numbered among these
+      const p = i < run.placed.length ? run.placed[i] : await placeInSlices(run.segments[i], r, windowCount, false, pause, signal);
+      placed.push(p);
+      windowCount += p.windows.length;
+      if ((i & 63) === 63) await pause.maybe(signal);
+    }
+    const partial = await this.postprocessDocument(run, placed, windowCount, pause);
+    return { ...partial, segments: { total: n, run: run.done } };
   }
 
   /** Preprocess: the text's segments (undefined between them: a place to yield). */
@@ -229,24 +319,29 @@ export class Labeler {
    * length (an array grown by pushes leaves copies of itself, garbage the size of the document),
    * and the document's sequence scores.
    */
-  private async postprocessDocument(run: DocumentRun): Promise<LabeledText> {
+  private async postprocessDocument(
+    run: DocumentRun,
+    placed: readonly PlacedSegment[],
+    windowCount: number,
+    pause = run.pause,
+  ): Promise<LabeledText> {
     const signal = run.options.signal;
     let total = 0;
-    for (const p of run.placed) total += p.words.length;
+    for (const p of placed) total += p.words.length;
     const words = new Array<WordLabel>(total);
-    const windows = new Array<WindowResult>(run.windowCount);
-    for (let i = 0, at = 0, w = 0; i < run.placed.length; i++) {
-      const p = run.placed[i];
+    const windows = new Array<WindowResult>(windowCount);
+    for (let i = 0, at = 0, w = 0; i < placed.length; i++) {
+      const p = placed[i];
       for (let k = 0; k < p.words.length; k++) {
         words[at + k] = p.words[k];
-        if ((k & 16383) === 16383) await run.pause.maybe(signal); // a segment can be a 1 MB line
+        if ((k & 16383) === 16383) await pause.maybe(signal); // a segment can be a 1 MB line
       }
       for (let k = 0; k < p.windows.length; k++) windows[w + k] = p.windows[k];
       at += p.words.length;
       w += p.windows.length;
-      if ((i & 63) === 63) await run.pause.maybe(signal);
+      if ((i & 63) === 63) await pause.maybe(signal);
     }
-    await run.pause.maybe(signal);
+    await pause.maybe(signal);
     return {
       words,
       windows,
@@ -536,6 +631,9 @@ class DocumentRun {
   windowCount = 0;
   /** Segments run by the model (the rest came from the cache). */
   ran = 0;
+  /** With ordered segments (labelInOrder): segments to run in all, and those with labels so far. */
+  total = 0;
+  done = 0;
 
   constructor(
     readonly options: LabelOptions,
@@ -576,7 +674,7 @@ function runSignal(outer: AbortSignal | undefined): { readonly signal: AbortSign
 }
 
 /** Segments labeled per inference round in `label` (bounds the tokens held at once). */
-const SEGMENTS_PER_CHUNK = 64;
+export const SEGMENTS_PER_CHUNK = 64;
 /** Words placed between two checks of the clock when a document's result is assembled. */
 const ROWS_PER_SLICE = 2048;
 

@@ -77,7 +77,7 @@ export async function exportLabels(
   if (!format) return undefined;
   const labeler = await s.model.get();
   if (!labeler) return undefined;
-  if (!s.labels.current(doc) && !(await s.live.labelDocument(doc))) return undefined;
+  if (!s.labels.complete(doc) && !(await s.live.labelDocument(doc))) return undefined;
   const store = s.corrections;
   await store.ensure(doc);
   let target = args.uri;
