@@ -357,7 +357,6 @@ $('focus').addEventListener('change', () => {
   const i = Number(($('focus') as SelectEl).value);
   if (Number.isInteger(i) && i !== focusOf(state)) pickFocus(i);
 });
-$('attention-text').addEventListener('mouseleave', () => dispatch({ type: 'hover', index: undefined }));
 
 window.addEventListener('message', (event: MessageEvent) => {
   const message = parseHostMessage(event.data);

@@ -9,13 +9,19 @@
 //   - hovering a token shows its exact weight and label; clicking a token, or Enter / Space on
 //     it, selects its word in the editor (read back from the status bar); Tab reaches every
 //     control; a selection's scores appear without moving what is below (no layout jump);
+//   - one state for the panel: clicking a layer x head grid cell shows that layer and head in the
+//     dropdowns; a layer chosen from its dropdown stays through the host's next messages; the
+//     detail line follows the token under the pointer when the layer changes; switching documents
+//     never shows one document's tokens under the other's header (every redraw recorded);
+//   - the token-to-token view: another token's attention (picked in "Attention of", or by
+//     double-click), screenshots in light and dark (test-artifacts/panel-token-*.png);
 //   - reloading the page restores the panel (serializer); its controls' state is logged.
 //
 //   node --test test/e2e/panel.e2e.test.mjs            (packages the extension first)
 //   E2E_VSIX=path/to.vsix node --test test/e2e/panel.e2e.test.mjs
 //   E2E_KEEP=1 ...                                      (keeps the temporary folders)
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   ARTIFACTS,
@@ -34,6 +40,9 @@ import {
 import { e2eTest, installedConfig } from '../harness/fixture.mjs';
 
 const SAMPLE = 'sentences.txt';
+// a second document for the switch: no word in common with the sample's first sentence
+const OTHER = 'other.txt';
+const OTHER_TEXT = 'Rivers flood valleys every spring.\nFarmers plant rice afterwards.\n';
 // name: the workbench.colorTheme setting's value; label: the name the Color Theme picker shows
 const THEMES = {
   light: { name: 'Default Light Modern', label: 'Light Modern', kind: 'light', cls: 'vscode-light' },
@@ -47,6 +56,13 @@ e2eTest(
     name: 'panel-e2e',
     settings: { 'workbench.colorTheme': THEMES.light.name },
     viewport: { width: 1500, height: 1150 },
+    workspace: (base) => {
+      const folder = path.join(base, 'workspace');
+      mkdirSync(folder, { recursive: true });
+      copyFileSync(path.join(SAMPLES, SAMPLE), path.join(folder, SAMPLE));
+      writeFileSync(path.join(folder, OTHER), OTHER_TEXT);
+      return folder;
+    },
   },
   async (e2e) => {
     const { page, log } = e2e;
@@ -307,6 +323,174 @@ e2eTest(
       assert.notEqual(await weightsNow(), w0, 'rollout shades the tokens differently');
       await page.keyboard.press('Space');
 
+      // ---------------------------------------------------------- one state, one render
+      // What the user sees in a dropdown: the text on its face (in the element's shadow root).
+      const face = (id) =>
+        frame.evaluate((i) => document.getElementById(i)?.shadowRoot?.querySelector('.select-face .text')?.textContent?.trim() ?? '', id);
+      const exact = (t) => new RegExp(`^\\s*${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+      const choose = async (id, text) => {
+        await frame.locator(`#${id}`).click();
+        await frame
+          .locator(`#${id} li[role="option"]`)
+          .filter({ hasText: exact(text) })
+          .first()
+          .click();
+        await waitUntil(
+          `the ${id} dropdown showing "${text}"`,
+          async () => (await face(id)) === text,
+          async () => `it shows "${await face(id)}"`,
+        );
+      };
+      const layers = configNumber(config, 'num_hidden_layers');
+      const heads = configNumber(config, 'num_attention_heads');
+      const [gl, gh] = [Math.min(2, layers - 1), Math.min(1, heads - 1)];
+
+      e2e.step(`click the grid cell for layer ${gl} / head ${gh}: the dropdowns say so`);
+      const w1 = await weightsNow();
+      await frame.locator(`#attention-grid canvas.cell[data-layer="${gl}"][data-head="${gh}"]`).click();
+      await waitUntil(
+        `the layer and head dropdowns showing layer ${gl} / head ${gh}`,
+        async () => (await face('layer')) === `layer ${gl}` && (await face('head')) === `head ${gh}`,
+        async () => `they show "${await face('layer')}" / "${await face('head')}"`,
+      );
+      assert.equal(
+        await frame.locator(`#attention-grid canvas.cell[data-layer="${gl}"][data-head="${gh}"]`).getAttribute('aria-pressed'),
+        'true',
+        'the cell is marked as the one shown',
+      );
+      assert.notEqual(await weightsNow(), w1, 'the tokens are shaded by that layer and head');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'panel-grid-cell-light.png') });
+
+      e2e.step('choose a layer from its dropdown: it stays through the next messages from the host');
+      await choose('layer', 'layer 0');
+      const updates0 = await frame.evaluate(() => Number(document.body.dataset.updates));
+      // a click on a token selects its word: the host sends the panel new scores
+      await frame.locator('#attention-text .tok[data-start]').nth(1).click();
+      await waitUntil(
+        'new scores after the click',
+        async () => (await frame.evaluate(() => Number(document.body.dataset.updates))) > updates0,
+        async () => 'no new scores',
+      );
+      await settled(page);
+      assert.equal(await face('layer'), 'layer 0', 'the chosen layer stays');
+      assert.equal(await face('head'), `head ${gh}`, 'the head stays');
+      assert.equal(await frame.evaluate(() => document.querySelector('#layer').value), '0');
+
+      e2e.step('the hover line follows the layer: the token under the pointer, with its weight now');
+      const hovered = frame.locator('#attention-text .tok[data-label][data-start]').nth(3);
+      await hovered.hover();
+      const detailOf = async () => {
+        const d = await hovered.evaluate((e) => ({ text: e.textContent, weight: Number(e.dataset.weight) }));
+        return `${d.text}: weight ${d.weight.toFixed(6)}`;
+      };
+      const line0 = await frame.locator('#token-detail').textContent();
+      assert.ok(line0.startsWith(await detailOf()), `hover: ${line0}`);
+      await choose('layer', 'all layers (mean)');
+      await waitUntil(
+        "the detail line showing the hovered token's weight in the layers now chosen",
+        async () => (await frame.locator('#token-detail').textContent()).startsWith(await detailOf()),
+        async () => `detail line "${await frame.locator('#token-detail').textContent()}", token now ${await detailOf()}`,
+      );
+      assert.notEqual(await frame.locator('#token-detail').textContent(), line0, 'the weight changed with the layer');
+
+      e2e.step('the token-to-token view: another token\'s attention, picked in "Attention of"');
+      const clsWeights = await weightsNow();
+      const picked = frame.locator('#attention-text .tok[data-start]').nth(2);
+      const [pickText, pickIndex] = await picked.evaluate((e) => [e.textContent, e.dataset.index]);
+      assert.ok(pickIndex, `a token "${pickText}" in the panel`);
+      await choose('focus', `"${pickText}" (#${pickIndex})`);
+      await waitUntil(
+        `"${pickText}" marked as the token shown, its attention drawn`,
+        async () =>
+          (await frame.evaluate(() => document.querySelector('#attention-text .tok.focus')?.textContent)) === pickText &&
+          (await weightsNow()) !== clsWeights,
+        async () => `focus token "${await frame.evaluate(() => document.querySelector('#attention-text .tok.focus')?.textContent)}"`,
+      );
+      assert.equal(await face('direction'), `from "${pickText}" (#${pickIndex}) to every token`);
+      const fromPick = await weightsNow();
+      await choose('direction', `every token to "${pickText}" (#${pickIndex})`);
+      await waitUntil(
+        'the other direction drawn',
+        async () => (await weightsNow()) !== fromPick,
+        async () => 'the same weights',
+      );
+      await choose('direction', `from "${pickText}" (#${pickIndex}) to every token`);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'panel-token-light.png') });
+      // a double-click on a token picks it too
+      const dbl = frame.locator('#attention-text .tok[data-start]').last();
+      const dblText = await dbl.textContent();
+      await dbl.dblclick();
+      await waitUntil(
+        `a double-click picking "${dblText}"`,
+        async () => (await frame.evaluate(() => document.querySelector('#attention-text .tok.focus')?.textContent)) === dblText,
+        async () => `focus token "${await frame.evaluate(() => document.querySelector('#attention-text .tok.focus')?.textContent)}"`,
+      );
+      await choose('focus', '[CLS] (the default)');
+      await waitUntil(
+        "[CLS]'s attention again",
+        async () => (await weightsNow()) === clsWeights,
+        async () => 'other weights',
+      );
+
+      e2e.step("switch documents: the header and the tokens are always the same document's");
+      // every redraw of the header or the attention is recorded in the webview
+      await frame.evaluate(() => {
+        window.__redraws = [];
+        const record = () =>
+          window.__redraws.push({
+            status: document.querySelector('#status').textContent,
+            note: document.querySelector('#attention-note').textContent,
+            tokens: [...document.querySelectorAll('#attention-text .tok:not(.special)')].map((e) => e.textContent),
+          });
+        new MutationObserver(record).observe(document.querySelector('#panel-root'), {
+          subtree: true,
+          childList: true,
+          characterData: true,
+        });
+      });
+      const checkRedraws = async (files) => {
+        const redraws = await frame.evaluate(() => window.__redraws.splice(0));
+        let shown = 0;
+        for (const r of redraws) {
+          const header = r.status.split(' · ').pop();
+          const noteFile = /^(.+?): \d+ tokens/.exec(r.note)?.[1];
+          if (!noteFile) continue;
+          shown++;
+          assert.equal(noteFile, header, `the attention is for ${noteFile} under the header ${header}`);
+          for (const t of r.tokens) assert.ok(files[header].includes(t), `token "${t}" is in ${header}`);
+        }
+        return { redraws: redraws.length, shown };
+      };
+      const files = { [SAMPLE]: text, [OTHER]: OTHER_TEXT };
+      const switchTo = async (name) => {
+        await runCommand(page, 'View: Focus First Editor Group');
+        await quickOpen(page, name);
+        await runCommand(page, 'BERT+LSTM: Label Document');
+        await page.keyboard.press('Control+Home');
+        await waitUntil(
+          `the panel showing ${name}: header and tokens`,
+          async () =>
+            frame.evaluate(
+              ([n, first]) =>
+                document.querySelector('#status').textContent.endsWith(` · ${n}`) &&
+                document.querySelector('#attention-note').textContent.startsWith(`${n}: `) &&
+                !!document.querySelector('#attention-text .tok:not(.special)')?.textContent &&
+                first.startsWith(document.querySelector('#attention-text .tok:not(.special)').textContent),
+              [name, files[name]],
+            ),
+          async () =>
+            `header "${await frame.locator('#status').textContent()}", note "${await frame.locator('#attention-note').textContent()}"`,
+        );
+        return checkRedraws(files);
+      };
+      const toOther = await switchTo(OTHER);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'panel-switch-light.png') });
+      const back = await switchTo(SAMPLE);
+      log(
+        `document switch: ${toOther.redraws} + ${back.redraws} redraws recorded, ${toOther.shown} + ${back.shown} with attention; all matched their header`,
+      );
+      assert.ok(toOther.shown > 0 && back.shown > 0, 'the attention was drawn for both documents');
+
       e2e.step('dark theme');
       // Preferences: Color Theme, then the panel's document carries the theme's class (VS Code
       // sets vscode-light / vscode-dark / vscode-high-contrast on the webview's body) and is drawn
@@ -331,6 +515,18 @@ e2eTest(
       assert.notEqual(dark.background, light.background, 'the panel follows the theme (background)');
       assert.notEqual(dark.foreground, light.foreground, 'the panel follows the theme (text)');
       await page.screenshot({ path: path.join(ARTIFACTS, 'panel-dark.png') });
+      {
+        const tok = frame.locator('#attention-text .tok[data-start]').nth(2);
+        const t2 = await tok.textContent();
+        await tok.dblclick();
+        await waitUntil(
+          `the token-to-token view of "${t2}" in the dark theme`,
+          async () => (await frame.evaluate(() => document.querySelector('#attention-text .tok.focus')?.textContent)) === t2,
+          async () => 'not picked',
+        );
+        await page.screenshot({ path: path.join(ARTIFACTS, 'panel-token-dark.png') });
+        await choose('focus', '[CLS] (the default)');
+      }
 
       e2e.step('high-contrast theme');
       await themed(THEMES.hc);
@@ -344,7 +540,7 @@ e2eTest(
       await themed(THEMES.light);
       await frame.evaluate(() => {
         const sel = document.querySelector('#direction');
-        sel.value = 'toCls';
+        sel.value = 'to';
         sel.dispatchEvent(new Event('change'));
       });
       const toClsWeights = await weightsNow();
@@ -374,7 +570,7 @@ e2eTest(
         'no page errors from the panel',
       );
       log(
-        `screenshots: ${['panel-light.png', 'panel-dark.png', 'panel-high-contrast.png', 'panel-restored.png'].map((f) => path.relative(ROOT, path.join(ARTIFACTS, f))).join(', ')}`,
+        `screenshots: ${['panel-light.png', 'panel-grid-cell-light.png', 'panel-token-light.png', 'panel-switch-light.png', 'panel-dark.png', 'panel-token-dark.png', 'panel-high-contrast.png', 'panel-restored.png'].map((f) => path.relative(ROOT, path.join(ARTIFACTS, f))).join(', ')}`,
       );
     }
   },

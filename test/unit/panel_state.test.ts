@@ -113,7 +113,7 @@ test('the detail line follows the controls: the hovered token shows its weight i
   const after = detailLine(s);
   assert.match(after, new RegExp(`^alpha: weight ${weightIn(s).toFixed(6)} `));
   assert.notEqual(after, before, 'the layer change changed the weight: the line must change too');
-  // leaving the tokens: the hint, not a stale weight
+  // no token pointed at: the hint, not a stale weight
   assert.equal(detailLine(run(s, { type: 'hover', index: undefined })), DETAIL_HINT);
 });
 
