@@ -287,7 +287,10 @@ async function openItem(item: ReviewItem, preserveFocus = false): Promise<{ edit
     return undefined;
   }
   const range = new vscode.Range(doc.positionAt(item.start), doc.positionAt(item.end));
-  const editor = await vscode.window.showTextDocument(doc, { selection: range, preserveFocus });
+  // where the document is shown already (else beside no webview: the first visible editor's group)
+  const visible = vscode.window.visibleTextEditors;
+  const viewColumn = (visible.find((e) => e.document === doc) ?? visible[0])?.viewColumn;
+  const editor = await vscode.window.showTextDocument(doc, { selection: range, preserveFocus, viewColumn });
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   if (doc.getText(range) !== item.text) {
     void vscode.window.showWarningMessage(

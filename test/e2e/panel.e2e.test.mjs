@@ -54,7 +54,8 @@ e2eTest(
   'analysis panel: CSP, bars and heatmap in light, dark and high-contrast themes, token hover/click/keyboard, no layout jump, restored after reload',
   {
     name: 'panel-e2e',
-    settings: { 'workbench.colorTheme': THEMES.light.name },
+    // every label in the Review view (the default threshold may leave none of a sample's labels)
+    settings: { 'workbench.colorTheme': THEMES.light.name, 'bertLstm.review.maxMargin': 1 },
     viewport: { width: 1500, height: 1150 },
     workspace: (base) => {
       const folder = path.join(base, 'workspace');
@@ -491,6 +492,55 @@ e2eTest(
       );
       assert.ok(toOther.shown > 0 && back.shown > 0, 'the attention was drawn for both documents');
 
+      e2e.step('the Review view: grouped by file, the sentence around each word, line:column, progress, inline Accept');
+      await page.locator('.part.activitybar [aria-label^="Label Review"]').first().click();
+      const sidebar = page.locator('.part.sidebar');
+      const rows = sidebar.locator('.monaco-list-row');
+      await waitUntil(
+        'the Review view listing both files and their labels',
+        async () => (await sidebar.locator('.monaco-list-row[aria-level="1"]').count()) === 2 && (await rows.count()) > 4,
+        async () => `rows: ${JSON.stringify(await rows.allTextContents())}`,
+      );
+      const review = async () =>
+        sidebar.evaluate((bar) => {
+          const rowsNow = [...bar.querySelectorAll('.monaco-list-row')];
+          return {
+            header: bar.querySelector('.pane-header .description')?.textContent?.trim() ?? '',
+            files: rowsNow.filter((r) => r.getAttribute('aria-level') === '1').map((r) => r.querySelector('.label-name')?.textContent),
+            items: rowsNow
+              .filter((r) => r.getAttribute('aria-level') === '2')
+              .map((r) => ({
+                label: r.querySelector('.label-name')?.textContent ?? '',
+                highlight: [...r.querySelectorAll('.label-name .highlight')].map((h) => h.textContent).join(''),
+                description: r.querySelector('.label-description')?.textContent ?? '',
+              })),
+          };
+        });
+      const r0 = await review();
+      log(`review view: ${r0.header}; files ${r0.files.join(', ')}; first rows ${JSON.stringify(r0.items.slice(0, 3))}`);
+      assert.deepEqual([...r0.files].sort(), [OTHER, SAMPLE].sort(), 'one group per file');
+      const progress = /^(\d+) of (\d+) reviewed$/.exec(r0.header);
+      assert.ok(progress, `the progress in the view's header: "${r0.header}"`);
+      for (const it of r0.items) {
+        assert.match(it.description, /^\S+ \d+\.\d% · \d+:\d+$/, `label, probability and line:column: "${it.description}"`);
+        assert.ok(it.highlight && it.label.includes(it.highlight), `the word highlighted in its sentence: ${JSON.stringify(it)}`);
+        assert.ok(it.label.length > it.highlight.length, `a sentence around "${it.highlight}": "${it.label}"`);
+      }
+      await page.screenshot({ path: path.join(ARTIFACTS, 'review-light.png') });
+      // Accept, the first row's inline action
+      const first = sidebar.locator('.monaco-list-row[aria-level="2"]').first();
+      const firstLabel = await first.locator('.label-name').textContent();
+      await first.hover();
+      await first.locator('.actions [aria-label^="Accept"]').click();
+      await waitUntil(
+        'Accept counting one more reviewed label',
+        async () => (await review()).header === `${Number(progress[1]) + 1} of ${progress[2]} reviewed`,
+        async () => `header "${(await review()).header}"`,
+      );
+      const r1 = await review();
+      assert.equal(r1.items.length, r0.items.length - 1, `the accepted row "${firstLabel}" left the queue`);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'review-light-accepted.png') });
+
       e2e.step('dark theme');
       // Preferences: Color Theme, then the panel's document carries the theme's class (VS Code
       // sets vscode-light / vscode-dark / vscode-high-contrast on the webview's body) and is drawn
@@ -570,7 +620,7 @@ e2eTest(
         'no page errors from the panel',
       );
       log(
-        `screenshots: ${['panel-light.png', 'panel-grid-cell-light.png', 'panel-token-light.png', 'panel-switch-light.png', 'panel-dark.png', 'panel-token-dark.png', 'panel-high-contrast.png', 'panel-restored.png'].map((f) => path.relative(ROOT, path.join(ARTIFACTS, f))).join(', ')}`,
+        `screenshots: ${['panel-light.png', 'panel-grid-cell-light.png', 'panel-token-light.png', 'panel-switch-light.png', 'review-light.png', 'panel-dark.png', 'panel-token-dark.png', 'panel-high-contrast.png', 'panel-restored.png'].map((f) => path.relative(ROOT, path.join(ARTIFACTS, f))).join(', ')}`,
       );
     }
   },
