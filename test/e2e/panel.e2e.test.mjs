@@ -505,7 +505,11 @@ e2eTest(
         sidebar.evaluate((bar) => {
           const rowsNow = [...bar.querySelectorAll('.monaco-list-row')];
           return {
-            header: bar.querySelector('.pane-header .description')?.textContent?.trim() ?? '',
+            // the view's description: in its pane header, or in the side bar's title when it is the only view
+            header:
+              [...bar.querySelectorAll('*')]
+                .find((e) => e.children.length === 0 && /^\s*\d+ of \d+ reviewed\s*$/.test(e.textContent ?? ''))
+                ?.textContent?.trim() ?? '',
             files: rowsNow.filter((r) => r.getAttribute('aria-level') === '1').map((r) => r.querySelector('.label-name')?.textContent),
             items: rowsNow
               .filter((r) => r.getAttribute('aria-level') === '2')
@@ -538,7 +542,8 @@ e2eTest(
         async () => `header "${(await review()).header}"`,
       );
       const r1 = await review();
-      assert.equal(r1.items.length, r0.items.length - 1, `the accepted row "${firstLabel}" left the queue`);
+      const same = (a, b) => a.label === b.label && a.highlight === b.highlight && a.description === b.description;
+      assert.ok(!r1.items.some((it) => same(it, r0.items[0])), `the accepted row "${firstLabel}" left the queue`);
       await page.screenshot({ path: path.join(ARTIFACTS, 'review-light-accepted.png') });
 
       e2e.step('dark theme');
