@@ -407,7 +407,11 @@ e2eTest(
           (await weightsNow()) !== clsWeights,
         async () => `focus token "${await frame.evaluate(() => document.querySelector('#attention-text .tok.focus')?.textContent)}"`,
       );
-      assert.equal(await face('direction'), `from "${pickText}" (#${pickIndex}) to every token`);
+      await waitUntil(
+        'the direction dropdown naming the token',
+        async () => (await face('direction')) === `from "${pickText}" (#${pickIndex}) to every token`,
+        async () => `it shows "${await face('direction')}"`,
+      );
       const fromPick = await weightsNow();
       await choose('direction', `every token to "${pickText}" (#${pickIndex})`);
       await waitUntil(
