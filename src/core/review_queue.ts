@@ -149,27 +149,28 @@ const FORWARD_BOUNDARY = /[.!?\u2026]['"\u2019\u201d)\]]*(?=\s|$)|\r?\n[ \t]*\r?
 
 /**
  * The sentence around text[start, end): back to the previous sentence end or blank line, forward
- * to the next sentence end (included) or blank line, at most `reach` characters either side
- * (then clipped with "…"). Whitespace runs, line breaks included, read as one space.
+ * to the next sentence end (included) or blank line, at most `before` characters before and
+ * `after` after (then clipped with "…"). Whitespace runs, line breaks included, read as one
+ * space. Less reach before than after: a row shows its start, so the word stays in view.
  */
-export function sentenceAround(text: string, start: number, end: number, reach = 60): Context {
+export function sentenceAround(text: string, start: number, end: number, before = 30, after = 2 * before): Context {
   start = Math.max(0, Math.min(start, text.length));
   end = Math.max(start, Math.min(end, text.length));
-  const minFrom = Math.max(0, start - reach);
-  const maxTo = Math.min(text.length, end + reach);
+  const minFrom = Math.max(0, start - before);
+  const maxTo = Math.min(text.length, end + after);
   let from = minFrom;
   let foundBack = minFrom === 0;
-  const before = text.slice(minFrom, start);
+  const head = text.slice(minFrom, start);
   BACK_BOUNDARY.lastIndex = 0;
-  for (let m = BACK_BOUNDARY.exec(before); m; m = BACK_BOUNDARY.exec(before)) {
+  for (let m = BACK_BOUNDARY.exec(head); m; m = BACK_BOUNDARY.exec(head)) {
     from = minFrom + m.index + m[0].length;
     foundBack = true;
   }
   let to = maxTo;
   let foundForward = maxTo === text.length;
-  const after = text.slice(end, maxTo);
+  const tail = text.slice(end, maxTo);
   FORWARD_BOUNDARY.lastIndex = 0;
-  const f = FORWARD_BOUNDARY.exec(after);
+  const f = FORWARD_BOUNDARY.exec(tail);
   if (f) {
     to = end + f.index + (/^[\r\n]/.test(f[0]) ? 0 : f[0].length);
     foundForward = true;

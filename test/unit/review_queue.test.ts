@@ -225,7 +225,10 @@ test('the sentence around a word: from the previous sentence end to the next, on
   const l = sentenceAround(long, 500, 506, 20);
   assert.ok(l.text.startsWith('…') && l.text.endsWith('…'), l.text);
   assert.equal(l.text.slice(...l.highlight), 'target');
-  assert.ok(l.text.length <= 20 * 2 + 6 + 2, l.text);
+  assert.ok(l.text.length <= 20 + 40 + 6 + 2, l.text);
+  // less reach before the word than after it: a row's start is what stays in view
+  const b = sentenceAround(long, 500, 506);
+  assert.ok(b.highlight[0] <= 32 && b.text.length - b.highlight[1] > 32, JSON.stringify(b));
   // closing quotes stay with their sentence
   const quoted = 'He said "stop." Then he left.';
   const s = sentenceAround(quoted, quoted.indexOf('Then'), quoted.indexOf('Then') + 4);
