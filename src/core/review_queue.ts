@@ -168,9 +168,14 @@ export function sentenceAround(text: string, start: number, end: number, before 
   }
   let to = maxTo;
   let foundForward = maxTo === text.length;
+  // a label that ends a sentence (its full stop, say) ends the context too
+  if (/[.!?\u2026]['"\u2019\u201d)\]]*$/.test(text.slice(start, end)) && (end === text.length || /\s/.test(text[end]))) {
+    to = end;
+    foundForward = true;
+  }
   const tail = text.slice(end, maxTo);
   FORWARD_BOUNDARY.lastIndex = 0;
-  const f = FORWARD_BOUNDARY.exec(tail);
+  const f = to === end ? null : FORWARD_BOUNDARY.exec(tail);
   if (f) {
     to = end + f.index + (/^[\r\n]/.test(f[0]) ? 0 : f[0].length);
     foundForward = true;

@@ -28,9 +28,8 @@ suite('Review view', () => {
 
   test('lists the least certain labels first (by margin), with line:column and the sentence around; confident ones are left out', async () => {
     const a = await api();
-    const { editor, file } = await openTemp(
-      'Colorless green ideas sleep furiously.\nBuffalo buffalo Buffalo buffalo buffalo. Time flies like an arrow.\n',
-    );
+    const sentences = ['Colorless green ideas sleep furiously.', 'Buffalo buffalo Buffalo buffalo buffalo.', 'Time flies like an arrow.'];
+    const { editor, file } = await openTemp(`${sentences[0]}\n${sentences[1]} ${sentences[2]}\n`);
     await vscode.commands.executeCommand('bertLstm.labelDocument');
     const doc = editor.document;
     const words = a.labelsFor(doc)!;
@@ -56,9 +55,13 @@ suite('Review view', () => {
       const pos = doc.positionAt(it.start);
       assert.deepEqual([it.line, it.column], [pos.line + 1, pos.character + 1], `line:column of "${it.text}"`);
       assert.equal(it.context.slice(...it.highlight), it.text, 'the word is highlighted in its context');
-      // the sentence around, not the whole document
+      // the sentence around, not the whole document: within one of its sentences
       assert.ok(!it.context.includes('\n'));
-      assert.ok(it.line === 1 ? it.context.startsWith('Colorless') : !it.context.includes('Colorless'), it.context);
+      const inside = it.context.replace(/^…|…$/g, '');
+      assert.ok(
+        sentences.some((s) => s.includes(inside)),
+        `"${it.context}" is within one sentence`,
+      );
     }
     // a threshold between the margins: exactly the labels at most at it are listed
     const mid = margins[Math.floor(margins.length / 2)];

@@ -229,6 +229,10 @@ test('the sentence around a word: from the previous sentence end to the next, on
   // less reach before the word than after it: a row's start is what stays in view
   const b = sentenceAround(long, 500, 506);
   assert.ok(b.highlight[0] <= 32 && b.text.length - b.highlight[1] > 32, JSON.stringify(b));
+  // a full stop labeled on its own ends its context: the next sentence is not shown
+  const stop = sentenceAround(text, text.indexOf('.'), text.indexOf('.') + 1);
+  assert.equal(stop.text, 'First one here.');
+  assert.equal(stop.text.slice(...stop.highlight), '.');
   // closing quotes stay with their sentence
   const quoted = 'He said "stop." Then he left.';
   const s = sentenceAround(quoted, quoted.indexOf('Then'), quoted.indexOf('Then') + 4);
