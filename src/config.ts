@@ -248,6 +248,12 @@ export class Config {
     return Number.isInteger(v) && v > 0 ? Math.min(v, 5000) : 200;
   }
 
+  /** The Review view lists labels whose margin (top minus next probability) is at most this. */
+  get reviewMaxMargin(): number {
+    const v = this.cfg.get<number>('review.maxMargin', 0.5);
+    return Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0.5;
+  }
+
   /** Batch outputs the Review view reads (a workspace glob). */
   get reviewBatchGlob(): string {
     return this.cfg.get<string>('review.batchOutputs', '**/*.batch.jsonl').trim() || '**/*.batch.jsonl';

@@ -44,6 +44,8 @@ export function registerSettingsReactions(s: SettingsServices): vscode.Disposabl
     }
     if (affects('live.enabled')) s.live.followSetting();
     if (affects('live.enabled', 'live.languages', 'live.maxDocumentLength')) s.live.labelVisible();
+    // the Review view lists by these (it recomputes only while shown)
+    if (affects('review.maxMargin', 'review.size', 'review.batchOutputs')) void vscode.commands.executeCommand('bertLstm.review.refresh');
     s.status.refresh();
   });
 }

@@ -8,7 +8,7 @@
 // results are kept in typed arrays (word_table.ts), so that labeling a long document leaves few
 // objects for the garbage collector, whose pauses would otherwise be the longest stalls.
 import * as path from 'node:path';
-import { clsWeights, rollout, windowAttention } from './attention';
+import { rollout, tokenAttention, windowAttention, type WindowAttention } from './attention';
 import { softmax, topK, type AggregationStrategy, type LabelScore } from './aggregate';
 import { checkSignature, loadBundle, type Bundle, type OutputRoles, type Result } from './bundle';
 import { Engine, type EngineOptions, type InputBatch } from './engine';
@@ -508,6 +508,30 @@ export class Labeler {
    * Undefined when the model has no `attentions` output or the text has no words.
    */
   async attention(text: string, offset: number, signal?: AbortSignal): Promise<CLSAttention | undefined> {
+    const w = await this.windowAttention(text, offset, signal);
+    if (!w) return undefined;
+    const cls = tokenAttention(w.attention, rollout(w.attention), 0);
+    return {
+      tokens: w.tokens,
+      layers: cls.layers,
+      heads: cls.heads,
+      fromCls: cls.from,
+      toCls: cls.to,
+      rolloutFromCls: cls.rolloutFrom,
+      rolloutToCls: cls.rolloutTo,
+    };
+  }
+
+  /**
+   * The whole attention of the window of `text` that contains `offset` (every token's row and
+   * column: the token-to-token view), with the window's tokens ([CLS] and [SEP] included).
+   * Undefined when the model has no `attentions` output or the text has no words.
+   */
+  async windowAttention(
+    text: string,
+    offset: number,
+    signal?: AbortSignal,
+  ): Promise<{ tokens: AttentionToken[]; attention: WindowAttention } | undefined> {
     const name = this.roles.attentions;
     if (!name) return undefined;
     const cfg = this.bundle.config;
@@ -520,7 +544,7 @@ export class Labeler {
     const w = plan.windows[wi];
     const seqLen = w.pieces + 2;
     const out = await this.engine.run(this.encodeBatch([{ tokens, window: w }], seqLen), [name], signal);
-    const att = windowAttention(out[name].dims, out[name].data, 0, seqLen);
+    const attention = windowAttention(out[name].dims, out[name].data, 0, seqLen);
     const list: AttentionToken[] = [{ text: '[CLS]', start: -1, end: -1, special: true }];
     for (let i = w.firstWord; i < w.endWord; i++) {
       for (let p = tokens.pieceFirst[i]; p < tokens.pieceFirst[i + 1]; p++) {
@@ -528,28 +552,7 @@ export class Labeler {
       }
     }
     list.push({ text: '[SEP]', start: -1, end: -1, special: true });
-    const fromCls: number[][][] = [];
-    const toCls: number[][][] = [];
-    for (let l = 0; l < att.layers; l++) {
-      fromCls.push([]);
-      toCls.push([]);
-      for (let h = 0; h < att.heads; h++) {
-        const base = (l * att.heads + h) * seqLen * seqLen;
-        const m = att.data.subarray(base, base + seqLen * seqLen);
-        fromCls[l].push(Array.from(clsWeights(m, seqLen, 'fromCls')));
-        toCls[l].push(Array.from(clsWeights(m, seqLen, 'toCls')));
-      }
-    }
-    const r = rollout(att);
-    return {
-      tokens: list,
-      layers: att.layers,
-      heads: att.heads,
-      fromCls,
-      toCls,
-      rolloutFromCls: Array.from(clsWeights(r, seqLen, 'fromCls')),
-      rolloutToCls: Array.from(clsWeights(r, seqLen, 'toCls')),
-    };
+    return { tokens: list, attention };
   }
 
   private encodeBatch(rows: ReadonlyArray<{ tokens: CompactTokens; window: Window }>, seqLen: number): InputBatch {
