@@ -13,9 +13,11 @@ import { exportAs, type ExportFormat } from './core/formats';
 import { Labeler, type LabeledText } from './core/labeler';
 import { streamLabels, type OutputFormat } from './core/stream_output';
 import { describeFsError, isFsError } from './core/fs_errors';
+import { adaptMain } from './cli_adapt';
 
 const USAGE = `usage: bert-lstm-label [--model DIR] [--format text|jsonl|conll|conllu|spans] [--strategy first|average|max|simple] [FILE...]
        bert-lstm-label --batch OUTPUT.jsonl [--max-bytes N] FOLDER|GLOB|FILE...
+       bert-lstm-label adapt --train FILE... --out DIR   (adapt --help says more)
 Labels each FILE (or standard input when none is given) with a BERT+LSTM model bundle.
   --model DIR      model bundle folder (default: the bundled models/default)
   --format text    word/LABEL per word, the text's spacing kept (default)
@@ -199,6 +201,8 @@ async function batchMain(
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `adapt`: learning from annotation files (cli_adapt.ts)
+  if (argv[0] === 'adapt') return adaptMain(argv.slice(1), defaultModelDir());
   let args;
   try {
     args = parseArgs({
