@@ -33,6 +33,7 @@ const builds = [
       engine_worker: 'src/core/engine_worker.ts',
       tokenizer_file_worker: 'src/core/tokenizer_file_worker.ts',
       word_pattern_worker: 'src/core/word_pattern_worker.ts',
+      train_worker: 'src/core/adapt/train_worker.ts',
     },
     outdir: 'dist',
   },

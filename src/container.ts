@@ -5,6 +5,8 @@
 // reverse order of creation.
 // The constructor below is the order; docs/ARCHITECTURE.md has the table of who calls whom.
 import * as vscode from 'vscode';
+import { registerLearningCommands } from './adapt/commands';
+import { Learning } from './adapt/learning';
 import { Config } from './config';
 import { registerCorrectionCommands } from './corrections/commands';
 import { CorrectionsStore } from './corrections/store';
@@ -40,6 +42,7 @@ export class Container implements Services, vscode.Disposable {
   readonly live: LiveLabeling;
   readonly status: StatusDisplay;
   readonly panels: Panels;
+  readonly learning: Learning;
   readonly documents: Documents;
 
   constructor(readonly extensionContext: vscode.ExtensionContext) {
@@ -54,6 +57,7 @@ export class Container implements Services, vscode.Disposable {
     this.live = this.own(new LiveLabeling(this.config, this.log, this.labels, this.runs));
     this.status = this.own(new StatusDisplay(this.config, this.model, this.labels, this.runs, this.live));
     this.panels = this.own(new Panels(this, extensionContext.extensionUri));
+    this.learning = this.own(new Learning(this.config, this.log, this.model, this.labels, this.corrections, this.live));
     this.documents = this.own(new Documents(this));
     this.disposables.push(
       ...registerLabelingCommands(this),
@@ -64,6 +68,7 @@ export class Container implements Services, vscode.Disposable {
       ...registerTransferCommands(this),
       registerBatchCommand(this),
       ...registerReviewView(this),
+      ...registerLearningCommands(this),
       vscode.languages.registerHoverProvider({ scheme: '*' }, new LabelHoverProvider(this.labels, this.config)),
     );
     this.documents.start();

@@ -2,6 +2,7 @@
 // with their own labels, the aggregation strategy, and the segment's sequence label.
 import * as vscode from 'vscode';
 import type { WordLabel, WindowResult } from '../core/labeler';
+import { reasonLine } from '../adapt/reason';
 import type { Config } from '../config';
 import { LabelStore } from '../labeling/label_store';
 import { percent } from '../percent';
@@ -21,6 +22,7 @@ export function hoverMarkdown(
   md.appendMarkdown(`**${word.label}** ${percent(word.score)}${low}\n\n`);
   const alts = word.alternatives.slice(1).map((a) => `${a.label} ${percent(a.score)}`);
   if (alts.length) md.appendMarkdown(`Alternatives: ${alts.join(' · ')}\n\n`);
+  if (word.reason) md.appendMarkdown(`${reasonLine(word.reason)}\n\n`);
   if (word.pieces.length > 1 || (word.pieces[0] && word.pieces[0].text !== word.text.toLowerCase())) {
     const pieces = word.pieces.map((p) => `${code(p.text)} ${p.label} ${percent(p.score)}`);
     md.appendMarkdown(`Pieces (${strategy}): ${pieces.join(' · ')}\n\n`);

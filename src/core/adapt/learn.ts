@@ -48,12 +48,8 @@ export async function collectExamples(
   let noWord = 0;
   let documents = 0;
   let groupBase = 0;
-  const scheme = labeler.bundle.config.labelScheme;
   for (const doc of docs) {
-    const own = doc.annotations.filter((a) => a.source !== 'model');
-    const tagged = scheme === 'plain' ? own : own.flatMap((a) => wordTags(labeler, doc.text, a, scheme));
-    const usable = tagged.filter((a) => labelIndex.has(a.label));
-    for (const a of tagged) if (!labelIndex.has(a.label)) unknown.set(a.label, (unknown.get(a.label) ?? 0) + 1);
+    const usable = userWordAnnotations(labeler, doc.text, doc.annotations, unknown);
     if (!usable.length) continue;
     const f = await labeler.wordFeatures(doc.text, usable, { signal: options.signal, stride: options.stride });
     if (!f.ok) return f;
@@ -93,6 +89,25 @@ export async function collectExamples(
       skipped,
     },
   };
+}
+
+/**
+ * The user's annotations (corrected or reviewed, not marked for review) as word labels of the
+ * model: as they are for a plain tag set, one per word with its B-/I- (BIOES) tag for spans.
+ * Labels the model does not have are counted in `unknown` and left out.
+ */
+export function userWordAnnotations(
+  labeler: Labeler,
+  text: string,
+  annotations: readonly Annotation[],
+  unknown = new Map<string, number>(),
+): Annotation[] {
+  const labels = new Set(labeler.labels);
+  const scheme = labeler.bundle.config.labelScheme;
+  const own = annotations.filter((a) => a.source !== 'model' && !a.needsReview);
+  const tagged = scheme === 'plain' ? own : own.flatMap((a) => wordTags(labeler, text, a, scheme));
+  for (const a of tagged) if (!labels.has(a.label)) unknown.set(a.label, (unknown.get(a.label) ?? 0) + 1);
+  return tagged.filter((a) => labels.has(a.label));
 }
 
 /**

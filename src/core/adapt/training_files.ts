@@ -122,10 +122,23 @@ export async function readTrainingFile(file: string): Promise<Result<TrainingDoc
   };
 }
 
-async function readSidecarDocument(file: string, content: string): Promise<Result<TrainingDocument[]>> {
+/**
+ * A sidecar's document and annotations, read against the document's text as it is now (moved
+ * labels found again, lost ones left out). `documentPath` defaults to the file the sidecar names,
+ * next to it.
+ */
+export async function readSidecarDocument(file: string, content?: string, documentPath?: string): Promise<Result<TrainingDocument[]>> {
+  if (content === undefined) {
+    try {
+      content = await fs.readFile(file, 'utf8');
+    } catch (e) {
+      return { ok: false, problems: [`${file} cannot be read: ${describeFsError(e)}`] };
+    }
+  }
   const parsed = parseSidecar(content);
   if (!parsed.ok) return { ok: false, problems: parsed.problems.map((p) => `${file}${p.line ? `:${p.line}` : ''}: ${p.message}`) };
-  const docPath = path.join(path.dirname(file), parsed.header.document ?? path.basename(file).slice(0, -DEFAULT_SIDECAR.suffix.length));
+  const docPath =
+    documentPath ?? path.join(path.dirname(file), parsed.header.document ?? path.basename(file).slice(0, -DEFAULT_SIDECAR.suffix.length));
   let text: string;
   try {
     text = await fs.readFile(docPath, 'utf8');
