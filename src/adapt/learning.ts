@@ -2,7 +2,8 @@
 //
 // - The memory: every correction and accepted label of an open document is remembered with the
 //   features the model gives its word (core/adapt/memory.ts), as soon as the corrections store
-//   says the document's corrections changed. The open documents are then labeled again through
+//   says the document's corrections changed; a closed document's stay remembered (its sidecar
+//   keeps them), until the model changes. The open documents are then labeled again through
 //   their segment caches, so only the segments that hold a remembered word run again and the
 //   label shows within a model run of one segment or two. The labeler consults the memory.
 // - Learn from Corrections: every corrected or accepted word of the workspace (its sidecars, and
@@ -81,7 +82,6 @@ export class Learning implements vscode.Disposable {
       this.changed,
       model.onLoad((l) => this.attach(l)),
       corrections.onDidChange((doc) => this.sync(doc)),
-      vscode.workspace.onDidCloseTextDocument((doc) => this.forget(doc)),
     );
   }
 
@@ -201,14 +201,6 @@ export class Learning implements vscode.Disposable {
       `remembered ${next.size} corrected or accepted words of ${name} (${memory.size} in all); open documents relabeled in ${this.lastMemoryMs.toFixed(0)} ms`,
     );
     this.maybeLearnByItself();
-  }
-
-  private forget(doc: vscode.TextDocument): void {
-    const examples = this.docs.get(doc.uri.toString());
-    if (!examples) return;
-    this.docs.delete(doc.uri.toString());
-    const first = examples.values().next().value;
-    if (first) this.memory?.forgetFile(first.source.file);
   }
 
   /** The open documents that have labels, labeled again through their caches (only changed segments run). */

@@ -483,8 +483,10 @@ export class Labeler {
     for (const { rows, seqLen, output } of work.batches) {
       const out = await output;
       const features = out[FEATURES_OUTPUT] as OutputTensor | undefined;
-      const head = this.head;
-      const logits = head && features ? headTensor(head, features) : this.roles.tokenLogits ? out[this.roles.tokenLogits] : undefined;
+      const model = this.roles.tokenLogits ? out[this.roles.tokenLogits] : undefined;
+      // a head set or reset since these batches were queued: the logits come from what was fetched
+      const head = features && (this.head ?? (model ? undefined : this.baseHead));
+      const logits = head ? headTensor(head, features) : model;
       for (let row = 0; row < rows.length; row++) {
         const { di, wi, w } = rows[row];
         const d = docs[di];
