@@ -57,7 +57,7 @@ export class Container implements Services, vscode.Disposable {
     this.live = this.own(new LiveLabeling(this.config, this.log, this.labels, this.runs));
     this.status = this.own(new StatusDisplay(this.config, this.model, this.labels, this.runs, this.live));
     this.panels = this.own(new Panels(this, extensionContext.extensionUri));
-    this.learning = this.own(new Learning(this.config, this.log, this.model, this.labels, this.corrections, this.live));
+    this.learning = this.own(new Learning(this.config, this.log, this.model, this.labels, this.corrections, this.live, this.runs));
     this.documents = this.own(new Documents(this));
     this.disposables.push(
       ...registerLabelingCommands(this),

@@ -27,6 +27,7 @@ import type { CorrectionsStore } from '../corrections/store';
 import type { LabelStore } from '../labeling/label_store';
 import type { LiveLabeling } from '../labeling/live';
 import type { ModelHost } from '../labeling/model_host';
+import type { LabelingRuns } from '../labeling/runs';
 import { headFilePath, readWorkspaceHead, removeWorkspaceHead, writeWorkspaceHead } from './head_store';
 
 /** A remembered example of a document: its features, label and (mutable) source. */
@@ -77,6 +78,7 @@ export class Learning implements vscode.Disposable {
     private readonly labels: LabelStore,
     private readonly corrections: CorrectionsStore,
     private readonly live: LiveLabeling,
+    private readonly runs: LabelingRuns,
   ) {
     this.disposables.push(
       this.changed,
@@ -203,11 +205,22 @@ export class Learning implements vscode.Disposable {
     this.maybeLearnByItself();
   }
 
-  /** The open documents that have labels, labeled again through their caches (only changed segments run). */
+  /**
+   * The open documents that have labels, labeled again through their caches (only changed
+   * segments run). A run going started without the change: it ends first (a new request for
+   * the same version would join it), then the document is labeled again.
+   */
   private async relabelOpen(): Promise<void> {
     const runs: Array<Promise<unknown>> = [];
     for (const doc of vscode.workspace.textDocuments) {
-      if (!doc.isClosed && this.labels.get(doc)) runs.push(this.live.labelDocument(doc));
+      if (doc.isClosed) continue;
+      const going = this.runs.runningFor(doc)?.promise;
+      runs.push(
+        (async () => {
+          await going?.catch(() => undefined);
+          if (!doc.isClosed && this.labels.get(doc)) await this.live.labelDocument(doc);
+        })(),
+      );
     }
     await Promise.all(runs);
   }
