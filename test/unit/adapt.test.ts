@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { accuracy, crossValidate, headProblems, predict, trainHead, type HeadExamples, type TokenHead } from '../../src/core/adapt/head';
+import { learnHead } from '../../src/core/adapt/learn';
 import { CorrectionMemory } from '../../src/core/adapt/memory';
 import { conllText, conlluText, readTrainingFile } from '../../src/core/adapt/training_files';
 import { serializeSidecar } from '../../src/core/sidecar';
@@ -179,4 +180,24 @@ test('training files: CoNLL-U text from # text or the forms and SpaceAfter, CoNL
   const s = await readTrainingFile(spans);
   assert.ok(s.ok);
   assert.equal(s.value[0].annotations[0].text, 'Ann');
+});
+
+test('learnHead keeps a head only when held-out words say it is better, and says why in words', () => {
+  const rng = seeded(5);
+  const base = baseHead();
+  const planted = learnHead(base, examples(rng, 200, true));
+  assert.equal(planted.better, true, planted.verdict);
+  assert.match(planted.verdict, /^held-out accuracy [\d.]+% → [\d.]+% \(3-fold cross-validation over 200 words\)$/);
+  const noisy = examples(rng, 200, false);
+  for (let i = 0; i < noisy.count; i += 9) noisy.labels[i] = (noisy.labels[i] + 1) % LABELS.length;
+  const worse = learnHead(base, noisy);
+  assert.equal(worse.better, false);
+  assert.match(worse.verdict, /the retrained head is not better$/);
+  const one = learnHead(base, { ...noisy, groups: new Int32Array(noisy.count) });
+  assert.equal(one.better, false);
+  assert.match(one.verdict, /nothing could be held out/);
+  assert.match(
+    learnHead(base, { count: 0, features: new Float32Array(0), labels: new Int32Array(0) }).verdict,
+    /no corrected or accepted words/,
+  );
 });
