@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { accuracy, crossValidate, headProblems, predict, trainHead, type HeadExamples, type TokenHead } from '../../src/core/adapt/head';
 import { learnHead } from '../../src/core/adapt/learn';
 import { CorrectionMemory } from '../../src/core/adapt/memory';
-import { conllText, conlluText, readTrainingFile } from '../../src/core/adapt/training_files';
+import { conllText, conlluText, readTrainingFile, splitMultiwords } from '../../src/core/adapt/training_files';
 import { serializeSidecar } from '../../src/core/sidecar';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -161,11 +161,15 @@ test('training files: CoNLL-U text from # text or the forms and SpaceAfter, CoNL
   assert.deepEqual(
     read.value[0].annotations.map((a) => [a.text, a.label]),
     [
-      ["Don't", 'AUX'],
+      ['Do', 'AUX'],
+      ["n't", 'PART'],
       ['go', 'VERB'],
       ['.', 'PUNCT'],
     ],
+    'a multiword token its words spell is read as those words',
   );
+  const del = '1-2\tdel\t_\t_\t_\t_\t_\t_\t_\t_\n1\tde\t_\tADP\t_\t_\t_\t_\t_\t_\n2\tel\t_\tDET\t_\t_\t_\t_\t_\t_\n';
+  assert.equal(splitMultiwords(del), del, 'one they do not spell stays');
   writeFileSync(path.join(dir, 'doc.txt'), 'A cat.');
   writeFileSync(
     path.join(dir, 'doc.txt.labels.jsonl'),

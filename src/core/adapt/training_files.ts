@@ -56,6 +56,39 @@ export function conlluText(content: string): string {
   return (allText ? sentences : sentences.map((s) => s.trimEnd())).join('\n');
 }
 
+/**
+ * CoNLL-U with each multiword token whose words spell it (`don't` = `do` + `n't`, `gonna` =
+ * `gon` + `na`) replaced by those words, joined without spaces: the model's word splitter cuts
+ * such tokens into the same words (UD's clitics), so each word keeps its own tag. Other
+ * multiword tokens (`del` = `de` + `el`) stay, labeled with their first word's tag.
+ */
+export function splitMultiwords(content: string): string {
+  const lines = content.split(/\r?\n/);
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const cols = lines[i].split('\t');
+    const range = cols.length === 10 ? /^(\d+)-(\d+)$/.exec(cols[0]) : null;
+    if (!range) {
+      out.push(lines[i]);
+      continue;
+    }
+    const n = Number(range[2]) - Number(range[1]) + 1;
+    const parts = lines.slice(i + 1, i + 1 + n).map((l) => l.split('\t'));
+    if (parts.length !== n || parts.some((p) => p.length !== 10) || parts.map((p) => p[1]).join('') !== cols[1]) {
+      out.push(lines[i]);
+      continue;
+    }
+    parts.forEach((p, k) => {
+      const misc = p[9].split('|').filter((m) => m !== '_' && !m.startsWith('SpaceAfter='));
+      if (k < n - 1) misc.push('SpaceAfter=No');
+      else misc.push(...cols[9].split('|').filter((m) => m.startsWith('SpaceAfter=')));
+      out.push([...p.slice(0, 9), misc.join('|') || '_'].join('\t'));
+    });
+    i += n;
+  }
+  return out.join('\n');
+}
+
 /** The text a CoNLL (2003 / IOB) file's tokens make: one line per sentence, tokens joined by spaces. */
 export function conllText(content: string): string {
   const sentences: string[] = [];
@@ -89,6 +122,7 @@ export async function readTrainingFile(file: string): Promise<Result<TrainingDoc
   if (file.endsWith(DEFAULT_SIDECAR.suffix)) return readSidecarDocument(file, content);
   const format = formatOfFile(file);
   if (format === 'conllu') {
+    content = splitMultiwords(content);
     const text = conlluText(content);
     return fromImported(file, text, importConllu(content, text));
   }
