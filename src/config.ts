@@ -197,8 +197,8 @@ export class Config {
 
   /** Least cosine similarity between a word's features and a remembered example's for a match. */
   get learningMemoryThreshold(): number {
-    const v = this.cfg.get<number>('learning.memoryThreshold', 0.9);
-    return Number.isFinite(v) ? Math.min(1, Math.max(0.5, v)) : 0.9;
+    const v = this.cfg.get<number>('learning.memoryThreshold', 0.8);
+    return Number.isFinite(v) ? Math.min(1, Math.max(0.5, v)) : 0.8;
   }
 
   /** Learn from Corrections runs by itself after this many new corrections (0: never). */

@@ -665,7 +665,7 @@ export class Labeler {
 }
 
 /** The remembered label's share in the blend with the model's probabilities (docs/ADAPT.md says how it was chosen). */
-export const DEFAULT_MEMORY_WEIGHT = 0.8;
+export const DEFAULT_MEMORY_WEIGHT = 0.5;
 
 /** The word that holds text offset `at` (its start, or inside it), or -1. */
 function wordAtOffset(tokens: CompactTokens, at: number): number {

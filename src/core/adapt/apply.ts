@@ -7,7 +7,7 @@
 // `fillRows` exactly as the model's would. The memory is consulted only for words whose form
 // it holds (a map lookup per word); a matched word's vector is made again from its pieces'
 // logits and blended with the remembered label: p = (1 - weight)·p_model + weight·onehot, so the
-// remembered label wins whenever weight > 0.5 and its score says how much the model agreed.
+// remembered label wins whenever weight >= 0.5 and its score says how much the model agreed.
 import { aggregateInto, softmaxInto, topKInto, type AggregationStrategy } from '../aggregate';
 import type { OutputTensor } from '../engine_protocol';
 import type { CompactTokens } from '../tokenize';
