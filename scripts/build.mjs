@@ -35,6 +35,7 @@ const builds = [
       tokenizer_file_worker: 'src/core/tokenizer_file_worker.ts',
       word_pattern_worker: 'src/core/word_pattern_worker.ts',
       prose_worker: 'src/core/prose_worker.ts',
+      train_worker: 'src/core/adapt/train_worker.ts',
     },
     outdir: 'dist',
   },

@@ -4,6 +4,7 @@
 // Every hook reads a public accessor of its service; none reaches into private state.
 import * as vscode from 'vscode';
 import type { LabeledText, WordLabel } from './core/labeler';
+import type { LearningState } from './adapt/learning';
 import type { Container } from './container';
 import type { DecorationSnapshot, DrawStats } from './display/decorations';
 import type { StatusAction } from './display/status';
@@ -55,6 +56,10 @@ export interface BertLstmTestHooks {
   resources(): ExtensionResources;
   /** Ends the inference worker thread as a crash would (fault tests); false if no model is loaded. */
   killInferenceWorker(): Promise<boolean>;
+  /** Learning from corrections: the memory's size, the adapted head in use, why it is off. */
+  learningState(): LearningState;
+  /** Forgets the loaded model; the next use loads it again as a new window would (load steps and all). */
+  unloadModel(): Promise<void>;
   /** The mode VS Code runs the extension in (the tests check that it is Test). */
   readonly extensionMode: vscode.ExtensionMode;
 }
@@ -113,6 +118,8 @@ export function testHooks(c: Container): BertLstmTestHooks {
       pendingInference: c.model.loaded?.engine.pending ?? 0,
       workerRestarts: c.model.loaded?.engine.restarts ?? 0,
     }),
+    learningState: () => c.learning.state(),
+    unloadModel: () => c.model.unload(),
     killInferenceWorker: async () => {
       const engine = c.model.loaded?.engine;
       if (!engine) return false;

@@ -30,11 +30,13 @@ import { contributionsIn, languageOfFile, scopeOfLanguage, type Contributions } 
 import { codePointRanges } from './core/prose_mask';
 import { findProse, type ProseSpec } from './core/prose_spec';
 import type { OffsetRange } from './core/ranges';
+import { adaptMain } from './cli_adapt';
 
 const USAGE = `usage: bert-lstm-label [--model DIR] [--format text|jsonl|conll|conllu|spans] [--strategy first|average|max|simple]
                        [--prose auto|markdown|code|whole] [--grammars DIR] [FILE...]
        bert-lstm-label --batch OUTPUT.jsonl [--max-bytes N] [--shard I/N] FOLDER|GLOB|FILE...
        bert-lstm-label --merge MERGED.jsonl SHARD_OUTPUT.jsonl...
+       bert-lstm-label adapt --train FILE... --out DIR   (adapt --help says more)
 Labels each FILE (or standard input when none is given) with a BERT+LSTM model bundle.
   --model DIR      model bundle folder (default: the bundled models/default)
   --format text    word/LABEL per word, the text's spacing kept (default)
@@ -322,6 +324,8 @@ export function proseSpec(
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `adapt`: learning from annotation files (cli_adapt.ts)
+  if (argv[0] === 'adapt') return adaptMain(argv.slice(1), defaultModelDir());
   let args;
   try {
     args = parseArgs({

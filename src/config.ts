@@ -265,6 +265,30 @@ export class Config {
     return (AGREEING_LABELS as readonly string[]).includes(v) ? (v as AgreeingLabels) : 'reviewed';
   }
 
+  // --- learning from corrections: docs/ADAPT.md ---
+
+  /** Whether corrected and accepted words relabel the same words elsewhere at once (the memory). */
+  get learningMemory(): boolean {
+    return this.cfg.get<boolean>('learning.memory', true);
+  }
+
+  /** Least cosine similarity between a word's features and a remembered example's for a match. */
+  get learningMemoryThreshold(): number {
+    const v = this.cfg.get<number>('learning.memoryThreshold', 0.8);
+    return Number.isFinite(v) ? Math.min(1, Math.max(0.5, v)) : 0.8;
+  }
+
+  /** Learn from Corrections runs by itself after this many new corrections (0: never). */
+  get learningAutoEvery(): number {
+    const v = this.cfg.get<number>('learning.autoEvery', 50);
+    return Number.isInteger(v) && v >= 0 ? v : 50;
+  }
+
+  /** The adapted head's file: absolute, or relative to the first workspace folder. */
+  get learningHeadFile(): string {
+    return this.cfg.get<string>('learning.headFile', '.bert-lstm/adapted_head.json').trim() || '.bert-lstm/adapted_head.json';
+  }
+
   affects(e: vscode.ConfigurationChangeEvent, key: string): boolean {
     return e.affectsConfiguration(`${SECTION}.${key}`);
   }

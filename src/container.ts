@@ -5,6 +5,8 @@
 // reverse order of creation.
 // The constructor below is the order; docs/ARCHITECTURE.md has the table of who calls whom.
 import * as vscode from 'vscode';
+import { registerLearningCommands } from './adapt/commands';
+import { Learning } from './adapt/learning';
 import { Config } from './config';
 import { registerCorrectionCommands } from './corrections/commands';
 import { CorrectionsStore } from './corrections/store';
@@ -43,6 +45,7 @@ export class Container implements Services, vscode.Disposable {
   readonly status: StatusDisplay;
   readonly panels: Panels;
   readonly working: WorkingDocument;
+  readonly learning: Learning;
   readonly documents: Documents;
 
   constructor(readonly extensionContext: vscode.ExtensionContext) {
@@ -58,6 +61,7 @@ export class Container implements Services, vscode.Disposable {
     this.status = this.own(new StatusDisplay(this.config, this.model, this.labels, this.runs, this.live));
     this.panels = this.own(new Panels(this, extensionContext.extensionUri));
     this.working = this.own(new WorkingDocument(this.panels));
+    this.learning = this.own(new Learning(this.config, this.log, this.model, this.labels, this.corrections, this.live, this.runs));
     this.documents = this.own(new Documents(this));
     this.disposables.push(
       ...registerLabelingCommands(this),
@@ -69,6 +73,7 @@ export class Container implements Services, vscode.Disposable {
       registerBatchCommand(this),
       ...registerReviewView(this),
       ...registerLegend(this),
+      ...registerLearningCommands(this),
       vscode.languages.registerHoverProvider(
         { scheme: '*' },
         new LabelHoverProvider(this.labels, this.corrections, this.config, this.model),

@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { BundleConfig } from '../core/bundle';
 import type { WordLabel, WindowResult } from '../core/labeler';
+import { reasonLine } from '../adapt/reason';
 import { describeLabel, describeSequenceLabel, type LabelDescriptions } from '../core/label_info';
 import type { Config } from '../config';
 import { correctionHoverPart } from '../corrections/hover';
@@ -50,6 +51,7 @@ export function modelHoverLines(
   const lines = [`${lead}**${word.label}** ${percent(word.score)}${meaning(describeLabel(word.label, descriptions))}${low}`];
   const alts = word.alternatives.slice(1).map((a) => `${a.label} ${percent(a.score)}`);
   if (alts.length) lines.push(`Alternatives: ${alts.join(' · ')}`);
+  if (word.reason) lines.push(reasonLine(word.reason));
   if (word.pieces.length > 1 || (word.pieces[0] && word.pieces[0].text !== word.text.toLowerCase())) {
     const pieces = word.pieces.map((p) => `${code(p.text)} ${p.label} ${percent(p.score)}`);
     lines.push(`Pieces (${opts.strategy}): ${pieces.join(' · ')}`);

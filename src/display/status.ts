@@ -115,7 +115,13 @@ export class StatusDisplay implements vscode.Disposable {
       { label: `$(sync) Toggle Live Labeling`, description: live ? 'on now' : 'off now', command: 'bertLstm.toggleLive' },
       { label: '$(folder-opened) Select Model…', description: this.model.loaded?.bundle.config.name, command: 'bertLstm.selectModel' },
       { label: '$(graph) Show Analysis Panel', command: 'bertLstm.showPanel' },
+      {
+        label: '$(mortar-board) Learn from Corrections',
+        description: this.model.loaded?.learningOff ? 'off for this model' : this.model.loaded?.adaptedInfo ? 'adapted now' : undefined,
+        command: 'bertLstm.learnFromCorrections',
+      },
     );
+    if (this.model.loaded?.adaptedInfo) items.push({ label: '$(discard) Revert to Base Model', command: 'bertLstm.revertToBaseModel' });
     if (doc) items.push({ label: '$(clear-all) Clear Labels', command: 'bertLstm.clearLabels' });
     items.push({ label: '$(output) Show Log', command: 'bertLstm.showLog' });
     return items;
