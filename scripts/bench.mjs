@@ -21,7 +21,7 @@
 //     activation and the time to the first labels of a 2,000-word document (BENCH_HOST=0 skips).
 // Prints a table, puts its section into bench/RESULTS.md (in place of the previous run's, the
 // rest of the file kept), and ends with one JSON line.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, readSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
