@@ -33,6 +33,19 @@ export default tseslint.config(
     },
   },
   {
+    // core's subfolders (src/core/adapt/) import core's files from one level up, and nothing above
+    files: ['src/core/*/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'src/core/ is pure: no vscode import (the CLI and unit tests run it in Node).' }],
+          patterns: [{ group: ['../../*', '!../../core/*'], message: 'src/core/ may not import the editor layer above it.' }],
+        },
+      ],
+    },
+  },
+  {
     files: ['webview/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

@@ -16,8 +16,11 @@
 //     core, the CPU time is what labeling itself blocked), and the longest GC pause; beside them
 //     the same measures with the worker running the same batches and this thread idle (the
 //     floor: what this machine does to an idle main thread while inference runs);
-//   - peak memory.
-// Prints a table, writes bench/RESULTS.md, and ends with one JSON line.
+//   - peak memory;
+//   - in the real extension host (code-server, scripts/bench_host.mjs): the extension's cold
+//     activation and the time to the first labels of a 2,000-word document (BENCH_HOST=0 skips).
+// Prints a table, puts its section into bench/RESULTS.md (in place of the previous run's, the
+// rest of the file kept), and ends with one JSON line.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, readSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -26,6 +29,7 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { floorTable, kernelFloor } from './bench_floor.mjs';
+import { HOST_DOCUMENT_WORDS, measureHost } from './bench_host.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -287,6 +291,11 @@ function floorLine() {
   );
 }
 
+// The extension in the real extension host: cold activation, first labels of a 2,000-word document.
+const host = process.env.BENCH_HOST === '0' ? { error: 'not measured (BENCH_HOST=0)' } : await measureHost();
+if (host.error) console.error(`bench: extension host: ${host.error}`);
+const hostMs = (x) => (typeof x === 'number' ? +x.toFixed(1) : null);
+
 const ten = rows.find((r) => r.doc === '10k');
 const bigRow = rows[rows.length - 1];
 const poolPiecesPerSec = bigRow.pieces / (median(poolTimes) / 1000);
@@ -310,6 +319,9 @@ const summary = {
   int8_gops: floor.int8Gops ? Math.round(floor.int8Gops) : null,
   pieces_per_second: Math.round(piecesPerSec),
   model_gflops_per_piece: +(flopsPerPiece / 1e9).toFixed(5),
+  activation_ms: hostMs(host.activate_ms),
+  activation_body_ms: hostMs(host.activation_body_ms),
+  first_labels_ms: hostMs(host.first_labels_ms),
 };
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, onnxruntime-node ${require('onnxruntime-node/package.json').version}, threads ${THREADS}; load average ${loadAtStart.toFixed(2)} at the start`;
@@ -327,9 +339,13 @@ console.log(
   `\n${WORKERS} workers on ${bigRow.doc}: ${median(poolTimes).toFixed(0)} ms, ${(bigRow.oursMs / median(poolTimes)).toFixed(2)}x one worker; labels identical: ${workersIdentical}`,
 );
 console.log(`\n${floorTable(floor)}\n\n${floorLine()}`);
+const hostLine = host.error
+  ? `Extension host: ${host.error}.`
+  : `Extension host (VS Code ${host.vscode} in code-server): cold activation ${hostMs(host.activate_ms)} ms (Extension.activate() of the inactive extension in a fresh host once start-up is over: its code loaded and activate() run; activate()'s own body ${hostMs(host.activation_body_ms)} ms); ` +
+    `first labels of a ${HOST_DOCUMENT_WORDS}-word document ${hostMs(host.first_labels_ms)} ms from its editor showing (VS Code took ${hostMs(host.opened_ms)} ms to open it) to the label decorations set, the model loading lazily in between; all ${host.labeled_words} words' labels stored at ${hostMs(host.labels_stored_ms)} ms.`;
+console.log(`\n${hostLine}`);
 mkdirSync(path.join(ROOT, 'bench'), { recursive: true });
-writeFileSync(
-  path.join(ROOT, 'bench/RESULTS.md'),
+writeResults(
   `# Benchmark results\n\nMachine: ${machine}\n\nModel: ${cfg.name}; ${REPEAT} runs each, medians. ` +
     `Ratios are against baselines run in the same process on the same batches. ` +
     `Stalls of the main thread while labeling: *max stall* is the longest event-loop delay in wall-clock time (monitorEventLoopDelay), ` +
@@ -340,8 +356,29 @@ writeFileSync(
     `Kernel floor (scripts/bench_floor.mjs: each kernel alone at the model's shapes, timed by ONNX Runtime's profiler in this run, ${THREADS} thread(s); ` +
     `model ${(flopsPerPiece / 1e6).toFixed(1)} MFLOP per piece):\n\n${floorTable(floor)}\n\n${floorLine()}\n\n` +
     `${WORKERS} inference workers on ${bigRow.doc}: ${median(poolTimes).toFixed(0)} ms, ${(bigRow.oursMs / median(poolTimes)).toFixed(2)}x one worker's ${bigRow.oursMs.toFixed(0)} ms; ` +
-    `labels and scores identical to one worker's: ${workersIdentical}. PyTorch eager: ${torchWeights === MODEL ? "the bundle's own weights rebuilt as the eager model (int8 weights dequantized to fp32)" : torchWeights}.\n\n\`\`\`json\n${JSON.stringify(summary)}\n\`\`\`\n`,
+    `labels and scores identical to one worker's: ${workersIdentical}. PyTorch eager: ${torchWeights === MODEL ? "the bundle's own weights rebuilt as the eager model (int8 weights dequantized to fp32)" : torchWeights}.\n\n` +
+    `${hostLine}\n\n\`\`\`json\n${JSON.stringify(summary)}\n\`\`\`\n`,
 );
 await labeler.dispose();
 console.log(JSON.stringify(summary));
 process.exit(0);
+
+/**
+ * Puts this run's text into bench/RESULTS.md as its own dated section, in place of the section
+ * the previous run wrote (between the two markers), or after the file's other sections: the
+ * dated sections people wrote (conditions, both runs' tables) are kept.
+ */
+function writeResults(generated) {
+  const file = path.join(ROOT, 'bench/RESULTS.md');
+  const BEGIN = '<!-- the latest `npm run bench`, written by scripts/bench.mjs; the rest of this file is kept -->';
+  const END = '<!-- end of the latest `npm run bench` -->';
+  const stamp = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const section = `${BEGIN}\n## Latest \`npm run bench\` (${stamp})\n\n${generated.replace(/^# Benchmark results\n\n/, '').trimEnd()}\n${END}\n`;
+  const old = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+  const a = old.indexOf(BEGIN);
+  const b = old.indexOf(END);
+  writeFileSync(
+    file,
+    a >= 0 && b > a ? old.slice(0, a) + section + old.slice(b + END.length).replace(/^\n/, '') : `${old.trimEnd()}\n\n${section}`,
+  );
+}

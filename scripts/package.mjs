@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run package: a production build (scripts/build.mjs --production), then a linux-x64 .vsix
 // with @vscode/vsce (its API), then checks on what went in:
-//   - required: package.json, dist/{extension,engine_worker,tokenizer_file_worker,word_pattern_worker,cli}.js, every file of models/default/
+//   - required: package.json, dist/{extension,engine_worker,tokenizer_file_worker,word_pattern_worker,prose_worker,train_worker,cli}.js, dist/onig.wasm, every file of models/default/
 //     and media/, README/LICENSE/CHANGELOG when the project has them, the linux-x64 onnxruntime
 //     binaries;
 //   - forbidden: sources, tests, training, samples, caches, sourcemaps, TypeScript, other
@@ -160,6 +160,9 @@ export function checkEntries(names, manifest) {
   need('dist/engine_worker.js', 'inference worker');
   need('dist/tokenizer_file_worker.js', "tokenizer file's worker");
   need('dist/word_pattern_worker.js', "word pattern check's worker");
+  need('dist/prose_worker.js', 'prose ranges worker');
+  need('dist/onig.wasm', "TextMate grammars' regular expressions");
+  need('dist/train_worker.js', "learning from corrections' training worker");
   if (manifest.bin) for (const b of Object.values(manifest.bin)) need(b.replace(/^\.\//, ''), 'command-line entry');
   need('node_modules/onnxruntime-node/package.json', 'onnxruntime-node');
   need('node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node', `onnxruntime ${TARGET} binding`);

@@ -4,6 +4,7 @@
 // Every hook reads a public accessor of its service; none reaches into private state.
 import * as vscode from 'vscode';
 import type { LabeledText, WordLabel } from './core/labeler';
+import type { LearningState } from './adapt/learning';
 import type { Container } from './container';
 import type { DecorationSnapshot, DrawStats } from './display/decorations';
 import type { StatusAction } from './display/status';
@@ -13,7 +14,7 @@ import type { HostMessage } from './panel/protocol';
 
 export interface BertLstmApi {
   readonly activationMs: number;
-  /** The labels of a document at its current version, if labeled. */
+  /** The labels of a document at its current version, if labeled (whole: not the partial labels drawn while a run goes on). */
   labelsFor(doc: vscode.TextDocument): readonly WordLabel[] | undefined;
   /** The whole last result of a document at its current version (words, windows, segment stats). */
   resultFor(doc: vscode.TextDocument): LabeledText | undefined;
@@ -55,6 +56,10 @@ export interface BertLstmTestHooks {
   resources(): ExtensionResources;
   /** Ends the inference worker thread as a crash would (fault tests); false if no model is loaded. */
   killInferenceWorker(): Promise<boolean>;
+  /** Learning from corrections: the memory's size, the adapted head in use, why it is off. */
+  learningState(): LearningState;
+  /** Forgets the loaded model; the next use loads it again as a new window would (load steps and all). */
+  unloadModel(): Promise<void>;
   /** The mode VS Code runs the extension in (the tests check that it is Test). */
   readonly extensionMode: vscode.ExtensionMode;
 }
@@ -77,8 +82,8 @@ export interface ExtensionResources {
 export function productApi(c: Container, activationMs: number): BertLstmApi {
   return {
     activationMs,
-    labelsFor: (doc) => c.labels.current(doc)?.words,
-    resultFor: (doc) => c.labels.current(doc),
+    labelsFor: (doc) => c.labels.complete(doc)?.words,
+    resultFor: (doc) => c.labels.complete(doc),
     labelText: async (text) => (await c.model.get())?.label(text, c.config.labelOptions()),
     model: async () => {
       const l = await c.model.get();
@@ -113,6 +118,8 @@ export function testHooks(c: Container): BertLstmTestHooks {
       pendingInference: c.model.loaded?.engine.pending ?? 0,
       workerRestarts: c.model.loaded?.engine.restarts ?? 0,
     }),
+    learningState: () => c.learning.state(),
+    unloadModel: () => c.model.unload(),
     killInferenceWorker: async () => {
       const engine = c.model.loaded?.engine;
       if (!engine) return false;

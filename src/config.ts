@@ -5,9 +5,15 @@
 import * as vscode from 'vscode';
 import { AGGREGATION_STRATEGIES, type AggregationStrategy } from './core/aggregate';
 import type { LabelOptions } from './core/labeler';
+import { AGREEING_LABELS, type AgreeingLabels } from './core/import_compare';
 import { settingInJsonc } from './core/settings_file';
 
 export const SECTION = 'bertLstm';
+/** The workspace state key of the legend's shown / hidden labels. */
+const LEGEND_STATE_KEY = 'bertLstm.legend.shownLabels';
+
+/** What of a document is labeled: its prose only, or the whole file. */
+export type ProseMode = 'auto' | 'wholeFile';
 
 /** How a label is drawn: a colored underline, a tinted background, or a tag after the word. */
 export type DisplayStyle = 'underline' | 'background' | 'inline';
@@ -20,6 +26,12 @@ export function isCssColor(v: unknown): v is string {
 }
 
 export class Config {
+  /**
+   * `workspaceState`: where the legend's per-workspace choices of labels to show or hide are
+   * kept (without it, as in tests that build a Config alone, only the settings count).
+   */
+  constructor(private readonly workspaceState?: vscode.Memento) {}
+
   private get cfg(): vscode.WorkspaceConfiguration {
     return vscode.workspace.getConfiguration(SECTION);
   }
@@ -76,8 +88,46 @@ export class Config {
     return { strategy: this.aggregationStrategy, stride: this.stride };
   }
 
+  /** Labels not drawn: `bertLstm.hiddenLabels`, with the legend's choices for this workspace on top. */
   get hiddenLabels(): ReadonlySet<string> {
-    return new Set(this.cfg.get<string[]>('hiddenLabels', ['O']));
+    const hidden = this.settingHiddenLabels;
+    for (const [label, shown] of Object.entries(this.legendChoices)) {
+      if (shown) hidden.delete(label);
+      else hidden.add(label);
+    }
+    return hidden;
+  }
+
+  // --- the legend (src/legend/): labels shown or hidden in this workspace ---
+
+  /** `bertLstm.hiddenLabels` alone. */
+  get settingHiddenLabels(): Set<string> {
+    const v = this.cfg.get<unknown>('hiddenLabels', ['O']);
+    return new Set(Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : ['O']);
+  }
+
+  /** The legend's choices in this workspace: label -> shown (true) or hidden (false), over the setting. */
+  get legendChoices(): Readonly<Record<string, boolean>> {
+    const v = this.workspaceState?.get<unknown>(LEGEND_STATE_KEY);
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>).filter((e): e is [string, boolean] => typeof e[1] === 'boolean'),
+    );
+  }
+
+  /** Shows or hides a label in this workspace (a choice equal to the setting's is dropped). */
+  async setLabelShown(label: string, shown: boolean): Promise<void> {
+    if (!this.workspaceState) return;
+    const choices = { ...this.legendChoices };
+    if (this.settingHiddenLabels.has(label) === !shown) delete choices[label];
+    else choices[label] = shown;
+    await this.workspaceState.update(LEGEND_STATE_KEY, choices);
+  }
+
+  /** Labels whose tags the inline style leaves out (`bertLstm.inline.hiddenLabels`). */
+  get inlineHiddenLabels(): ReadonlySet<string> {
+    const v = this.cfg.get<unknown>('inline.hiddenLabels', ['PUNCT']);
+    return new Set(Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : ['PUNCT']);
   }
 
   get confidenceThreshold(): number {
@@ -114,10 +164,25 @@ export class Config {
     return Number.isFinite(v) ? Math.min(10_000, Math.max(0, v)) : 300;
   }
 
+  /** Longest wait after the first edit not yet labeled, however often the debounce restarts (0: no maximum). */
+  get liveMaxWaitMs(): number {
+    const v = this.cfg.get<number>('live.maxWaitMs', 1000);
+    return Number.isFinite(v) ? Math.min(60_000, Math.max(0, v)) : 1000;
+  }
+
   /** Documents longer than this are not labeled live (Label Document still labels them). */
   get liveMaxDocumentLength(): number {
     const v = this.cfg.get<number>('live.maxDocumentLength', 2_000_000);
     return Number.isFinite(v) && v >= 0 ? v : 2_000_000;
+  }
+
+  /**
+   * What of a document is labeled (`bertLstm.prose`, per language too): `auto` its prose
+   * (Markdown's text, a code file's comments and strings), `wholeFile` all of it.
+   */
+  proseMode(doc: { readonly languageId: string; readonly uri: vscode.Uri }): ProseMode {
+    const v = vscode.workspace.getConfiguration(SECTION, { languageId: doc.languageId, uri: doc.uri }).get<string>('prose', 'auto');
+    return v === 'wholeFile' ? 'wholeFile' : 'auto';
   }
 
   get displayStyle(): DisplayStyle {
@@ -183,9 +248,45 @@ export class Config {
     return Number.isInteger(v) && v > 0 ? Math.min(v, 5000) : 200;
   }
 
+  /** The Review view lists labels whose margin (top minus next probability) is at most this. */
+  get reviewMaxMargin(): number {
+    const v = this.cfg.get<number>('review.maxMargin', 0.5);
+    return Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0.5;
+  }
+
   /** Batch outputs the Review view reads (a workspace glob). */
   get reviewBatchGlob(): string {
     return this.cfg.get<string>('review.batchOutputs', '**/*.batch.jsonl').trim() || '**/*.batch.jsonl';
+  }
+
+  /** What Import Labels does with an imported label that agrees with the model's (core/import_compare.ts). */
+  get importAgreeingLabels(): AgreeingLabels {
+    const v = this.cfg.get<string>('import.agreeingLabels', 'reviewed');
+    return (AGREEING_LABELS as readonly string[]).includes(v) ? (v as AgreeingLabels) : 'reviewed';
+  }
+
+  // --- learning from corrections: docs/ADAPT.md ---
+
+  /** Whether corrected and accepted words relabel the same words elsewhere at once (the memory). */
+  get learningMemory(): boolean {
+    return this.cfg.get<boolean>('learning.memory', true);
+  }
+
+  /** Least cosine similarity between a word's features and a remembered example's for a match. */
+  get learningMemoryThreshold(): number {
+    const v = this.cfg.get<number>('learning.memoryThreshold', 0.8);
+    return Number.isFinite(v) ? Math.min(1, Math.max(0.5, v)) : 0.8;
+  }
+
+  /** Learn from Corrections runs by itself after this many new corrections (0: never). */
+  get learningAutoEvery(): number {
+    const v = this.cfg.get<number>('learning.autoEvery', 50);
+    return Number.isInteger(v) && v >= 0 ? v : 50;
+  }
+
+  /** The adapted head's file: absolute, or relative to the first workspace folder. */
+  get learningHeadFile(): string {
+    return this.cfg.get<string>('learning.headFile', '.bert-lstm/adapted_head.json').trim() || '.bert-lstm/adapted_head.json';
   }
 
   affects(e: vscode.ConfigurationChangeEvent, key: string): boolean {

@@ -5,6 +5,8 @@
 // reverse order of creation.
 // The constructor below is the order; docs/ARCHITECTURE.md has the table of who calls whom.
 import * as vscode from 'vscode';
+import { registerLearningCommands } from './adapt/commands';
+import { Learning } from './adapt/learning';
 import { Config } from './config';
 import { registerCorrectionCommands } from './corrections/commands';
 import { CorrectionsStore } from './corrections/store';
@@ -13,6 +15,7 @@ import { Display } from './display/display';
 import { LabelHoverProvider } from './display/hover';
 import { StatusDisplay } from './display/status';
 import { Documents } from './documents';
+import { WorkingDocument } from './editors';
 import { registerBatchCommand } from './export/batch';
 import { registerTransferCommands } from './export/transfer';
 import { registerLabelingCommands } from './labeling/commands';
@@ -20,6 +23,7 @@ import { LabelStore } from './labeling/label_store';
 import { LiveLabeling } from './labeling/live';
 import { ModelHost } from './labeling/model_host';
 import { LabelingRuns } from './labeling/runs';
+import { registerLegend } from './legend/legend_view';
 import { Panels } from './panel/panels';
 import { registerNavigation } from './review/navigation';
 import { registerReviewView } from './review/review_view';
@@ -40,10 +44,12 @@ export class Container implements Services, vscode.Disposable {
   readonly live: LiveLabeling;
   readonly status: StatusDisplay;
   readonly panels: Panels;
+  readonly working: WorkingDocument;
+  readonly learning: Learning;
   readonly documents: Documents;
 
   constructor(readonly extensionContext: vscode.ExtensionContext) {
-    this.config = new Config();
+    this.config = new Config(extensionContext.workspaceState);
     this.log = this.own(vscode.window.createOutputChannel('BERT+LSTM Labeler', { log: true }));
     this.model = this.own(new ModelHost(extensionContext.extensionPath, this.config, this.log));
     this.labels = this.own(new LabelStore());
@@ -54,6 +60,8 @@ export class Container implements Services, vscode.Disposable {
     this.live = this.own(new LiveLabeling(this.config, this.log, this.labels, this.runs));
     this.status = this.own(new StatusDisplay(this.config, this.model, this.labels, this.runs, this.live));
     this.panels = this.own(new Panels(this, extensionContext.extensionUri));
+    this.working = this.own(new WorkingDocument(this.panels));
+    this.learning = this.own(new Learning(this.config, this.log, this.model, this.labels, this.corrections, this.live, this.runs));
     this.documents = this.own(new Documents(this));
     this.disposables.push(
       ...registerLabelingCommands(this),
@@ -64,7 +72,12 @@ export class Container implements Services, vscode.Disposable {
       ...registerTransferCommands(this),
       registerBatchCommand(this),
       ...registerReviewView(this),
-      vscode.languages.registerHoverProvider({ scheme: '*' }, new LabelHoverProvider(this.labels, this.config)),
+      ...registerLegend(this),
+      ...registerLearningCommands(this),
+      vscode.languages.registerHoverProvider(
+        { scheme: '*' },
+        new LabelHoverProvider(this.labels, this.corrections, this.config, this.model),
+      ),
     );
     this.documents.start();
   }

@@ -6,6 +6,7 @@ import type { Config } from './config';
 import type { CorrectionsStore } from './corrections/store';
 import type { LowConfidenceDiagnostics } from './display/diagnostics';
 import type { Display } from './display/display';
+import type { WorkingDocument } from './editors';
 import type { StatusDisplay } from './display/status';
 import type { LabelStore } from './labeling/label_store';
 import type { LiveLabeling } from './labeling/live';
@@ -27,4 +28,6 @@ export interface Services {
   readonly status: StatusDisplay;
   // corrections/
   readonly corrections: CorrectionsStore;
+  /** The document commands act on (editors.ts). */
+  readonly working: WorkingDocument;
 }

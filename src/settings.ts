@@ -1,6 +1,6 @@
 // Settings take effect without a reload. This is the one subscriber to configuration changes;
 // each group of settings says what it changes, in this order: the model (reloaded when its path,
-// threads or workers change), the labels (relabeled when the strategy, stride or model change), the
+// threads or workers change), the labels (relabeled when the strategy, stride, prose setting or model change), the
 // look (redrawn), the correction style, live labeling, and the status bar.
 import * as vscode from 'vscode';
 import { relabelOpenDocuments } from './labeling/relabel';
@@ -20,7 +20,7 @@ export function registerSettingsReactions(s: SettingsServices): vscode.Disposabl
     // correction decorations get the new style at once (independent of the model)
     if (affects('annotations.correctionStyle')) s.corrections.restyle();
     // cached segments were labeled with the old strategy or stride
-    let relabel = affects('aggregationStrategy', 'stride');
+    let relabel = affects('aggregationStrategy', 'stride', 'prose');
     if (affects('modelPath', 'threads', 'workers')) {
       // the model is loaded again on the next use; open documents are labeled with it
       const dropped = await s.model.reset();
@@ -38,12 +38,14 @@ export function registerSettingsReactions(s: SettingsServices): vscode.Disposabl
         void vscode.window.showWarningMessage(`BERT+LSTM: these label colors are not CSS colors and are ignored: ${bad.join(', ')}`);
       }
     }
-    if (affects('hiddenLabels', 'confidenceThreshold', 'displayStyle', 'labelColors', 'diagnostics.lowConfidence')) {
+    if (affects('hiddenLabels', 'inline.hiddenLabels', 'confidenceThreshold', 'displayStyle', 'labelColors', 'diagnostics.lowConfidence')) {
       await s.display.redrawAll();
       s.diagnostics.refreshAll();
     }
     if (affects('live.enabled')) s.live.followSetting();
     if (affects('live.enabled', 'live.languages', 'live.maxDocumentLength')) s.live.labelVisible();
+    // the Review view lists by these (it recomputes only while shown)
+    if (affects('review.maxMargin', 'review.size', 'review.batchOutputs')) void vscode.commands.executeCommand('bertLstm.review.refresh');
     s.status.refresh();
   });
 }

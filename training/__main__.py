@@ -80,6 +80,18 @@ def build_parser() -> argparse.ArgumentParser:
                                          "(learning from corrections in the extension)")
     fe.add_argument("--bundle", type=Path, required=True)
 
+    ff = sub.add_parser("finetune-from", help="fine-tune a bundle's BERT and LSTM jointly on annotation files "
+                                              "(CoNLL-U, CoNLL, JSONL spans, sidecars) into a new bundle")
+    ff.add_argument("--bundle", type=Path, required=True)
+    ff.add_argument("--train", type=Path, nargs="+", required=True)
+    ff.add_argument("--out", type=Path, required=True)
+    ff.add_argument("--epochs", type=float, default=10)
+    ff.add_argument("--batch-size", type=int, default=8)
+    ff.add_argument("--lr-bert", type=float, default=3e-5)
+    ff.add_argument("--lr-head", type=float, default=1e-3)
+    ff.add_argument("--freeze-bert", action="store_true", help="train the LSTM and the head only")
+    ff.add_argument("--force", action="store_true", help="write the bundle even if held-out accuracy drops")
+
     ev = sub.add_parser("evaluate", help="score a bundle's ONNX model on dev or test documents")
     ev.add_argument("--bundle", type=Path, required=True)
     ev.add_argument("--split", choices=["dev", "test"], default="dev")
@@ -162,6 +174,19 @@ def run(args) -> int:
         from .head_file import add_features
         print(f"token features {add_features(args.bundle)} -> {args.bundle}")
         return 0
+    if args.cmd == "finetune-from":
+        from .finetune_from import TrainingFileError, finetune_from
+        if args.out.resolve() == args.bundle.resolve():
+            print("finetune-from: --out must be a new folder, not the bundle itself", file=sys.stderr)
+            return 2
+        try:
+            r = finetune_from(args.bundle, args.train, args.out, epochs=args.epochs, batch_size=args.batch_size,
+                              lr_bert=args.lr_bert, lr_head=args.lr_head, freeze_bert=args.freeze_bert,
+                              threads=args.threads, force=args.force)
+        except TrainingFileError as e:
+            print(f"finetune-from: {e}", file=sys.stderr)
+            return 1
+        return 0 if r["written"] else 1
     if args.cmd == "evaluate":
         return cmd_evaluate(args)
     if args.cmd == "all":

@@ -1,7 +1,9 @@
-// Attention to and from [CLS] for one window, from a bundle's `attentions` output
-// ([batch, layers, heads, seq, seq]): per layer and head, averaged over heads, and attention
-// rollout (Abnar and Zuidema, 2020: average heads, add the identity for the residual path,
-// renormalise rows, multiply through the layers).
+// Attention to and from one token (by default [CLS]) for one window, from a bundle's
+// `attentions` output ([batch, layers, heads, seq, seq]): per layer and head, averaged over
+// heads, and attention rollout (Abnar and Zuidema, 2020: average heads, add the identity for the
+// residual path, renormalise rows, multiply through the layers). A token's attention is its row
+// of the matrix (what it attends to) and its column (what attends to it), so one window's
+// matrices give every token's view, as BertViz's token-to-token view shows.
 
 /** One window's attention probabilities: layers x heads x n x n, row-major. */
 export interface WindowAttention {
@@ -42,9 +44,55 @@ export function meanHeads(a: WindowAttention, layer: number): Float32Array {
 
 /** From [CLS]: row 0 (how much [CLS] attends to each token). To [CLS]: column 0. */
 export function clsWeights(m: Float32Array, n: number, direction: Direction): Float32Array {
+  return tokenWeights(m, n, 0, direction === 'fromCls' ? 'from' : 'to');
+}
+
+/** `from`: how much the token attends to each token (its row); `to`: how much each token attends to it (its column). */
+export type TokenDirection = 'from' | 'to';
+
+/** Token `index`'s row (`from`) or column (`to`) of an n x n matrix. */
+export function tokenWeights(m: Float32Array, n: number, index: number, direction: TokenDirection): Float32Array {
+  if (!(index >= 0 && index < n)) throw new RangeError(`no token ${index} in a window of ${n} tokens`);
   const out = new Float32Array(n);
-  for (let j = 0; j < n; j++) out[j] = direction === 'fromCls' ? m[j] : m[j * n];
+  for (let j = 0; j < n; j++) out[j] = direction === 'from' ? m[index * n + j] : m[j * n + index];
   return out;
+}
+
+/** One token's attention in a window: per layer and head, and through the rollout. */
+export interface TokenAttention {
+  readonly layers: number;
+  readonly heads: number;
+  /** [layer][head][token]: how much the token attends to each token. */
+  readonly from: number[][][];
+  /** [layer][head][token]: how much each token attends to it. */
+  readonly to: number[][][];
+  readonly rolloutFrom: number[];
+  readonly rolloutTo: number[];
+}
+
+/** Token `index`'s rows and columns of a window's attention; `rolled` is `rollout(a)` (computed once per window). */
+export function tokenAttention(a: WindowAttention, rolled: Float32Array, index: number): TokenAttention {
+  const { layers, heads, n } = a;
+  const from: number[][][] = [];
+  const to: number[][][] = [];
+  for (let l = 0; l < layers; l++) {
+    from.push([]);
+    to.push([]);
+    for (let h = 0; h < heads; h++) {
+      const base = (l * heads + h) * n * n;
+      const m = a.data.subarray(base, base + n * n);
+      from[l].push(Array.from(tokenWeights(m, n, index, 'from')));
+      to[l].push(Array.from(tokenWeights(m, n, index, 'to')));
+    }
+  }
+  return {
+    layers,
+    heads,
+    from,
+    to,
+    rolloutFrom: Array.from(tokenWeights(rolled, n, index, 'from')),
+    rolloutTo: Array.from(tokenWeights(rolled, n, index, 'to')),
+  };
 }
 
 /** Attention rollout up to and including `upToLayer` (default: all layers), as an n x n matrix. */

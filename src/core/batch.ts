@@ -11,6 +11,8 @@ import { acquireLock, lockFileOf } from './output_lock';
 
 export const BATCH_SCHEMA = 'bert-lstm-batch';
 export const BATCH_VERSION = 1;
+/** The first line of every batch output (no timestamp: two runs over the same inputs write the same bytes). */
+export const BATCH_HEADER_LINE = JSON.stringify({ schema: BATCH_SCHEMA, version: BATCH_VERSION, offsets: 'utf-16' });
 /** Files larger than this are skipped unless the caller says otherwise (the live labeling limit). */
 export const DEFAULT_MAX_BYTES = 2_000_000;
 
@@ -204,14 +206,26 @@ async function realPath(file: string): Promise<string> {
 
 /** Appends one record (one write: a crash leaves at most one partial line, dropped on resume). */
 async function appendRecord(handle: fs.FileHandle, output: string, value: object): Promise<void> {
+  await appendLine(handle, output, JSON.stringify(value));
+}
+
+async function appendLine(handle: fs.FileHandle, output: string, line: string): Promise<void> {
   try {
-    await handle.appendFile(JSON.stringify(value) + '\n');
+    await handle.appendFile(line + '\n');
   } catch (e) {
     if (!isFsError(e)) throw e;
     throw new BatchOutputError(
       `cannot write to ${output}: ${describeFsError(e, 'write')}. The records written before are kept; run again to resume`,
     );
   }
+}
+
+/**
+ * The order a run labels its inputs in: `files` (resolved), then the inputs only `skipped`
+ * names (a folder that cannot be read), each once. Sharding (shard.ts) numbers inputs by it.
+ */
+export function batchOrder(files: readonly string[], skipped: readonly SkippedInput[] = []): string[] {
+  return [...new Set([...files.map((x) => path.resolve(x)), ...skipped.map((x) => path.resolve(x.file))])];
 }
 
 /**
@@ -265,7 +279,7 @@ async function runLocked(
   const isOwn = (real: string): boolean => real === outputReal || real === lockReal || real.startsWith(lockReal + '.stale.');
   const reasons = new Map((options.skipped ?? []).map((x) => [path.resolve(x.file), x.reason]));
   const todo: string[] = [];
-  for (const f of new Set([...files.map((x) => path.resolve(x)), ...reasons.keys()])) {
+  for (const f of batchOrder(files, options.skipped)) {
     if (!isOwn(await realPath(f))) todo.push(f);
   }
   const resumed = todo.filter((f) => done.has(f)).length;
@@ -283,7 +297,7 @@ async function runLocked(
   let count = resumed;
   try {
     if ((await handle.stat()).size === 0) {
-      await appendRecord(handle, output, { schema: BATCH_SCHEMA, version: BATCH_VERSION, offsets: 'utf-16' });
+      await appendLine(handle, output, BATCH_HEADER_LINE);
     }
     for (const file of pending) {
       if (options.signal?.aborted) {

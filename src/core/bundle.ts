@@ -277,7 +277,12 @@ export async function loadBundle(dir: string): Promise<Result<Bundle>> {
         config['quantization'] !== null &&
         (config['quantization'] as Record<string, unknown>)['activations'] === 'dynamic',
       labelDescriptions: readDescriptions(config['label_descriptions'], 'label_descriptions', labels, problems),
-      sequenceLabelDescriptions: readDescriptions(config['sequence_label_descriptions'], 'sequence_label_descriptions', sequenceLabels, problems),
+      sequenceLabelDescriptions: readDescriptions(
+        config['sequence_label_descriptions'],
+        'sequence_label_descriptions',
+        sequenceLabels,
+        problems,
+      ),
     };
   }
   if (problems.length || !bundleConfig || !tokenizerJson) return { ok: false, problems };

@@ -75,6 +75,12 @@ export interface ExportOptions {
   readonly firstSentenceId?: number;
   /** Sentence boundaries and ids to keep (from an imported CoNLL-U file of the same text). */
   readonly layout?: SentenceLayout;
+  /**
+   * The parts of the text that were labeled (prose only), as code point [start, end) pairs:
+   * spans records get `labeled_ranges`, CoNLL-U a `# labeled_ranges = s-e ...` comment before the
+   * first sentence. Absent: the whole text was labeled.
+   */
+  readonly labeledRanges?: ReadonlyArray<readonly [number, number]>;
 }
 
 /** What an export run found besides its content: warnings, and how many sentences it wrote. */
@@ -265,6 +271,7 @@ function* conlluChunks(
 ): Generator<string> {
   // a document without words writes nothing: a newdoc line must come with a sentence
   let newdoc = options.documentName ? `# newdoc id = ${options.documentName.replace(/\s+/g, '_')}\n` : '';
+  if (options.labeledRanges) newdoc += `${labeledRangesComment(options.labeledRanges)}\n`;
   const used = new Set<string>();
   let counter = options.firstSentenceId ?? 1;
   const freshId = (): string => {
@@ -331,7 +338,7 @@ export function* exportChunks(
   run: ExportRun,
 ): Generator<string> {
   if (format === 'spans') {
-    yield* spansRecord(text, annotations);
+    yield* spansRecord(text, annotations, options.labeledRanges);
     return;
   }
   const tokens = yield* tagTokens(text, words, annotations, tagging, format, run.warnings);
@@ -398,7 +405,11 @@ export class CodePointCursor {
  * A document's spans record (Prodigy / doccano style, code point offsets) in pieces: a writer
  * that takes pieces (atomic_write.ts) never holds a big document's record as one string.
  */
-export function* spansRecord(text: string, annotations: readonly Annotation[]): Generator<string> {
+export function* spansRecord(
+  text: string,
+  annotations: readonly Annotation[],
+  labeledRanges?: ReadonlyArray<readonly [number, number]>,
+): Generator<string> {
   const cursor = new CodePointCursor(text);
   const kept = annotations.filter((a) => a.label !== REMOVED_LABEL).sort(byPosition);
   const offsets = new Int32Array(kept.length * 2);
@@ -422,11 +433,25 @@ export function* spansRecord(text: string, annotations: readonly Annotation[]): 
       piece = '';
     }
   }
-  yield piece + ']}\n';
+  yield piece + `]${labeledRangesField(labeledRanges)}}\n`;
 }
 
-export function exportSpans(text: string, annotations: readonly Annotation[]): Exported {
-  return { content: [...spansRecord(text, annotations)].join(''), warnings: [] };
+/** The spans record's `labeled_ranges` member (with its leading comma), empty without ranges. */
+export function labeledRangesField(ranges: ReadonlyArray<readonly [number, number]> | undefined): string {
+  return ranges ? `,"labeled_ranges":${JSON.stringify(ranges)}` : '';
+}
+
+/** CoNLL-U's comment line of the labeled ranges (code points, `start-end` pairs). */
+export function labeledRangesComment(ranges: ReadonlyArray<readonly [number, number]>): string {
+  return `# labeled_ranges = ${ranges.map(([s, e]) => `${s}-${e}`).join(' ')}`.trimEnd();
+}
+
+export function exportSpans(
+  text: string,
+  annotations: readonly Annotation[],
+  labeledRanges?: ReadonlyArray<readonly [number, number]>,
+): Exported {
+  return { content: [...spansRecord(text, annotations, labeledRanges)].join(''), warnings: [] };
 }
 
 export function exportAs(

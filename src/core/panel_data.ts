@@ -1,20 +1,21 @@
 // The analysis panel's data shaping, as pure functions shared by the webview and the tests:
-// which [CLS] weights the controls select, hiding [CLS]/[SEP] with renormalisation, laying word
-// pieces out as text, the word a piece belongs to, and what a model without some outputs can
-// still show. No DOM, no `vscode`.
-import { withoutTokens, type Direction } from './attention';
+// which weights of the chosen token ([CLS] by default) the controls select, hiding [CLS]/[SEP]
+// with renormalisation, laying word pieces out as text, the word a piece belongs to, and what a
+// model without some outputs can still show. No DOM, no `vscode`.
+import { withoutTokens, type TokenDirection } from './attention';
 
-export type { Direction };
+/** `from`: the chosen token's attention to every token; `to`: every token's attention to it. */
+export type Direction = TokenDirection;
 
-/** The [CLS] attention of one window, as the host sends it (see src/panel/protocol.ts). */
-export interface ClsAttentionGrid {
+/** One token's attention in one window, as the host sends it (see src/panel/protocol.ts). */
+export interface TokenAttentionGrid {
   readonly layers: number;
   readonly heads: number;
   /** [layer][head][token] */
-  readonly fromCls: readonly (readonly (readonly number[])[])[];
-  readonly toCls: readonly (readonly (readonly number[])[])[];
-  readonly rolloutFromCls: readonly number[];
-  readonly rolloutToCls: readonly number[];
+  readonly from: readonly (readonly (readonly number[])[])[];
+  readonly to: readonly (readonly (readonly number[])[])[];
+  readonly rolloutFrom: readonly number[];
+  readonly rolloutTo: readonly number[];
 }
 
 export interface PanelToken {
@@ -36,13 +37,13 @@ export interface AttentionView {
 
 /**
  * One weight per token (specials included) for the chosen direction, layer and head: the mean
- * over the chosen layers and heads ('all' layers, 'mean' of heads), or the rollout's [CLS]
- * row/column. Rollout is computed by the host on the full window ([CLS] and [SEP] included),
- * as the method requires; hiding specials happens afterwards, in `visibleWeights`.
+ * over the chosen layers and heads ('all' layers, 'mean' of heads), or the rollout's row/column
+ * of the chosen token. Rollout is computed by the host on the full window ([CLS] and [SEP]
+ * included), as the method requires; hiding specials happens afterwards, in `visibleWeights`.
  */
-export function selectWeights(a: ClsAttentionGrid, view: AttentionView): number[] {
-  if (view.rollout) return [...(view.direction === 'fromCls' ? a.rolloutFromCls : a.rolloutToCls)];
-  const grid = view.direction === 'fromCls' ? a.fromCls : a.toCls;
+export function selectWeights(a: TokenAttentionGrid, view: AttentionView): number[] {
+  if (view.rollout) return [...(view.direction === 'from' ? a.rolloutFrom : a.rolloutTo)];
+  const grid = view.direction === 'from' ? a.from : a.to;
   const n = grid[0]?.[0]?.length ?? 0;
   const layers = view.layer === 'all' ? [...Array(a.layers).keys()] : [view.layer];
   const heads = view.head === 'mean' ? [...Array(a.heads).keys()] : [view.head];
@@ -103,9 +104,27 @@ export function wordRange(tokens: readonly PanelToken[], index: number): { start
   return { start, end };
 }
 
-/** A token's exact weight and label, as the hover and the detail line show them. */
-export function tokenDetail(text: string, weight: number, label: string | undefined): string {
-  return `${text}: weight ${weight.toFixed(6)} (${(weight * 100).toFixed(2)}%)${label ? ` · label ${label}` : ''}`;
+/** Where a token's label in force came from: the model, a correction, or a review. */
+export type LabelSource = 'model' | 'corrected' | 'reviewed';
+
+/**
+ * A token's exact weight and label in force, as the hover and the detail line show them; a
+ * correction says so, with the model's label when it differs.
+ */
+export function tokenDetail(
+  text: string,
+  weight: number,
+  label: string | undefined,
+  source: LabelSource = 'model',
+  modelLabel?: string,
+): string {
+  const how =
+    source === 'corrected'
+      ? ` (corrected${modelLabel && modelLabel !== label ? `; model: ${modelLabel}` : ''})`
+      : source === 'reviewed'
+        ? ' (reviewed)'
+        : '';
+  return `${text}: weight ${weight.toFixed(6)} (${(weight * 100).toFixed(2)}%)${label ? ` · label ${label}${how}` : ''}`;
 }
 
 /** The model's heads and outputs, as far as the panel cares. */
@@ -124,7 +143,7 @@ export function capabilityNotes(c: PanelCapabilities): string[] {
   const still: string[] = [];
   if (c.tokenHead) still.push('its per-word labels (in the editor and on each token here)');
   if (c.sequenceHead) still.push('its classification scores');
-  if (c.attentions) still.push('attention to and from [CLS]');
+  if (c.attentions) still.push('attention between its tokens');
   if (!c.sequenceHead)
     notes.push(
       'This model has no sequence head (no "sequence_logits" output): there are no classification scores for the document, segment or selection.',

@@ -2,7 +2,7 @@
 // document offsets and spliced in place of the words it covers. Words may be views over typed
 // arrays (word_table.ts), so they are copied field by field. No `vscode` import.
 import type { LabeledText, WordLabel } from './labeler';
-import type { OffsetRange } from './ranges';
+import { mergeRanges, type OffsetRange } from './ranges';
 
 /**
  * The labels of a part of a text (offsets relative to the part, which starts at `offset` in the
@@ -37,7 +37,7 @@ export function shiftLabels(part: LabeledText, offset: number, windowBase = 0): 
 export function spliceLabels(base: LabeledText | undefined, part: LabeledText, range: OffsetRange): LabeledText {
   const windowBase = base?.windows.length ?? 0;
   const moved = shiftLabels(part, range.start, windowBase);
-  if (!base) return moved;
+  if (!base) return { ...moved, ranges: [{ start: range.start, end: range.end }] };
   const before = base.words.filter((w) => w.end <= range.start);
   const after = base.words.filter((w) => w.start >= range.end);
   return {
@@ -46,5 +46,7 @@ export function spliceLabels(base: LabeledText | undefined, part: LabeledText, r
     sequence: base.sequence,
     timing: part.timing,
     segments: part.segments,
+    // what was labeled: the base's ranges and this part (absent: the whole text, still so)
+    ...(base.ranges ? { ranges: mergeRanges([...base.ranges, range]) } : {}),
   };
 }

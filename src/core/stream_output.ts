@@ -17,7 +17,8 @@
 import type { LabelScore } from './aggregate';
 import { byPosition, REMOVED_LABEL, type Annotation } from './annotations';
 import { averageSequence, type LabeledText, type LabelOptions, type Labeler, type WindowResult } from './labeler';
-import { CodePointCursor } from './formats';
+import { CodePointCursor, labeledRangesField } from './formats';
+import { clipRanges, codePointRanges } from './prose_mask';
 import { paragraphs } from './segments';
 
 /** Characters (UTF-16 units) of document labeled at once. */
@@ -57,7 +58,8 @@ export async function* labelInChunks(
   let first = true;
   for (const [start, end] of chunkSpans(text, maxChars)) {
     const chunk = text.slice(start, end);
-    yield { start, text: chunk, result: await labeler.label(chunk, options), first };
+    const own = options.ranges ? { ...options, ranges: clipRanges(options.ranges, start, end) } : options;
+    yield { start, text: chunk, result: await labeler.label(chunk, own), first };
     first = false;
   }
 }
@@ -181,12 +183,19 @@ export async function streamLabels(
   if (format === 'text') {
     if (!text.endsWith('\n')) await out.add('\n');
   } else if (format === 'jsonl') {
-    await out.add(JSON.stringify({ sequence: sequence.map((s) => ({ label: s.label, score: round(s.score) })) }) + '\n');
+    const ranges = options.labelOptions?.ranges;
+    await out.add(
+      JSON.stringify({
+        sequence: sequence.map((s) => ({ label: s.label, score: round(s.score) })),
+        ...(ranges ? { labeled_ranges: ranges.map((r) => [r.start, r.end]) } : {}),
+      }) + '\n',
+    );
   } else if (format === 'spans') {
     await out.add('],"label":[');
     for (let i = 0; i < spanCount; i++)
       await out.add(`${i ? ',' : ''}${JSON.stringify([spanStartCp[i], spanEndCp[i], spanLabels[spanLabel[i]]])}`);
-    await out.add(']}\n');
+    const ranges = options.labelOptions?.ranges;
+    await out.add(`]${labeledRangesField(ranges && codePointRanges(text, ranges))}}\n`);
   }
   await out.flush();
   return { sequence, sentences };

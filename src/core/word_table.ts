@@ -17,6 +17,16 @@ export interface PieceLabel {
   readonly score: number;
 }
 
+/**
+ * Why a unit has its label when the model's own output is not the whole story: the remembered
+ * example (learning from corrections, core/adapt/memory.ts) it matched, for the hover.
+ */
+export interface LabelReason {
+  readonly label: string;
+  readonly similarity: number;
+  readonly source: { readonly file: string; readonly line: number; readonly word: string; readonly kind: 'correction' | 'accepted' };
+}
+
 export interface WordLabel {
   /** UTF-16 offsets into the labeled text. */
   readonly start: number;
@@ -29,6 +39,8 @@ export interface WordLabel {
   readonly pieces: readonly PieceLabel[];
   /** Index into `LabeledText.windows` of the window the label came from. */
   readonly window: number;
+  /** Set when a remembered correction decided the label. */
+  readonly reason?: LabelReason;
 }
 
 /**
@@ -54,6 +66,8 @@ export interface WordTable {
   readonly pieceText: readonly string[];
   readonly pieceLabel: Int32Array;
   readonly pieceScore: Float32Array;
+  /** Rows whose label a remembered correction decided (few: a map, not a column). */
+  reasons?: Map<number, LabelReason>;
 }
 
 /**
@@ -153,6 +167,10 @@ export class TableWord implements WordLabel {
     return this.#at.table.window[this.#row] + this.#at.windowBase;
   }
 
+  get reason(): LabelReason | undefined {
+    return this.#at.table.reasons?.get(this.#row);
+  }
+
   get alternatives(): LabelScore[] {
     const t = this.#at.table;
     const out: LabelScore[] = [];
@@ -188,6 +206,7 @@ export class TableWord implements WordLabel {
       alternatives: this.alternatives,
       pieces: this.pieces,
       window: this.window,
+      ...(this.reason ? { reason: this.reason } : {}),
     };
   }
 }

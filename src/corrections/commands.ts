@@ -1,21 +1,28 @@
 // Correction commands: Correct Label (a quick pick of the model's labels, most probable first,
-// the current one marked), Accept Label (the model's label, marked reviewed), Remove Span,
-// Create Span (BIO models, over the selection), Apply to All Identical Words (with the count
-// asked before applying), Undo / Redo Correction and Save Corrections. The store (store.ts)
-// keeps the corrections; these commands decide what a correction at the cursor is.
+// each numbered and described, the current one marked; typing a row's number or a label's first
+// letters picks it), Accept Label (the model's label, marked reviewed), Accept Label and Next
+// (the same, then the next low-confidence label not yet reviewed: the review loop in one key),
+// Remove Span, Create Span (BIO models, over the selection), Apply to All Identical Words (the
+// count asked before applying, exactly or in any case), Undo / Redo Correction and Save
+// Corrections. The store (store.ts) keeps the corrections; these commands decide what a
+// correction at the cursor is. They act on the document the user works on (editors.ts): from
+// the analysis panel, its editor is shown again first.
 //
 // Each command takes an optional argument object so that keybindings and tests can give the
-// choice directly: { label?: string, assumeYes?: boolean }.
+// choice directly: { label?: string, assumeYes?: boolean, matchCase?: boolean }.
 import * as vscode from 'vscode';
 import type { LabelScore } from '../core/aggregate';
 import { annotationAt, byPosition, REMOVED_LABEL, replaceCorrections, type Annotation } from '../core/annotations';
 import type { Labeler, WordLabel } from '../core/labeler';
 import { iterateSegments } from '../core/segments';
 import { splitTag } from '../core/spans';
-import { activeEditorOr } from '../editors';
+import { identicalPlaces } from '../core/identical';
+import { editorsOf } from '../editors';
+import { describeLabel } from '../core/label_info';
 import { LabelStore } from '../labeling/label_store';
-import { labelChoices, typeProbabilities, type LabelChoice } from './choices';
-import { CorrectionHoverProvider } from './hover';
+import { goToLabel, type NavigationResult } from '../review/navigation';
+import { choiceRows, labelChoices, typeProbabilities, typedChoice, type ChoiceRow, type LabelChoice } from './choices';
+import { ReviewMode } from './review_mode';
 import type { CorrectionsStore } from './store';
 import type { Services } from '../services';
 import { percent } from '../percent';
@@ -27,6 +34,8 @@ export interface CorrectionArgs {
   readonly label?: string;
   /** Apply without asking (Apply to All Identical Words). */
   readonly assumeYes?: boolean;
+  /** Apply to All Identical Words: only words of the same case (default), or false for any case. */
+  readonly matchCase?: boolean;
 }
 
 /** What a command works on: a word or span of the document. */
@@ -40,7 +49,7 @@ interface Target {
   readonly current?: Annotation;
 }
 
-export type CorrectionServices = Pick<Services, 'config' | 'model' | 'labels' | 'live' | 'corrections'>;
+export type CorrectionServices = Pick<Services, 'config' | 'model' | 'labels' | 'live' | 'runs' | 'corrections' | 'working'>;
 
 export class Corrections {
   private readonly store: CorrectionsStore;
@@ -156,23 +165,20 @@ export class Corrections {
     const { target, choices } = found;
     let label = args.label;
     if (label === undefined) {
-      type Item = vscode.QuickPickItem & { label: string; value: string };
-      const items: Item[] = choices.map((c) => ({
-        label: c.label,
-        value: c.label,
-        description: [c.score !== undefined ? percent(c.score) : '', c.current ? '(current)' : ''].filter(Boolean).join(' '),
-        iconPath: c.current ? new vscode.ThemeIcon('check') : undefined,
-      }));
-      if (this.scheme() !== 'plain') items.push({ label: 'O', value: REMOVED_LABEL, description: 'no entity: remove the span' });
-      const picked = await vscode.window.showQuickPick(items, {
-        title: `Correct the label of "${target.text.length > 40 ? target.text.slice(0, 40) + '…' : target.text}"`,
-        placeHolder: "Labels by the model's probability",
-        matchOnDescription: false,
-      });
-      if (!picked) return false;
-      label = picked.value;
+      const rows = this.rows(choices);
+      const short = target.text.length > 40 ? target.text.slice(0, 40) + '…' : target.text;
+      label = await pickRow(rows, `Correct the label of "${short}"`);
+      if (label === undefined) return false;
     }
     return this.setLabel(editor.document, target, label, 'Correct Label');
+  }
+
+  /** The pick's rows: numbered, described (the bundle's descriptions, else UD's names), with "O" last for span models. */
+  rows(choices: readonly LabelChoice[]): ChoiceRow[] {
+    const config = this.s.model.loaded?.bundle.config;
+    const all: Array<LabelChoice & { description?: string }> = [...choices];
+    if (this.scheme() !== 'plain') all.push({ label: REMOVED_LABEL, current: false, description: 'no entity: remove the span' });
+    return choiceRows(all, (l) => (config ? describeLabel(l, config) : undefined), percent);
   }
 
   private setLabel(doc: vscode.TextDocument, target: Target, label: string, what: string): Promise<boolean> {
@@ -204,6 +210,18 @@ export class Corrections {
       replaceCorrections(this.store.corrections(editor.document), current, [reviewed]),
       'Accept Label',
     );
+  }
+
+  /**
+   * Accept Label and Next: marks the label at the cursor reviewed, then selects the next
+   * low-confidence label that has no correction or review yet. False when there was nothing to
+   * accept; undefined when nothing is left to review.
+   */
+  async acceptAndNext(editor: vscode.TextEditor): Promise<NavigationResult | false | undefined> {
+    if (!(await this.accept(editor))) return false;
+    const doc = editor.document;
+    const done = new Set(this.store.corrections(doc).map((c) => `${c.start}:${c.end}`));
+    return goToLabel(this.s, 1, true, (u) => done.has(`${u.start}:${u.end}`));
   }
 
   async remove(editor: vscode.TextEditor): Promise<boolean> {
@@ -246,33 +264,41 @@ export class Corrections {
     const text = doc.getText();
     const merged = this.store.merged(doc);
     const words = (await this.words(doc)) ?? [];
-    // Same text at word boundaries; the label's own place included only if it differs.
-    const places: Array<{ start: number; end: number }> = [];
-    if (target.end - target.start > 0) {
-      for (let i = text.indexOf(target.text); i >= 0; i = text.indexOf(target.text, i + 1)) {
-        const end = i + target.text.length;
-        const startsWord = words.some((w) => w.start === i);
-        const endsWord = words.some((w) => w.end === end);
-        if (!startsWord || !endsWord) continue;
-        const now = merged.find((a) => a.start === i && a.end === end);
-        // Words that already show the label are left as they are (and not counted).
-        if (now?.label === label && i !== target.start) continue;
-        places.push({ start: i, end });
+    const shown = new Map(merged.map((a) => [`${a.start}:${a.end}`, a.label]));
+    // Same text at word boundaries; words that already show the label are left as they are
+    // (and not counted), the label's own place included only if it differs.
+    const placesOf = (matchCase: boolean): Array<{ start: number; end: number }> =>
+      identicalPlaces(text, target.text, words, matchCase).filter(
+        (p) => p.start === target.start || shown.get(`${p.start}:${p.end}`) !== label,
+      );
+    const exact = placesOf(true);
+    const anyCase = placesOf(false);
+    const others = (list: readonly { start: number }[]): number => list.filter((p) => p.start !== target.start).length;
+    let places = args.matchCase === false ? anyCase : exact;
+    if (!args.assumeYes) {
+      if (!others(anyCase)) {
+        void vscode.window.showInformationMessage(`BERT+LSTM: no other "${target.text}" to label ${label}.`);
+        return 0;
       }
+      const exactButton = `Apply to ${others(exact)}`;
+      const anyButton = `Apply to ${others(anyCase)} in any case`;
+      const buttons = [...(others(exact) ? [exactButton] : []), ...(others(anyCase) > others(exact) ? [anyButton] : [])];
+      const n = others(exact);
+      const more = others(anyCase) - n;
+      const answer = await vscode.window.showInformationMessage(
+        `Label ${n} other occurrence${n === 1 ? '' : 's'} of "${target.text}" in this document as ${label}?` +
+          (more ? ` ${more} more in another case.` : ''),
+        { modal: true },
+        ...buttons,
+      );
+      if (answer === anyButton) places = anyCase;
+      else if (answer === exactButton) places = exact;
+      else return 0;
     }
-    const others = places.filter((p) => p.start !== target.start);
-    if (!others.length) {
+    const count = others(places);
+    if (!count) {
       void vscode.window.showInformationMessage(`BERT+LSTM: no other "${target.text}" to label ${label}.`);
       return 0;
-    }
-    if (!args.assumeYes) {
-      const yes = `Apply to ${others.length}`;
-      const answer = await vscode.window.showInformationMessage(
-        `Label ${others.length} other occurrence${others.length === 1 ? '' : 's'} of "${target.text}" in this document as ${label}?`,
-        { modal: true },
-        yes,
-      );
-      if (answer !== yes) return 0;
     }
     let next = [...this.store.corrections(doc)];
     const model = this.store.modelLabels(doc);
@@ -290,25 +316,84 @@ export class Corrections {
       ]);
     }
     const ok = await this.store.set(doc, next, `Apply ${label} to all "${target.text}"`);
-    return ok ? others.length : 0;
+    return ok ? count : 0;
   }
 }
 
-/** Registers the correction commands and their hover. */
+/**
+ * The correction pick: one row per label ("1 NOUN — noun", its probability beside it). Typing a
+ * row's number, or the first letters of one label, takes that row at once (`typedChoice`);
+ * otherwise the best row still possible is the one Enter takes.
+ */
+async function pickRow(rows: readonly ChoiceRow[], title: string): Promise<string | undefined> {
+  type Item = vscode.QuickPickItem & { row: ChoiceRow };
+  const items: Item[] = rows.map((row) => ({
+    label: row.text,
+    description: row.detail,
+    iconPath: row.detail.includes('(current)') ? new vscode.ThemeIcon('check') : undefined,
+    row,
+  }));
+  const pick = vscode.window.createQuickPick<Item>();
+  pick.title = title;
+  pick.placeholder = "Type a label's number or its first letters; labels by the model's probability";
+  pick.items = items;
+  pick.matchOnDescription = false;
+  return new Promise<string | undefined>((resolve) => {
+    let chosen: string | undefined;
+    const done = (item: Item | undefined): void => {
+      chosen = item?.row.label;
+      pick.hide();
+    };
+    const subscriptions = [
+      pick.onDidChangeValue((value) => {
+        const typed = typedChoice(value, rows);
+        if (typed.pick !== undefined) done(items[typed.pick]);
+        else if (typed.candidates.length) pick.activeItems = [items[typed.candidates[0]]];
+      }),
+      // Enter: the highlighted row (the best one still possible after typing, or the one the arrows chose)
+      pick.onDidAccept(() => {
+        const typed = typedChoice(pick.value, rows);
+        done(pick.activeItems[0] ?? (typed.candidates.length ? items[typed.candidates[0]] : undefined));
+      }),
+      pick.onDidHide(() => {
+        for (const d of subscriptions) d.dispose();
+        pick.dispose();
+        resolve(chosen);
+      }),
+    ];
+    pick.show();
+  });
+}
+
+/** Registers the correction commands and the review mode's context key. */
 export function registerCorrectionCommands(s: CorrectionServices): vscode.Disposable[] {
   const corrections = new Corrections(s);
   const store = s.corrections;
+  // Commands on the word at the cursor: the document worked on, its editor shown again if need be.
   const withEditor =
     <T>(f: (e: vscode.TextEditor) => Promise<T>) =>
     async (): Promise<T | undefined> => {
-      const editor = activeEditorOr();
+      const editor = await s.working.editorOr();
       return editor ? f(editor) : undefined;
     };
+  // Commands on the whole document: no editor needed.
+  const withDocument =
+    <T>(f: (d: vscode.TextDocument) => Promise<T>) =>
+    async (): Promise<T | undefined> => {
+      const doc = s.working.documentOr();
+      return doc ? f(doc) : undefined;
+    };
+  const review = new ReviewMode(s.labels);
   return [
+    review,
     vscode.commands.registerCommand('bertLstm.correctLabel', (args?: CorrectionArgs) => withEditor((e) => corrections.correct(e, args))()),
     vscode.commands.registerCommand(
       'bertLstm.acceptLabel',
       withEditor((e) => corrections.accept(e)),
+    ),
+    vscode.commands.registerCommand(
+      'bertLstm.acceptLabelAndNext',
+      withEditor((e) => corrections.acceptAndNext(e)),
     ),
     vscode.commands.registerCommand(
       'bertLstm.removeSpan',
@@ -320,29 +405,38 @@ export function registerCorrectionCommands(s: CorrectionServices): vscode.Dispos
     ),
     vscode.commands.registerCommand(
       'bertLstm.undoCorrection',
-      withEditor((e) => store.undo(e.document)),
+      withDocument((d) => store.undo(d)),
     ),
     vscode.commands.registerCommand(
       'bertLstm.redoCorrection',
-      withEditor((e) => store.redo(e.document)),
+      withDocument((d) => store.redo(d)),
     ),
     vscode.commands.registerCommand(
       'bertLstm.saveCorrections',
-      withEditor((e) => store.saveNow(e.document)),
+      withDocument((d) => store.saveNow(d)),
     ),
     // The answer to an outside change of the sidecar that conflicts (the message's buttons; for tests and keybindings).
     vscode.commands.registerCommand('bertLstm.settleSidecarConflict', (args?: { take?: 'ours' | 'theirs' }) =>
-      withEditor((e) => store.settleConflict(e.document, args?.take === 'theirs' ? 'theirs' : 'ours'))(),
+      withDocument((d) => store.settleConflict(d, args?.take === 'theirs' ? 'theirs' : 'ours'))(),
     ),
-    // For tests and automation (not in the command palette): the state of the active document.
+    // For tests and automation (not in the command palette): the state of the document worked on.
     vscode.commands.registerCommand('bertLstm.annotationsState', () => {
-      const e = vscode.window.activeTextEditor;
-      return e ? store.snapshot(e.document, e) : undefined;
+      const doc = s.working.document();
+      return doc ? store.snapshot(doc, editorsOf(doc)[0]) : undefined;
     }),
     vscode.commands.registerCommand(
       'bertLstm.correctionChoices',
       withEditor(async (e) => (await corrections.choices(e, corrections.scheme() !== 'plain'))?.choices),
     ),
-    vscode.languages.registerHoverProvider({ scheme: '*' }, new CorrectionHoverProvider(store)),
+    // Whether the review key (Accept Label and Next) is live now (for tests).
+    vscode.commands.registerCommand('bertLstm.reviewingState', () => review.reviewing),
+    // The correction pick's rows at the cursor (for tests): number, label and description, probability.
+    vscode.commands.registerCommand(
+      'bertLstm.correctionRows',
+      withEditor(async (e) => {
+        const found = await corrections.choices(e, corrections.scheme() !== 'plain');
+        return found && corrections.rows(found.choices);
+      }),
+    ),
   ];
 }

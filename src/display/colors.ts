@@ -1,34 +1,14 @@
 // Label colors: contributed theme colors (`bertLstm.label.<LABEL>`, and a translucent
-// `bertLstm.labelBackground.<LABEL>` for the background style); a label a bundle brings that is
-// not contributed gets one of the palette colors, stable per label (a hash of its entity type),
-// so that it keeps its color across documents and sessions. Used by the model-label and the
-// correction decorations alike.
+// `bertLstm.labelBackground.<LABEL>` for the background style) whose defaults come from
+// palette.ts; a label a bundle brings that is not contributed gets one of the palette colors,
+// stable per label (a hash of its entity type), so that it keeps its color across documents and
+// sessions. The line (solid or double) tells apart two labels of one color. Used by the
+// model-label and the correction decorations, and the legend, alike.
+import { LABEL_STYLES, PALETTE_FAMILIES, type LineStyle } from './palette';
 
 /** Labels with a contributed color of their own (package.json contributes.colors). */
-export const CONTRIBUTED_LABELS = [
-  'ADJ',
-  'ADP',
-  'ADV',
-  'AUX',
-  'CCONJ',
-  'DET',
-  'INTJ',
-  'NOUN',
-  'NUM',
-  'PART',
-  'PRON',
-  'PROPN',
-  'PUNCT',
-  'SCONJ',
-  'SYM',
-  'VERB',
-  'X',
-  'PER',
-  'ORG',
-  'LOC',
-  'MISC',
-] as const;
-export const PALETTE_SIZE = 8;
+export const CONTRIBUTED_LABELS: readonly string[] = Object.keys(LABEL_STYLES);
+export const PALETTE_SIZE = PALETTE_FAMILIES.length;
 
 export function entityOf(label: string): string {
   return label.replace(/^[BIESL]-/, '');
@@ -40,17 +20,25 @@ function paletteIndex(entity: string): number {
   return h % PALETTE_SIZE;
 }
 
+const contributed = (entity: string): boolean => Object.prototype.hasOwnProperty.call(LABEL_STYLES, entity);
+
 export function colorIdFor(label: string): string {
   const entity = entityOf(label);
-  if ((CONTRIBUTED_LABELS as readonly string[]).includes(entity)) return `bertLstm.label.${entity}`;
+  if (contributed(entity)) return `bertLstm.label.${entity}`;
   return `bertLstm.palette.${paletteIndex(entity)}`;
 }
 
 /** The translucent theme color used behind words in the background style. */
 export function backgroundColorIdFor(label: string): string {
   const entity = entityOf(label);
-  if ((CONTRIBUTED_LABELS as readonly string[]).includes(entity)) return `bertLstm.labelBackground.${entity}`;
+  if (contributed(entity)) return `bertLstm.labelBackground.${entity}`;
   return `bertLstm.paletteBackground.${paletteIndex(entity)}`;
+}
+
+/** The line a label is drawn with: double for the second label of a color, else solid. */
+export function lineStyleFor(label: string): LineStyle {
+  const entity = entityOf(label);
+  return contributed(entity) ? LABEL_STYLES[entity].line : 'solid';
 }
 
 /** A user color made translucent for backgrounds (the text must stay readable on it). */

@@ -13,7 +13,8 @@ import type { WordLabel } from '../core/labeler';
 import { distanceTo, partitionPoint, touchesAny, type OffsetRange } from '../core/ranges';
 import { nextTurn } from '../core/turns';
 import type { DisplayStyle } from '../config';
-import { backgroundColorIdFor, colorIdFor, entityOf, translucent } from './colors';
+import { backgroundColorIdFor, colorIdFor, entityOf, lineStyleFor, translucent } from './colors';
+import { inlineTag } from './inline_tags';
 
 /** Documents with more drawn units than this are drawn near the visible ranges first. */
 export const PROGRESSIVE_UNITS = 2000;
@@ -28,6 +29,8 @@ export const MAX_RANGES_PER_CALL = 1500;
 export interface LabelLook {
   readonly style: DisplayStyle;
   readonly colors: ReadonlyMap<string, string>;
+  /** Labels (or entity types) the inline style gives no tag (they keep their underline). */
+  readonly untagged?: ReadonlySet<string>;
 }
 
 /** What is drawn (the look is set once for all editors with setLook). */
@@ -47,7 +50,7 @@ export interface DecorationSnapshot {
   /** The color from `bertLstm.labelColors`, if the label has one. */
   readonly customColor: string | undefined;
   readonly style: DisplayStyle;
-  /** The tag drawn after each word (inline style). */
+  /** The tag shown after each word (inline style: an inlay hint, inline_tags.ts). */
   readonly contentText: string | undefined;
   readonly ranges: readonly vscode.Range[];
 }
@@ -109,12 +112,15 @@ export class LabelDecorations implements vscode.Disposable {
    * decorations from every editor); returns whether anything changed (then redraw).
    */
   setLook(look: LabelLook): boolean {
+    const untagged = new Set(look.untagged ?? []);
     const same =
       look.style === this.look.style &&
       look.colors.size === this.look.colors.size &&
-      [...look.colors].every(([k, v]) => this.look.colors.get(k) === v);
+      [...look.colors].every(([k, v]) => this.look.colors.get(k) === v) &&
+      untagged.size === (this.look.untagged?.size ?? 0) &&
+      [...untagged].every((l) => this.look.untagged?.has(l));
     if (same) return false;
-    this.look = { style: look.style, colors: new Map(look.colors) };
+    this.look = { style: look.style, colors: new Map(look.colors), untagged };
     for (const t of this.types.values()) t.dispose();
     this.types.clear();
     this.applied = new WeakMap();
@@ -124,6 +130,10 @@ export class LabelDecorations implements vscode.Disposable {
   private key(label: string, low: boolean): string {
     const custom = this.customColor(label) ?? '';
     return `${label}\u0000${low ? 'low' : 'ok'}\u0000${this.look.style}\u0000${custom}`;
+  }
+
+  private untagged(label: string): boolean {
+    return !!this.look.untagged && (this.look.untagged.has(label) || this.look.untagged.has(entityOf(label)));
   }
 
   private customColor(label: string): string | undefined {
@@ -157,40 +167,44 @@ export class LabelDecorations implements vscode.Disposable {
   private options(label: string, low: boolean): vscode.DecorationRenderOptions {
     const custom = this.customColor(label);
     const color: string | vscode.ThemeColor = custom ?? new vscode.ThemeColor(colorIdFor(label));
+    // the second label of a color is drawn with a double line (dotted when uncertain)
+    const double = lineStyleFor(label) === 'double';
     const common: vscode.DecorationRenderOptions = {
       overviewRulerColor: low ? new vscode.ThemeColor('bertLstm.lowConfidence') : undefined,
       overviewRulerLane: vscode.OverviewRulerLane.Right,
       rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
     };
     switch (this.look.style) {
-      case 'background':
+      case 'background': {
+        const bottom = double ? 'double' : low ? 'dashed' : 'none';
         return {
           ...common,
           backgroundColor: custom ? translucent(custom) : new vscode.ThemeColor(backgroundColorIdFor(label)),
           borderRadius: '2px',
-          // uncertain: a dashed outline in the label's color around the tint
-          ...(low ? { border: '1px dashed', borderColor: color } : {}),
+          // uncertain: a dashed outline in the label's color around the tint; double labels: a double bottom line
+          ...(low || double
+            ? {
+                borderStyle: low ? `dashed dashed ${bottom} dashed` : `none none ${bottom} none`,
+                borderWidth: low ? `1px 1px ${double ? '3px' : '1px'} 1px` : '0 0 3px 0',
+                borderColor: color,
+              }
+            : {}),
         };
+      }
       case 'inline':
         return {
           ...common,
-          after: {
-            contentText: low ? `${label}?` : label,
-            color,
-            margin: '0 0.15em 0 0.2em',
-            fontStyle: low ? 'italic' : 'normal',
-            fontWeight: 'normal',
-          },
-          // the word itself gets a faint dotted underline so the tag's word is clear
-          borderStyle: 'none none dotted none',
-          borderWidth: '0 0 1px 0',
+          // the tag after the word is an inlay hint (inline_tags.ts), so that lines wrap with it
+          // the word itself gets a faint underline in its line so the tag's word is clear
+          borderStyle: `none none ${double ? 'double' : 'dotted'} none`,
+          borderWidth: double ? '0 0 3px 0' : '0 0 1px 0',
           borderColor: color,
         };
       default:
         return {
           ...common,
-          borderStyle: low ? 'none none dashed none' : 'none none solid none',
-          borderWidth: '0 0 2px 0',
+          borderStyle: `none none ${double ? (low ? 'dotted' : 'double') : low ? 'dashed' : 'solid'} none`,
+          borderWidth: double && !low ? '0 0 3px 0' : '0 0 2px 0',
           borderColor: color,
           opacity: low ? '0.65' : undefined,
         };
@@ -205,7 +219,7 @@ export class LabelDecorations implements vscode.Disposable {
       colorId: colorIdFor(label),
       customColor: this.customColor(label),
       style: this.look.style,
-      contentText: this.look.style === 'inline' ? (low ? `${label}?` : label) : undefined,
+      contentText: this.look.style === 'inline' && !this.untagged(label) ? inlineTag(label, low) : undefined,
     };
   }
 

@@ -1,12 +1,15 @@
 // Status bar item: the label under the cursor and its confidence, the model's name and the
-// last run's latency; a spinner while runs are going; a note when the document is too large to
+// last run's latency; the tooltip says what the label and the segment's label mean; a spinner while runs are going, with the fraction of the active
+// document's segments done; a note when the document is too large to
 // be labeled live. Click: a quick pick of actions.
 import * as vscode from 'vscode';
 import type { Config } from '../config';
+import { labelWithDescription } from '../core/label_info';
+import { segmentLine } from './hover';
 import { LabelStore } from '../labeling/label_store';
 import { documentLength, type LiveLabeling } from '../labeling/live';
 import type { ModelHost } from '../labeling/model_host';
-import type { LabelingRuns } from '../labeling/runs';
+import { progressMessage, type LabelingRuns } from '../labeling/runs';
 
 export interface StatusAction extends vscode.QuickPickItem {
   readonly command: string;
@@ -32,11 +35,15 @@ export class StatusDisplay implements vscode.Disposable {
       vscode.window.onDidChangeActiveTextEditor(() => this.refresh()),
       vscode.window.onDidChangeTextEditorSelection(() => this.refresh()),
       runs.onDidChangeBusy(() => this.refresh()),
+      runs.onDidProgress((run) => {
+        if (run.doc === vscode.window.activeTextEditor?.document) this.refresh();
+      }),
       labels.onDidChange(() => {
         const editor = vscode.window.activeTextEditor;
         const current = editor && labels.current(editor.document);
         // runs served wholly from the segment cache did no work: keep the last real latency
-        if (current && current.segments.run > 0) this.lastLatencyMs = current.timing.totalMs;
+        // (and partial labels are not a run's end)
+        if (current && current.segments.run > 0 && !labels.get(editor.document)?.partial) this.lastLatencyMs = current.timing.totalMs;
         this.refresh();
       }),
     );
@@ -60,15 +67,24 @@ export class StatusDisplay implements vscode.Disposable {
     const current = editor && this.labels.current(editor.document);
     const word = current && editor ? LabelStore.wordAt(current.words, editor.document.offsetAt(editor.selection.active)) : undefined;
     const tooLarge = editor && !current && this.live.whyNot(editor.document) === 'tooLarge';
+    const progress = editor && this.runs.progress(editor.document);
     const parts = [this.runs.busy ? '$(sync~spin)' : '$(symbol-key)'];
     if (word) parts.push(`${word.label} ${(word.score * 100).toFixed(0)}%`);
     else parts.push('BERT+LSTM');
     if (this.lastLatencyMs !== undefined) parts.push(`· ${this.lastLatencyMs.toFixed(0)} ms`);
+    if (progress && progress.total > 0) parts.push(`· labeling ${Math.floor((100 * progress.done) / progress.total)}%`);
     if (tooLarge) parts.push('· not live (large file)');
     this.item.text = parts.join(' ');
     this.item.accessibilityInformation = { label: `BERT+LSTM: ${parts.slice(1).join(' ')}`, role: 'button' };
     const lines = [`**BERT+LSTM Labeler**`, `Model: ${model ?? 'not loaded yet'}`];
-    if (this.runs.busy) lines.push('Labeling…');
+    const bundle = this.model.loaded?.bundle.config;
+    if (word && bundle) {
+      // what the label under the cursor and its segment's label mean (the bundle's card, else UD's names)
+      lines.push(`Here: **${labelWithDescription(word.label, bundle)}** ${(word.score * 100).toFixed(0)}%`);
+      const segment = segmentLine(current?.windows[word.window], bundle);
+      if (segment) lines.push(segment);
+    }
+    if (this.runs.busy) lines.push(progress && progress.total > 0 ? `Labeling: ${progressMessage(progress)}` : 'Labeling…');
     if (this.lastLatencyMs !== undefined) lines.push(`Last run: ${this.lastLatencyMs.toFixed(0)} ms`);
     if (tooLarge && editor) {
       lines.push(
@@ -99,7 +115,13 @@ export class StatusDisplay implements vscode.Disposable {
       { label: `$(sync) Toggle Live Labeling`, description: live ? 'on now' : 'off now', command: 'bertLstm.toggleLive' },
       { label: '$(folder-opened) Select Model…', description: this.model.loaded?.bundle.config.name, command: 'bertLstm.selectModel' },
       { label: '$(graph) Show Analysis Panel', command: 'bertLstm.showPanel' },
+      {
+        label: '$(mortar-board) Learn from Corrections',
+        description: this.model.loaded?.learningOff ? 'off for this model' : this.model.loaded?.adaptedInfo ? 'adapted now' : undefined,
+        command: 'bertLstm.learnFromCorrections',
+      },
     );
+    if (this.model.loaded?.adaptedInfo) items.push({ label: '$(discard) Revert to Base Model', command: 'bertLstm.revertToBaseModel' });
     if (doc) items.push({ label: '$(clear-all) Clear Labels', command: 'bertLstm.clearLabels' });
     items.push({ label: '$(output) Show Log', command: 'bertLstm.showLog' });
     return items;

@@ -1,7 +1,10 @@
 // Export Labels / Import Labels: the document's corrections merged over the model's labels, in
 // CoNLL (IOB2), CoNLL-U or JSONL spans (core/formats.ts), to a file the user chooses; and the
 // same formats read back into the document's corrections, checked against its text first.
-// Arguments (for keybindings and tests): { format?: 'conll' | 'conllu' | 'spans', uri?: Uri }.
+// An import keeps as corrections only the labels that differ from the model's; the agreeing
+// ones are marked reviewed or left to the model (core/import_compare.ts).
+// Arguments (for keybindings and tests): { format?: 'conll' | 'conllu' | 'spans', uri?: Uri,
+// agreeing?: 'reviewed' | 'unchanged' }.
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
@@ -16,15 +19,18 @@ import {
   type FormatProblem,
   type SentenceLayout,
 } from '../core/formats';
+import { compareWithModel, comparisonSummary, type AgreeingLabels } from '../core/import_compare';
+import { codePointRanges } from '../core/prose_mask';
 import { writeFileAtomic } from '../core/sidecar';
-import { activeDocumentOr } from '../editors';
 import type { Services } from '../services';
 
-export type TransferServices = Pick<Services, 'log' | 'model' | 'labels' | 'live' | 'corrections'>;
+export type TransferServices = Pick<Services, 'config' | 'log' | 'model' | 'labels' | 'live' | 'corrections' | 'working'>;
 
 export interface TransferArgs {
   readonly format?: ExportFormat;
   readonly uri?: vscode.Uri;
+  /** Import: what to do with labels that agree with the model's (default: the setting `import.agreeingLabels`). */
+  readonly agreeing?: AgreeingLabels;
 }
 
 export interface TransferResult {
@@ -34,6 +40,9 @@ export interface TransferResult {
   readonly warnings: readonly FormatProblem[];
   /** Import: what of the file was kept and what was left out, in words. */
   readonly summary?: string;
+  /** Import: how many of the file's labels differ from the model's and how many agree. */
+  readonly differ?: number;
+  readonly agree?: number;
 }
 
 // The sentence layout of the last CoNLL-U file imported into a document, with the text it was
@@ -68,7 +77,7 @@ export async function exportLabels(
   if (!format) return undefined;
   const labeler = await s.model.get();
   if (!labeler) return undefined;
-  if (!s.labels.current(doc) && !(await s.live.labelDocument(doc))) return undefined;
+  if (!s.labels.complete(doc) && !(await s.live.labelDocument(doc))) return undefined;
   const store = s.corrections;
   await store.ensure(doc);
   let target = args.uri;
@@ -87,15 +96,19 @@ export async function exportLabels(
   const annotations = store.merged(doc);
   const imported = importedLayouts.get(doc);
   const layout = format === 'conllu' && imported?.text === text ? imported.layout : undefined;
+  // prose only: which parts of the text were labeled (code point offsets, as the spans' own)
+  const labeled = s.labels.current(doc)?.ranges;
+  const labeledRanges = labeled && codePointRanges(text, labeled);
   // spans: one JSON record for the whole document, written in pieces (a big document's record is
   // never one string); the others in slices, so that a big document does not hold the extension
   // host's thread
   const out =
     format === 'spans'
-      ? { content: spansRecord(text, annotations), warnings: [] }
+      ? { content: spansRecord(text, annotations, labeledRanges), warnings: [] }
       : await exportAsYielding(format, text, labeler.tokenizer.wordSpans(text), annotations, scheme === 'plain' ? 'plain' : 'iob2', {
           documentName: path.basename(doc.uri.path),
           layout,
+          labeledRanges,
         });
   try {
     await writeFileAtomic(target.fsPath, out.content);
@@ -151,25 +164,48 @@ export async function importLabels(
     return { ok: false, labels: 0, problems: result.problems, warnings: [] };
   }
   for (const w of result.warnings) s.log.warn(`import ${name}: ${describe(w)}`);
-  const applied = await s.corrections.set(doc, result.annotations, `Import ${name}`);
+  // Only the labels that differ from the model's are corrections: the model's labels of this
+  // text are needed (labeled first if the document has none for its version).
+  const labeled = s.labels.current(doc) ?? (await s.live.labelDocument(doc));
+  if (doc.isClosed || doc.getText() !== text) {
+    const why = doc.isClosed ? 'the document was closed' : 'the document changed';
+    void vscode.window.showWarningMessage(`BERT+LSTM: nothing imported from ${name}: ${why} while it was being read. Import it again.`);
+    return { ok: false, labels: 0, problems: [{ line: 0, message: why }], warnings: result.warnings };
+  }
+  const agreeing = args.agreeing ?? s.config.importAgreeingLabels;
+  const compared = labeled ? compareWithModel(result.annotations, s.corrections.modelLabels(doc), agreeing) : undefined;
+  const annotations = compared?.annotations ?? result.annotations;
+  const applied = await s.corrections.set(doc, annotations, `Import ${name}`);
   if (!applied)
     return { ok: false, labels: 0, problems: [{ line: 0, message: 'the annotation file cannot be read' }], warnings: result.warnings };
   if (result.layout) importedLayouts.set(doc, { text, layout: result.layout });
   if (result.summary) s.log.info(`import ${name}: ${result.summary}`);
   const note = result.warnings.length ? ` (${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'} in the log)` : '';
   const summary = result.summary ? ` It ${result.summary}.` : '';
-  void vscode.window.showInformationMessage(`BERT+LSTM: imported ${result.annotations.length} labels from ${name}${note}.${summary}`);
-  return { ok: true, labels: result.annotations.length, problems: [], warnings: result.warnings, summary: result.summary };
+  const comparison = compared
+    ? `: ${comparisonSummary(compared)}${compared.agree ? (agreeing === 'reviewed' ? ' (marked reviewed)' : ' (left to the model)') : ''}`
+    : ' as corrections (no model labels to compare them with)';
+  void vscode.window.showInformationMessage(
+    `BERT+LSTM: imported ${result.annotations.length} labels from ${name}${comparison}${note}.${summary}`,
+  );
+  return {
+    ok: true,
+    labels: result.annotations.length,
+    problems: [],
+    warnings: result.warnings,
+    summary: result.summary,
+    ...(compared ? { differ: compared.differ, agree: compared.agree } : {}),
+  };
 }
 
 export function registerTransferCommands(s: TransferServices): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('bertLstm.exportLabels', (args?: TransferArgs) => {
-      const doc = activeDocumentOr();
+      const doc = s.working.documentOr();
       return doc ? exportLabels(s, doc, args) : undefined;
     }),
     vscode.commands.registerCommand('bertLstm.importLabels', (args?: TransferArgs) => {
-      const doc = activeDocumentOr();
+      const doc = s.working.documentOr();
       return doc ? importLabels(s, doc, args) : undefined;
     }),
   ];

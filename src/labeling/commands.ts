@@ -3,26 +3,25 @@
 // the rules of runs live in runs.ts.
 import * as vscode from 'vscode';
 import { loadBundle } from '../core/bundle';
-import { activeEditorOr } from '../editors';
 import type { Services } from '../services';
 
-export type LabelingCommandServices = Pick<Services, 'config' | 'log' | 'model' | 'labels' | 'runs' | 'live' | 'display'>;
+export type LabelingCommandServices = Pick<Services, 'config' | 'log' | 'model' | 'labels' | 'runs' | 'live' | 'display' | 'working'>;
 
 export function registerLabelingCommands(s: LabelingCommandServices): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('bertLstm.labelDocument', async () => {
-      const doc = activeEditorOr('open a text document to label it.')?.document;
+      const doc = s.working.documentOr('open a text document to label it.');
       return doc ? s.live.labelDocument(doc) : undefined;
     }),
     vscode.commands.registerCommand('bertLstm.labelSelection', async () => {
-      const editor = activeEditorOr('open a text document and select text to label it.');
+      const editor = await s.working.editorOr('open a text document and select text to label it.');
       if (!editor) return undefined;
       const result = await s.runs.labelSelection(editor);
       if (result) void vscode.window.setStatusBarMessage(`BERT+LSTM: labeled ${result.words.length} words in the selection`, 4000);
       return result;
     }),
     vscode.commands.registerCommand('bertLstm.cancelLabeling', () => {
-      const n = s.runs.cancel(vscode.window.activeTextEditor?.document);
+      const n = s.runs.cancel(s.working.document());
       if (!n) void vscode.window.setStatusBarMessage('BERT+LSTM: no labeling run to cancel', 3000);
       return n;
     }),
@@ -32,7 +31,7 @@ export function registerLabelingCommands(s: LabelingCommandServices): vscode.Dis
       return on;
     }),
     vscode.commands.registerCommand('bertLstm.clearLabels', () => {
-      const doc = vscode.window.activeTextEditor?.document;
+      const doc = s.working.documentOr();
       if (!doc) return;
       s.runs.cancel(doc);
       s.labels.delete(doc);

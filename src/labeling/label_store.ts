@@ -1,4 +1,5 @@
-// The labels of each document, as last computed, tied to the document version they belong to.
+// The labels of each document, as last computed, tied to the document version they belong to,
+// and whether they cover all of it (partial labels are shown while a run goes on).
 import * as vscode from 'vscode';
 import type { LabeledText, WordLabel } from '../core/labeler';
 import { partitionPoint } from '../core/ranges';
@@ -6,6 +7,8 @@ import { partitionPoint } from '../core/ranges';
 export interface DocumentLabels {
   readonly version: number;
   readonly result: LabeledText;
+  /** The labels of part of the document only: a run still going drew what it had, or labels carried through edits. */
+  readonly partial: boolean;
 }
 
 // Keyed by the document object, not its URI: an untitled document's URI is reused by the next
@@ -26,8 +29,14 @@ export class LabelStore {
     return l && l.version === doc.version ? l.result : undefined;
   }
 
-  set(doc: vscode.TextDocument, version: number, result: LabeledText): void {
-    this.byDoc.set(doc, { version, result });
+  /** The labels of the document as it is now, only if they cover all of it (no run still drawing part of them). */
+  complete(doc: vscode.TextDocument): LabeledText | undefined {
+    const l = this.byDoc.get(doc);
+    return l && l.version === doc.version && !l.partial ? l.result : undefined;
+  }
+
+  set(doc: vscode.TextDocument, version: number, result: LabeledText, partial = false): void {
+    this.byDoc.set(doc, { version, result, partial });
     this.changed.fire(doc.uri.toString());
   }
 

@@ -3,8 +3,15 @@
 // are run again; between an edit and its relabel, VS Code moves the existing decorations with
 // the text. The document events reach it through documents.ts (opened, changed, shown, closed);
 // its runs go through the labeling-runs service.
+//
+// The debounce restarts with each edit, but never waits longer than `live.maxWaitMs` after the
+// first edit not yet labeled (core/max_wait.ts). A run started by the maximum wait runs through
+// the edits that follow (they do not abort it; its labels are carried onto the text as it is
+// when it ends), and no other run starts until it ends: under continuous typing, labels follow
+// the text about one run behind, nearest the cursor first.
 import * as vscode from 'vscode';
 import type { LabeledText } from '../core/labeler';
+import { debounceDelay, endsAtMaxWait } from '../core/max_wait';
 import { SegmentCache } from '../core/segments';
 import type { Config } from '../config';
 import type { LabelStore } from './label_store';
@@ -16,8 +23,11 @@ export type NotLiveReason = 'off' | 'scheme' | 'language' | 'tooLarge';
 export class LiveLabeling implements vscode.Disposable {
   private readonly caches = new Map<string, SegmentCache>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Per document: when the first edit not yet labeled came (performance.now()). */
+  private readonly pendingSince = new Map<string, number>();
   /** Documents already logged as too large for live labeling (said once). */
   private readonly toldTooLarge = new Set<string>();
+  private disposed = false;
   /** Set by Toggle Live Labeling for this session; undefined = the setting decides. */
   private override: boolean | undefined;
 
@@ -38,9 +48,19 @@ export class LiveLabeling implements vscode.Disposable {
     for (const e of editors) if (!this.labels.get(e.document)) this.schedule(e.document, 0);
   }
 
-  /** The text changed: the run going is obsolete, and a new one starts after the debounce. */
+  /**
+   * The text changed: the run going is obsolete (unless it runs through edits), and a new one
+   * starts after the debounce, or at the maximum wait after the first edit not yet labeled.
+   */
   changed(doc: vscode.TextDocument): void {
-    this.schedule(doc, this.config.liveDebounceMs);
+    if (!this.applies(doc)) return;
+    const key = doc.uri.toString();
+    const now = performance.now();
+    const since = this.pendingSince.get(key) ?? now;
+    this.pendingSince.set(key, since);
+    const debounce = this.config.liveDebounceMs;
+    const delay = debounceDelay(now, since, debounce, this.config.liveMaxWaitMs);
+    this.schedule(doc, Math.max(1, delay), endsAtMaxWait(delay, debounce));
   }
 
   /** A document closed: its timer, cache and notes go. */
@@ -107,17 +127,31 @@ export class LiveLabeling implements vscode.Disposable {
     for (const e of vscode.window.visibleTextEditors) this.schedule(e.document, 0);
   }
 
-  private schedule(doc: vscode.TextDocument, delayMs: number): void {
+  /**
+   * Labels the document after `delayMs` (an edit's wait when above 0); `throughEdits`: the wait
+   * is the maximum wait's, and the run it starts goes on through later edits.
+   */
+  private schedule(doc: vscode.TextDocument, delayMs: number, throughEdits = false): void {
     if (!this.applies(doc)) return;
     const key = doc.uri.toString();
     clearTimeout(this.timers.get(key));
-    // an edit makes a run in progress obsolete at once
+    // an edit makes a run in progress obsolete at once (not one that runs through edits)
     if (delayMs > 0) this.runs.abort(doc);
     this.timers.set(
       key,
       setTimeout(() => {
         this.timers.delete(key);
-        if (!doc.isClosed) void this.runs.labelDocument(doc, this.cacheFor(doc));
+        if (doc.isClosed) return;
+        const going = this.runs.runningThroughEdits(doc);
+        if (going) {
+          // the run through edits ends first, then this one starts (it would abort it)
+          void going.promise.finally(() => {
+            if (!this.disposed && !this.timers.has(key)) this.schedule(doc, 0, throughEdits);
+          });
+          return;
+        }
+        this.pendingSince.delete(key);
+        void this.runs.labelDocument(doc, this.cacheFor(doc), { throughEdits });
       }, delayMs),
     );
   }
@@ -125,6 +159,7 @@ export class LiveLabeling implements vscode.Disposable {
   private forget(key: string): void {
     clearTimeout(this.timers.get(key));
     this.timers.delete(key);
+    this.pendingSince.delete(key);
     this.caches.delete(key);
     this.toldTooLarge.delete(key);
   }
@@ -140,8 +175,10 @@ export class LiveLabeling implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    this.pendingSince.clear();
     this.caches.clear();
   }
 }

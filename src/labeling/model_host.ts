@@ -9,12 +9,22 @@ export class ModelHost implements vscode.Disposable {
   private loading: Promise<Labeler | undefined> | undefined;
   private current: Labeler | undefined;
   private lastProblems: readonly string[] = [];
+  private readonly loadSteps = new Set<(labeler: Labeler) => Promise<void>>();
 
   constructor(
     private readonly extensionPath: string,
     private readonly config: Config,
     private readonly log: vscode.LogOutputChannel,
   ) {}
+
+  /**
+   * Runs `step` on every model loaded, before its first use (learning from corrections sets its
+   * memory and adapted head there, so that no run labels without them).
+   */
+  onLoad(step: (labeler: Labeler) => Promise<void>): vscode.Disposable {
+    this.loadSteps.add(step);
+    return { dispose: () => this.loadSteps.delete(step) };
+  }
 
   /** What was wrong with the last bundle that failed to load (empty after a good load). */
   get problems(): readonly string[] {
@@ -72,6 +82,9 @@ export class ModelHost implements vscode.Disposable {
           : `BERT+LSTM: ${message}. The model will be loaded again on the next run.`,
       );
     };
+    for (const step of this.loadSteps) {
+      await step(labeler).catch((e: unknown) => this.log.error(`after loading the model: ${(e as Error).message}`));
+    }
     await this.current?.dispose();
     this.current = labeler;
     this.loadedThreads = this.config.threads;
@@ -130,6 +143,13 @@ export class ModelHost implements vscode.Disposable {
     this.current = undefined;
     await old?.dispose();
     return true;
+  }
+
+  /** Forgets the loaded model; the next use loads it again, load steps and all (a window reload's stand-in for the tests). */
+  async unload(): Promise<void> {
+    const old = this.current;
+    this.current = undefined;
+    await old?.dispose();
   }
 
   dispose(): void {

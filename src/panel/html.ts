@@ -29,10 +29,12 @@ export function panelHtml(webview: vscode.Webview, root: vscode.Uri, nonce: stri
 <h2 id="segment-title">Segment at cursor</h2><div id="segment" class="bars" role="list" aria-labelledby="segment-title"></div>
 <h2 id="selection-title">Selection</h2><div id="selection" class="bars" role="list" aria-labelledby="selection-title"></div>
 </section>
-<section id="attention-section" aria-label="Attention and [CLS]">
-<h2>Attention and [CLS] (segment at cursor)</h2>
+<section id="attention-section" aria-label="Attention">
+<h2>Attention (segment at cursor)</h2>
 <div id="attention-note" class="note">Place the cursor in labeled text.</div>
 <div class="controls">
+<label class="control-label" for="focus">Attention of</label>
+<vscode-single-select id="focus" aria-label="Attention of token ([CLS] by default)"></vscode-single-select>
 <vscode-single-select id="direction" aria-label="Direction"></vscode-single-select>
 <vscode-single-select id="layer" aria-label="Layer"></vscode-single-select>
 <vscode-single-select id="head" aria-label="Head"></vscode-single-select>

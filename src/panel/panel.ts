@@ -1,17 +1,47 @@
 // The analysis panel (webview): sequence-classification scores for the document, the segment
-// under the cursor and the selection. Follows the active editor and selection (debounced),
-// restores after reload (serializer), strict Content-Security-Policy, validated messages.
-// One panel at most: the Panels service (panels.ts) owns it.
+// under the cursor and the selection, and the attention of the window at the cursor. Follows the
+// active editor and selection (debounced), restores after reload (serializer), strict
+// Content-Security-Policy, validated messages. One panel at most: the Panels service
+// (panels.ts) owns it.
+//
+// Every scores and attention message is stamped with the document's URI and version (the
+// webview drops what is not for the document it shows). The window's whole attention is kept
+// here, so that any token's row and column (the token-to-token view; [CLS] first) and the
+// labels in force (corrections over the model's) are sent again without running the model.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { Labeler } from '../core/labeler';
+import { REMOVED_LABEL } from '../core/annotations';
+import { rollout, tokenAttention, type WindowAttention } from '../core/attention';
+import type { AttentionToken, Labeler } from '../core/labeler';
 import { capabilityNotes, type PanelCapabilities } from '../core/panel_data';
 import { LabelStore } from '../labeling/label_store';
 import { panelHtml } from './html';
-import { parseWebviewMessage, type AttentionMessage, type HostMessage, type ScoreRow } from './protocol';
+import {
+  parseWebviewMessage,
+  type AttentionMessage,
+  type AttentionTokenRow,
+  type DocStamp,
+  type HostMessage,
+  type ScoreRow,
+} from './protocol';
 import type { Services } from '../services';
 
-export type PanelServices = Pick<Services, 'config' | 'log' | 'model' | 'labels' | 'runs'>;
+export type PanelServices = Pick<Services, 'config' | 'log' | 'model' | 'labels' | 'runs' | 'corrections'>;
+
+/** The attention of the window at the cursor, kept for the token-to-token view. */
+interface WindowState {
+  readonly key: string;
+  readonly doc: vscode.TextDocument;
+  readonly stamp: DocStamp;
+  readonly windowStart: number;
+  readonly text: string;
+  readonly tokens: readonly AttentionToken[];
+  readonly attention: WindowAttention;
+  readonly rolled: Float32Array;
+  focus: number;
+}
+
+const stampOf = (doc: vscode.TextDocument): DocStamp => ({ uri: doc.uri.toString(), version: doc.version });
 
 function capabilitiesOf(labeler: Labeler): PanelCapabilities {
   return { sequenceHead: !!labeler.roles.sequenceLogits, tokenHead: !!labeler.roles.tokenLogits, attentions: !!labeler.roles.attentions };
@@ -25,6 +55,9 @@ export class AnalysisPanel implements vscode.Disposable {
   /** The last attention (or noAttention) message sent. */
   lastAttention: HostMessage | undefined;
   private attentionKey = '';
+  private window: WindowState | undefined;
+  /** The token rows last sent (labels included): a labels-only change is sent again. */
+  private sentTokens = '';
   /** The editor the panel follows (the last active text editor). */
   private editor: vscode.TextEditor | undefined = vscode.window.activeTextEditor;
   private readonly disposables: vscode.Disposable[] = [];
@@ -58,8 +91,22 @@ export class AnalysisPanel implements vscode.Disposable {
           if (doc) void s.runs.labelDocument(doc).then(() => this.update());
         } else if (msg.type === 'reveal') {
           void this.reveal(msg.start, msg.end);
+        } else if (msg.type === 'focus') {
+          const w = this.window;
+          // a request for a window the panel has moved on from is dropped
+          if (
+            w &&
+            w.windowStart === msg.windowStart &&
+            msg.index < w.tokens.length &&
+            !w.doc.isClosed &&
+            w.doc.version === w.stamp.version
+          ) {
+            w.focus = msg.index;
+            void this.postAttention(w, true);
+          }
         } else {
           this.attentionKey = '';
+          this.window = undefined;
           void this.update();
         }
       }),
@@ -69,7 +116,14 @@ export class AnalysisPanel implements vscode.Disposable {
       }),
       vscode.window.onDidChangeTextEditorSelection(() => this.schedule()),
       s.labels.onDidChange(() => this.schedule()),
+      s.corrections.onDidChange(() => this.schedule()),
     );
+  }
+
+  /** The document of the editor the panel follows, unless it was closed. */
+  get followedDocument(): vscode.TextDocument | undefined {
+    const doc = this.editor?.document;
+    return doc && !doc.isClosed ? doc : undefined;
   }
 
   private html(): string {
@@ -93,39 +147,85 @@ export class AnalysisPanel implements vscode.Disposable {
     shown.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 
-  /** Attention for the segment window at the cursor, sent when the window changes. */
+  /** Attention for the segment window at the cursor: run when the window changes, sent again when its labels change. */
   private async updateAttention(editor: vscode.TextEditor, windowStart: number, windowEnd: number, offset: number): Promise<void> {
     const labeler = this.s.model.loaded;
     if (!labeler) return;
     const doc = editor.document;
     const key = `${doc.uri.toString()}@${doc.version}:${windowStart}-${windowEnd}`;
-    if (key === this.attentionKey) return;
+    if (key === this.attentionKey) {
+      if (this.window?.key === key) await this.postAttention(this.window, false);
+      return;
+    }
     this.attentionKey = key;
+    this.window = undefined;
     if (!labeler.roles.attentions) {
-      await this.post({ type: 'noAttention', reason: capabilityNotes(capabilitiesOf(labeler)).join(' ') }, true);
+      await this.post({ type: 'noAttention', doc: stampOf(doc), reason: capabilityNotes(capabilitiesOf(labeler)).join(' ') }, true);
       return;
     }
     const text = doc.getText(new vscode.Range(doc.positionAt(windowStart), doc.positionAt(windowEnd)));
-    const att = await labeler.attention(text, offset - windowStart).catch(() => undefined);
+    const att = await labeler.windowAttention(text, offset - windowStart).catch(() => undefined);
     if (!att || key !== this.attentionKey) return;
-    const words = this.s.labels.get(doc)?.result.words ?? [];
-    const msg: AttentionMessage = {
-      type: 'attention',
-      file: vscode.workspace.asRelativePath(doc.uri),
-      tokens: att.tokens.map((t) => ({
-        text: t.special ? t.text : text.slice(t.start, t.end),
-        start: t.special ? -1 : t.start + windowStart,
-        end: t.special ? -1 : t.end + windowStart,
+    this.window = {
+      key,
+      doc,
+      stamp: stampOf(doc),
+      windowStart,
+      text,
+      tokens: att.tokens,
+      attention: att.attention,
+      rolled: rollout(att.attention),
+      focus: 0,
+    };
+    await this.postAttention(this.window, true);
+  }
+
+  /** The window's tokens with the labels in force: a correction's (or review's), else the model's. */
+  private tokenRows(w: WindowState): AttentionTokenRow[] {
+    const words = this.s.labels.get(w.doc)?.result.words ?? [];
+    const end = w.windowStart + w.text.length;
+    const corrections = this.s.corrections.corrections(w.doc).filter((c) => c.start < end && c.end > w.windowStart);
+    return w.tokens.map((t) => {
+      const row = {
+        text: t.special ? t.text : w.text.slice(t.start, t.end),
+        start: t.special ? -1 : t.start + w.windowStart,
+        end: t.special ? -1 : t.end + w.windowStart,
         special: t.special,
         word: t.word ?? -1,
-        label: t.special ? undefined : LabelStore.wordAt(words, t.start + windowStart)?.label,
-      })),
-      layers: att.layers,
-      heads: att.heads,
-      fromCls: att.fromCls,
-      toCls: att.toCls,
-      rolloutFromCls: att.rolloutFromCls,
-      rolloutToCls: att.rolloutToCls,
+      };
+      if (t.special) return row;
+      const model = LabelStore.wordAt(words, row.start)?.label;
+      // the innermost correction over the piece
+      let c: (typeof corrections)[number] | undefined;
+      for (const x of corrections) if (x.start <= row.start && row.start < x.end && (!c || x.end - x.start < c.end - c.start)) c = x;
+      if (!c) return { ...row, ...(model !== undefined ? { label: model } : {}) };
+      const label = c.label === REMOVED_LABEL ? REMOVED_LABEL : c.label;
+      const source = c.source === 'model' ? 'model' : c.source;
+      return { ...row, label, source, ...(model !== undefined && source !== 'model' ? { modelLabel: model } : {}) };
+    });
+  }
+
+  /** Sends the window's attention for its focus token; unless `always`, only when the rows changed. */
+  private async postAttention(w: WindowState, always: boolean): Promise<void> {
+    if (w.doc.isClosed || w.doc.version !== w.stamp.version) return;
+    const tokens = this.tokenRows(w);
+    const rows = JSON.stringify(tokens);
+    if (!always && rows === this.sentTokens) return;
+    this.sentTokens = rows;
+    const a = tokenAttention(w.attention, w.rolled, w.focus);
+    const msg: AttentionMessage = {
+      type: 'attention',
+      doc: w.stamp,
+      file: vscode.workspace.asRelativePath(w.doc.uri),
+      windowStart: w.windowStart,
+      focus: w.focus,
+      tokens,
+      layers: a.layers,
+      heads: a.heads,
+      from: a.from,
+      to: a.to,
+      rolloutFrom: a.rolloutFrom,
+      rolloutTo: a.rolloutTo,
     };
     await this.post(msg, true);
   }
@@ -171,6 +271,7 @@ export class AnalysisPanel implements vscode.Disposable {
     const labeler = this.s.model.loaded;
     const msg: HostMessage = {
       type: 'scores',
+      doc: stampOf(doc),
       model: labeler?.bundle.config.name ?? '(no model loaded)',
       file: vscode.workspace.asRelativePath(doc.uri),
       document: current?.sequence ?? [],

@@ -22,6 +22,11 @@ export class Panels implements vscode.Disposable {
     return this.current?.lastAttention;
   }
 
+  /** The document the open panel follows (the document commands act on while it has focus). */
+  followedDocument(): vscode.TextDocument | undefined {
+    return this.current?.followedDocument;
+  }
+
   show(): AnalysisPanel {
     if (this.current) {
       this.current.panel.reveal(vscode.ViewColumn.Beside, true);

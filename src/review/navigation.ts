@@ -7,7 +7,7 @@ import { nextLabelIndex, type Step } from '../core/ranges';
 import { shownLabels } from '../display/shown';
 import type { Services } from '../services';
 
-export type NavigationServices = Pick<Services, 'config' | 'model' | 'labels' | 'runs'>;
+export type NavigationServices = Pick<Services, 'config' | 'model' | 'labels' | 'runs' | 'working'>;
 
 /** What a navigation command selected (returned for tests and other extensions). */
 export interface NavigationResult {
@@ -18,8 +18,17 @@ export interface NavigationResult {
   readonly wrapped: boolean;
 }
 
-export async function goToLabel(s: NavigationServices, direction: Step, lowConfidenceOnly: boolean): Promise<NavigationResult | undefined> {
-  const editor = vscode.window.activeTextEditor;
+/**
+ * Selects the next (or previous) shown label from the cursor, only low-confidence ones if asked,
+ * passing over the units `skip` says (Accept Label and Next: those already reviewed).
+ */
+export async function goToLabel(
+  s: NavigationServices,
+  direction: Step,
+  lowConfidenceOnly: boolean,
+  skip?: (u: DisplayUnit) => boolean,
+): Promise<NavigationResult | undefined> {
+  const editor = await s.working.editorOr();
   if (!editor) return undefined;
   const doc = editor.document;
   // a live run for this version may be about to finish: use its labels
@@ -33,9 +42,11 @@ export async function goToLabel(s: NavigationServices, direction: Step, lowConfi
   const { scheme, hidden, threshold } = shownLabels(s.config, s.model);
   const units = displayUnitsOf(labels.words, scheme, hidden);
   const low = (u: DisplayUnit): boolean => u.score < threshold;
-  const found = nextLabelIndex(units, doc.offsetAt(editor.selection.start), direction, lowConfidenceOnly ? low : undefined);
+  const wanted = lowConfidenceOnly || skip ? (u: DisplayUnit) => (!lowConfidenceOnly || low(u)) && !skip?.(u) : undefined;
+  const found = nextLabelIndex(units, doc.offsetAt(editor.selection.start), direction, wanted);
   if (!found) {
-    const what = lowConfidenceOnly ? `no labels below the confidence threshold (${Math.round(threshold * 100)}%)` : 'no labels are shown';
+    const below = `labels below the confidence threshold (${Math.round(threshold * 100)}%)`;
+    const what = lowConfidenceOnly ? (skip ? `no ${below} left to review` : `no ${below}`) : 'no labels are shown';
     void vscode.window.showInformationMessage(`BERT+LSTM: ${what} in this document.`);
     return undefined;
   }

@@ -1,62 +1,81 @@
-// The Review view: the model's least confident labels that nobody has reviewed or corrected yet,
-// across the workspace's labeled files (the active-learning queue). Labels come from the open
-// documents' current labels and from batch outputs in the workspace (`bertLstm.review.batchOutputs`);
-// a label under a correction or a review (in memory for open documents, in the sidecar for the
-// others) is not listed. Labels whose text was edited since they were set come first.
-// Clicking one opens the document with the label selected.
+// The Review view: the model's least certain labels that nobody has reviewed or corrected yet,
+// across the workspace's labeled files (the active-learning queue), grouped by file. Labels come
+// from the open documents' current labels and from batch outputs in the workspace
+// (`bertLstm.review.batchOutputs`); a label under a correction or a review (in memory for open
+// documents, in the sidecar for the others) is not listed, and neither is a confident one (its
+// margin above `bertLstm.review.maxMargin`). Corrections whose text was edited since come first.
+// What is uncertain, the order, the grouping, line:column and the sentence shown around a label
+// are core/review_queue.ts; this file gathers the labels and draws the tree.
+//
+// Each row shows the sentence around the word with the word highlighted, the label, its
+// probability and line:column; its inline actions reuse the correction commands on the word
+// (Accept Label, Correct Label) after opening it, so the view never has its own copy of them.
+// The view's description says how far the review is ("37 of 200 reviewed").
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { modelAnnotations, uncovered, type Annotation } from '../core/annotations';
+import type { LabelScore } from '../core/aggregate';
+import { modelAnnotations } from '../core/annotations';
 import { BATCH_SCHEMA, type BatchWord } from '../core/batch';
+import { labelWithDescription } from '../core/label_info';
+import {
+  addFileCandidates,
+  groupByFile,
+  labelMargin,
+  lineColumn,
+  lineStarts,
+  reviewProgress,
+  reviewQueue,
+  sentenceAround,
+  unitMargins,
+  type ReviewCandidate,
+  type ScoredLabel,
+} from '../core/review_queue';
 import { readSidecar, sidecarPath } from '../core/sidecar';
 import type { Services } from '../services';
 import { percent } from '../percent';
 
 export type ReviewServices = Pick<Services, 'config' | 'log' | 'model' | 'labels' | 'corrections'>;
 
-export interface ReviewItem {
+/** One row of the queue: a candidate with where it is and what is around it. */
+export interface ReviewItem extends ReviewCandidate {
+  /** 1-based, as the status bar shows them (UTF-16 columns). */
+  readonly line: number;
+  readonly column: number;
+  /** The sentence around the label; the label's text at `highlight`. */
+  readonly context: string;
+  readonly highlight: readonly [number, number];
+}
+
+interface FileNode {
   readonly file: string;
-  readonly start: number;
-  readonly end: number;
-  readonly text: string;
-  readonly label: string;
-  /** The model's probability; 0 for a correction whose text was edited since. */
-  readonly score: number;
-  readonly needsReview: boolean;
+  readonly items: readonly ReviewItem[];
 }
 
-/** The lowest-confidence labels not covered by any of `reviewed`, plus those flagged. */
-export function reviewQueue(candidates: readonly ReviewItem[], size: number): ReviewItem[] {
-  return [...candidates]
-    .sort((a, b) => Number(b.needsReview) - Number(a.needsReview) || a.score - b.score || a.file.localeCompare(b.file) || a.start - b.start)
-    .slice(0, size);
+type Node = FileNode | ReviewItem;
+const isItem = (n: Node): n is ReviewItem => 'start' in n;
+
+/** The queue as last computed, and the progress it belongs to. */
+export interface ReviewSnapshot {
+  readonly items: readonly ReviewItem[];
+  readonly reviewed: number;
+  readonly total: number;
+  /** Labels still to review, before the list was cut to `bertLstm.review.size`. */
+  readonly open: number;
 }
 
-/** Appends the labels not under a correction, and the corrections flagged for review, to `out`. */
-function addUnreviewed(
-  out: ReviewItem[],
-  file: string,
-  labels: readonly { start: number; end: number; text: string; label: string; score?: number }[],
-  corrections: readonly Annotation[],
-): void {
-  for (const l of uncovered(labels, corrections)) {
-    out.push({ file, start: l.start, end: l.end, text: l.text, label: l.label, score: l.score ?? 1, needsReview: false });
-  }
-  for (const c of corrections) {
-    if (c.needsReview) out.push({ file, start: c.start, end: c.end, text: c.text, label: c.label, score: c.score ?? 0, needsReview: true });
-  }
-}
-
-class ReviewProvider implements vscode.TreeDataProvider<ReviewItem> {
+class ReviewProvider implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
-  private items: ReviewItem[] = [];
-  private computing: Promise<ReviewItem[]> | undefined;
+  snapshot: ReviewSnapshot = { items: [], reviewed: 0, total: 0, open: 0 };
+  private groups: FileNode[] = [];
+  private computing: Promise<ReviewSnapshot> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   /** Set once the view exists: hidden views are not recomputed on every change. */
   isVisible: () => boolean = () => false;
+  /** Set once the view exists: shows the progress. */
+  onComputed: (s: ReviewSnapshot) => void = () => undefined;
 
   constructor(private readonly s: ReviewServices) {}
 
@@ -73,22 +92,32 @@ class ReviewProvider implements vscode.TreeDataProvider<ReviewItem> {
     );
   }
 
-  async refresh(): Promise<ReviewItem[]> {
+  async refresh(): Promise<ReviewSnapshot> {
     clearTimeout(this.timer);
     const run = this.compute();
     this.computing = run;
-    const items = await run;
+    const snap = await run;
     if (this.computing === run) {
-      this.items = items;
+      this.snapshot = snap;
+      this.groups = groupByFile(snap.items).map((g) => ({ file: g.file, items: g.items }));
       this.changed.fire();
+      this.onComputed(snap);
     }
-    return items;
+    return snap;
   }
 
-  private async compute(): Promise<ReviewItem[]> {
+  private async compute(): Promise<ReviewSnapshot> {
     const store = this.s.corrections;
-    const candidates: ReviewItem[] = [];
-    const open = new Set<string>();
+    const maxMargin = this.s.config.reviewMaxMargin;
+    const candidates: ReviewCandidate[] = [];
+    let reviewed = 0;
+    let total = 0;
+    const add = (file: string, labels: readonly ScoredLabel[], corrections: Parameters<typeof addFileCandidates>[3]): void => {
+      const p = addFileCandidates(candidates, file, labels, corrections, maxMargin);
+      reviewed += p.reviewed;
+      total += p.total;
+    };
+    const open = new Map<string, vscode.TextDocument>();
     const scheme = this.s.model.loaded?.bundle.config.labelScheme ?? 'plain';
     for (const doc of vscode.workspace.textDocuments) {
       if (doc.uri.scheme !== 'file') continue;
@@ -96,44 +125,126 @@ class ReviewProvider implements vscode.TreeDataProvider<ReviewItem> {
       await store.ensure(doc);
       const corrections = store.corrections(doc);
       if (!result && !corrections.length) continue;
-      open.add(doc.uri.fsPath);
-      const labels = result ? modelAnnotations(doc.getText(), result.words, scheme) : [];
-      addUnreviewed(candidates, doc.uri.fsPath, labels, corrections);
+      open.set(doc.uri.fsPath, doc);
+      add(doc.uri.fsPath, result ? scoredLabels(doc.getText(), result.words, scheme) : [], corrections);
     }
     for (const output of await vscode.workspace.findFiles(this.s.config.reviewBatchGlob, undefined, 50)) {
       for (const rec of await readBatchRecords(output.fsPath)) {
         if (open.has(rec.file)) continue;
         const side = await readSidecar(sidecarPath(rec.file, this.s.config.sidecarLocation));
         const corrections = side.kind === 'ok' ? side.annotations : [];
-        addUnreviewed(
-          candidates,
-          rec.file,
-          rec.words.filter((w) => w.label !== 'O'),
-          corrections,
-        );
+        const labels: ScoredLabel[] = [];
+        for (const w of rec.words) if (w.label !== 'O') labels.push(batchLabel(w));
+        add(rec.file, labels, corrections);
       }
     }
-    return reviewQueue(candidates, this.s.config.reviewQueueSize);
+    const queue = reviewQueue(candidates, this.s.config.reviewQueueSize);
+    // where each listed label is and what is around it, reading each file's text once
+    const texts = new Map<string, { text: string; starts: number[] } | undefined>();
+    const items: ReviewItem[] = [];
+    for (const c of queue) {
+      if (!texts.has(c.file)) {
+        const text = open.get(c.file)?.getText() ?? (await fs.readFile(c.file, 'utf8').catch(() => undefined));
+        texts.set(c.file, text === undefined ? undefined : { text, starts: lineStarts(text) });
+      }
+      const f = texts.get(c.file);
+      const at = f ? lineColumn(f.starts, c.start) : { line: 0, column: 0 };
+      const ctx = f && f.text.slice(c.start, c.end) === c.text ? sentenceAround(f.text, c.start, c.end) : undefined;
+      items.push({ ...c, ...at, context: ctx?.text ?? c.text, highlight: ctx?.highlight ?? [0, c.text.length] });
+    }
+    return { items, reviewed, total, open: candidates.length };
   }
 
-  getTreeItem(item: ReviewItem): vscode.TreeItem {
-    const t = new vscode.TreeItem(item.text.length > 60 ? item.text.slice(0, 60) + '…' : item.text, vscode.TreeItemCollapsibleState.None);
-    t.description = `${item.label} ${item.needsReview ? 'edited since' : percent(item.score)} · ${path.basename(item.file)}`;
-    t.tooltip = `${item.label} (${item.needsReview ? 'its text was edited since it was labeled' : `model ${percent(item.score)}`})\n${item.file} at ${item.start}`;
+  getTreeItem(node: Node): vscode.TreeItem {
+    if (!isItem(node)) {
+      const t = new vscode.TreeItem(vscode.Uri.file(node.file), vscode.TreeItemCollapsibleState.Expanded);
+      t.id = `file:${node.file}`;
+      t.description = `${node.items.length} to review · ${path.dirname(vscode.workspace.asRelativePath(node.file))}`;
+      t.tooltip = node.file;
+      t.contextValue = 'bertLstmReviewFile';
+      return t;
+    }
+    const item = node;
+    const label: vscode.TreeItemLabel = { label: item.context, highlights: [[item.highlight[0], item.highlight[1]]] };
+    const t = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+    t.id = `${item.file}#${item.start}-${item.end}${item.needsReview ? '!' : ''}`;
+    const where = item.line ? `${item.line}:${item.column}` : `offset ${item.start}`;
+    t.description = `${item.label} ${item.needsReview ? 'edited since' : percent(item.score)} · ${where}`;
+    t.tooltip = this.tooltip(item, where);
     t.iconPath = new vscode.ThemeIcon(item.needsReview ? 'warning' : 'question');
     t.command = { command: 'bertLstm.review.open', title: 'Open', arguments: [item] };
     t.contextValue = 'bertLstmReviewItem';
+    t.accessibilityInformation = {
+      label: `${item.text}: ${item.label}, ${item.needsReview ? 'edited since it was labeled' : percent(item.score)}, line ${item.line}, column ${item.column}. ${item.context}`,
+    };
     return t;
   }
 
-  getChildren(element?: ReviewItem): ReviewItem[] {
-    return element ? [] : this.items;
+  private tooltip(item: ReviewItem, where: string): vscode.MarkdownString {
+    const config = this.s.model.loaded?.bundle.config;
+    const named = (l: string): string => (config ? labelWithDescription(l, config) : l);
+    const md = new vscode.MarkdownString(undefined, false);
+    md.appendMarkdown('**');
+    md.appendText(named(item.label));
+    md.appendMarkdown('** ');
+    if (item.needsReview) md.appendText('— its text was edited since it was labeled: look again.');
+    else {
+      const next = item.alternatives.find((a) => a.label !== item.label);
+      md.appendText(
+        `model ${percent(item.score)}; margin ${item.margin.toFixed(2)}${next ? ` over ${next.label} (${percent(next.score)})` : ' (only its own probability is known)'}`,
+      );
+      const others = item.alternatives.filter((a) => a.label !== item.label);
+      if (others.length) {
+        md.appendMarkdown('\n\n');
+        md.appendText(`Also: ${others.map((a) => `${named(a.label)} ${percent(a.score)}`).join(', ')}`);
+      }
+    }
+    md.appendMarkdown('\n\n');
+    md.appendText(item.context);
+    md.appendMarkdown('\n\n');
+    md.appendText(`${item.file}:${where}`);
+    return md;
+  }
+
+  getChildren(node?: Node): Node[] {
+    if (!node) return this.groups;
+    return isItem(node) ? [] : [...node.items];
+  }
+
+  getParent(node: Node): Node | undefined {
+    return isItem(node) ? this.groups.find((g) => g.file === node.file) : undefined;
   }
 
   dispose(): void {
     clearTimeout(this.timer);
     this.changed.dispose();
   }
+}
+
+/** An open document's model labels (words, or spans) with their margins. */
+function scoredLabels(
+  text: string,
+  words: readonly { start: number; end: number; text: string; label: string; score: number; alternatives: readonly LabelScore[] }[],
+  scheme: 'plain' | 'BIO' | 'BIOES',
+): ScoredLabel[] {
+  const units = modelAnnotations(text, words, scheme);
+  const margins = unitMargins(units, words);
+  const out: ScoredLabel[] = [];
+  // a word unit keeps its word's alternatives (a span's are its words' tags, not its type's)
+  let w = 0;
+  for (let i = 0; i < units.length; i++) {
+    const u = units[i];
+    while (w < words.length && words[w].end <= u.start) w++;
+    const word = words[w];
+    const alternatives = scheme === 'plain' && word && word.start === u.start && word.end === u.end ? word.alternatives : [];
+    out.push({ start: u.start, end: u.end, text: u.text, label: u.label, score: u.score ?? 1, margin: margins[i], alternatives });
+  }
+  return out;
+}
+
+/** A batch output's word: only its own probability is known (the margin is its bound). */
+function batchLabel(w: BatchWord): ScoredLabel {
+  return { start: w.start, end: w.end, text: w.text, label: w.label, score: w.score, margin: labelMargin(w), alternatives: [] };
 }
 
 /** The labeled files of a batch output (records that were skipped or cannot be read are left out). */
@@ -163,8 +274,11 @@ async function readBatchRecords(file: string): Promise<Array<{ file: string; wor
   return out;
 }
 
-/** Opens a review item with its label selected; says so when the file changed since. */
-async function openItem(item: ReviewItem): Promise<vscode.TextEditor | undefined> {
+/**
+ * Opens a review item with its label selected; says so when the file changed since. With
+ * `preserveFocus` the keyboard stays in the view (Accept, then the next row).
+ */
+async function openItem(item: ReviewItem, preserveFocus = false): Promise<{ editor: vscode.TextEditor; current: boolean } | undefined> {
   let doc: vscode.TextDocument;
   try {
     doc = await vscode.workspace.openTextDocument(vscode.Uri.file(item.file));
@@ -173,20 +287,41 @@ async function openItem(item: ReviewItem): Promise<vscode.TextEditor | undefined
     return undefined;
   }
   const range = new vscode.Range(doc.positionAt(item.start), doc.positionAt(item.end));
-  const editor = await vscode.window.showTextDocument(doc, { selection: range, preserveFocus: false });
+  // where the document is shown already (else beside no webview: the first visible editor's group)
+  const visible = vscode.window.visibleTextEditors;
+  const viewColumn = (visible.find((e) => e.document === doc) ?? visible[0])?.viewColumn;
+  const editor = await vscode.window.showTextDocument(doc, { selection: range, preserveFocus, viewColumn });
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   if (doc.getText(range) !== item.text) {
     void vscode.window.showWarningMessage(
       `BERT+LSTM: ${path.basename(item.file)} changed since it was labeled: "${item.text}" is no longer at this place. Label it again.`,
     );
+    return { editor, current: false };
   }
-  return editor;
+  return { editor, current: true };
+}
+
+/** A row's inline action: the item given by the menu, or the view's selection (a keybinding). */
+function target(view: vscode.TreeView<Node>, node: unknown): ReviewItem | undefined {
+  if (node && typeof node === 'object' && 'start' in node && 'file' in node) return node as ReviewItem;
+  const sel = view.selection[0];
+  return sel && isItem(sel) ? sel : undefined;
 }
 
 export function registerReviewView(s: ReviewServices): vscode.Disposable[] {
   const provider = new ReviewProvider(s);
-  const view = vscode.window.createTreeView('bertLstm.review', { treeDataProvider: provider, showCollapseAll: false });
+  const view = vscode.window.createTreeView('bertLstm.review', { treeDataProvider: provider, showCollapseAll: true });
   provider.isVisible = () => view.visible;
+  provider.onComputed = (snap) => {
+    view.description = snap.total ? reviewProgress(snap.reviewed, snap.total) : undefined;
+    const margin = s.config.reviewMaxMargin.toFixed(2);
+    view.message =
+      snap.open > snap.items.length
+        ? `The ${snap.items.length} least certain of ${snap.open} labels to review (margin at most ${margin}).`
+        : snap.total && !snap.open
+          ? `All ${snap.total} uncertain labels (margin at most ${margin}) are reviewed.`
+          : undefined;
+  };
   const watcher = vscode.workspace.createFileSystemWatcher(s.config.reviewBatchGlob);
   return [
     provider,
@@ -198,7 +333,24 @@ export function registerReviewView(s: ReviewServices): vscode.Disposable[] {
     s.labels.onDidChange(() => provider.refreshSoon()),
     s.corrections.onDidChange(() => provider.refreshSoon()),
     view.onDidChangeVisibility((e) => e.visible && provider.refreshSoon()),
-    vscode.commands.registerCommand('bertLstm.review.refresh', () => provider.refresh()),
-    vscode.commands.registerCommand('bertLstm.review.open', (item: ReviewItem) => openItem(item)),
+    // returns the queue's rows in order (for tests and automation), the progress on the view
+    vscode.commands.registerCommand('bertLstm.review.refresh', async () => (await provider.refresh()).items),
+    vscode.commands.registerCommand('bertLstm.review.progress', () => {
+      const { reviewed, total, open } = provider.snapshot;
+      return { reviewed, total, open, description: view.description };
+    }),
+    vscode.commands.registerCommand('bertLstm.review.open', async (item: ReviewItem) => (await openItem(item))?.editor),
+    // Accept: the model's label at the word, marked reviewed (the correction command's own path)
+    vscode.commands.registerCommand('bertLstm.review.accept', async (node?: unknown) => {
+      const item = target(view, node);
+      if (!item || !(await openItem(item, true))?.current) return false;
+      return vscode.commands.executeCommand<boolean>('bertLstm.acceptLabel');
+    }),
+    // Correct: the correction pick at the word (the label may be given, as to Correct Label)
+    vscode.commands.registerCommand('bertLstm.review.correct', async (node?: unknown, args?: { label?: string }) => {
+      const item = target(view, node);
+      if (!item || !(await openItem(item))?.current) return false;
+      return vscode.commands.executeCommand<boolean>('bertLstm.correctLabel', args);
+    }),
   ];
 }

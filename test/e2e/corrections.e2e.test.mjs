@@ -1,9 +1,9 @@
 // End-to-end: correcting a label from the keyboard in real VS Code (code-server) through
 // headless Chromium. A document in a temporary workspace is labeled; the cursor goes to "cat"
 // with the arrow keys; Ctrl+Shift+Alt+K opens the quick pick (labels by the model's
-// probability, the current one marked); the second label is chosen with the arrow keys and
-// Enter. Then: the sidecar file has the correction, a box is drawn around the word, the hover
-// says "corrected". Screenshots go to test-artifacts/ (git-ignored).
+// probability, numbered and described, the current one marked); the second label is chosen by
+// typing its number. Then: the sidecar file has the correction, a box is drawn around the word,
+// the hover leads with the correction and shows the model's label below it. Screenshots go to test-artifacts/ (git-ignored).
 //
 //   node --test test/e2e/corrections.e2e.test.mjs        (packages the extension first)
 //   E2E_VSIX=path/to.vsix node --test test/e2e/corrections.e2e.test.mjs
@@ -37,7 +37,7 @@ const workspace = (base) => {
 };
 
 e2eTest(
-  'correct a label from the keyboard: quick pick by probability, sidecar written, box drawn, hover says corrected',
+  'correct a label from the keyboard: quick pick by probability, numbered and described, one key picks, sidecar written, box drawn, hover says corrected',
   { name: 'e2e-corrections', workspace },
   async (e2e) => {
     const { page, log } = e2e;
@@ -84,17 +84,19 @@ e2eTest(
       'rows are sorted by probability',
     );
     assert.match(rows[0], /\(current\)/, 'the most probable label is the current one, marked');
-    // A row's text is its label then its description (no space between them in the DOM).
+    // A row's text is its number, its label and what the label means ("2 PROPN — proper noun"),
+    // then its probability (no space between them in the DOM).
     const labels = Object.values(JSON.parse(readFileSync(path.join(ROOT, 'models/default/config.json'), 'utf8')).id2label);
-    const labelOf = (row) => labels.filter((l) => row.trim().startsWith(l)).sort((a, b) => b.length - a.length)[0];
+    rows.forEach((r, i) => assert.match(r.trim(), new RegExp(`^${i + 1} \\S+ — `), `row ${i + 1} is numbered and described: ${r}`));
+    const labelOf = (row) =>
+      labels.filter((l) => row.trim().replace(/^\d+ /, '').startsWith(`${l} `)).sort((a, b) => b.length - a.length)[0];
     const current = labelOf(rows[0]);
     const chosen = labelOf(rows[1]);
     assert.ok(current && chosen, `labels read from the rows: ${current}, ${chosen}`);
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-correct-pick.png'), fullPage: true });
 
-    e2e.step(`choose "${chosen}" with ArrowDown and Enter`);
-    await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('Enter');
+    e2e.step(`choose "${chosen}" by typing its number (2): one key, no Enter`);
+    await page.keyboard.type('2');
     await widget.waitFor({ state: 'hidden', timeout: TIMEOUTS.ui });
 
     e2e.step('the sidecar file has the correction');
@@ -135,6 +137,8 @@ e2eTest(
       ),
     );
     log(`hover: ${String(hover).replace(/\s+/g, ' ').slice(0, 200)}`);
+    const model = hover.indexOf(`Model: ${current}`);
+    assert.ok(model > hover.indexOf(`${chosen} corrected`), `the label in force leads, the model's below it: ${hover.slice(0, 200)}`);
     await settled(page); // the hover fades in
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-corrected-hover.png'), fullPage: true });
     log(

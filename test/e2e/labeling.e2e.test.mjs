@@ -80,7 +80,10 @@ e2eTest(
         `decoration on line ${d.line + 1} sits on a word (text under it: ${JSON.stringify(d.text)}; ${JSON.stringify(d.rect)} ${d.type} ${JSON.stringify(decos.filter((x) => x.line === d.line).map((x) => [x.text, Math.round(x.rect.left), Math.round(x.rect.width)]))})`,
       );
       assert.ok(lines[d.line]?.includes(d.text), `the decorated text ${JSON.stringify(d.text)} is on line ${d.line + 1} of ${SAMPLE}`);
-      assert.ok(['solid', 'dashed'].includes(d.style), `underline style is solid or dashed (got ${d.style})`);
+      assert.ok(
+        ['solid', 'double', 'dashed', 'dotted'].includes(d.style),
+        `underline style is solid or double, or dashed or dotted when uncertain (got ${d.style})`,
+      );
     }
 
     e2e.step('screenshot after labeling');

@@ -9,13 +9,19 @@
 //   - hovering a token shows its exact weight and label; clicking a token, or Enter / Space on
 //     it, selects its word in the editor (read back from the status bar); Tab reaches every
 //     control; a selection's scores appear without moving what is below (no layout jump);
+//   - one state for the panel: clicking a layer x head grid cell shows that layer and head in the
+//     dropdowns; a layer chosen from its dropdown stays through the host's next messages; the
+//     detail line follows the token under the pointer when the layer changes; switching documents
+//     never shows one document's tokens under the other's header (every redraw recorded);
+//   - the token-to-token view: another token's attention (picked in "Attention of", or by
+//     double-click), screenshots in light and dark (test-artifacts/panel-token-*.png);
 //   - reloading the page restores the panel (serializer); its controls' state is logged.
 //
 //   node --test test/e2e/panel.e2e.test.mjs            (packages the extension first)
 //   E2E_VSIX=path/to.vsix node --test test/e2e/panel.e2e.test.mjs
 //   E2E_KEEP=1 ...                                      (keeps the temporary folders)
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   ARTIFACTS,
@@ -34,6 +40,9 @@ import {
 import { e2eTest, installedConfig } from '../harness/fixture.mjs';
 
 const SAMPLE = 'sentences.txt';
+// a second document for the switch: no word in common with the sample's first sentence
+const OTHER = 'other.txt';
+const OTHER_TEXT = 'Rivers flood valleys every spring.\nFarmers plant rice afterwards.\n';
 // name: the workbench.colorTheme setting's value; label: the name the Color Theme picker shows
 const THEMES = {
   light: { name: 'Default Light Modern', label: 'Light Modern', kind: 'light', cls: 'vscode-light' },
@@ -45,8 +54,16 @@ e2eTest(
   'analysis panel: CSP, bars and heatmap in light, dark and high-contrast themes, token hover/click/keyboard, no layout jump, restored after reload',
   {
     name: 'panel-e2e',
-    settings: { 'workbench.colorTheme': THEMES.light.name },
+    // every label in the Review view (the default threshold may leave none of a sample's labels)
+    settings: { 'workbench.colorTheme': THEMES.light.name, 'bertLstm.review.maxMargin': 1 },
     viewport: { width: 1500, height: 1150 },
+    workspace: (base) => {
+      const folder = path.join(base, 'workspace');
+      mkdirSync(folder, { recursive: true });
+      copyFileSync(path.join(SAMPLES, SAMPLE), path.join(folder, SAMPLE));
+      writeFileSync(path.join(folder, OTHER), OTHER_TEXT);
+      return folder;
+    },
   },
   async (e2e) => {
     const { page, log } = e2e;
@@ -218,7 +235,7 @@ e2eTest(
       log(`hover: ${detail}`);
       assert.ok(detail.includes(`weight ${t.weight.toFixed(6)}`), `the detail line shows the exact weight ${t.weight}: ${detail}`);
       assert.ok(detail.includes(`label ${t.label}`) && tokenLabels.has(t.label), `the detail line shows the token's label: ${detail}`);
-      assert.equal(t.title, detail, 'the tooltip says the same');
+      assert.equal(t.title.split('\n')[0], detail, 'the tooltip says the same (then how to pick the token)');
 
       e2e.step('no layout jump: positions before a selection is scored');
       const positions = (f) =>
@@ -307,6 +324,232 @@ e2eTest(
       assert.notEqual(await weightsNow(), w0, 'rollout shades the tokens differently');
       await page.keyboard.press('Space');
 
+      // ---------------------------------------------------------- one state, one render
+      // What the user sees in a dropdown: the text on its face (in the element's shadow root).
+      const face = (id) =>
+        frame.evaluate((i) => document.getElementById(i)?.shadowRoot?.querySelector('.select-face .text')?.textContent?.trim() ?? '', id);
+      const exact = (t) => new RegExp(`^\\s*${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+      const choose = async (id, text) => {
+        await frame.locator(`#${id}`).click();
+        await frame
+          .locator(`#${id} li[role="option"]`)
+          .filter({ hasText: exact(text) })
+          .first()
+          .click();
+        await waitUntil(
+          `the ${id} dropdown showing "${text}"`,
+          async () => (await face(id)) === text,
+          async () => `it shows "${await face(id)}"`,
+        );
+      };
+      const layers = configNumber(config, 'num_hidden_layers');
+      const heads = configNumber(config, 'num_attention_heads');
+      const [gl, gh] = [Math.min(2, layers - 1), Math.min(1, heads - 1)];
+
+      e2e.step(`click the grid cell for layer ${gl} / head ${gh}: the dropdowns say so`);
+      const w1 = await weightsNow();
+      await frame.locator(`#attention-grid canvas.cell[data-layer="${gl}"][data-head="${gh}"]`).click();
+      await waitUntil(
+        `the layer and head dropdowns showing layer ${gl} / head ${gh}`,
+        async () => (await face('layer')) === `layer ${gl}` && (await face('head')) === `head ${gh}`,
+        async () => `they show "${await face('layer')}" / "${await face('head')}"`,
+      );
+      assert.equal(
+        await frame.locator(`#attention-grid canvas.cell[data-layer="${gl}"][data-head="${gh}"]`).getAttribute('aria-pressed'),
+        'true',
+        'the cell is marked as the one shown',
+      );
+      assert.notEqual(await weightsNow(), w1, 'the tokens are shaded by that layer and head');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'panel-grid-cell-light.png') });
+
+      e2e.step('choose a layer from its dropdown: it stays through the next messages from the host');
+      await choose('layer', 'layer 0');
+      const updates0 = await frame.evaluate(() => Number(document.body.dataset.updates));
+      // a click on a token selects its word: the host sends the panel new scores
+      await frame.locator('#attention-text .tok[data-start]').nth(1).click();
+      await waitUntil(
+        'new scores after the click',
+        async () => (await frame.evaluate(() => Number(document.body.dataset.updates))) > updates0,
+        async () => 'no new scores',
+      );
+      await settled(page);
+      assert.equal(await face('layer'), 'layer 0', 'the chosen layer stays');
+      assert.equal(await face('head'), `head ${gh}`, 'the head stays');
+      assert.equal(await frame.evaluate(() => document.querySelector('#layer').value), '0');
+
+      e2e.step('the hover line follows the layer: the token under the pointer, with its weight now');
+      const hovered = frame.locator('#attention-text .tok[data-label][data-start]').nth(3);
+      await hovered.hover();
+      const detailOf = async () => {
+        const d = await hovered.evaluate((e) => ({ text: e.textContent, weight: Number(e.dataset.weight) }));
+        return `${d.text}: weight ${d.weight.toFixed(6)}`;
+      };
+      const line0 = await frame.locator('#token-detail').textContent();
+      assert.ok(line0.startsWith(await detailOf()), `hover: ${line0}`);
+      await choose('layer', 'all layers (mean)');
+      await waitUntil(
+        "the detail line showing the hovered token's weight in the layers now chosen",
+        async () => (await frame.locator('#token-detail').textContent()).startsWith(await detailOf()),
+        async () => `detail line "${await frame.locator('#token-detail').textContent()}", token now ${await detailOf()}`,
+      );
+      assert.notEqual(await frame.locator('#token-detail').textContent(), line0, 'the weight changed with the layer');
+
+      e2e.step('the token-to-token view: another token\'s attention, picked in "Attention of"');
+      const clsWeights = await weightsNow();
+      const picked = frame.locator('#attention-text .tok[data-start]').nth(2);
+      const [pickText, pickIndex] = await picked.evaluate((e) => [e.textContent, e.dataset.index]);
+      assert.ok(pickIndex, `a token "${pickText}" in the panel`);
+      await choose('focus', `"${pickText}" (#${pickIndex})`);
+      await waitUntil(
+        `"${pickText}" marked as the token shown, its attention drawn`,
+        async () =>
+          (await frame.evaluate(() => document.querySelector('#attention-text .tok.focus')?.textContent)) === pickText &&
+          (await weightsNow()) !== clsWeights,
+        async () => `focus token "${await frame.evaluate(() => document.querySelector('#attention-text .tok.focus')?.textContent)}"`,
+      );
+      await waitUntil(
+        'the direction dropdown naming the token',
+        async () => (await face('direction')) === `from "${pickText}" (#${pickIndex}) to every token`,
+        async () => `it shows "${await face('direction')}"`,
+      );
+      const fromPick = await weightsNow();
+      await choose('direction', `every token to "${pickText}" (#${pickIndex})`);
+      await waitUntil(
+        'the other direction drawn',
+        async () => (await weightsNow()) !== fromPick,
+        async () => 'the same weights',
+      );
+      await choose('direction', `from "${pickText}" (#${pickIndex}) to every token`);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'panel-token-light.png') });
+      // a double-click on a token picks it too
+      const dbl = frame.locator('#attention-text .tok[data-start]').last();
+      const dblText = await dbl.textContent();
+      await dbl.dblclick();
+      await waitUntil(
+        `a double-click picking "${dblText}"`,
+        async () => (await frame.evaluate(() => document.querySelector('#attention-text .tok.focus')?.textContent)) === dblText,
+        async () => `focus token "${await frame.evaluate(() => document.querySelector('#attention-text .tok.focus')?.textContent)}"`,
+      );
+      await choose('focus', '[CLS] (the default)');
+      await waitUntil(
+        "[CLS]'s attention again",
+        async () => (await weightsNow()) === clsWeights,
+        async () => 'other weights',
+      );
+
+      e2e.step("switch documents: the header and the tokens are always the same document's");
+      // every redraw of the header or the attention is recorded in the webview
+      await frame.evaluate(() => {
+        window.__redraws = [];
+        const record = () =>
+          window.__redraws.push({
+            status: document.querySelector('#status').textContent,
+            note: document.querySelector('#attention-note').textContent,
+            tokens: [...document.querySelectorAll('#attention-text .tok:not(.special)')].map((e) => e.textContent),
+          });
+        new MutationObserver(record).observe(document.querySelector('#panel-root'), {
+          subtree: true,
+          childList: true,
+          characterData: true,
+        });
+      });
+      const checkRedraws = async (files) => {
+        const redraws = await frame.evaluate(() => window.__redraws.splice(0));
+        let shown = 0;
+        for (const r of redraws) {
+          const header = r.status.split(' · ').pop();
+          const noteFile = /^(.+?): \d+ tokens/.exec(r.note)?.[1];
+          if (!noteFile) continue;
+          shown++;
+          assert.equal(noteFile, header, `the attention is for ${noteFile} under the header ${header}`);
+          for (const t of r.tokens) assert.ok(files[header].includes(t), `token "${t}" is in ${header}`);
+        }
+        return { redraws: redraws.length, shown };
+      };
+      const files = { [SAMPLE]: text, [OTHER]: OTHER_TEXT };
+      const switchTo = async (name) => {
+        await runCommand(page, 'View: Focus First Editor Group');
+        await quickOpen(page, name);
+        await runCommand(page, 'BERT+LSTM: Label Document');
+        await page.keyboard.press('Control+Home');
+        await waitUntil(
+          `the panel showing ${name}: header and tokens`,
+          async () =>
+            frame.evaluate(
+              ([n, first]) =>
+                document.querySelector('#status').textContent.endsWith(` · ${n}`) &&
+                document.querySelector('#attention-note').textContent.startsWith(`${n}: `) &&
+                !!document.querySelector('#attention-text .tok:not(.special)')?.textContent &&
+                first.startsWith(document.querySelector('#attention-text .tok:not(.special)').textContent),
+              [name, files[name]],
+            ),
+          async () =>
+            `header "${await frame.locator('#status').textContent()}", note "${await frame.locator('#attention-note').textContent()}"`,
+        );
+        return checkRedraws(files);
+      };
+      const toOther = await switchTo(OTHER);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'panel-switch-light.png') });
+      const back = await switchTo(SAMPLE);
+      log(
+        `document switch: ${toOther.redraws} + ${back.redraws} redraws recorded, ${toOther.shown} + ${back.shown} with attention; all matched their header`,
+      );
+      assert.ok(toOther.shown > 0 && back.shown > 0, 'the attention was drawn for both documents');
+
+      e2e.step('the Review view: grouped by file, the sentence around each word, line:column, progress, inline Accept');
+      await page.locator('.part.activitybar [aria-label^="Label Review"]').first().click();
+      const sidebar = page.locator('.part.sidebar');
+      const rows = sidebar.locator('.monaco-list-row');
+      await waitUntil(
+        'the Review view listing both files and their labels',
+        async () => (await sidebar.locator('.monaco-list-row[aria-level="1"]').count()) === 2 && (await rows.count()) > 4,
+        async () => `rows: ${JSON.stringify(await rows.allTextContents())}`,
+      );
+      const review = async () =>
+        sidebar.evaluate((bar) => {
+          const rowsNow = [...bar.querySelectorAll('.monaco-list-row')];
+          return {
+            // the view's description: in its pane header, or in the side bar's title when it is the only view
+            header:
+              [...bar.querySelectorAll('*')]
+                .find((e) => e.children.length === 0 && /^\s*\d+ of \d+ reviewed\s*$/.test(e.textContent ?? ''))
+                ?.textContent?.trim() ?? '',
+            files: rowsNow.filter((r) => r.getAttribute('aria-level') === '1').map((r) => r.querySelector('.label-name')?.textContent),
+            items: rowsNow
+              .filter((r) => r.getAttribute('aria-level') === '2')
+              .map((r) => ({
+                label: r.querySelector('.label-name')?.textContent ?? '',
+                highlight: [...r.querySelectorAll('.label-name .highlight')].map((h) => h.textContent).join(''),
+                description: r.querySelector('.label-description')?.textContent ?? '',
+              })),
+          };
+        });
+      const r0 = await review();
+      log(`review view: ${r0.header}; files ${r0.files.join(', ')}; first rows ${JSON.stringify(r0.items.slice(0, 3))}`);
+      assert.deepEqual([...r0.files].sort(), [OTHER, SAMPLE].sort(), 'one group per file');
+      const progress = /^(\d+) of (\d+) reviewed$/.exec(r0.header);
+      assert.ok(progress, `the progress in the view's header: "${r0.header}"`);
+      for (const it of r0.items) {
+        assert.match(it.description, /^\S+ \d+\.\d% · \d+:\d+$/, `label, probability and line:column: "${it.description}"`);
+        assert.ok(it.highlight && it.label.includes(it.highlight), `the word highlighted in its sentence: ${JSON.stringify(it)}`);
+        assert.ok(it.label.length > it.highlight.length, `a sentence around "${it.highlight}": "${it.label}"`);
+      }
+      await page.screenshot({ path: path.join(ARTIFACTS, 'review-light.png') });
+      // Accept, the first row's inline action
+      const first = sidebar.locator('.monaco-list-row[aria-level="2"]').first();
+      const firstLabel = await first.locator('.label-name').textContent();
+      await first.hover();
+      await first.locator('.actions [aria-label^="Accept"]').click();
+      await waitUntil(
+        'Accept counting one more reviewed label',
+        async () => (await review()).header === `${Number(progress[1]) + 1} of ${progress[2]} reviewed`,
+        async () => `header "${(await review()).header}"`,
+      );
+      const r1 = await review();
+      const same = (a, b) => a.label === b.label && a.highlight === b.highlight && a.description === b.description;
+      assert.ok(!r1.items.some((it) => same(it, r0.items[0])), `the accepted row "${firstLabel}" left the queue`);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'review-light-accepted.png') });
+
       e2e.step('dark theme');
       // Preferences: Color Theme, then the panel's document carries the theme's class (VS Code
       // sets vscode-light / vscode-dark / vscode-high-contrast on the webview's body) and is drawn
@@ -331,6 +574,18 @@ e2eTest(
       assert.notEqual(dark.background, light.background, 'the panel follows the theme (background)');
       assert.notEqual(dark.foreground, light.foreground, 'the panel follows the theme (text)');
       await page.screenshot({ path: path.join(ARTIFACTS, 'panel-dark.png') });
+      {
+        const tok = frame.locator('#attention-text .tok[data-start]').nth(2);
+        const t2 = await tok.textContent();
+        await tok.dblclick();
+        await waitUntil(
+          `the token-to-token view of "${t2}" in the dark theme`,
+          async () => (await frame.evaluate(() => document.querySelector('#attention-text .tok.focus')?.textContent)) === t2,
+          async () => 'not picked',
+        );
+        await page.screenshot({ path: path.join(ARTIFACTS, 'panel-token-dark.png') });
+        await choose('focus', '[CLS] (the default)');
+      }
 
       e2e.step('high-contrast theme');
       await themed(THEMES.hc);
@@ -344,7 +599,7 @@ e2eTest(
       await themed(THEMES.light);
       await frame.evaluate(() => {
         const sel = document.querySelector('#direction');
-        sel.value = 'toCls';
+        sel.value = 'to';
         sel.dispatchEvent(new Event('change'));
       });
       const toClsWeights = await weightsNow();
@@ -374,7 +629,7 @@ e2eTest(
         'no page errors from the panel',
       );
       log(
-        `screenshots: ${['panel-light.png', 'panel-dark.png', 'panel-high-contrast.png', 'panel-restored.png'].map((f) => path.relative(ROOT, path.join(ARTIFACTS, f))).join(', ')}`,
+        `screenshots: ${['panel-light.png', 'panel-grid-cell-light.png', 'panel-token-light.png', 'panel-switch-light.png', 'review-light.png', 'panel-dark.png', 'panel-token-dark.png', 'panel-high-contrast.png', 'panel-restored.png'].map((f) => path.relative(ROOT, path.join(ARTIFACTS, f))).join(', ')}`,
       );
     }
   },

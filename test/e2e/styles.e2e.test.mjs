@@ -1,6 +1,6 @@
 // End-to-end: the display styles in a light and a dark theme. One code-server; the theme is
 // switched as a user does (Preferences: Color Theme). For each style (underline, background,
-// inline tag) the user settings file is changed and the page reloaded, as after editing the
+// inline tag, an inlay hint) the user settings file is changed and the page reloaded, as after editing the
 // file elsewhere (a file changed behind the workbench's back is not always noticed live; after
 // a reload it is read for certain), the DOM is checked for that style's rendering in the
 // label's theme color, and a screenshot is saved to test-artifacts/. Also read from the DOM: the
@@ -79,24 +79,24 @@ function backgroundBoxes(page) {
 }
 
 /**
- * Inline tags: the text this extension's `after` decorations put after words (VS Code renders a
- * decoration type's `after.contentText` as the CSS `content` of an empty span's ::after).
+ * Inline tags: the inlay hints this extension gives in the inline style (VS Code injects an inlay
+ * hint's text into the line, in a span with a dynamic class), those whose text is a label.
  */
-function inlineTags(page) {
-  return page.evaluate(() => {
+function inlineTags(page, labels) {
+  return page.evaluate((names) => {
     const editor = document.querySelector('.editor-instance .monaco-editor');
     if (!editor) return [];
+    const known = new Set(names);
     const out = [];
-    for (const el of editor.querySelectorAll('.view-lines [class*="ced-"]')) {
-      const cs = getComputedStyle(el, '::after');
-      const content = cs.content;
-      if (content && content !== 'none' && content !== 'normal') {
-        const text = content.replace(/^["']|["']$/g, '');
-        if (text) out.push({ text, color: cs.color });
-      }
+    for (const el of editor.querySelectorAll('.view-lines .view-line span span')) {
+      const text = (el.textContent ?? '').replace(/\u00a0/g, ' ').trim();
+      if (el.children.length || !known.has(text.replace(/\?$/, ''))) continue;
+      if (![...el.classList].some((c) => /^dyn-rule-/.test(c))) continue;
+      const cs = getComputedStyle(el);
+      out.push({ text, color: cs.color, fontSize: parseFloat(cs.fontSize) });
     }
     return out;
-  });
+  }, labels);
 }
 
 /** The status bar entry of the extension: its text. */
@@ -176,7 +176,8 @@ e2eTest(
       await settled(page);
       await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-hover.png`) });
       await parkCursor(page);
-      for (const d of underlines) assert.ok(['solid', 'dashed'].includes(d.style));
+      // solid or double lines (dashed or dotted when uncertain)
+      for (const d of underlines) assert.ok(['solid', 'double', 'dashed', 'dotted'].includes(d.style), `underline style ${d.style}`);
       await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-underline.png`) });
 
       e2e.step(`${t.name}: the status bar item shows the label under the cursor`);
@@ -248,20 +249,27 @@ e2eTest(
         page,
         `inline tags after at least ${Math.ceil(tokens / 2)} words and no background decorations left`,
         async () => {
-          const g = await inlineTags(page);
+          const g = await inlineTags(page, [...labels]);
           return g.length >= Math.ceil(tokens / 2) && (await backgroundBoxes(page)).length === 0 ? g : undefined;
         },
       );
       for (const g of tags) assert.ok(labels.has(g.text.replace(/\?$/, '')), `the tag "${g.text}" is a label of the model`);
-      const tagColors = new Set(tags.map((g) => g.color));
-      assert.ok(tagColors.size >= 3, `tags in several label colors (${[...tagColors].join(', ')})`);
-      for (const g of tags.slice(0, 20)) {
-        assert.equal(
-          g.color,
-          rgb(contributed(colorIds(g.text.replace(/\?$/, '')).fg, t.kind)).solid,
-          `the tag ${g.text} has its label's ${t.kind} color`,
-        );
-      }
+      // the tags are muted (the editor's inlay-hint look); the word's faint underline has the label's color
+      const words = (await labelDecorations(page)).filter((d) => ['dotted', 'double'].includes(d.style));
+      const wordColors = new Set(words.map((d) => d.color));
+      assert.ok(wordColors.size >= 3, `inline underlines in several label colors (${[...wordColors].join(', ')})`);
+      const allowedFg = new Set(
+        [...labels]
+          .map((l) => contributed(colorIds(l).fg, t.kind))
+          .filter(Boolean)
+          .map((h) => rgb(h).solid),
+      );
+      for (const c of wordColors) assert.ok(allowedFg.has(c), `the inline underline color ${c} is a label's ${t.kind} color`);
+      const textSize = await page.evaluate(() =>
+        parseFloat(getComputedStyle(document.querySelector('.editor-instance .view-line span')).fontSize),
+      );
+      for (const g of tags)
+        assert.ok(g.fontSize < textSize, `the tag ${g.text} (${g.fontSize}px) is smaller than the text (${textSize}px)`);
       log(
         `${t.name}: ${tags.length} inline tags, e.g. ${tags
           .slice(0, 8)

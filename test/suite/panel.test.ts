@@ -150,11 +150,14 @@ suite('Analysis panel: attention', () => {
     }
     for (let l = 0; l < msg.layers; l++) {
       for (let h = 0; h < msg.heads; h++) {
-        const sum = msg.fromCls[l][h].reduce((s, x) => s + x, 0);
+        const sum = msg.from[l][h].reduce((s, x) => s + x, 0);
         assert.ok(Math.abs(sum - 1) < 1e-3, `layer ${l} head ${h}: [CLS] row sums to ${sum}`);
       }
     }
-    assert.ok(Math.abs(msg.rolloutFromCls.reduce((s, x) => s + x, 0) - 1) < 1e-3);
+    assert.ok(Math.abs(msg.rolloutFrom.reduce((s, x) => s + x, 0) - 1) < 1e-3);
+    // stamped with the document it is about; [CLS]'s attention first
+    assert.deepEqual(msg.doc, { uri: editor.document.uri.toString(), version: editor.document.version });
+    assert.equal(msg.focus, 0);
 
     // The same window through the core, in a labeler of its own: the panel sends what core computes.
     const model = await a.model();
@@ -172,15 +175,42 @@ suite('Analysis panel: attention', () => {
         x.forEach((v, i) => assert.ok(Math.abs(v - y[i]) < 1e-5, `${what}[${i}]: panel ${v}, core ${y[i]}`));
       for (let l = 0; l < msg.layers; l++) {
         for (let h = 0; h < msg.heads; h++) {
-          near(msg.fromCls[l][h], core.fromCls[l][h], `fromCls[${l}][${h}]`);
-          near(msg.toCls[l][h], core.toCls[l][h], `toCls[${l}][${h}]`);
+          near(msg.from[l][h], core.fromCls[l][h], `from[${l}][${h}]`);
+          near(msg.to[l][h], core.toCls[l][h], `to[${l}][${h}]`);
         }
       }
-      near(msg.rolloutFromCls, core.rolloutFromCls, 'rolloutFromCls');
-      near(msg.rolloutToCls, core.rolloutToCls, 'rolloutToCls');
+      near(msg.rolloutFrom, core.rolloutFromCls, 'rolloutFrom');
+      near(msg.rolloutTo, core.rolloutToCls, 'rolloutTo');
     } finally {
       await opened.value?.dispose();
     }
+  });
+});
+
+suite('Analysis panel: labels in force', () => {
+  teardown(closeAllEditors);
+
+  test("a corrected word shows the correction's label in the panel, with the model's beside it", async () => {
+    const a = await api();
+    const editor = await openText('The old bridge over the river was closed for repairs last spring.');
+    await vscode.commands.executeCommand('bertLstm.labelDocument');
+    const at = editor.document.getText().indexOf('bridge');
+    editor.selection = new vscode.Selection(0, at + 1, 0, at + 1);
+    await vscode.commands.executeCommand('bertLstm.showPanel');
+    const tokenAt = (m: ReturnType<typeof a.panelAttention>) =>
+      m?.type === 'attention' ? m.tokens.find((t) => !t.special && t.start <= at && at < t.end) : undefined;
+    const before = await waitFor('attention with the word', () => tokenAt(a.panelAttention()), 30_000);
+    const model = before.label!;
+    assert.ok(model && !before.source, `the model's label ${model}, no correction yet`);
+    const other = model === 'NOUN' ? 'VERB' : 'NOUN';
+    await vscode.window.showTextDocument(editor.document, vscode.ViewColumn.One);
+    editor.selection = new vscode.Selection(0, at + 1, 0, at + 1);
+    assert.equal(await vscode.commands.executeCommand('bertLstm.correctLabel', { label: other }), true);
+    const after = await waitFor('the corrected label in the panel', () => {
+      const t = tokenAt(a.panelAttention());
+      return t?.source === 'corrected' ? t : undefined;
+    });
+    assert.deepEqual([after.label, after.source, after.modelLabel], [other, 'corrected', model]);
   });
 });
 

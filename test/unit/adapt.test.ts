@@ -4,7 +4,13 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { accuracy, crossValidate, headProblems, predict, trainHead, type HeadExamples, type TokenHead } from '../../src/core/adapt/head';
+import { learnHead } from '../../src/core/adapt/learn';
 import { CorrectionMemory } from '../../src/core/adapt/memory';
+import { conllText, conlluText, readTrainingFile, splitMultiwords } from '../../src/core/adapt/training_files';
+import { serializeSidecar } from '../../src/core/sidecar';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { rng as makeRng } from '../shared/rng';
 
 type Rng = { next(): number };
@@ -115,4 +121,87 @@ test('the memory matches a near vector, not a far one, and says where the exampl
   for (let i = 0; i < 100; i++) m.add(Float32Array.of(0, 1, 0, i / 100), 0, 'ADJ', { file: 'c', line: i + 1, word: 'w', kind: 'accepted' });
   assert.equal(m.size, 101);
   assert.equal(m.nearest(Float32Array.of(0, 1, 0, 0.5), 0)?.source.line, 51);
+});
+
+test('the memory looks only among examples of the same word form, and says which texts a change concerns', () => {
+  const m = new CorrectionMemory(2, 0.9);
+  const v0 = m.version;
+  m.add(Float32Array.of(1, 0), 0, 'NOUN', { file: 'a', line: 1, word: 'Cat', kind: 'correction' });
+  assert.ok(m.hasForm('cat'));
+  assert.equal(m.nearest(Float32Array.of(1, 0), 0, 'dog'), undefined, 'another form: no match however near');
+  assert.equal(m.nearest(Float32Array.of(1, 0.1), 0, 'cat')?.label, 'NOUN');
+  assert.equal(m.touches('The CAT sat.', v0), true);
+  assert.equal(m.touches('The dog sat.', v0), false);
+  assert.equal(m.touches('The cat sat.', m.version), false, 'nothing changed since');
+  const v1 = m.version;
+  m.forgetFile('nowhere');
+  assert.equal(m.version, v1, 'forgetting nothing changes nothing');
+  m.forgetFile('a');
+  assert.equal(m.hasForm('cat'), false);
+  assert.equal(m.touches('a cat', v1), true, 'a forgotten example concerns its texts too');
+});
+
+test('training files: CoNLL-U text from # text or the forms and SpaceAfter, CoNLL text, a sidecar read against its document', async () => {
+  const conllu = [
+    "# text = Don't go.",
+    "1-2\tDon't\t_\t_\t_\t_\t_\t_\t_\t_",
+    '1\tDo\t_\tAUX\t_\t_\t_\t_\t_\t_',
+    "2\tn't\t_\tPART\t_\t_\t_\t_\t_\tSpaceAfter=No",
+    '3\tgo\t_\tVERB\t_\t_\t_\t_\t_\tSpaceAfter=No',
+    '4\t.\t_\tPUNCT\t_\t_\t_\t_\t_\t_',
+    '',
+  ].join('\n');
+  assert.equal(conlluText(conllu), "Don't go.");
+  assert.equal(conlluText(conllu.replace("# text = Don't go.\n", '')), "Don't go.");
+  assert.equal(conllText('EU B-ORG\nrejects O\n\nPeter B-PER\n'), 'EU rejects\nPeter');
+  const dir = mkdtempSync(path.join(tmpdir(), 'train-'));
+  writeFileSync(path.join(dir, 'a.conllu'), conllu);
+  const read = await readTrainingFile(path.join(dir, 'a.conllu'));
+  assert.ok(read.ok);
+  assert.deepEqual(
+    read.value[0].annotations.map((a) => [a.text, a.label]),
+    [
+      ['Do', 'AUX'],
+      ["n't", 'PART'],
+      ['go', 'VERB'],
+      ['.', 'PUNCT'],
+    ],
+    'a multiword token its words spell is read as those words',
+  );
+  const del = '1-2\tdel\t_\t_\t_\t_\t_\t_\t_\t_\n1\tde\t_\tADP\t_\t_\t_\t_\t_\t_\n2\tel\t_\tDET\t_\t_\t_\t_\t_\t_\n';
+  assert.equal(splitMultiwords(del), del, 'one they do not spell stays');
+  writeFileSync(path.join(dir, 'doc.txt'), 'A cat.');
+  writeFileSync(
+    path.join(dir, 'doc.txt.labels.jsonl'),
+    serializeSidecar([{ start: 2, end: 5, text: 'cat', label: 'NOUN', source: 'corrected' }], 'doc.txt'),
+  );
+  const side = await readTrainingFile(path.join(dir, 'doc.txt.labels.jsonl'));
+  assert.ok(side.ok);
+  assert.equal(side.value[0].text, 'A cat.');
+  assert.equal(side.value[0].annotations[0].label, 'NOUN');
+  const spans = path.join(dir, 's.jsonl');
+  writeFileSync(spans, JSON.stringify({ text: 'Ann met Bo.', spans: [{ start: 0, end: 3, label: 'PER' }] }) + '\n');
+  const s = await readTrainingFile(spans);
+  assert.ok(s.ok);
+  assert.equal(s.value[0].annotations[0].text, 'Ann');
+});
+
+test('learnHead keeps a head only when held-out words say it is better, and says why in words', () => {
+  const rng = seeded(5);
+  const base = baseHead();
+  const planted = learnHead(base, examples(rng, 200, true));
+  assert.equal(planted.better, true, planted.verdict);
+  assert.match(planted.verdict, /^held-out accuracy [\d.]+% → [\d.]+% \(3-fold cross-validation over 200 words\)$/);
+  const noisy = examples(rng, 200, false);
+  for (let i = 0; i < noisy.count; i += 9) noisy.labels[i] = (noisy.labels[i] + 1) % LABELS.length;
+  const worse = learnHead(base, noisy);
+  assert.equal(worse.better, false);
+  assert.match(worse.verdict, /the retrained head is not better$/);
+  const one = learnHead(base, { ...noisy, groups: new Int32Array(noisy.count) });
+  assert.equal(one.better, false);
+  assert.match(one.verdict, /nothing could be held out/);
+  assert.match(
+    learnHead(base, { count: 0, features: new Float32Array(0), labels: new Int32Array(0) }).verdict,
+    /no corrected or accepted words/,
+  );
 });

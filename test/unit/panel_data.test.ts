@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { clsWeights, rollout, type WindowAttention } from '../../src/core/attention';
+import { clsWeights, rollout, tokenAttention, tokenWeights, type WindowAttention } from '../../src/core/attention';
 import { averageSequence, type WindowResult } from '../../src/core/labeler';
 import {
   capabilityNotes,
@@ -13,7 +13,7 @@ import {
   tokenDetail,
   visibleWeights,
   wordRange,
-  type ClsAttentionGrid,
+  type TokenAttentionGrid,
   type PanelToken,
 } from '../../src/core/panel_data';
 import { parseHostMessage, parseWebviewMessage } from '../../src/panel/protocol';
@@ -90,10 +90,10 @@ const tokens: PanelToken[] = [
   { text: ',', start: 22, end: 23, special: false, word: 2 },
   { text: '[SEP]', start: -1, end: -1, special: true, word: -1 },
 ];
-const grid: ClsAttentionGrid = {
+const grid: TokenAttentionGrid = {
   layers: 2,
   heads: 2,
-  fromCls: [
+  from: [
     [
       [0.4, 0.1, 0.1, 0.2, 0.1, 0.1],
       [0.2, 0.2, 0.2, 0.2, 0.1, 0.1],
@@ -103,7 +103,7 @@ const grid: ClsAttentionGrid = {
       [0.6, 0.0, 0.0, 0.0, 0.0, 0.4],
     ],
   ],
-  toCls: [
+  to: [
     [
       [1, 0.5, 0.5, 0.5, 0.5, 0.5],
       [1, 0, 0, 0, 0, 0],
@@ -113,35 +113,52 @@ const grid: ClsAttentionGrid = {
       [1, 0.25, 0.25, 0.25, 0.25, 0.25],
     ],
   ],
-  rolloutFromCls: [0.3, 0.2, 0.1, 0.1, 0.1, 0.2],
-  rolloutToCls: [0.9, 0.4, 0.4, 0.4, 0.4, 0.4],
+  rolloutFrom: [0.3, 0.2, 0.1, 0.1, 0.1, 0.2],
+  rolloutTo: [0.9, 0.4, 0.4, 0.4, 0.4, 0.4],
 };
 
 test('one layer and head: that row, unchanged', () => {
-  close(selectWeights(grid, { direction: 'fromCls', layer: 1, head: 0, rollout: false }), [0.0, 0.5, 0.1, 0.1, 0.1, 0.2]);
-  close(selectWeights(grid, { direction: 'toCls', layer: 0, head: 1, rollout: false }), [1, 0, 0, 0, 0, 0]);
+  close(selectWeights(grid, { direction: 'from', layer: 1, head: 0, rollout: false }), [0.0, 0.5, 0.1, 0.1, 0.1, 0.2]);
+  close(selectWeights(grid, { direction: 'to', layer: 0, head: 1, rollout: false }), [1, 0, 0, 0, 0, 0]);
 });
 
 test('mean over heads, and over all layers', () => {
-  close(selectWeights(grid, { direction: 'fromCls', layer: 0, head: 'mean', rollout: false }), [0.3, 0.15, 0.15, 0.2, 0.1, 0.1]);
-  close(selectWeights(grid, { direction: 'fromCls', layer: 'all', head: 1, rollout: false }), [0.4, 0.1, 0.1, 0.1, 0.05, 0.25]);
-  close(
-    selectWeights(grid, { direction: 'toCls', layer: 'all', head: 'mean', rollout: false }),
-    [1, 0.4375, 0.4375, 0.4375, 0.4375, 0.4375],
-  );
+  close(selectWeights(grid, { direction: 'from', layer: 0, head: 'mean', rollout: false }), [0.3, 0.15, 0.15, 0.2, 0.1, 0.1]);
+  close(selectWeights(grid, { direction: 'from', layer: 'all', head: 1, rollout: false }), [0.4, 0.1, 0.1, 0.1, 0.05, 0.25]);
+  close(selectWeights(grid, { direction: 'to', layer: 'all', head: 'mean', rollout: false }), [1, 0.4375, 0.4375, 0.4375, 0.4375, 0.4375]);
 });
 
 test("rollout: the host's rollout vector for the direction, not a mean of rows", () => {
-  close(selectWeights(grid, { direction: 'fromCls', layer: 0, head: 0, rollout: true }), grid.rolloutFromCls);
-  close(selectWeights(grid, { direction: 'toCls', layer: 'all', head: 'mean', rollout: true }), grid.rolloutToCls);
+  close(selectWeights(grid, { direction: 'from', layer: 0, head: 0, rollout: true }), grid.rolloutFrom);
+  close(selectWeights(grid, { direction: 'to', layer: 'all', head: 'mean', rollout: true }), grid.rolloutTo);
+});
+
+test("any token's row and column: tokenAttention reads the window's matrices, [CLS]'s being clsWeights", () => {
+  // 3 tokens, 1 layer, 2 heads
+  const h0 = [0.5, 0.25, 0.25, 0.1, 0.6, 0.3, 0.2, 0.2, 0.6];
+  const h1 = [0.2, 0.4, 0.4, 0.3, 0.3, 0.4, 0.5, 0.0, 0.5];
+  const att: WindowAttention = { layers: 1, heads: 2, n: 3, data: Float32Array.from([...h0, ...h1]) };
+  const r = rollout(att);
+  const t1 = tokenAttention(att, r, 1);
+  close(t1.from[0][0], [0.1, 0.6, 0.3]);
+  close(t1.to[0][0], [0.25, 0.6, 0.2]);
+  close(t1.from[0][1], [0.3, 0.3, 0.4]);
+  close(t1.to[0][1], [0.4, 0.3, 0.0]);
+  close(t1.rolloutFrom, [r[3], r[4], r[5]]);
+  close(t1.rolloutTo, [r[1], r[4], r[7]]);
+  const t0 = tokenAttention(att, r, 0);
+  close(t0.from[0][0], clsWeights(att.data.subarray(0, 9), 3, 'fromCls'));
+  close(t0.to[0][1], clsWeights(att.data.subarray(9, 18), 3, 'toCls'));
+  close(tokenWeights(r, 3, 2, 'from'), [r[6], r[7], r[8]]);
+  assert.throws(() => tokenWeights(r, 3, 3, 'from'), /no token 3/);
 });
 
 test('a layer or head the data does not have is an error, not a silent zero', () => {
-  assert.throws(() => selectWeights(grid, { direction: 'fromCls', layer: 2, head: 0, rollout: false }), /layer 2/);
+  assert.throws(() => selectWeights(grid, { direction: 'from', layer: 2, head: 0, rollout: false }), /layer 2/);
 });
 
 test('hiding [CLS]/[SEP] drops them and renormalises the rest to 1', () => {
-  const w = selectWeights(grid, { direction: 'fromCls', layer: 0, head: 0, rollout: false });
+  const w = selectWeights(grid, { direction: 'from', layer: 0, head: 0, rollout: false });
   const shown = visibleWeights(tokens, w, true);
   assert.deepEqual(
     shown.map((s) => s.index),
@@ -162,7 +179,7 @@ test('hiding [CLS]/[SEP] drops them and renormalises the rest to 1', () => {
   );
   // all of [CLS]'s attention on specials: nothing to spread, all zero (no NaN)
   close(
-    visibleWeights(tokens, grid.fromCls[1][1], true).map((s) => s.weight),
+    visibleWeights(tokens, grid.from[1][1], true).map((s) => s.weight),
     [0, 0, 0, 0],
   );
   assert.throws(() => visibleWeights(tokens, [1, 2], true), /2 weights for 6 tokens/);
@@ -175,16 +192,16 @@ test('rollout input: rollout runs on the full window, specials are hidden only a
   const att: WindowAttention = { layers: 2, heads: 1, n, data: Float32Array.from([...m, ...m]) };
   const full = clsWeights(rollout(att), n, 'fromCls');
   const col = (k: number): number[] => [m[k], m[4 + k], m[8 + k], m[12 + k]];
-  const msgGrid: ClsAttentionGrid = {
+  const msgGrid: TokenAttentionGrid = {
     layers: 2,
     heads: 1,
-    fromCls: [[m.slice(0, 4)], [m.slice(0, 4)]],
-    toCls: [[col(0)], [col(0)]],
-    rolloutFromCls: Array.from(full),
-    rolloutToCls: Array.from(clsWeights(rollout(att), n, 'toCls')),
+    from: [[m.slice(0, 4)], [m.slice(0, 4)]],
+    to: [[col(0)], [col(0)]],
+    rolloutFrom: Array.from(full),
+    rolloutTo: Array.from(clsWeights(rollout(att), n, 'toCls')),
   };
   const toks: PanelToken[] = [tokens[0], tokens[3], tokens[4], tokens[5]];
-  const view = { direction: 'fromCls', layer: 'all', head: 'mean', rollout: true } as const;
+  const view = { direction: 'from', layer: 'all', head: 'mean', rollout: true } as const;
   const shown = visibleWeights(toks, selectWeights(msgGrid, view), true);
   assert.deepEqual(
     shown.map((s) => s.index),
@@ -249,9 +266,11 @@ test('clicking a piece selects its whole word', () => {
   assert.equal(wordRange(tokens, 99), undefined);
 });
 
-test('token detail: exact weight and label', () => {
+test('token detail: exact weight and the label in force (a correction says so, with the model label)', () => {
   assert.equal(tokenDetail('home', 0.123456789, 'NOUN'), 'home: weight 0.123457 (12.35%) · label NOUN');
   assert.equal(tokenDetail('[CLS]', 0.5, undefined), '[CLS]: weight 0.500000 (50.00%)');
+  assert.equal(tokenDetail('home', 0.5, 'ADV', 'corrected', 'NOUN'), 'home: weight 0.500000 (50.00%) · label ADV (corrected; model: NOUN)');
+  assert.equal(tokenDetail('home', 0.5, 'NOUN', 'reviewed', 'NOUN'), 'home: weight 0.500000 (50.00%) · label NOUN (reviewed)');
 });
 
 test('capability notes say what is missing and what can still be shown', () => {
@@ -266,8 +285,10 @@ test('capability notes say what is missing and what can still be shown', () => {
 });
 
 test('host messages are validated: well-formed accepted, malformed dropped', () => {
+  const doc = { uri: 'file:///f', version: 3 };
   const scores = {
     type: 'scores',
+    doc,
     model: 'm',
     file: 'f',
     document: [
@@ -286,10 +307,14 @@ test('host messages are validated: well-formed accepted, malformed dropped', () 
   assert.equal(parseHostMessage({ ...scores, selectionLength: -1 }), undefined);
   const { capabilities: _dropped, ...noModel } = scores;
   assert.ok(parseHostMessage(noModel), 'no capabilities while no model is loaded');
-  const att = { type: 'attention', file: 'f', tokens, ...grid };
+  const att = { type: 'attention', doc, file: 'f', windowStart: 0, focus: 0, tokens, ...grid };
   assert.ok(parseHostMessage(att));
-  assert.equal(parseHostMessage({ ...att, rolloutFromCls: [0.1] }), undefined, 'rollout of the wrong length');
-  assert.equal(parseHostMessage({ ...att, fromCls: grid.fromCls.slice(1) }), undefined, 'fewer layers than announced');
+  assert.equal(parseHostMessage({ ...att, rolloutFrom: [0.1] }), undefined, 'rollout of the wrong length');
+  assert.equal(parseHostMessage({ ...att, doc: undefined }), undefined, 'no document stamp');
+  assert.equal(parseHostMessage({ ...att, doc: { uri: 'file:///f', version: -1 } }), undefined, 'a bad version');
+  assert.equal(parseHostMessage({ ...att, focus: tokens.length }), undefined, 'a focus token past the window');
+  assert.equal(parseHostMessage({ ...scores, doc: undefined }), undefined, 'scores without a document stamp');
+  assert.equal(parseHostMessage({ ...att, from: grid.from.slice(1) }), undefined, 'fewer layers than announced');
   assert.equal(parseHostMessage({ type: 'nope' }), undefined);
   assert.equal(parseHostMessage(null), undefined);
 });

@@ -27,7 +27,7 @@ const HOSTILE_STRINGS = [
 const BAD_NUMBERS: unknown[] = [NaN, Infinity, -Infinity, -1, 0.5, '3', null, undefined, true, {}, [], 1n, { valueOf: () => 3 }];
 
 describe('parseWebviewMessage (webview -> host, untrusted)', () => {
-  it('accepts the three message kinds and returns only their own fields', () => {
+  it('accepts the four message kinds and returns only their own fields', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'ready', extra: '<script>' }), { type: 'ready' });
     assert.deepEqual(parseWebviewMessage({ type: 'refresh', command: 'workbench.action.terminal.new' }), { type: 'refresh' });
     assert.deepEqual(parseWebviewMessage({ type: 'reveal', start: 3, end: 7, uri: 'file:///etc/passwd' }), {
@@ -36,6 +36,20 @@ describe('parseWebviewMessage (webview -> host, untrusted)', () => {
       end: 7,
     });
     assert.deepEqual(parseWebviewMessage({ type: 'reveal', start: 0, end: 0 }), { type: 'reveal', start: 0, end: 0 });
+    assert.deepEqual(parseWebviewMessage({ type: 'focus', windowStart: 10, index: 3, uri: 'x' }), {
+      type: 'focus',
+      windowStart: 10,
+      index: 3,
+    });
+    for (const bad of [
+      { windowStart: -1, index: 0 },
+      { windowStart: 0, index: -1 },
+      { windowStart: 0, index: 1.5 },
+      { windowStart: 0, index: 8192 },
+      { index: 2 },
+    ]) {
+      assert.equal(parseWebviewMessage({ type: 'focus', ...bad }), undefined, JSON.stringify(bad));
+    }
   });
 
   it('refuses non-objects, unknown types and type look-alikes', () => {
@@ -131,7 +145,10 @@ function attention(n: number, layers = 2, heads = 2): Record<string, unknown> {
     Array.from({ length: layers }, () => Array.from({ length: heads }, () => Array.from({ length: n }, () => 1 / n)));
   return {
     type: 'attention',
+    doc: { uri: 'file:///a.txt', version: 1 },
     file: 'a.txt',
+    windowStart: 0,
+    focus: 0,
     layers,
     heads,
     tokens: Array.from({ length: n }, (_, i) => ({
@@ -141,16 +158,17 @@ function attention(n: number, layers = 2, heads = 2): Record<string, unknown> {
       special: i === 0,
       word: i === 0 ? -1 : i - 1,
     })),
-    fromCls: grid(),
-    toCls: grid(),
-    rolloutFromCls: Array(n).fill(1 / n),
-    rolloutToCls: Array(n).fill(1 / n),
+    from: grid(),
+    to: grid(),
+    rolloutFrom: Array(n).fill(1 / n),
+    rolloutTo: Array(n).fill(1 / n),
   };
 }
 
 describe('parseHostMessage (host -> webview)', () => {
   const scores = {
     type: 'scores',
+    doc: { uri: 'file:///f', version: 2 },
     model: 'm',
     file: 'f',
     document: [{ label: 'press', score: 0.9 }],
@@ -164,7 +182,9 @@ describe('parseHostMessage (host -> webview)', () => {
   it('accepts well-formed scores, status, noAttention and attention messages', () => {
     assert.deepEqual(parseHostMessage({ ...scores, evil: 1 }), scores);
     assert.deepEqual(parseHostMessage({ type: 'status', text: 'ok', html: '<b>' }), { type: 'status', text: 'ok' });
-    assert.deepEqual(parseHostMessage({ type: 'noAttention', reason: 'no head' }), { type: 'noAttention', reason: 'no head' });
+    const doc = { uri: 'untitled:Untitled-1', version: 4 };
+    assert.deepEqual(parseHostMessage({ type: 'noAttention', doc, reason: 'no head' }), { type: 'noAttention', doc, reason: 'no head' });
+    assert.equal(parseHostMessage({ type: 'noAttention', reason: 'no head' }), undefined, 'no document stamp');
     assert.equal(parseHostMessage(attention(5))?.type, 'attention');
   });
 
@@ -180,13 +200,14 @@ describe('parseHostMessage (host -> webview)', () => {
     assert.ok(m && m.type === 'attention');
     assert.deepEqual(
       Object.keys(m).sort(),
-      ['fromCls', 'file', 'heads', 'layers', 'rolloutFromCls', 'rolloutToCls', 'toCls', 'tokens', 'type'].sort(),
+      ['doc', 'file', 'focus', 'from', 'heads', 'layers', 'rolloutFrom', 'rolloutTo', 'to', 'tokens', 'type', 'windowStart'].sort(),
     );
     for (const t of m.tokens) assert.deepEqual(Object.keys(t).sort(), ['end', 'special', 'start', 'text', 'word']);
     assert.notEqual(m, hostile);
     assert.notEqual(m.tokens, hostile.tokens);
-    assert.notEqual(m.fromCls, good.fromCls);
-    assert.notEqual(m.rolloutToCls, good.rolloutToCls);
+    assert.notEqual(m.from, good.from);
+    assert.notEqual(m.rolloutTo, good.rolloutTo);
+    assert.notEqual(m.doc, good.doc);
     // what was checked is kept exactly
     const { html: _h, command: _c, ...rest } = hostile;
     void _h;
@@ -200,6 +221,20 @@ describe('parseHostMessage (host -> webview)', () => {
       ml.tokens.map((t) => t.label),
       [undefined, 'NOUN', 'NOUN'],
     );
+    // the label in force: its source and the model's label are kept when well-formed
+    const corrected = {
+      ...good,
+      tokens: (good.tokens as Array<Record<string, unknown>>).map((t, i) =>
+        i === 1 ? { ...t, label: 'VERB', source: 'corrected', modelLabel: 'NOUN' } : t,
+      ),
+    };
+    const mc = parseHostMessage(corrected);
+    assert.ok(mc && mc.type === 'attention');
+    assert.deepEqual([mc.tokens[1].label, mc.tokens[1].source, mc.tokens[1].modelLabel], ['VERB', 'corrected', 'NOUN']);
+    for (const source of ['model ', 'evil', 1, null]) {
+      const bad = { ...good, tokens: (good.tokens as Array<Record<string, unknown>>).map((t, i) => (i === 1 ? { ...t, source } : t)) };
+      assert.equal(parseHostMessage(bad), undefined, `source ${String(source)}`);
+    }
   });
 
   it('score rows and capabilities are rebuilt too: extra fields are dropped', () => {
@@ -266,10 +301,16 @@ describe('parseHostMessage (host -> webview)', () => {
     bad({ layers: 1.5 });
     bad({ tokens: [] });
     bad({ tokens: (good.tokens as object[]).slice(1) });
-    bad({ fromCls: [[[0, 0, 0, 0]]] });
-    bad({ toCls: 'x' });
-    bad({ rolloutFromCls: [0, 0, 0] });
-    bad({ rolloutToCls: [0, 0, NaN, 0] });
+    bad({ from: [[[0, 0, 0, 0]]] });
+    bad({ to: 'x' });
+    bad({ rolloutFrom: [0, 0, 0] });
+    bad({ rolloutTo: [0, 0, NaN, 0] });
+    bad({ doc: undefined });
+    bad({ doc: { uri: 5, version: 1 } });
+    bad({ doc: { uri: 'file:///a', version: 1.5 } });
+    bad({ focus: 4 });
+    bad({ focus: -1 });
+    bad({ windowStart: -1 });
     bad({ tokens: [{ text: '[CLS]', start: -1, end: -1, special: 'yes', word: -1 }, ...(good.tokens as object[]).slice(1)] });
     bad({ tokens: [{ text: 5, start: -1, end: -1, special: true, word: -1 }, ...(good.tokens as object[]).slice(1)] });
     bad({ file: undefined });
@@ -302,9 +343,9 @@ describe('parseHostMessage (host -> webview)', () => {
         } else assert.equal(m.type, 'attention');
         const keys: Record<string, string[]> = {
           status: ['text', 'type'],
-          noAttention: ['reason', 'type'],
-          scores: ['capabilities', 'document', 'file', 'model', 'segment', 'selection', 'selectionLength', 'sequenceLabels', 'type'],
-          attention: ['file', 'fromCls', 'heads', 'layers', 'rolloutFromCls', 'rolloutToCls', 'toCls', 'tokens', 'type'],
+          noAttention: ['doc', 'reason', 'type'],
+          scores: ['capabilities', 'doc', 'document', 'file', 'model', 'segment', 'selection', 'selectionLength', 'sequenceLabels', 'type'],
+          attention: ['doc', 'file', 'focus', 'from', 'heads', 'layers', 'rolloutFrom', 'rolloutTo', 'to', 'tokens', 'type', 'windowStart'],
         };
         assert.deepEqual(Object.keys(m).sort(), keys[m.type], 'only the known fields');
       }),

@@ -7,7 +7,13 @@
 // corrected `cat`, `Cat` the name is not. Vectors are stored unit-length, so the similarity is
 // a dot product; a match needs a cosine of at least `threshold`. The memory is brute force over
 // a flat Float32Array: a user's corrections number in the hundreds or thousands, and a lookup
-// touches each remembered vector once.
+// touches each remembered vector once; with a word form (lower-cased text) it touches only the
+// examples of that form, which is what the labeler asks (a correction of `cat` relabels `cat`s,
+// and the hover can name the very correction it came from).
+//
+// The memory has a version and a log of the forms added or forgotten at each version, so that a
+// labeled segment kept in a cache is reused after the memory changed unless its text holds one
+// of the changed forms (`touches`): a correction relabels the segments with that word, no others.
 
 /** Where a remembered example came from, for the hover ("from your correction in notes.md:12"). */
 export interface ExampleSource {
@@ -24,10 +30,18 @@ export interface MemoryMatch {
   readonly source: ExampleSource;
 }
 
+/** A word's form as the memory indexes it: its text, lower-cased. */
+export const wordForm = (text: string): string => text.toLowerCase();
+
 export class CorrectionMemory {
   private vectors: Float32Array;
   private readonly labels: string[] = [];
   private readonly sources: ExampleSource[] = [];
+  private readonly forms: string[] = [];
+  private byForm = new Map<string, number[]>();
+  /** Bumped by every change; `log` holds the forms each change touched. */
+  private versionNumber = 0;
+  private readonly log: Array<{ readonly version: number; readonly form: string }> = [];
 
   constructor(
     readonly dim: number,
@@ -42,8 +56,38 @@ export class CorrectionMemory {
     return this.labels.length;
   }
 
+  /** Changes so far (added or forgotten examples). */
+  get version(): number {
+    return this.versionNumber;
+  }
+
+  /** Whether some remembered example has this form. */
+  hasForm(form: string): boolean {
+    return this.byForm.has(form);
+  }
+
+  /**
+   * Whether a change made after `since` added or removed an example whose form occurs in
+   * `text` (as a lower-cased substring: a superset of the words, never fewer).
+   */
+  touches(text: string, since: number): boolean {
+    if (since >= this.versionNumber) return false;
+    let lower: string | undefined;
+    for (let i = this.log.length - 1; i >= 0 && this.log[i].version > since; i--) {
+      lower ??= text.toLowerCase();
+      if (lower.includes(this.log[i].form)) return true;
+    }
+    return false;
+  }
+
+  /** The remembered examples' labels and sources, in the order they were added. */
+  examples(): Array<{ readonly label: string; readonly source: ExampleSource }> {
+    return this.labels.map((label, i) => ({ label, source: this.sources[i] }));
+  }
+
   /** Remembers a word's features (`features` from `offset`, `dim` values) with its label. */
   add(features: Float32Array, offset: number, label: string, source: ExampleSource): void {
+    const form = wordForm(source.word);
     const n = this.labels.length;
     if ((n + 1) * this.dim > this.vectors.length) {
       const grown = new Float32Array(this.vectors.length * 2);
@@ -56,34 +100,65 @@ export class CorrectionMemory {
     for (let j = 0; j < this.dim; j++) this.vectors[n * this.dim + j] = features[offset + j] / norm;
     this.labels.push(label);
     this.sources.push(source);
+    this.forms.push(form);
+    const rows = this.byForm.get(form);
+    if (rows) rows.push(n);
+    else this.byForm.set(form, [n]);
+    this.changed(form);
+  }
+
+  private changed(form: string): void {
+    this.versionNumber++;
+    this.log.push({ version: this.versionNumber, form });
   }
 
   /** Forgets every example from `file` (its sidecar changed or was cleared). */
   forgetFile(file: string): void {
     let w = 0;
+    const forgotten = new Set<string>();
     for (let r = 0; r < this.labels.length; r++) {
-      if (this.sources[r].file === file) continue;
+      if (this.sources[r].file === file) {
+        forgotten.add(this.forms[r]);
+        continue;
+      }
       if (w !== r) {
         this.vectors.copyWithin(w * this.dim, r * this.dim, (r + 1) * this.dim);
         this.labels[w] = this.labels[r];
         this.sources[w] = this.sources[r];
+        this.forms[w] = this.forms[r];
       }
       w++;
     }
+    if (!forgotten.size) return;
     this.labels.length = w;
     this.sources.length = w;
+    this.forms.length = w;
+    this.byForm = new Map();
+    this.forms.forEach((f, r) => {
+      const rows = this.byForm.get(f);
+      if (rows) rows.push(r);
+      else this.byForm.set(f, [r]);
+    });
+    for (const f of forgotten) this.changed(f);
   }
 
-  /** The most similar remembered example, if its cosine similarity reaches the threshold. */
-  nearest(features: Float32Array, offset: number): MemoryMatch | undefined {
+  /**
+   * The most similar remembered example (of the word form `form`, when given), if its cosine
+   * similarity reaches the threshold.
+   */
+  nearest(features: Float32Array, offset: number, form?: string): MemoryMatch | undefined {
     const d = this.dim;
+    const rows = form === undefined ? undefined : this.byForm.get(form);
+    if (form !== undefined && !rows) return undefined;
     let norm = 0;
     for (let j = 0; j < d; j++) norm += features[offset + j] ** 2;
     norm = Math.sqrt(norm);
     if (!(norm > 0) || this.labels.length === 0) return undefined;
     let best = -1;
     let bestSim = -Infinity;
-    for (let r = 0; r < this.labels.length; r++) {
+    const count = rows ? rows.length : this.labels.length;
+    for (let k = 0; k < count; k++) {
+      const r = rows ? rows[k] : k;
       let s = 0;
       const row = r * d;
       for (let j = 0; j < d; j++) s += this.vectors[row + j] * features[offset + j];

@@ -1,0 +1,158 @@
+// `bert-lstm-label adapt`: the token head retrained on annotation files from a terminal, written
+// as a bundle (the base model's files and the adapted head) that --model and Select Model load.
+// The same core as the editor's Learn from Corrections: collectExamples, then learnHead
+// (core/adapt/learn.ts); here training runs on the CLI's own thread, which has nothing else to do.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ADAPTED_HEAD_FILE, serializeAdaptedHead } from './core/adapt/head_file';
+import { collectExamples, learnHead, type TrainingDocument } from './core/adapt/learn';
+import { readTrainingFile } from './core/adapt/training_files';
+import { writeFileAtomic } from './core/atomic_write';
+import { describeFsError } from './core/fs_errors';
+import { Labeler } from './core/labeler';
+
+export const ADAPT_USAGE = `usage: bert-lstm-label adapt [--model DIR] --train FILE [--train FILE...] --out DIR [--force]
+Retrains the model's token head on the labels of annotation files and writes a bundle (the
+model's files and the adapted head, adapted_head.json) that --model and Select Model load.
+  --train FILE   CoNLL-U (.conllu: UPOS, or MISC NE=), CoNLL-2003 (.conll/.iob/.bio), JSON Lines
+                 spans (.jsonl: Prodigy/doccano) or a sidecar (.labels.jsonl, next to its document)
+  --out DIR      the new bundle's folder (created; not the model's own folder)
+  --force        write the bundle even when the retrained head is not better on held-out words
+  --l2 X         pull toward the model's own weights (default 0.01)
+  --steps N      optimiser steps (default 300)
+  --folds N      cross-validation folds (default 3)`;
+
+const say = (s: string): void => void process.stderr.write(`bert-lstm-label adapt: ${s}\n`);
+
+export async function adaptMain(argv: string[], defaultModel: string): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        model: { type: 'string' },
+        train: { type: 'string', multiple: true },
+        out: { type: 'string' },
+        force: { type: 'boolean' },
+        l2: { type: 'string' },
+        steps: { type: 'string' },
+        folds: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    say(`${(e as Error).message}\n${ADAPT_USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = args;
+  if (values.help) {
+    process.stdout.write(ADAPT_USAGE + '\n');
+    return 0;
+  }
+  const trainFiles = [...(values.train ?? []), ...positionals];
+  if (!trainFiles.length || !values.out) {
+    say(`--train FILE and --out DIR are needed\n${ADAPT_USAGE}`);
+    return 2;
+  }
+  const num = (v: string | undefined, name: string, int: boolean): number | undefined | null => {
+    if (v === undefined) return undefined;
+    const x = Number(v);
+    if (!Number.isFinite(x) || x < 0 || (int && (!Number.isInteger(x) || x < 1))) {
+      say(`--${name} must be ${int ? 'a positive whole number' : 'a number >= 0'}, not ${v}`);
+      return null;
+    }
+    return x;
+  };
+  const l2 = num(values.l2, 'l2', false);
+  const steps = num(values.steps, 'steps', true);
+  const folds = num(values.folds, 'folds', true);
+  if (l2 === null || steps === null || folds === null) return 2;
+  const modelDir = path.resolve(values.model ?? defaultModel);
+  const outDir = path.resolve(values.out);
+  if (outDir === modelDir) {
+    say('--out must be a new folder, not the model itself (the model is never changed)');
+    return 2;
+  }
+  const docs: TrainingDocument[] = [];
+  for (const f of trainFiles) {
+    const read = await readTrainingFile(f);
+    if (!read.ok) {
+      for (const p of read.problems) say(p);
+      return 1;
+    }
+    docs.push(...read.value);
+  }
+  const opened = await Labeler.open(modelDir, { threads: 1, workers: 1 });
+  if (!opened.ok) {
+    say(`the model cannot be used:\n${opened.problems.map((p) => `  - ${p}`).join('\n')}`);
+    return 1;
+  }
+  const labeler = opened.value;
+  try {
+    for (const w of labeler.warnings) say(w);
+    const base = labeler.adaptedHead ?? labeler.baseHead;
+    if (!base || labeler.learningOff) {
+      say(labeler.learningOff ?? 'the model has no token head to adapt');
+      return 1;
+    }
+    const t0 = performance.now();
+    const collected = await collectExamples(labeler, docs);
+    if (!collected.ok) {
+      for (const p of collected.problems) say(p);
+      return 1;
+    }
+    const { examples, labelCounts, documents, skipped } = collected.value;
+    if (skipped.length) say(`left out: ${skipped.join('; ')}`);
+    if (!examples.count) {
+      say('no word of the files has a label the model knows: nothing to learn from');
+      return 1;
+    }
+    const featuresMs = performance.now() - t0;
+    const learned = learnHead(base, examples, { l2, steps, folds });
+    say(
+      `learned from ${examples.count} tokens, ${labelCounts.size} labels, ${documents} document${documents === 1 ? '' : 's'} ` +
+        `in ${((featuresMs + learned.ms) / 1000).toFixed(1)} s (features ${(featuresMs / 1000).toFixed(1)} s, training and cross-validation ${(learned.ms / 1000).toFixed(1)} s)`,
+    );
+    say(learned.verdict);
+    if (!learned.better && !values.force) {
+      say(`no bundle written (--force writes it anyway)`);
+      return 1;
+    }
+    await writeBundle(modelDir, outDir, {
+      head: learned.head,
+      info: {
+        baseModel: await labeler.modelSha256(),
+        baseName: labeler.bundle.config.name,
+        tokens: examples.count,
+        documents,
+        labels: labelCounts.size,
+        before: learned.cv?.before,
+        after: learned.cv?.after,
+        created: new Date().toISOString(),
+      },
+    });
+    say(`wrote ${outDir} (the model's files, and the adapted head in ${ADAPTED_HEAD_FILE})`);
+    return 0;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code) {
+      say(`${err.path ?? outDir}: ${describeFsError(e, 'write')}`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    await labeler.dispose();
+  }
+}
+
+/** The base bundle's files copied into `outDir`, then the adapted head written atomically. */
+async function writeBundle(modelDir: string, outDir: string, adapted: Parameters<typeof serializeAdaptedHead>[0]): Promise<void> {
+  await fs.mkdir(outDir, { recursive: true });
+  for (const entry of await fs.readdir(modelDir, { withFileTypes: true })) {
+    if (!entry.isFile() || entry.name === ADAPTED_HEAD_FILE) continue;
+    await fs.copyFile(path.join(modelDir, entry.name), path.join(outDir, entry.name));
+  }
+  await writeFileAtomic(path.join(outDir, ADAPTED_HEAD_FILE), serializeAdaptedHead(adapted));
+}

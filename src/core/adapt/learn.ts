@@ -1,0 +1,161 @@
+// Learning from corrections, the one implementation behind the editor's Learn from Corrections
+// and the CLI's `adapt`: examples from labeled documents (each corrected or accepted word with
+// the features the token head read for it), then the head retrained on them and checked by
+// cross-validation.
+//
+// Why the check decides: a head retrained on a few hundred words can fit them and be worse on
+// the next document. The examples are grouped by segment (a sentence or a few, as labeling cuts
+// them), every group is held out once, and the new head is kept only when its held-out accuracy
+// beats the base head's; the numbers say so in words either way. Training is a pure function of
+// its inputs (learnHead), so the editor runs it in a worker thread and the CLI in its own.
+import type { Annotation } from '../annotations';
+import type { Labeler } from '../labeler';
+import type { Result } from '../bundle';
+import { crossValidate, trainHead, type CrossValidation, type HeadExamples, type TokenHead, type TrainOptions } from './head';
+
+/** A document with the labels to learn from (its corrected and accepted annotations). */
+export interface TrainingDocument {
+  /** Shown in messages (a path or a name). */
+  readonly name: string;
+  readonly text: string;
+  readonly annotations: readonly Annotation[];
+}
+
+export interface CollectedExamples {
+  readonly examples: HeadExamples;
+  /** Examples (words) per label name, and documents that gave at least one. */
+  readonly labelCounts: ReadonlyMap<string, number>;
+  readonly documents: number;
+  /** Annotations left out, and why, in words (e.g. "3 with labels the model does not have: FOO"). */
+  readonly skipped: readonly string[];
+}
+
+/**
+ * The examples of `docs`: every annotation from a user (corrected or reviewed) whose label is
+ * one of the model's, with its word's features. Groups are segments, numbered across documents.
+ */
+export async function collectExamples(
+  labeler: Labeler,
+  docs: readonly TrainingDocument[],
+  options: { signal?: AbortSignal; stride?: number } = {},
+): Promise<Result<CollectedExamples>> {
+  const labelIndex = new Map(labeler.labels.map((l, i) => [l, i]));
+  const rows: Float32Array[] = [];
+  const labels: number[] = [];
+  const groups: number[] = [];
+  const counts = new Map<string, number>();
+  const unknown = new Map<string, number>();
+  let noWord = 0;
+  let documents = 0;
+  let groupBase = 0;
+  for (const doc of docs) {
+    const usable = userWordAnnotations(labeler, doc.text, doc.annotations, unknown);
+    if (!usable.length) continue;
+    const f = await labeler.wordFeatures(doc.text, usable, { signal: options.signal, stride: options.stride });
+    if (!f.ok) return f;
+    let any = false;
+    let maxSeg = -1;
+    usable.forEach((a, i) => {
+      const v = f.value.features[i];
+      if (!v) {
+        noWord++;
+        return;
+      }
+      rows.push(v);
+      labels.push(labelIndex.get(a.label)!);
+      groups.push(groupBase + f.value.segment[i]);
+      maxSeg = Math.max(maxSeg, f.value.segment[i]);
+      counts.set(a.label, (counts.get(a.label) ?? 0) + 1);
+      any = true;
+    });
+    groupBase += maxSeg + 1;
+    if (any) documents++;
+  }
+  const dim = rows[0]?.length ?? labeler.baseHead?.dim ?? 0;
+  const features = new Float32Array(rows.length * dim);
+  rows.forEach((r, i) => features.set(r, i * dim));
+  const skipped: string[] = [];
+  if (unknown.size) {
+    const n = [...unknown.values()].reduce((a, b) => a + b, 0);
+    skipped.push(`${n} with labels the model does not have (${[...unknown.keys()].slice(0, 8).join(', ')})`);
+  }
+  if (noWord) skipped.push(`${noWord} that start in no word of the model's word splitter`);
+  return {
+    ok: true,
+    value: {
+      examples: { count: rows.length, features, labels: Int32Array.from(labels), groups: Int32Array.from(groups) },
+      labelCounts: counts,
+      documents,
+      skipped,
+    },
+  };
+}
+
+/**
+ * The user's annotations (corrected or reviewed, not marked for review) as word labels of the
+ * model: as they are for a plain tag set, one per word with its B-/I- (BIOES) tag for spans.
+ * Labels the model does not have are counted in `unknown` and left out.
+ */
+export function userWordAnnotations(
+  labeler: Labeler,
+  text: string,
+  annotations: readonly Annotation[],
+  unknown = new Map<string, number>(),
+): Annotation[] {
+  const labels = new Set(labeler.labels);
+  const scheme = labeler.bundle.config.labelScheme;
+  const own = annotations.filter((a) => a.source !== 'model' && !a.needsReview);
+  const tagged = scheme === 'plain' ? own : own.flatMap((a) => wordTags(labeler, text, a, scheme));
+  for (const a of tagged) if (!labels.has(a.label)) unknown.set(a.label, (unknown.get(a.label) ?? 0) + 1);
+  return tagged.filter((a) => labels.has(a.label));
+}
+
+/**
+ * A span annotation of an entity model as one annotation per word of the model's word splitter,
+ * with the tag the model gives each (B-/I-, or S-/B-/I-/E- for BIOES; O for a removed span).
+ */
+function wordTags(labeler: Labeler, text: string, a: Annotation, scheme: 'BIO' | 'BIOES'): Annotation[] {
+  const words = [...labeler.tokenizer.wordSpans(text, a.start, a.end)];
+  return words.map(([start, end], i) => {
+    let tag: string;
+    if (a.label === 'O') tag = 'O';
+    else if (scheme === 'BIOES' && words.length === 1) tag = `S-${a.label}`;
+    else if (i === 0) tag = `B-${a.label}`;
+    else if (scheme === 'BIOES' && i === words.length - 1) tag = `E-${a.label}`;
+    else tag = `I-${a.label}`;
+    return { ...a, start, end, text: text.slice(start, end), label: tag };
+  });
+}
+
+export interface LearnOptions extends TrainOptions {
+  /** Cross-validation folds (default 3). */
+  readonly folds?: number;
+}
+
+export interface Learned {
+  /** The head retrained on every example. */
+  readonly head: TokenHead;
+  /** Held-out accuracy before (base head) and after (retrained), when there were groups to hold out. */
+  readonly cv: CrossValidation | undefined;
+  /** Whether the retrained head is better on held-out examples (the only case it should be used). */
+  readonly better: boolean;
+  /** Why it is or is not better, in words. */
+  readonly verdict: string;
+  readonly ms: number;
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+
+/** Retrains `base` on the examples and cross-validates it (pure: the editor runs it in a worker). */
+export function learnHead(base: TokenHead, ex: HeadExamples, options: LearnOptions = {}): Learned {
+  const t0 = performance.now();
+  const cv = ex.count ? crossValidate(base, ex, options, options.folds ?? 3) : undefined;
+  const head = trainHead(base, ex, options);
+  const better = !!cv && cv.after > cv.before;
+  let verdict: string;
+  if (!ex.count) verdict = 'there are no corrected or accepted words to learn from';
+  else if (!cv) verdict = 'all the examples are in one segment, so nothing could be held out to check the new head';
+  else
+    verdict = `held-out accuracy ${pct(cv.before)} → ${pct(cv.after)} (${cv.folds}-fold cross-validation over ${cv.scored} words)${better ? '' : ': the retrained head is not better'}`;
+  return { head, cv, better, verdict, ms: performance.now() - t0 };
+}

@@ -1,0 +1,262 @@
+// End-to-end: the Label Legend and the palette in light, dark and both high-contrast themes, and
+// the inline style's tags wrapping with word wrap on, in real VS Code (code-server) through
+// headless Chromium. For each theme (switched as a user does): the legend in the Explorer lists
+// the model's labels with their descriptions and counts, each swatch in the label's contributed
+// colour for that theme kind, and the underlines are drawn in those colours (solid or double
+// lines); a screenshot of each goes to test-artifacts/legend-<theme>.png. In the light theme a
+// row's click selects the next occurrence of its label and its checkbox hides the label (its
+// underlines go) and shows it again. Then the inline style on a long line: the line wraps
+// within the editor with the tags, which are smaller than the text, and PUNCT has none
+// (test-artifacts/legend-inline-wrap-<theme>.png).
+//
+//   node --test test/e2e/legend.e2e.test.mjs        (packages the extension first)
+//   E2E_VSIX=path/to.vsix node --test test/e2e/legend.e2e.test.mjs
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import {
+  ARTIFACTS,
+  extensionManifest,
+  labelDecorations,
+  parkCursor,
+  quickOpen,
+  selectColorTheme,
+  settled,
+  statusBarCursor,
+  waitFor,
+  waitForLabelDecorations,
+} from '../harness/codeserver.mjs';
+import { e2eTest, installedConfig } from '../harness/fixture.mjs';
+
+const NOTES =
+  'Maria told him that she would visit Paris in June.\n' +
+  'The old farmer and his dog walked slowly to the market, but they did not buy anything.\n' +
+  'We will meet them at 5 if it rains, he said; oh well!\n';
+const LONG = Array.from(
+  { length: 6 },
+  (_, i) => `The committee said on Tuesday that prices rose again in ${1960 + i}, and the workers in the old mills asked for more pay.`,
+).join(' ');
+
+// theme: the workbench.colorTheme value or the picker's name; kind: the .monaco-workbench class; colors: the contributed defaults' key
+const THEMES = [
+  { name: 'light', label: 'Light Modern', kind: 'light', colors: 'light' },
+  { name: 'dark', label: 'Dark Modern', kind: 'dark', colors: 'dark' },
+  { name: 'hc-dark', label: 'Dark High Contrast', kind: 'hc', colors: 'highContrast' },
+  { name: 'hc-light', label: 'Light High Contrast', kind: 'hc-light', colors: 'highContrastLight' },
+];
+
+const workspace = (base) => {
+  const dir = path.join(base, 'workspace');
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, 'notes.txt'), NOTES);
+  writeFileSync(path.join(dir, 'long.txt'), LONG + '\n');
+  return dir;
+};
+
+function rgb(hex) {
+  const n = parseInt(hex.slice(1, 7), 16);
+  return `rgb(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255})`;
+}
+
+/** The contributed default of a label's colour for a theme kind. */
+function labelColor(label, key) {
+  const c = (extensionManifest().contributes?.colors ?? []).find((x) => x.id === `bertLstm.label.${label}`);
+  return c && rgb(c.defaults[key]);
+}
+
+/**
+ * The legend's pane expanded, and the Explorer's other sections collapsed so that all its rows
+ * fit (a tree draws only the rows in view).
+ */
+async function openLegend(page) {
+  const header = page.locator('.part.sidebar .pane-header', { hasText: 'Label Legend' }).first();
+  await header.waitFor({ state: 'visible' });
+  if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+  for (const other of await page.locator('.part.sidebar .pane-header[aria-expanded="true"]').all()) {
+    if (!((await other.textContent()) ?? '').includes('Label Legend')) await other.click();
+  }
+  await page.mouse.move(5, 5);
+}
+
+/** The legend's rows as drawn: title, description, swatch colour, whether its checkbox is checked. */
+function legendRows(page) {
+  return page.evaluate(() => {
+    const pane = [...document.querySelectorAll('.pane')].find((p) =>
+      p.querySelector('.pane-header')?.textContent?.includes('Label Legend'),
+    );
+    if (!pane) return [];
+    return [...pane.querySelectorAll('.pane-body .monaco-list-row')].map((row) => {
+      const icon = row.querySelector('.custom-view-tree-node-item-icon');
+      const box = row.querySelector('.custom-view-tree-node-item-checkbox');
+      const r = row.getBoundingClientRect();
+      return {
+        title: row.querySelector('.label-name')?.textContent?.trim() ?? '',
+        description: row.querySelector('.label-description')?.textContent?.trim() ?? '',
+        swatch: icon ? getComputedStyle(icon).color : undefined,
+        icon: icon ? [...icon.classList].find((c) => c.startsWith('codicon-')) : undefined,
+        checked: box ? box.classList.contains('checked') || box.getAttribute('aria-checked') === 'true' : undefined,
+        rect: { left: r.left, top: r.top, width: r.width, height: r.height },
+      };
+    });
+  });
+}
+
+/** The inline style's tags in the active editor: injected text (inlay hints) whose text is a label. */
+function inlineTags(page, labels) {
+  return page.evaluate((names) => {
+    const editor = document.querySelector('.editor-instance .monaco-editor');
+    if (!editor) return [];
+    const known = new Set(names);
+    const out = [];
+    for (const el of editor.querySelectorAll('.view-lines .view-line span span')) {
+      const text = (el.textContent ?? '').replace(/\u00a0/g, ' ').trim();
+      if (!known.has(text.replace(/\?$/, '')) || el.children.length) continue;
+      if (![...el.classList].some((c) => /^dyn-rule-/.test(c))) continue;
+      const cs = getComputedStyle(el);
+      const r = el.getBoundingClientRect();
+      out.push({ text, fontSize: parseFloat(cs.fontSize), color: cs.color, right: r.right });
+    }
+    return out;
+  }, labels);
+}
+
+/** Each view line's right edge (its last text) and the editor's text area's right edge. */
+function lineExtents(page) {
+  return page.evaluate(() => {
+    const editor = document.querySelector('.editor-instance .monaco-editor');
+    const area = editor?.querySelector('.monaco-scrollable-element.editor-scrollable');
+    if (!editor || !area) return undefined;
+    const lines = [...editor.querySelectorAll('.view-lines .view-line')].map((l) => {
+      let right = 0;
+      for (const s of l.querySelectorAll('span')) right = Math.max(right, s.getBoundingClientRect().right);
+      return right;
+    });
+    return { lines, areaRight: area.getBoundingClientRect().right, scrollWidth: area.scrollWidth, clientWidth: area.clientWidth };
+  });
+}
+
+e2eTest(
+  'the Label Legend and the palette in light, dark and high-contrast themes; jump and hide from the legend; inline tags wrap',
+  {
+    name: 'legend-e2e',
+    workspace,
+    settings: { 'workbench.colorTheme': 'Default Light Modern', 'editor.wordWrap': 'on', 'editor.inlayHints.enabled': 'on' },
+  },
+  async (e2e) => {
+    const { page, log } = e2e;
+    const config = installedConfig(e2e);
+    const modelLabels = [...new Set(Object.values(config.id2label ?? {}))];
+    const settingsFile = path.join(e2e.server.userDataDir, 'User', 'settings.json');
+    const readSettings = () => JSON.parse(readFileSync(settingsFile, 'utf8'));
+
+    e2e.step('open notes.txt and the legend');
+    await quickOpen(page, 'notes.txt');
+    await openLegend(page);
+
+    for (const [i, t] of THEMES.entries()) {
+      if (i > 0) {
+        e2e.step(`${t.name}: Preferences: Color Theme > ${t.label}`);
+        await selectColorTheme(page, t.label, t.kind);
+      }
+      e2e.step(`${t.name}: underlines drawn and the legend filled`);
+      await waitForLabelDecorations(page, { min: 20 });
+      const rows = await waitFor('ui', `${t.name}: a legend row for each of the ${modelLabels.length} labels, with counts`, async () => {
+        const r = await legendRows(page);
+        return r.length === modelLabels.length && r.every((x) => /^\d+/.test(x.description)) ? r : undefined;
+      });
+      for (const row of rows) {
+        const label = row.title.split(' — ')[0];
+        assert.ok(modelLabels.includes(label), `${row.title} is a label of the model`);
+        const want = labelColor(label, t.colors);
+        if (want) assert.equal(row.swatch, want, `${t.name}: the swatch of ${label} has its ${t.colors} colour`);
+        if (label === 'PROPN') assert.equal(row.title, 'PROPN — proper noun');
+      }
+      const decos = await labelDecorations(page);
+      const drawn = new Set(decos.map((d) => d.color));
+      const allowed = new Set(modelLabels.map((l) => labelColor(l, t.colors)).filter(Boolean));
+      for (const c of drawn) assert.ok(allowed.has(c), `${t.name}: underline colour ${c} is a contributed label colour`);
+      for (const d of decos) assert.ok(['solid', 'double', 'dashed', 'dotted'].includes(d.style), `underline style ${d.style}`);
+      log(
+        `${t.name}: ${rows.length} rows, e.g. ${rows
+          .slice(0, 4)
+          .map((r) => `${r.title} [${r.description}] ${r.swatch}`)
+          .join('; ')}`,
+      );
+      log(`${t.name}: underline styles ${[...new Set(decos.map((d) => `${d.style} ${d.width}`))].join(', ')}`);
+      await parkCursor(page);
+      await settled(page);
+      await page.screenshot({ path: path.join(ARTIFACTS, `legend-${t.name}.png`) });
+
+      if (t.name === 'light') {
+        e2e.step('a row click selects the next occurrence of its label');
+        const counted = rows.map((r) => ({ ...r, label: r.title.split(' — ')[0], count: parseInt(r.description, 10) }));
+        const target = counted.find((r) => r.count >= 2 && r.label !== 'PUNCT') ?? counted.find((r) => r.count >= 1);
+        const before = await statusBarCursor(page);
+        await page.mouse.click(target.rect.left + target.rect.width / 2, target.rect.top + target.rect.height / 2);
+        const after = await waitFor('ui', `the status bar showing a selection after clicking ${target.label}`, async () => {
+          const s = await statusBarCursor(page);
+          return s && s !== before && /selected/.test(s) ? s : undefined;
+        });
+        log(`clicked ${target.label}: ${before} -> ${after}`);
+
+        e2e.step('the checkbox hides a label and shows it again');
+        const color = labelColor(target.label, 'light');
+        const hideBox = page
+          .locator('.pane-body .monaco-list-row', { hasText: target.title })
+          .locator('.custom-view-tree-node-item-checkbox');
+        const countOf = async () => (await labelDecorations(page)).filter((d) => d.color === color).length;
+        const shownCount = await countOf();
+        await hideBox.click();
+        await waitFor(
+          'ui',
+          `no ${target.label} underline (${color}) after unchecking it`,
+          async () => (await countOf()) === 0 && shownCount > 0,
+        );
+        await settled(page);
+        await page.screenshot({ path: path.join(ARTIFACTS, `legend-light-hidden-${target.label}.png`) });
+        await hideBox.click();
+        await waitFor('ui', `the ${target.label} underlines back after checking it`, async () => (await countOf()) === shownCount);
+      }
+    }
+
+    for (const t of [THEMES[0], THEMES[1]]) {
+      e2e.step(`${t.name}: inline style on a long line with word wrap`);
+      writeFileSync(
+        settingsFile,
+        JSON.stringify(
+          {
+            ...readSettings(),
+            'workbench.colorTheme': t.name === 'light' ? 'Default Light Modern' : 'Default Dark Modern',
+            'bertLstm.displayStyle': 'inline',
+          },
+          null,
+          2,
+        ),
+      );
+      await e2e.reload();
+      await quickOpen(page, 'long.txt');
+      await parkCursor(page);
+      const tags = await waitFor('ui', `${t.name}: inline tags after the words of long.txt`, async () => {
+        const g = await inlineTags(page, modelLabels);
+        return g.length >= 40 ? g : undefined;
+      });
+      const ext = await lineExtents(page);
+      log(
+        `${t.name}: ${tags.length} tags on ${ext.lines.length} view lines; text area right edge ${ext.areaRight.toFixed(0)}, lines end at ≤ ${Math.max(...ext.lines).toFixed(0)}`,
+      );
+      assert.ok(ext.lines.length >= 4, `the long line wraps onto several view lines (${ext.lines.length})`);
+      for (const right of ext.lines)
+        assert.ok(right <= ext.areaRight + 1, `a view line ends at ${right}, past the text area's edge ${ext.areaRight}`);
+      assert.ok(ext.scrollWidth <= ext.clientWidth + 1, `no horizontal scrolling (${ext.scrollWidth} > ${ext.clientWidth})`);
+      const fontSize = await page.evaluate(() =>
+        parseFloat(getComputedStyle(document.querySelector('.editor-instance .view-line span')).fontSize),
+      );
+      for (const g of tags) {
+        assert.ok(g.fontSize < fontSize, `the tag ${g.text} (${g.fontSize}px) is smaller than the text (${fontSize}px)`);
+        assert.notEqual(g.text.replace(/\?$/, ''), 'PUNCT', 'PUNCT has no tag (bertLstm.inline.hiddenLabels)');
+      }
+      await settled(page);
+      await page.screenshot({ path: path.join(ARTIFACTS, `legend-inline-wrap-${t.name}.png`) });
+    }
+  },
+);

@@ -1,0 +1,150 @@
+// The first screen of a long document, in a real extension host: a 5,000-line document
+// scrolled to its middle gets the visible lines labeled first (the first decorations drawn
+// are there, not at the start of the document), its run reports progress as a fraction (the
+// status bar), and the end is every word, as a run in document order labels them; continuous
+// typing (an edit every 100 ms for longer than live.maxWaitMs) still gets labels before it
+// stops. The time from Label Document to the first visible labels is printed, not asserted (a
+// timing).
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { progressMessage } from '../../src/labeling/runs';
+import { longText } from '../shared/long_text';
+import { api, closeAllEditors, openText, setLive, settled, waitFor, withSettings } from './helpers';
+
+suite('First screen of a long document', () => {
+  teardown(closeAllEditors);
+
+  test('scrolled to the middle: the visible lines are labeled first, with progress, then all of it', async () => {
+    const a = await api();
+    // run alone (--grep "First screen"), the model is loaded by this run: a cold start; after
+    // other suites, a warm one (the status bar's tooltip says which)
+    const start = a.statusTooltip().includes('not loaded') ? 'cold: the model loaded by this run' : 'warm';
+    await setLive(false);
+    try {
+      const text = longText({ lines: 5000 });
+      const editor = await openText(text);
+      const doc = editor.document;
+      const middle = new vscode.Position(2500, 0);
+      editor.selection = new vscode.Selection(middle, middle);
+      editor.revealRange(new vscode.Range(middle, middle), vscode.TextEditorRevealType.AtTop);
+      await waitFor('the editor scrolled to the middle', () => editor.visibleRanges[0]?.start.line >= 2400);
+      const visible = editor.visibleRanges.map((r) => ({ first: r.start.line, last: r.end.line }));
+      const c0 = a.counters();
+
+      const t0 = performance.now();
+      const run = vscode.commands.executeCommand('bertLstm.labelDocument');
+      // watch the decorations and the status bar as the run goes
+      let first: vscode.Range[] | undefined;
+      let firstMs = 0;
+      let stillRunning = false;
+      const statusTexts = new Set<string>();
+      let done = false;
+      void Promise.resolve(run).finally(() => (done = true));
+      while (!done) {
+        statusTexts.add(a.statusText());
+        if (!first) {
+          const ranges = a.decorationsFor(editor).flatMap((d) => d.ranges);
+          if (ranges.length) {
+            first = ranges;
+            firstMs = performance.now() - t0;
+            stillRunning = a.isRunning(doc);
+          }
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const result = await settled(a, doc);
+      const c1 = a.counters();
+      console.log(
+        `  5,000-line document (${text.length.toLocaleString('en-US')} characters, ${result.segments.total} segments): ` +
+          `first labels drawn after ${firstMs.toFixed(0)} ms (${start}), whole run ${result.timing.totalMs.toFixed(0)} ms; ` +
+          `${c1.partialDraws - c0.partialDraws} partial draw(s), ${c1.progressReported - c0.progressReported} progress figures`,
+      );
+
+      assert.ok(first, 'decorations were drawn');
+      assert.ok(stillRunning, 'the first decorations came while the run was still going');
+      const lines = first.map((r) => r.start.line);
+      for (const v of visible) {
+        assert.ok(
+          lines.some((l) => l >= v.first && l <= v.last),
+          `the first decorations hold the visible lines ${v.first}-${v.last}`,
+        );
+      }
+      assert.ok(Math.min(...lines) > 100, `the first decorations start at line ${Math.min(...lines)}, not at the start of the document`);
+      assert.ok(c1.partialDraws > c0.partialDraws, 'partial labels were drawn');
+
+      // progress as a fraction: reported per chunk, shown in the status bar
+      assert.ok(c1.progressReported - c0.progressReported >= 3, `${c1.progressReported - c0.progressReported} progress figures`);
+      const fractions = [...statusTexts].filter((t) => /labeling \d+%/.test(t));
+      assert.ok(fractions.length >= 2, `status bar texts during the run: ${[...statusTexts].join(' | ')}`);
+      assert.ok(c1.progressShown > c0.progressShown, 'the run showed its progress notification');
+      assert.equal(progressMessage({ done: 37, total: 120 }), '37 of 120 segments (30%)');
+
+      // the end: every word, as a run in document order labels them
+      const direct = await a.labelText(text);
+      assert.ok(direct);
+      assert.deepEqual(
+        result.words.map((w) => `${w.start}:${w.label}:${w.score.toFixed(6)}`),
+        direct.words.map((w) => `${w.start}:${w.label}:${w.score.toFixed(6)}`),
+      );
+      assert.equal(
+        a.decorationsFor(editor).reduce((n, d) => n + d.ranges.length, 0),
+        result.words.length,
+        'in the end every word is drawn',
+      );
+    } finally {
+      await setLive(undefined);
+    }
+  });
+
+  test('continuous typing (an edit every 100 ms) gets labels before it stops', async () => {
+    const a = await api();
+    await a.model();
+    await withSettings({ 'live.debounceMs': 300, 'live.maxWaitMs': 1000 }, async () => {
+      const editor = await openText(longText({ lines: 600, seed: 7 }));
+      const doc = editor.document;
+      await settled(a, doc);
+      const c0 = a.counters();
+      // type at the end, so that the offsets of what was typed stay where they were set
+      const typedFrom = doc.offsetAt(doc.lineAt(doc.lineCount - 1).range.end);
+      const words = 'and the council voted on the plan again while the town waited '.repeat(10);
+      let labeledTyped: vscode.Range | undefined;
+      let edits = 0;
+      const t0 = performance.now();
+      for (const ch of words) {
+        await editor.edit((e) => e.insert(doc.positionAt(doc.getText().length), ch));
+        edits++;
+        labeledTyped = a
+          .decorationsFor(editor)
+          .flatMap((d) => d.ranges)
+          .find((r) => doc.offsetAt(r.start) >= typedFrom);
+        if (labeledTyped) break;
+        if (performance.now() - t0 > 30_000) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const typingMs = performance.now() - t0;
+      const c1 = a.counters();
+      console.log(
+        `  typing every 100 ms: a typed word was labeled after ${edits} edits (${typingMs.toFixed(0)} ms), ` +
+          `${c1.carried - c0.carried} run(s) carried through edits`,
+      );
+      assert.ok(labeledTyped, `no word typed during ${edits} edits (${typingMs.toFixed(0)} ms) was labeled while typing went on`);
+      assert.ok(typingMs > 1000, 'the typing went on for longer than the maximum wait');
+      // a run ended while the edits went on (when it took longer than an edit's interval, its
+      // labels were carried onto the text; a quicker one labeled the version it read)
+      assert.ok(c1.completed > c0.completed, 'a run ended while the typing went on');
+      assert.ok(a.decorationsFor(editor).length > 0, 'the earlier labels stay drawn');
+      // once typing stops, the labels are the whole document's again
+      // (no live timer waiting and no run going: the last run labeled the last version whole)
+      const final = await waitFor(
+        'complete labels after typing',
+        () => a.resources().liveTimers === 0 && !a.isRunning(doc) && a.resultFor(doc),
+        60_000,
+      );
+      const direct = await a.labelText(doc.getText());
+      assert.deepEqual(
+        final.words.map((w) => `${w.start}:${w.label}`),
+        direct!.words.map((w) => `${w.start}:${w.label}`),
+      );
+    });
+  });
+});
