@@ -72,9 +72,9 @@ async function openLegend(page) {
   const header = page.locator('.part.sidebar .pane-header', { hasText: 'Label Legend' }).first();
   await header.waitFor({ state: 'visible' });
   if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
-  for (const other of await page.locator('.part.sidebar .pane-header[aria-expanded="true"]').all()) {
-    if (!((await other.textContent()) ?? '').includes('Label Legend')) await other.click();
-  }
+  // one at a time: each click changes which headers are expanded
+  const others = page.locator('.part.sidebar .pane-header[aria-expanded="true"]').filter({ hasNotText: 'Label Legend' });
+  while ((await others.count()) > 0) await others.first().click();
   await page.mouse.move(5, 5);
 }
 
