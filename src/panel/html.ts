@@ -38,8 +38,8 @@ export function panelHtml(webview: vscode.Webview, root: vscode.Uri, nonce: stri
 <vscode-single-select id="direction" aria-label="Direction"></vscode-single-select>
 <vscode-single-select id="layer" aria-label="Layer"></vscode-single-select>
 <vscode-single-select id="head" aria-label="Head"></vscode-single-select>
-<vscode-checkbox id="rollout" label="Rollout">Rollout</vscode-checkbox>
-<vscode-checkbox id="hide-special" label="Hide [CLS]/[SEP]">Hide [CLS]/[SEP]</vscode-checkbox>
+<vscode-checkbox id="rollout" label="Rollout"></vscode-checkbox>
+<vscode-checkbox id="hide-special" label="Hide [CLS]/[SEP]"></vscode-checkbox>
 </div>
 <div class="legend"><span>0</span><span class="legend-bar"></span><span id="legend-max">1</span></div>
 <div id="token-detail" class="token-detail" aria-live="polite">Hover or focus a token to see its exact weight and label.</div>
