@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ADAPTED_HEAD_FILE, serializeAdaptedHead } from './core/adapt/head_file';
-import { collectExamples, learnHead, type TrainingDocument } from './core/adapt/learn';
+import { adaptedHeadInfo, collectExamples, learnHead, type TrainingDocument } from './core/adapt/learn';
 import { readTrainingFile } from './core/adapt/training_files';
 import { writeFileAtomic } from './core/atomic_write';
 import { describeFsError } from './core/fs_errors';
@@ -122,16 +122,7 @@ export async function adaptMain(argv: string[], defaultModel: string): Promise<n
     }
     await writeBundle(modelDir, outDir, {
       head: learned.head,
-      info: {
-        baseModel: await labeler.modelSha256(),
-        baseName: labeler.bundle.config.name,
-        tokens: examples.count,
-        documents,
-        labels: labelCounts.size,
-        before: learned.cv?.before,
-        after: learned.cv?.after,
-        created: new Date().toISOString(),
-      },
+      info: await adaptedHeadInfo(labeler, collected.value, learned),
     });
     say(`wrote ${outDir} (the model's files, and the adapted head in ${ADAPTED_HEAD_FILE})`);
     return 0;

@@ -17,7 +17,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AdaptedHeadInfo } from '../core/adapt/head_file';
-import { collectExamples, userWordAnnotations, type TrainingDocument } from '../core/adapt/learn';
+import { adaptedHeadInfo, collectExamples, userWordAnnotations, type TrainingDocument } from '../core/adapt/learn';
 import { CorrectionMemory, type ExampleSource } from '../core/adapt/memory';
 import { learnInWorker } from '../core/adapt/train_client';
 import { readSidecarDocument } from '../core/adapt/training_files';
@@ -278,16 +278,7 @@ export class Learning implements vscode.Disposable {
             ...cvOf(learned),
           };
         }
-        const info: AdaptedHeadInfo = {
-          baseModel: await labeler.modelSha256(),
-          baseName: labeler.bundle.config.name,
-          tokens: examples.count,
-          documents,
-          labels: labelCounts.size,
-          before: learned.cv?.before,
-          after: learned.cv?.after,
-          created: new Date().toISOString(),
-        };
+        const info: AdaptedHeadInfo = await adaptedHeadInfo(labeler, collected.value, learned);
         const file = headFilePath(this.config);
         let saved = '';
         if (file) {

@@ -11,6 +11,7 @@
 import type { Annotation } from '../annotations';
 import type { Labeler } from '../labeler';
 import type { Result } from '../bundle';
+import type { AdaptedHeadInfo } from './head_file';
 import { crossValidate, trainHead, type CrossValidation, type HeadExamples, type TokenHead, type TrainOptions } from './head';
 
 /** A document with the labels to learn from (its corrected and accepted annotations). */
@@ -158,4 +159,18 @@ export function learnHead(base: TokenHead, ex: HeadExamples, options: LearnOptio
   else
     verdict = `held-out accuracy ${pct(cv.before)} → ${pct(cv.after)} (${cv.folds}-fold cross-validation over ${cv.scored} words)${better ? '' : ': the retrained head is not better'}`;
   return { head, cv, better, verdict, ms: performance.now() - t0 };
+}
+
+/** The stamp of a head learned from `collected`: the base model it belongs to, what it learned from, how it scored. */
+export async function adaptedHeadInfo(labeler: Labeler, collected: CollectedExamples, learned: Learned): Promise<AdaptedHeadInfo> {
+  return {
+    baseModel: await labeler.modelSha256(),
+    baseName: labeler.bundle.config.name,
+    tokens: collected.examples.count,
+    documents: collected.documents,
+    labels: collected.labelCounts.size,
+    before: learned.cv?.before,
+    after: learned.cv?.after,
+    created: new Date().toISOString(),
+  };
 }
