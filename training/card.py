@@ -159,7 +159,8 @@ Genre confusion on test windows ({t['windows']} windows of up to {b['max_positio
 ## Training
 `python3 -m training all` on a 2-core CPU: pretraining {pre['steps']} steps, fine-tuning
 {joint['steps']} steps ({joint['train_seconds'] / 60:.0f} min), the frozen variant {frozen_pt['train_seconds'] / 60:.0f} min; the
-whole pipeline took {seconds / 60:.0f} min in the run that produced this bundle.
+invocation that wrote this bundle took {seconds / 60:.0f} min (stages whose checkpoints existed are not run again;
+the step times of a whole run are in docs/RELIABILITY.md, "Training step times").
 `all` asks for {budget.PRETRAIN_STEPS} pretraining steps and {budget.FINETUNE_EPOCHS} fine-tuning epochs (training/budget.py);
 its time caps (`--budget-minutes`, default {budget.BUDGET_MINUTES}) stop a stage early only on a slower or
 busier machine, and the counts above are what ran.

@@ -157,16 +157,16 @@ export class Labeler {
   static async open(dir: string, options: LabelerOptions = {}): Promise<Result<Labeler>> {
     // The engine's workers load model.onnx while this thread checks the bundle (the word
     // pattern's proof runs in a worker of its own): the first labels wait for the slower of the
-    // two, not for both. A refused bundle's engine is stopped, and the bundle's problems are
-    // the ones reported.
+    // two, not for both. A refused bundle's engine is stopped before the bundle's problems are
+    // reported (a process that exits while a session is still loading aborts natively).
     const starting = Engine.start(path.join(dir, 'model.onnx'), options);
-    const stop = (): void =>
-      void starting.then(async (e) => {
-        if (e.ok) await e.value.dispose();
-      });
+    const stop = async (): Promise<void> => {
+      const e = await starting;
+      if (e.ok) await e.value.dispose();
+    };
     const bundle = await loadBundle(dir);
     if (!bundle.ok) {
-      stop();
+      await stop();
       return bundle;
     }
     let tokenizer: TextTokenizer;
@@ -175,7 +175,7 @@ export class Labeler {
         wordPattern: bundle.value.config.wordPattern,
       });
     } catch (e) {
-      stop();
+      await stop();
       return { ok: false, problems: [`tokenizer.json could not be used: ${(e as Error).message}`] };
     }
     const engine = await starting;

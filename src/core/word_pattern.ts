@@ -13,9 +13,12 @@ import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { RegExpParser, type AST } from '@eslint-community/regexpp';
 import { isSafePattern } from 'redos-detector';
+import { PROVEN_WORD_PATTERNS } from './proven_patterns';
 
 /** Longest pattern accepted: a real word pattern is a few hundred characters. */
 export const MAX_WORD_PATTERN_LENGTH = 4000;
+/** Heap of the worker that proves a pattern (MB). */
+const PROOF_HEAP_MB = 512;
 /** How long the proof may take before the pattern is refused (ms). */
 export const WORD_PATTERN_CHECK_MS = 10_000;
 
@@ -159,12 +162,18 @@ export async function checkWordPattern(pattern: string, options: WordPatternChec
   const timeoutMs = options.timeoutMs ?? WORD_PATTERN_CHECK_MS;
   const shape = wordPatternShapeProblems(pattern);
   if (shape.length) return shape;
+  if (PROVEN_WORD_PATTERNS.has(pattern)) return [];
   const known = checked.get(pattern);
   if (known) return [...known];
   const workerPath = options.workerPath ?? path.join(__dirname, 'word_pattern_worker.js');
   let worker: Worker;
   try {
-    worker = new Worker(workerPath);
+    // its own heap limit: the proof of a long pattern needs more memory than a process started
+    // with a small heap (`--max-old-space-size`) would give a worker that inherits it
+    worker = new Worker(workerPath, {
+      execArgv: [],
+      resourceLimits: { maxOldGenerationSizeMb: PROOF_HEAP_MB, maxYoungGenerationSizeMb: 64 },
+    });
   } catch {
     return wordPatternBacktrackingProblems(pattern, timeoutMs);
   }
@@ -187,8 +196,16 @@ export async function checkWordPattern(pattern: string, options: WordPatternChec
       timeoutMs + 2000,
     );
     worker.once('message', (problems: string[]) => settle(problems, true));
-    // a worker that cannot load (no built file next to this one) leaves the check to this thread
-    worker.once('error', () => settle(undefined));
+    // a worker that cannot load (no built file next to this one) leaves the check to this thread;
+    // one that ran out of memory refuses the pattern (the same proof here would stop the process)
+    worker.once('error', (e: NodeJS.ErrnoException) =>
+      settle(
+        e.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? [`needed more than ${PROOF_HEAP_MB} MB to be checked for runaway backtracking; a pattern that costly to check is refused`]
+          : undefined,
+        e.code === 'ERR_WORKER_OUT_OF_MEMORY',
+      ),
+    );
     worker.once('exit', () => settle(undefined));
     worker.postMessage({ pattern, timeoutMs });
   });
