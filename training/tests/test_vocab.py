@@ -49,12 +49,18 @@ def test_tokenizer_files_round_trip(tmp_path):
     assert back.encode(text) == tok.encode(text)
 
 
-def test_hf_checkpoint_folders_bring_their_own_vocabulary():
-    # the shipped bundle's files are bert-base-uncased's: read back uncased, with its ids
-    tok = tokenizer_files.read_hf_tokenizer(ROOT / "models" / "default")
+def test_hf_checkpoint_folders_bring_their_own_vocabulary(tmp_path):
+    # a bert-base-uncased checkpoint folder (vocab.txt, tokenizer_config.json): read back
+    # uncased, with its own ids
+    (tmp_path / "vocab.txt").write_text("\n".join(data.bert_vocab()) + "\n")
+    (tmp_path / "tokenizer_config.json").write_text('{"do_lower_case": true}')
+    tok = tokenizer_files.read_hf_tokenizer(tmp_path)
     assert tok.lowercase and tok.strip_accents and len(tok.vocab) == 30522
     assert tok.encode("The cat sat on the mat.") == [1996, 4937, 2938, 2006, 1996, 13523, 1012]
     assert tok.first_piece_id == 999
+    # the shipped bundle brings its cased vocabulary the same way
+    shipped = tokenizer_files.read_hf_tokenizer(ROOT / "models" / "default")
+    assert not shipped.lowercase and shipped.encode("The Cat") != shipped.encode("the cat")
 
 
 def test_a_folder_without_vocab_gives_bert_base_uncased(tmp_path):
