@@ -55,6 +55,9 @@ export const DEFAULT_SETTINGS = {
   'security.workspace.trust.enabled': false,
   'editor.hover.delay': 150,
   'chat.disableAIFeatures': true,
+  // Learn from Corrections never runs by itself in tests: a suite that adds many corrections
+  // would otherwise leave an adapted head in the workspace for the suites after it
+  'bertLstm.learning.autoEvery': 0,
   'workbench.colorTheme': 'Default Light Modern',
 };
 

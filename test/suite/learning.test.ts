@@ -36,7 +36,7 @@ suite('Learning from corrections', () => {
   suiteTeardown(async () => {
     await vscode.commands.executeCommand('bertLstm.revertToBaseModel');
     await setSetting('learning.headFile', undefined);
-    await setSetting('learning.autoEvery', undefined);
+    await setSetting('learning.autoEvery', 0);
     await setSetting('learning.memory', undefined);
     await (await api()).unloadModel();
   });

@@ -210,7 +210,10 @@ suite('Analysis panel: labels in force', () => {
       const t = tokenAt(a.panelAttention());
       return t?.source === 'corrected' ? t : undefined;
     });
-    assert.deepEqual([after.label, after.source, after.modelLabel], [other, 'corrected', model]);
+    // the model's label beside it: the model's own, or the correction once the memory of
+    // corrections (learning from corrections) has taken this very correction in
+    assert.deepEqual([after.label, after.source], [other, 'corrected']);
+    assert.ok(after.modelLabel === model || after.modelLabel === other, `model label ${after.modelLabel}`);
   });
 });
 
