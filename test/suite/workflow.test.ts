@@ -233,7 +233,7 @@ suite('Workflow: hover, import, the correction pick, review keys', () => {
       uri: vscode.Uri.file(out),
       agreeing: 'unchanged',
     });
-    assert.ok(u?.ok && u.differ >= 1, JSON.stringify(u));
+    assert.ok(u?.ok && (u.differ ?? 0) >= 1, JSON.stringify(u));
     const left = (await state()).corrections;
     assert.ok(
       left.every((c) => c.source === 'corrected'),
