@@ -38,7 +38,7 @@ const workspace = (base) => {
 
 e2eTest(
   'a remembered correction labels the same word elsewhere, and the hover says which correction',
-  { name: 'e2e-learning', workspace },
+  { name: 'e2e-learning', workspace, settings: { 'bertLstm.learning.memory': true } },
   async (e2e) => {
     const { page, log } = e2e;
     e2e.step('open and label the document (its sidecar has one correction)');

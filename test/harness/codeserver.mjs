@@ -58,6 +58,9 @@ export const DEFAULT_SETTINGS = {
   // Learn from Corrections never runs by itself in tests: a suite that adds many corrections
   // would otherwise leave an adapted head in the workspace for the suites after it
   'bertLstm.learning.autoEvery': 0,
+  // nor does the memory of corrections carry one suite's corrections into the next suite's
+  // labels; the Learning from corrections tests turn it on
+  'bertLstm.learning.memory': false,
   'workbench.colorTheme': 'Default Light Modern',
 };
 

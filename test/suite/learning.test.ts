@@ -32,12 +32,15 @@ suite('Learning from corrections', () => {
     headFile = path.join(mkdtempSync(path.join(tmpdir(), 'head-')), 'adapted_head.json');
     await setSetting('learning.headFile', headFile);
     await setSetting('learning.autoEvery', 0);
+    // the memory is off in the other suites (test/harness/codeserver.mjs); it is what this one tests
+    await setSetting('learning.memory', true);
+    await (await api()).unloadModel();
   });
   suiteTeardown(async () => {
     await vscode.commands.executeCommand('bertLstm.revertToBaseModel');
     await setSetting('learning.headFile', undefined);
     await setSetting('learning.autoEvery', 0);
-    await setSetting('learning.memory', undefined);
+    await setSetting('learning.memory', false);
     await (await api()).unloadModel();
   });
   teardown(closeAllEditors);

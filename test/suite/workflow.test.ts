@@ -151,7 +151,6 @@ suite('Workflow: hover, import, the correction pick, review keys', () => {
   });
   suiteTeardown(async () => {
     await setLive(undefined);
-    await setSetting('learning.memory', undefined);
     await (await api()).unloadModel();
   });
   teardown(closeAllEditors);
