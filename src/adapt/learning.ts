@@ -325,7 +325,7 @@ export class Learning implements vscode.Disposable {
     return had || removed;
   }
 
-  /** Every document with the user's labels: the open ones as they are now, and the workspace's sidecars of the others. */
+  /** Every document with the user's labels: the open ones as they are at that moment, and the workspace's sidecars of the others. */
   private async trainingDocuments(): Promise<TrainingDocument[]> {
     const docs: TrainingDocument[] = [];
     const open = new Set<string>();

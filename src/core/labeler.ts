@@ -113,7 +113,7 @@ export interface LabelProgress {
   /** Segments the model has labeled so far, of those it runs in this run (the rest came from the cache). */
   readonly done: number;
   readonly total: number;
-  /** Whether every segment overlapping the priority ranges (as they are now) has labels. */
+  /** Whether every segment overlapping the priority ranges (as they are at that moment) has labels. */
   readonly priorityDone: boolean;
   /**
    * The labels of every segment that has them so far (cached or done), in document order:

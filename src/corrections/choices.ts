@@ -76,7 +76,7 @@ export function choiceRows(
 }
 
 /**
- * What the text typed into the pick chooses. A number picks its row once no longer number
+ * What the text typed into the pick chooses. A number picks its row once no row number with more digits
  * starts with it ("2" of 17 rows at once; "1" waits for "10"–"17", and Enter takes row 1);
  * letters pick the one label they begin (case-insensitive: "pu" is PUNCT), else the rows they
  * could still become, an exact label first. `pick` is the row to take at once; `candidates`

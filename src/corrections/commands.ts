@@ -428,7 +428,7 @@ export function registerCorrectionCommands(s: CorrectionServices): vscode.Dispos
       'bertLstm.correctionChoices',
       withEditor(async (e) => (await corrections.choices(e, corrections.scheme() !== 'plain'))?.choices),
     ),
-    // Whether the review key (Accept Label and Next) is live now (for tests).
+    // Whether the review key (Accept Label and Next) is live at this moment (for tests).
     vscode.commands.registerCommand('bertLstm.reviewingState', () => review.reviewing),
     // The correction pick's rows at the cursor (for tests): number, label and description, probability.
     vscode.commands.registerCommand(

@@ -2,7 +2,7 @@
 // is exactly a labeled word or span (what Next / Previous (Low-Confidence) Label and Accept Label
 // and Next leave selected, or a double-clicked word). Accept Label and Next is bound to one key
 // only while it is set, so the key never takes a keystroke from typing: the moment the cursor
-// moves or text is typed, the selection is no longer a label and the key is VS Code's again.
+// moves or text is typed, the selection is not a label and the key is VS Code's again.
 import * as vscode from 'vscode';
 import { LabelStore } from '../labeling/label_store';
 
@@ -34,7 +34,7 @@ export class ReviewMode implements vscode.Disposable {
     this.update();
   }
 
-  /** Whether the review key is live now (for tests). */
+  /** Whether the review key is live at this moment (for tests). */
   get reviewing(): boolean {
     return this.on;
   }

@@ -23,13 +23,13 @@ export class LabelStore {
     return this.byDoc.get(doc);
   }
 
-  /** The labels of the document as it is now; undefined when it changed since (stale labels). */
+  /** The labels of the document as it is at that moment; undefined when it changed since (stale labels). */
   current(doc: vscode.TextDocument): LabeledText | undefined {
     const l = this.byDoc.get(doc);
     return l && l.version === doc.version ? l.result : undefined;
   }
 
-  /** The labels of the document as it is now, only if they cover all of it (no run still drawing part of them). */
+  /** The labels of the document as it is at that moment, only if they cover all of it (no run still drawing part of them). */
   complete(doc: vscode.TextDocument): LabeledText | undefined {
     const l = this.byDoc.get(doc);
     return l && l.version === doc.version && !l.partial ? l.result : undefined;

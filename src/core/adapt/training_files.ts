@@ -157,7 +157,7 @@ export async function readTrainingFile(file: string): Promise<Result<TrainingDoc
 }
 
 /**
- * A sidecar's document and annotations, read against the document's text as it is now (moved
+ * A sidecar's document and annotations, read against the document's text as it is at that moment (moved
  * labels found again, lost ones left out). `documentPath` defaults to the file the sidecar names,
  * next to it.
  */
