@@ -59,7 +59,28 @@ const loads = (weights: readonly number[], owner: readonly number[], count: numb
   return l;
 };
 
-test('assignShards: every input in one shard, deterministic, and within LPT bound of 4/3 of the best split', () => {
+// The best split by trying every assignment (the first input in shard 0: shards are interchangeable).
+function bestLongest(weights: readonly number[], count: number): number {
+  const l = new Array<number>(count).fill(0);
+  let best = Infinity;
+  const place = (i: number): void => {
+    const longest = Math.max(...l);
+    if (longest >= best) return;
+    if (i === weights.length) {
+      best = longest;
+      return;
+    }
+    for (let s = 0; s < (i === 0 ? 1 : count); s++) {
+      l[s] += weights[i];
+      place(i + 1);
+      l[s] -= weights[i];
+    }
+  };
+  place(0);
+  return best;
+}
+
+test('assignShards: every input in one shard, deterministic, and within list scheduling\'s bound', () => {
   fc.assert(
     fc.property(fc.array(fc.integer({ min: 0, max: 1_000_000 }), { maxLength: 200 }), fc.integer({ min: 1, max: 12 }), (weights, count) => {
       const owner = assignShards(weights, count);
@@ -68,11 +89,23 @@ test('assignShards: every input in one shard, deterministic, and within LPT boun
       assert.deepEqual(assignShards(weights, count), owner);
       const l = loads(weights, owner, count);
       const total = weights.reduce((a, b) => a + b, 0);
-      // the best split's longest shard is at least the mean and at least the heaviest input
-      const lowerBound = Math.max(total / count, ...weights, 0);
-      assert.ok(Math.max(...l) <= (4 / 3) * lowerBound + 1e-9, `loads ${l} against a bound ${lowerBound}`);
+      // Graham: the longest shard is at most the mean plus (1 - 1/N) of the heaviest input
+      const bound = total / count + (1 - 1 / count) * Math.max(0, ...weights);
+      assert.ok(Math.max(...l) <= bound + 1e-6, `loads ${l} against a bound ${bound}`);
     }),
   );
+});
+
+test("assignShards: within LPT's bound of (4/3 - 1/3N) of the best split, found by trying every split", () => {
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 8 }), fc.integer({ min: 1, max: 4 }), (weights, count) => {
+      const longest = Math.max(0, ...loads(weights, assignShards(weights, count), count));
+      const best = bestLongest(weights, count);
+      assert.ok(longest <= (4 / 3 - 1 / (3 * count)) * best + 1e-9, `longest ${longest}, best ${best}, weights ${weights}`);
+    }),
+  );
+  // the case that a bound from the mean and the heaviest input alone gets wrong: five equal files in four shards
+  assert.equal(Math.max(...loads([1, 1, 1, 1, 1], assignShards([1, 1, 1, 1, 1], 4), 4)), 2);
 });
 
 test('assignShards: sizes decide, not the count: one big file against many small ones', () => {
