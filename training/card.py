@@ -187,8 +187,9 @@ steps on two cores can train.
 - Words are the `word_pattern`'s: hyphenated words (`well-known`), abbreviations with inner
   periods (`U.S`, its final period a word of its own) and decimals stay one word; a corpus that
   splits them differently disagrees there on the words, not only on the labels.
-- Web text (URLs, e-mail addresses, hashtags, emoticons) never occurs in the training data: such
-  words are mostly tagged X, SYM or PROPN by guess.
+- Web text never occurs in the training data: URLs, e-mail addresses and emoticons are one
+  word each (as UD tokenizes them) but get the model's guess (NOUN, ADJ, PUNCT) where UD says
+  SYM; hashtags and @-mentions are split at `#` and `@`.
 """
     (out / "README.md").write_text(card)
 

@@ -14,6 +14,7 @@ parts of `cannot`, `gonna`, `gotta`, `wanna` (`can` `not`, `gon` `na`, `got` `ta
 Letters, digits and marks joined by an apostrophe, hyphen or period (and a comma between
 digits) stay one word (`O'Neill`, `term-end`, `3.5`, `1,000`); each run of one repeated
 punctuation or symbol character (`--`, `...`) is a word; any other visible character is a word.
+URLs, e-mail addresses and emoticons are one word each, as UD tokenizes them.
 `BROWN_WORD_PATTERN` keeps Brown's own tokens whole (`don't`, `Atlanta's`): the shipped model
 before the UD conventions was trained with it, and its bundle carries it.
 """
@@ -36,8 +37,21 @@ _FUSED_HOST = (rf"(?<!{_W})(?:[cC][aA][nN](?=[nN][oO][tT](?!{_W}))"
 # Letters that are not the start of a word-final n't.
 _HOST_CHAR = rf"(?:(?!{_NT}){_W})"
 
+# Web words, one word each as UD tokenizes them (its SYM examples): a URL up to its last
+# character that is not sentence punctuation; an e-mail address; an emoticon that touches no
+# letter or digit (`:)`, `;-P`, `:((`; not the `:3` of `10:30`).
+_VISIBLE = r'[^\s\p{Z}\p{Cc}\p{Cf}<>"]'
+_URL = (r"(?:[hH][tT][tT][pP][sS]?://|[wW][wW][wW]\.)" + _VISIBLE + r"*"
+        + r"""[^\s\p{Z}\p{Cc}\p{Cf}<>"'.,;:!?)\]}]""")
+_EMAIL_PART = r"[\p{L}\p{N}_%+\-]+"
+_EMAIL = (rf"{_EMAIL_PART}(?:\.{_EMAIL_PART})*@[\p{{L}}\p{{N}}\-]+(?:\.[\p{{L}}\p{{N}}\-]+)+")
+_EMOTICON = r"(?<![\p{L}\p{N}\p{M}])[:;][\-'^]?[)(\]\[DPpOo/\\|*]+(?![\p{L}\p{N}\p{M}])"
+
 UD_WORD_PATTERN = (
-    _FUSED_HOST
+    _URL
+    + "|" + _EMAIL
+    + "|" + _EMOTICON
+    + "|" + _FUSED_HOST
     + "|" + _NT
     + "|" + _CLITIC
     + "|" + rf"{_HOST_CHAR}+(?:(?:(?!{_CLITIC}){_APOS}|[.\-]|,(?=\p{{N}})){_HOST_CHAR}+)*"

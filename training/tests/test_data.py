@@ -75,6 +75,13 @@ def test_tokenizer_normalizes_like_bert():
     ("日本語", ["日本語"]),
     ("a\u200bb", ["a", "b"]),
     ("", []),
+    # web words are one word each (UD's SYM examples); sentence punctuation after a URL is not
+    ("See https://ex.org/a?b=1, or www.ex.com.", ["See", "https://ex.org/a?b=1", ",", "or", "www.ex.com", "."]),
+    ("(http://ex.org/x)", ["(", "http://ex.org/x", ")"]),
+    ("mail jo.doe+tag@mail.ex.co.uk now", ["mail", "jo.doe+tag@mail.ex.co.uk", "now"]),
+    ("ok :) fine ;-P sad :(( yes :/", ["ok", ":)", "fine", ";-P", "sad", ":((", "yes", ":/"]),
+    # not emoticons: a colon that touches a letter or a digit
+    ("at 10:30, x:D and (see above;)", ["at", "10", ":", "30", ",", "x", ":", "D", "and", "(", "see", "above", ";", ")"]),
 ])
 def test_word_splitter(text, words):
     assert [text[s:e] for s, e in data.split_words(text)] == words
