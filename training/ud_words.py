@@ -37,24 +37,27 @@ _FUSED_HOST = (rf"(?<!{_W})(?:[cC][aA][nN](?=[nN][oO][tT](?!{_W}))"
 # Letters that are not the start of a word-final n't.
 _HOST_CHAR = rf"(?:(?!{_NT}){_W})"
 
-# Web words, one word each as UD tokenizes them (its SYM examples): a URL up to its last
-# character that is not sentence punctuation; an e-mail address; an emoticon that touches no
-# letter or digit (`:)`, `;-P`, `:((`; not the `:3` of `10:30`).
-_VISIBLE = r'[^\s\p{Z}\p{Cc}\p{Cf}<>"]'
-_URL = (r"(?:[hH][tT][tT][pP][sS]?://|[wW][wW][wW]\.)" + _VISIBLE + r"*"
-        + r"""[^\s\p{Z}\p{Cc}\p{Cf}<>"'.,;:!?)\]}]""")
-_EMAIL_PART = r"[\p{L}\p{N}_%+\-]+"
-_EMAIL = (rf"{_EMAIL_PART}(?:\.{_EMAIL_PART})*@[\p{{L}}\p{{N}}\-]+(?:\.[\p{{L}}\p{{N}}\-]+)+")
+# Web words are one word each, as UD tokenizes them (its SYM examples). A URL: anything visible
+# but quotes and angle brackets after `http://`, `https://` or `www.`, sentence punctuation only
+# where more of the URL follows (`ex.org/a).` ends at `a`). Each part is unambiguous (a class and
+# a run of its complement), so the pattern's backtracking stays bounded.
+_URL_END = r"""[^\s\p{Z}\p{Cc}\p{Cf}<>"'.,;:!?)\]}]"""
+_URL = (r"(?:[hH][tT][tT][pP][sS]?://|[wW][wW][wW]\.)"
+        + rf"""(?:{_URL_END}|[.,;:!?)\]}}']+(?={_URL_END}))+""")
+# An e-mail address: a word (letters and digits joined by `.` `-` `'`) followed by `@` and a
+# domain with at least one `.` or `-` (a tail of the word, not an alternative of its own: an
+# alternative that scans a word and fails at its end would scan again from each later start).
+_EMAIL_DOMAIN = r"(?:@[\p{L}\p{N}]+(?:[.\-][\p{L}\p{N}]+)+)?"
+# An emoticon that touches no letter or digit (`:)`, `;-P`, `:((`; not the `:3` of `10:30`).
 _EMOTICON = r"(?<![\p{L}\p{N}\p{M}])[:;][\-'^]?[)(\]\[DPpOo/\\|*]+(?![\p{L}\p{N}\p{M}])"
 
 UD_WORD_PATTERN = (
     _URL
-    + "|" + _EMAIL
     + "|" + _EMOTICON
     + "|" + _FUSED_HOST
     + "|" + _NT
     + "|" + _CLITIC
-    + "|" + rf"{_HOST_CHAR}+(?:(?:(?!{_CLITIC}){_APOS}|[.\-]|,(?=\p{{N}})){_HOST_CHAR}+)*"
+    + "|" + rf"{_HOST_CHAR}+(?:(?:(?!{_CLITIC}){_APOS}|[.\-]|,(?=\p{{N}})){_HOST_CHAR}+)*{_EMAIL_DOMAIN}"
     + "|" + r"([\p{P}\p{S}])\1*"
     + "|" + r"[^\s\p{Z}\p{Cc}\p{Cf}]"
 )

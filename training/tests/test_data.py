@@ -78,7 +78,8 @@ def test_tokenizer_normalizes_like_bert():
     # web words are one word each (UD's SYM examples); sentence punctuation after a URL is not
     ("See https://ex.org/a?b=1, or www.ex.com.", ["See", "https://ex.org/a?b=1", ",", "or", "www.ex.com", "."]),
     ("(http://ex.org/x)", ["(", "http://ex.org/x", ")"]),
-    ("mail jo.doe+tag@mail.ex.co.uk now", ["mail", "jo.doe+tag@mail.ex.co.uk", "now"]),
+    ("mail jo.doe@mail.ex.co.uk, bob@ex-co now", ["mail", "jo.doe@mail.ex.co.uk", ",", "bob@ex-co", "now"]),
+    ("x@y @home it's@ x+tag@ex.org", ["x", "@", "y", "@", "home", "it", "'s", "@", "x", "+", "tag@ex.org"]),
     ("ok :) fine ;-P sad :(( yes :/", ["ok", ":)", "fine", ";-P", "sad", ":((", "yes", ":/"]),
     # not emoticons: a colon that touches a letter or a digit
     ("at 10:30, x:D and (see above;)", ["at", "10", ":", "30", ",", "x", ":", "D", "and", "(", "see", "above", ";", ")"]),
