@@ -11,19 +11,9 @@ import { parseSidecar } from '../../src/core/sidecar';
 import type { AnnotationsSnapshot } from '../../src/corrections/store';
 import type { LabelChoice } from '../../src/corrections/choices';
 import { api, bioBundle, closeAllEditors, waitFor } from './helpers';
-import { openTemp, state, waitForState } from './workflow_helpers';
+import { cursorAt, openTemp, state, waitForState } from './workflow_helpers';
 
 const TEXT = 'The cat sat on the mat. The dog saw the cat near the door.\n';
-
-function cursorAt(editor: vscode.TextEditor, word: string, nth = 0): number {
-  const text = editor.document.getText();
-  let at = -1;
-  for (let k = 0; k <= nth; k++) at = text.indexOf(word, at + 1);
-  assert.ok(at >= 0, `${word} not found`);
-  const pos = editor.document.positionAt(at + 1);
-  editor.selection = new vscode.Selection(pos, pos);
-  return at;
-}
 
 const sidecarOf = (file: string): Annotation[] => {
   const parsed = parseSidecar(readFileSync(file + '.labels.jsonl', 'utf8'));

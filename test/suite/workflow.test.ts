@@ -13,19 +13,9 @@ import type { ChoiceRow } from '../../src/corrections/choices';
 import type { TransferResult } from '../../src/export/transfer';
 import type { NavigationResult } from '../../src/review/navigation';
 import { api, closeAllEditors, setLive, setSetting, waitFor, withSettings } from './helpers';
-import { openTemp, state } from './workflow_helpers';
+import { cursorAt, openTemp, state } from './workflow_helpers';
 
 const TEXT = 'The cat sat on the mat. The dog saw the cat near the door.\nTHE END came late.\n';
-
-function cursorAt(editor: vscode.TextEditor, word: string, nth = 0): number {
-  const text = editor.document.getText();
-  let at = -1;
-  for (let k = 0; k <= nth; k++) at = text.indexOf(word, at + 1);
-  assert.ok(at >= 0, `${word} not found`);
-  const pos = editor.document.positionAt(at + 1);
-  editor.selection = new vscode.Selection(pos, pos);
-  return at;
-}
 
 async function hoverText(doc: vscode.TextDocument, offset: number): Promise<string> {
   const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, doc.positionAt(offset));

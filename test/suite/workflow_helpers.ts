@@ -1,5 +1,6 @@
-// Shared by the labeling-workflow suites (corrections, export, review): temporary documents
-// and the corrections state of the active editor.
+// Shared by the labeling-workflow suites (corrections, export, review): temporary documents,
+// the cursor put on a word, and the corrections state of the active editor.
+import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -13,6 +14,17 @@ export async function openTemp(text: string, name = 'doc.txt'): Promise<{ editor
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
   const editor = await vscode.window.showTextDocument(doc);
   return { editor, file };
+}
+
+/** Puts the cursor inside the `nth` (from 0) occurrence of `word`; returns that occurrence's offset. */
+export function cursorAt(editor: vscode.TextEditor, word: string, nth = 0): number {
+  const text = editor.document.getText();
+  let at = -1;
+  for (let k = 0; k <= nth; k++) at = text.indexOf(word, at + 1);
+  assert.ok(at >= 0, `${word} not found`);
+  const pos = editor.document.positionAt(at + 1);
+  editor.selection = new vscode.Selection(pos, pos);
+  return at;
 }
 
 export const state = async (): Promise<AnnotationsSnapshot> =>
