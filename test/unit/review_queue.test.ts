@@ -23,18 +23,15 @@ import {
 
 const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) < 1e-9, `${a} vs ${b}`);
 
+/** A label with its score, and the model's alternatives: the label itself first, then `others`. */
+const scored = (label: string, score: number, ...others: Array<[string, number]>) => ({
+  label,
+  score,
+  alternatives: [{ label, score }, ...others.map(([l, p]) => ({ label: l, score: p }))],
+});
+
 test('the margin is the top probability minus the next; without a second label, its bound 2p - 1', () => {
-  close(
-    labelMargin({
-      label: 'NOUN',
-      score: 0.55,
-      alternatives: [
-        { label: 'NOUN', score: 0.55 },
-        { label: 'PROPN', score: 0.4 },
-      ],
-    }),
-    0.15,
-  );
+  close(labelMargin(scored('NOUN', 0.55, ['PROPN', 0.4])), 0.15);
   // the label's own entry is skipped wherever it is; the best other label counts
   close(
     labelMargin({
@@ -52,22 +49,8 @@ test('the margin is the top probability minus the next; without a second label, 
   close(labelMargin({ label: 'X', score: 0.98, alternatives: [{ label: 'X', score: 0.98 }] }), 0.96);
   close(labelMargin({ label: 'X', score: 0.3 }), 0);
   // the same top probability, different margins: the top probability alone cannot tell them apart
-  const near = labelMargin({
-    label: 'A',
-    score: 0.5,
-    alternatives: [
-      { label: 'A', score: 0.5 },
-      { label: 'B', score: 0.45 },
-    ],
-  });
-  const far = labelMargin({
-    label: 'A',
-    score: 0.5,
-    alternatives: [
-      { label: 'A', score: 0.5 },
-      { label: 'B', score: 0.05 },
-    ],
-  });
+  const near = labelMargin(scored('A', 0.5, ['B', 0.45]));
+  const far = labelMargin(scored('A', 0.5, ['B', 0.05]));
   assert.ok(near < far);
 });
 
@@ -85,37 +68,10 @@ test('the bound never ranks a label surer than any distribution of the rest allo
 
 test("a span's margin is its least certain word's", () => {
   const words = [
-    {
-      start: 0,
-      end: 3,
-      label: 'B-PER',
-      score: 0.9,
-      alternatives: [
-        { label: 'B-PER', score: 0.9 },
-        { label: 'O', score: 0.05 },
-      ],
-    },
-    {
-      start: 4,
-      end: 9,
-      label: 'I-PER',
-      score: 0.5,
-      alternatives: [
-        { label: 'I-PER', score: 0.5 },
-        { label: 'O', score: 0.4 },
-      ],
-    },
+    { start: 0, end: 3, ...scored('B-PER', 0.9, ['O', 0.05]) },
+    { start: 4, end: 9, ...scored('I-PER', 0.5, ['O', 0.4]) },
     { start: 10, end: 12, label: 'O', score: 0.99 },
-    {
-      start: 13,
-      end: 17,
-      label: 'B-LOC',
-      score: 0.7,
-      alternatives: [
-        { label: 'B-LOC', score: 0.7 },
-        { label: 'B-ORG', score: 0.2 },
-      ],
-    },
+    { start: 13, end: 17, ...scored('B-LOC', 0.7, ['B-ORG', 0.2]) },
   ];
   const m = unitMargins(
     [
