@@ -6,6 +6,8 @@ import * as vscode from 'vscode';
 import type { LabeledText, WordLabel } from './core/labeler';
 import type { LearningState } from './adapt/learning';
 import type { Container } from './container';
+import type { ChoiceRow } from './corrections/choices';
+import { correctionRows } from './corrections/commands';
 import type { DecorationSnapshot, DrawStats } from './display/decorations';
 import type { StatusAction } from './display/status';
 import type { NotLiveReason } from './labeling/live';
@@ -58,6 +60,10 @@ export interface BertLstmTestHooks {
   killInferenceWorker(): Promise<boolean>;
   /** Learning from corrections: the memory's size, the adapted head in use, why it is off. */
   learningState(): LearningState;
+  /** Whether the review key (Accept Label and Next) is live at this moment. */
+  reviewing(): boolean;
+  /** The correction pick's rows at the cursor of the document worked on: number, label and description, probability. */
+  correctionRows(): Promise<readonly ChoiceRow[] | undefined>;
   /** Forgets the loaded model; the next use loads it again as a new window would (load steps and all). */
   unloadModel(): Promise<void>;
   /** The mode VS Code runs the extension in (the tests check that it is Test). */
@@ -119,6 +125,11 @@ export function testHooks(c: Container): BertLstmTestHooks {
       workerRestarts: c.model.loaded?.engine.restarts ?? 0,
     }),
     learningState: () => c.learning.state(),
+    reviewing: () => c.reviewMode.reviewing,
+    correctionRows: async () => {
+      const editor = await c.working.editorOr();
+      return editor && correctionRows(c, editor);
+    },
     unloadModel: () => c.model.unload(),
     killInferenceWorker: async () => {
       const engine = c.model.loaded?.engine;

@@ -9,7 +9,6 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ChoiceRow } from '../../src/corrections/choices';
 import type { TransferResult } from '../../src/export/transfer';
 import type { NavigationResult } from '../../src/review/navigation';
 import { api, closeAllEditors, setLive, setSetting, waitFor, withSettings } from './helpers';
@@ -240,7 +239,7 @@ suite('Workflow: hover, import, the correction pick, review keys', () => {
     await vscode.commands.executeCommand('bertLstm.labelDocument');
     const cat = cursorAt(editor, 'cat');
     const model = a.labelsFor(editor.document)!.find((w) => w.start === cat)!;
-    const rows = (await vscode.commands.executeCommand<ChoiceRow[]>('bertLstm.correctionRows'))!;
+    const rows = (await a.correctionRows())!;
     assert.equal(rows.length, (await a.model())!.labels.length);
     rows.forEach((r, i) => assert.match(r.text, new RegExp(`^${i + 1} ${r.label} — \\S`), `row ${i + 1} is numbered and described`));
     assert.equal(rows[0].label, model.label);
@@ -251,7 +250,7 @@ suite('Workflow: hover, import, the correction pick, review keys', () => {
     const a = await api();
     const { editor } = await openTemp(TEXT);
     await vscode.commands.executeCommand('bertLstm.labelDocument');
-    const reviewing = async (): Promise<boolean | undefined> => vscode.commands.executeCommand<boolean>('bertLstm.reviewingState');
+    const reviewing = async (): Promise<boolean> => a.reviewing();
     await withSettings({ confidenceThreshold: 1 }, async () => {
       const words = a.labelsFor(editor.document)!;
       editor.selection = new vscode.Selection(0, 0, 0, 0);
