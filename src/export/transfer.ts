@@ -45,9 +45,10 @@ export interface TransferResult {
   readonly agree?: number;
 }
 
-// The sentence layout of the last CoNLL-U file imported into a document, with the text it was
-// read against: a CoNLL-U export of that same text keeps its sentences and ids.
-const importedLayouts = new WeakMap<vscode.TextDocument, { text: string; layout: SentenceLayout }>();
+/** The sentence layout of the last CoNLL-U file imported into each document, with the text it was
+ * read against: a CoNLL-U export of that same text keeps its sentences and ids. One map, owned by
+ * the registered commands. */
+export type ImportedLayouts = WeakMap<vscode.TextDocument, { text: string; layout: SentenceLayout }>;
 
 const FORMAT_NAMES: Record<ExportFormat, string> = {
   conll: 'CoNLL-2003 / IOB2 (token per line)',
@@ -70,6 +71,7 @@ const describe = (p: FormatProblem): string => (p.line ? `line ${p.line}: ${p.me
 
 export async function exportLabels(
   s: TransferServices,
+  importedLayouts: ImportedLayouts,
   doc: vscode.TextDocument,
   args: TransferArgs = {},
 ): Promise<TransferResult | undefined> {
@@ -128,6 +130,7 @@ export async function exportLabels(
  */
 export async function importLabels(
   s: TransferServices,
+  importedLayouts: ImportedLayouts,
   doc: vscode.TextDocument,
   args: TransferArgs = {},
 ): Promise<TransferResult | undefined> {
@@ -199,14 +202,15 @@ export async function importLabels(
 }
 
 export function registerTransferCommands(s: TransferServices): vscode.Disposable[] {
+  const layouts: ImportedLayouts = new WeakMap();
   return [
     vscode.commands.registerCommand('bertLstm.exportLabels', (args?: TransferArgs) => {
       const doc = s.working.documentOr();
-      return doc ? exportLabels(s, doc, args) : undefined;
+      return doc ? exportLabels(s, layouts, doc, args) : undefined;
     }),
     vscode.commands.registerCommand('bertLstm.importLabels', (args?: TransferArgs) => {
       const doc = s.working.documentOr();
-      return doc ? importLabels(s, doc, args) : undefined;
+      return doc ? importLabels(s, layouts, doc, args) : undefined;
     }),
   ];
 }
