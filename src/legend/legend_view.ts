@@ -17,6 +17,8 @@ export type LegendServices = Pick<Services, 'config' | 'model' | 'labels' | 'cor
 
 export const LEGEND_VIEW = 'bertLstm.legend';
 const NEXT_COMMAND = 'bertLstm.legend.nextOccurrence';
+/** Refreshes the legend's rows soon (settings.ts, on a change of the settings they show). */
+export const LEGEND_REFRESH_COMMAND = 'bertLstm.legend.refresh';
 
 /** What selecting the next occurrence found (returned for tests). */
 export interface LegendJump {
@@ -174,9 +176,8 @@ export function registerLegend(s: LegendServices): vscode.Disposable[] {
     view.onDidChangeVisibility((e) => {
       if (e.visible) refreshSoon();
     }),
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (['hiddenLabels', 'labelColors', 'modelPath'].some((k) => s.config.affects(e, k))) refreshSoon();
-    }),
+    // settings.ts (the one subscriber to settings changes) calls this when the rows' settings change
+    vscode.commands.registerCommand(LEGEND_REFRESH_COMMAND, refreshSoon),
     view.onDidChangeCheckboxState(async (e) => {
       for (const [row, state] of e.items) await s.config.setLabelShown(row.label, state === vscode.TreeItemCheckboxState.Checked);
       await redraw();
