@@ -92,11 +92,6 @@ export function reviewQueue(candidates: readonly ReviewCandidate[], size: number
   return [...candidates].sort(reviewOrder).slice(0, Math.max(0, size));
 }
 
-/** Whether a model label is uncertain enough to be listed (flagged ones always are). */
-export function needsReviewer(c: Pick<ReviewCandidate, 'margin' | 'needsReview'>, maxMargin: number): boolean {
-  return c.needsReview || c.margin <= maxMargin;
-}
-
 export interface FileGroup<T> {
   readonly file: string;
   readonly items: readonly T[];

@@ -11,7 +11,6 @@ import {
   labelMargin,
   lineColumn,
   lineStarts,
-  needsReviewer,
   reviewOrder,
   reviewProgress,
   reviewQueue,
@@ -114,10 +113,27 @@ test('the queue: flagged first, then the smallest margin, then the lowest probab
   assert.equal(reviewOrder(items[0], items[0]), 0);
 });
 
+const label = (start: number, text: string, margin: number, score = 0.6): ScoredLabel => ({
+  start,
+  end: start + text.length,
+  text,
+  label: 'NOUN',
+  score,
+  margin,
+  alternatives: [],
+});
+
 test('confident labels are never listed: the threshold keeps margins at most maxMargin, and flagged ones', () => {
-  assert.equal(needsReviewer({ margin: 0.96, needsReview: false }, 0.5), false);
-  assert.equal(needsReviewer({ margin: 0.5, needsReview: false }, 0.5), true);
-  assert.equal(needsReviewer({ margin: 0.96, needsReview: true }, 0.5), true);
+  const out: ReviewCandidate[] = [];
+  const flagged: Annotation = { start: 6, end: 8, text: 'cc', label: 'NOUN', source: 'reviewed', needsReview: true };
+  addFileCandidates(out, '/f', [label(0, 'aa', 0.96), label(3, 'bb', 0.5), label(6, 'cc', 0.96)], [flagged], 0.5);
+  assert.deepEqual(
+    out.map((c) => [c.text, c.needsReview]),
+    [
+      ['bb', false],
+      ['cc', true],
+    ],
+  );
 });
 
 test('grouping by file keeps the order inside each file and orders files by their first item', () => {
@@ -206,16 +222,6 @@ test('the highlight always covers the word, whatever the text around it (fast-ch
       void b;
     }),
   );
-});
-
-const label = (start: number, text: string, margin: number, score = 0.6): ScoredLabel => ({
-  start,
-  end: start + text.length,
-  text,
-  label: 'NOUN',
-  score,
-  margin,
-  alternatives: [],
 });
 
 test('a file adds its uncertain uncovered labels and flagged corrections; progress counts the settled ones', () => {
