@@ -6,8 +6,10 @@ import * as vscode from 'vscode';
 import type { LabeledText, WordLabel } from './core/labeler';
 import type { LearningState } from './adapt/learning';
 import type { Container } from './container';
-import type { ChoiceRow } from './corrections/choices';
-import { correctionRows } from './corrections/commands';
+import type { ChoiceRow, LabelChoice } from './corrections/choices';
+import { correctionPick } from './corrections/commands';
+import type { AnnotationsSnapshot } from './corrections/store';
+import { editorsOf } from './editors';
 import type { DecorationSnapshot, DrawStats } from './display/decorations';
 import type { StatusAction } from './display/status';
 import type { NotLiveReason } from './labeling/live';
@@ -62,7 +64,11 @@ export interface BertLstmTestHooks {
   learningState(): LearningState;
   /** Whether the review key (Accept Label and Next) is live at this moment. */
   reviewing(): boolean;
-  /** The correction pick's rows at the cursor of the document worked on: number, label and description, probability. */
+  /** The corrections state of the document worked on. */
+  annotationsState(): AnnotationsSnapshot | undefined;
+  /** The choices Correct Label offers at the cursor of the document worked on. */
+  correctionChoices(): Promise<readonly LabelChoice[] | undefined>;
+  /** The correction pick's rows there: number, label and description, probability. */
   correctionRows(): Promise<readonly ChoiceRow[] | undefined>;
   /** Forgets the loaded model; the next use loads it again as a new window would (load steps and all). */
   unloadModel(): Promise<void>;
@@ -100,6 +106,12 @@ export function productApi(c: Container, activationMs: number): BertLstmApi {
   };
 }
 
+/** The correction pick at the cursor of the document worked on (its editor shown again if need be). */
+async function pick(c: Container): ReturnType<typeof correctionPick> {
+  const editor = await c.working.editorOr();
+  return editor && correctionPick(c, editor);
+}
+
 export function testHooks(c: Container): BertLstmTestHooks {
   return {
     extensionMode: c.extensionContext.extensionMode,
@@ -126,10 +138,12 @@ export function testHooks(c: Container): BertLstmTestHooks {
     }),
     learningState: () => c.learning.state(),
     reviewing: () => c.reviewMode.reviewing,
-    correctionRows: async () => {
-      const editor = await c.working.editorOr();
-      return editor && correctionRows(c, editor);
+    annotationsState: () => {
+      const doc = c.working.document();
+      return doc && c.corrections.snapshot(doc, editorsOf(doc)[0]);
     },
+    correctionChoices: async () => (await pick(c))?.choices,
+    correctionRows: async () => (await pick(c))?.rows,
     unloadModel: () => c.model.unload(),
     killInferenceWorker: async () => {
       const engine = c.model.loaded?.engine;

@@ -17,7 +17,6 @@ import type { Labeler, WordLabel } from '../core/labeler';
 import { iterateSegments } from '../core/segments';
 import { splitTag } from '../core/spans';
 import { identicalPlaces } from '../core/identical';
-import { editorsOf } from '../editors';
 import { describeLabel } from '../core/label_info';
 import { LabelStore } from '../labeling/label_store';
 import { goToLabel, type NavigationResult } from '../review/navigation';
@@ -416,21 +415,15 @@ export function registerCorrectionCommands(s: CorrectionServices): vscode.Dispos
     vscode.commands.registerCommand('bertLstm.settleSidecarConflict', (args?: { take?: 'ours' | 'theirs' }) =>
       withDocument((d) => store.settleConflict(d, args?.take === 'theirs' ? 'theirs' : 'ours'))(),
     ),
-    // For tests and automation (not in the command palette): the state of the document worked on.
-    vscode.commands.registerCommand('bertLstm.annotationsState', () => {
-      const doc = s.working.document();
-      return doc ? store.snapshot(doc, editorsOf(doc)[0]) : undefined;
-    }),
-    vscode.commands.registerCommand(
-      'bertLstm.correctionChoices',
-      withEditor(async (e) => (await corrections.choices(e, corrections.scheme() !== 'plain'))?.choices),
-    ),
   ];
 }
 
-/** The correction pick's rows at the cursor of `editor`: number, label and description, probability (a test hook). */
-export async function correctionRows(s: CorrectionServices, editor: vscode.TextEditor): Promise<ChoiceRow[] | undefined> {
+/** The choices Correct Label offers at the cursor of `editor` (the selection, for span models), and the pick's rows (test hooks). */
+export async function correctionPick(
+  s: CorrectionServices,
+  editor: vscode.TextEditor,
+): Promise<{ choices: LabelChoice[]; rows: ChoiceRow[] } | undefined> {
   const corrections = new Corrections(s);
   const found = await corrections.choices(editor, corrections.scheme() !== 'plain');
-  return found && corrections.rows(found.choices);
+  return found && { choices: found.choices, rows: corrections.rows(found.choices) };
 }

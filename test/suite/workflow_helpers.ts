@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AnnotationsSnapshot } from '../../src/corrections/store';
+import { api } from './helpers';
 
 export async function openTemp(text: string, name = 'doc.txt'): Promise<{ editor: vscode.TextEditor; file: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'corr-'));
@@ -27,8 +28,8 @@ export function cursorAt(editor: vscode.TextEditor, word: string, nth = 0): numb
   return at;
 }
 
-export const state = async (): Promise<AnnotationsSnapshot> =>
-  (await vscode.commands.executeCommand<AnnotationsSnapshot>('bertLstm.annotationsState'))!;
+/** The corrections state of the document worked on. */
+export const state = async (): Promise<AnnotationsSnapshot> => (await api()).annotationsState()!;
 
 export async function waitForState(ok: (s: AnnotationsSnapshot) => boolean, ms = 30_000): Promise<AnnotationsSnapshot> {
   const deadline = Date.now() + ms;
