@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { markdownProse } from '../../src/core/prose_markdown';
 import { codePointRanges } from '../../src/core/prose_mask';
-import { REPO } from './fixtures';
+import { jsonLines, REPO } from './fixtures';
 
 const CLI = path.join(REPO, 'dist/cli.js');
 const GRAMMARS = path.join(REPO, '.cache/code-server/node_modules/code-server/lib/vscode/extensions');
@@ -25,10 +25,7 @@ writeFileSync(mdFile, MD);
 function jsonlRun(args: string[]): { words: Array<{ start: number; end: number; text: string }>; last: { labeled_ranges?: unknown } } {
   const r = run(['--format', 'jsonl', ...args]);
   assert.equal(r.status, 0, r.stderr);
-  const words = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+  const words = jsonLines(r.stdout);
   const last = words.pop();
   return { words, last };
 }

@@ -10,6 +10,14 @@ const ABOVE = path.resolve(__dirname, '..', '..');
 export const REPO = path.basename(ABOVE) === 'out' ? path.dirname(ABOVE) : ABOVE;
 export const FIXTURES = path.join(REPO, 'test', 'fixtures');
 
+/** The records of a JSON Lines text (a CLI's --format jsonl output, a batch output). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const jsonLines = <T = any>(text: string): T[] =>
+  text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as T);
+
 /** The shipped model, opened with the compiled engine worker; a refusal fails the test with its problems. */
 export async function openShippedModel(): Promise<Labeler> {
   const opened = await Labeler.open(path.join(REPO, 'models/default'), { workerPath: path.join(REPO, 'out/src/core/engine_worker.js') });
