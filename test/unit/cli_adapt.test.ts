@@ -7,18 +7,14 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { FIXTURES, jsonLines, REPO } from './fixtures';
+import { jsonLines, REPO } from './fixtures';
+import { goldSentences, type GoldSentence as Sentence } from '../shared/gold_sentences';
 
 const CLI = path.join(REPO, 'dist/cli.js');
 const run = (args: string[], input?: string) =>
   spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', cwd: REPO, timeout: 300_000 });
 
-interface Sentence {
-  text: string;
-  words: Array<[number, number]>;
-  upos: string[];
-}
-const SENTENCES = jsonLines<Sentence>(readFileSync(path.join(FIXTURES, 'brown-test-sentences.jsonl'), 'utf8'));
+const SENTENCES = goldSentences();
 
 /** CoNLL-U of the sentences, `rule` applied to each gold tag. */
 function conllu(sentences: readonly Sentence[], rule: (tag: string) => string): string {
