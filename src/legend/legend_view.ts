@@ -10,6 +10,7 @@
 import * as vscode from 'vscode';
 import { displayUnitsOf } from '../core/display_units';
 import { nextLabelIndex } from '../core/ranges';
+import { sayNoCurrentLabels, sayWrapped } from '../review/navigation';
 import type { Services } from '../services';
 import { labelsInForce, legendRows, type LabeledRange, type LegendRow } from './legend_rows';
 
@@ -122,7 +123,7 @@ async function goToNext(p: LegendProvider, label: string): Promise<LegendJump | 
   const doc = editor.document;
   const units = p.unitsOf(doc);
   if (!units) {
-    void vscode.window.showInformationMessage('BERT+LSTM: this document has no current labels. Run "Label Document" first.');
+    sayNoCurrentLabels();
     return undefined;
   }
   const found = nextLabelIndex(units, doc.offsetAt(editor.selection.start), 1, (u) => u.label === label);
@@ -135,7 +136,7 @@ async function goToNext(p: LegendProvider, label: string): Promise<LegendJump | 
   // the legend keeps the focus, so that the next click or Enter steps on
   const shown = await vscode.window.showTextDocument(doc, { viewColumn: editor.viewColumn, selection: range, preserveFocus: true });
   shown.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-  if (found.wrapped) void vscode.window.setStatusBarMessage(`BERT+LSTM: wrapped around to the start of the document`, 3000);
+  if (found.wrapped) sayWrapped(1);
   return { start: u.start, end: u.end, label: u.label, wrapped: found.wrapped };
 }
 
