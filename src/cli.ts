@@ -39,7 +39,8 @@ const USAGE = `usage: bert-lstm-label [--model DIR] [--format text|jsonl|conll|c
        bert-lstm-label adapt --train FILE... --out DIR   (adapt --help says more)
 Labels each FILE (or standard input when none is given) with a BERT+LSTM model bundle.
   --model DIR      model bundle folder (default: the bundled models/default)
-  --format text    word/LABEL per word, the text's spacing kept (default)
+  --format text    word/LABEL per word, the text's spacing kept, words that touch
+                   (ca n't) one space apart (default)
   --format jsonl   one JSON object per word {start, end, text, label, score} (UTF-16 offsets),
                    then {"sequence": [{label, score}, ...]}
   --format conll   CoNLL-2003 token-per-line (IOB2 tags for span models, plain tags otherwise)

@@ -124,6 +124,7 @@ export async function streamLabels(
     return id;
   };
   let wroteConll = false;
+  let lastWordEnd = -1; // the text format's: where the last word written ends (-1: none yet)
   let sentences = 0;
   let spanCount = 0;
   let spanStartCp: Int32Array = new Int32Array(1024);
@@ -135,10 +136,14 @@ export async function streamLabels(
     for (const w of chunk.result.windows) windows.push(w);
     const base = chunk.start;
     if (format === 'text') {
+      // words that touch (`ca` `n't`, `it` `'s`), in a chunk or across two, get one space
+      // between them: `ca/AUX n't/PART`
       let pos = 0;
       for (const w of chunk.result.words) {
-        await out.add(chunk.text.slice(pos, w.start) + `${w.text}/${w.label}`);
+        const gap = chunk.text.slice(pos, w.start);
+        await out.add((gap || base + w.start !== lastWordEnd ? gap : ' ') + `${w.text}/${w.label}`);
         pos = w.end;
+        lastWordEnd = base + w.end;
       }
       await out.add(chunk.text.slice(pos));
     } else if (format === 'jsonl') {

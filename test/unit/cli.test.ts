@@ -11,11 +11,15 @@ const CLI = path.join(REPO, 'dist/cli.js');
 const run = (args: string[], input?: string) =>
   spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', cwd: REPO, timeout: 120_000 });
 
-test('labels a file as word/LABEL, keeping the spacing', () => {
+test('labels a file as word/LABEL, keeping the spacing; words that touch are one space apart', () => {
   const r = run([path.join(REPO, 'samples/sentences.txt')]);
   assert.equal(r.status, 0, r.stderr);
   const first = r.stdout.split('\n')[0];
-  assert.match(first, /^The\/[A-Z]+ cat\/[A-Z]+ sat\/[A-Z]+ on\/[A-Z]+ the\/[A-Z]+ mat\/[A-Z]+\.\/[A-Z]+$/);
+  assert.match(first, /^The\/[A-Z]+ cat\/[A-Z]+ sat\/[A-Z]+ on\/[A-Z]+ the\/[A-Z]+ mat\/[A-Z]+ \.\/[A-Z]+$/);
+  // the text's own spacing (two spaces, a tab, a line break) stays; UD's words of `didn't` touch
+  const t = run([], "She  didn't\tgo.\nNo.");
+  assert.equal(t.status, 0, t.stderr);
+  assert.match(t.stdout, /^She\/[A-Z]+ {2}did\/[A-Z]+ n't\/[A-Z]+\tgo\/[A-Z]+ \.\/[A-Z]+\nNo\/[A-Z]+ \.\/[A-Z]+\n?$/);
 });
 
 test('--format jsonl from stdin: UTF-16 offsets into the input, then the sequence scores', () => {

@@ -80,7 +80,7 @@ function bestLongest(weights: readonly number[], count: number): number {
   return best;
 }
 
-test('assignShards: every input in one shard, deterministic, and within list scheduling\'s bound', () => {
+test("assignShards: every input in one shard, deterministic, and within list scheduling's bound", () => {
   fc.assert(
     fc.property(fc.array(fc.integer({ min: 0, max: 1_000_000 }), { maxLength: 200 }), fc.integer({ min: 1, max: 12 }), (weights, count) => {
       const owner = assignShards(weights, count);
