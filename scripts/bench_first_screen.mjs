@@ -7,7 +7,7 @@
 //     first partial labels that hold every visible segment;
 //   - warm: the same with the model loaded and an empty segment cache (a newly opened document);
 //   - the whole run, and the same run in document order (no priority), whose labels come all
-//     at once at its end: before this ordering, the time to the first visible labels;
+//     at once at its end: the time to the first visible labels without the ordering;
 //   - that the ordered run's labels equal the document-order run's.
 // Prints the figures and one JSON line; bench/RESULTS.md gets them by hand, in a dated section
 // (npm run bench rewrites that file's first section only).

@@ -6,6 +6,10 @@ import * as vscode from 'vscode';
 import type { LabeledText, WordLabel } from './core/labeler';
 import type { LearningState } from './adapt/learning';
 import type { Container } from './container';
+import type { ChoiceRow, LabelChoice } from './corrections/choices';
+import { correctionPick } from './corrections/commands';
+import type { AnnotationsSnapshot } from './corrections/store';
+import { editorsOf } from './editors';
 import type { DecorationSnapshot, DrawStats } from './display/decorations';
 import type { StatusAction } from './display/status';
 import type { NotLiveReason } from './labeling/live';
@@ -58,6 +62,14 @@ export interface BertLstmTestHooks {
   killInferenceWorker(): Promise<boolean>;
   /** Learning from corrections: the memory's size, the adapted head in use, why it is off. */
   learningState(): LearningState;
+  /** Whether the review key (Accept Label and Next) is live at this moment. */
+  reviewing(): boolean;
+  /** The corrections state of the document worked on. */
+  annotationsState(): AnnotationsSnapshot | undefined;
+  /** The choices Correct Label offers at the cursor of the document worked on. */
+  correctionChoices(): Promise<readonly LabelChoice[] | undefined>;
+  /** The correction pick's rows there: number, label and description, probability. */
+  correctionRows(): Promise<readonly ChoiceRow[] | undefined>;
   /** Forgets the loaded model; the next use loads it again as a new window would (load steps and all). */
   unloadModel(): Promise<void>;
   /** The mode VS Code runs the extension in (the tests check that it is Test). */
@@ -94,6 +106,12 @@ export function productApi(c: Container, activationMs: number): BertLstmApi {
   };
 }
 
+/** The correction pick at the cursor of the document worked on (its editor shown again if need be). */
+async function pick(c: Container): ReturnType<typeof correctionPick> {
+  const editor = await c.working.editorOr();
+  return editor && correctionPick(c, editor);
+}
+
 export function testHooks(c: Container): BertLstmTestHooks {
   return {
     extensionMode: c.extensionContext.extensionMode,
@@ -119,6 +137,13 @@ export function testHooks(c: Container): BertLstmTestHooks {
       workerRestarts: c.model.loaded?.engine.restarts ?? 0,
     }),
     learningState: () => c.learning.state(),
+    reviewing: () => c.reviewMode.reviewing,
+    annotationsState: () => {
+      const doc = c.working.document();
+      return doc && c.corrections.snapshot(doc, editorsOf(doc)[0]);
+    },
+    correctionChoices: async () => (await pick(c))?.choices,
+    correctionRows: async () => (await pick(c))?.rows,
     unloadModel: () => c.model.unload(),
     killInferenceWorker: async () => {
       const engine = c.model.loaded?.engine;

@@ -7,7 +7,6 @@
 import { existsSync, promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { AGGREGATION_STRATEGIES, type AggregationStrategy } from './core/aggregate';
 import { modelAnnotations } from './core/annotations';
 import {
@@ -31,6 +30,7 @@ import { codePointRanges } from './core/prose_mask';
 import { findProse, type ProseSpec } from './core/prose_spec';
 import type { OffsetRange } from './core/ranges';
 import { adaptMain } from './cli_adapt';
+import { cannotUse, parseCommandLine } from './cli_args';
 
 const USAGE = `usage: bert-lstm-label [--model DIR] [--format text|jsonl|conll|conllu|spans] [--strategy first|average|max|simple]
                        [--prose auto|markdown|code|whole] [--grammars DIR] [FILE...]
@@ -191,7 +191,7 @@ async function batchMain(
   }
   const opened = await Labeler.open(options.model ?? defaultModelDir(), { threads: options.threads, workers: options.workers });
   if (!opened.ok) {
-    process.stderr.write(`bert-lstm-label: the model cannot be used:\n${opened.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    process.stderr.write(`bert-lstm-label: ${cannotUse(opened.problems)}\n`);
     return 1;
   }
   const labeler = opened.value;
@@ -327,35 +327,27 @@ export function proseSpec(
 export async function main(argv: string[]): Promise<number> {
   // `adapt`: learning from annotation files (cli_adapt.ts)
   if (argv[0] === 'adapt') return adaptMain(argv.slice(1), defaultModelDir());
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string' },
-        format: { type: 'string', default: 'text' },
-        strategy: { type: 'string', default: 'first' },
-        threads: { type: 'string', default: '1' },
-        workers: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        batch: { type: 'string' },
-        'max-bytes': { type: 'string' },
-        shard: { type: 'string' },
-        merge: { type: 'string' },
-        prose: { type: 'string', default: 'auto' },
-        grammars: { type: 'string' },
-      },
-    });
-  } catch (e) {
-    process.stderr.write(`bert-lstm-label: ${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+  const args = parseCommandLine(
+    argv,
+    {
+      model: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      strategy: { type: 'string', default: 'first' },
+      threads: { type: 'string', default: '1' },
+      workers: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      batch: { type: 'string' },
+      'max-bytes': { type: 'string' },
+      shard: { type: 'string' },
+      merge: { type: 'string' },
+      prose: { type: 'string', default: 'auto' },
+      grammars: { type: 'string' },
+    },
+    USAGE,
+    (line) => void process.stderr.write(`bert-lstm-label: ${line}\n`),
+  );
+  if (typeof args === 'number') return args;
   const { values, positionals } = args;
-  if (values.help) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
   if (!OUTPUT_FORMATS.includes(values.format!)) {
     process.stderr.write(`bert-lstm-label: --format must be text or jsonl (or conll, conllu, spans), not ${values.format}\n`);
     return 2;
@@ -444,7 +436,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const opened = await Labeler.open(values.model ?? defaultModelDir(), { threads, workers });
   if (!opened.ok) {
-    process.stderr.write(`bert-lstm-label: the model cannot be used:\n${opened.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    process.stderr.write(`bert-lstm-label: ${cannotUse(opened.problems)}\n`);
     return 1;
   }
   const labeler = opened.value;

@@ -4,13 +4,13 @@
 // (core/adapt/learn.ts); here training runs on the CLI's own thread, which has nothing else to do.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ADAPTED_HEAD_FILE, serializeAdaptedHead } from './core/adapt/head_file';
 import { adaptedHeadInfo, collectExamples, learnHead, type TrainingDocument } from './core/adapt/learn';
 import { readTrainingFile } from './core/adapt/training_files';
 import { writeFileAtomic } from './core/atomic_write';
 import { describeFsError } from './core/fs_errors';
 import { Labeler } from './core/labeler';
+import { cannotUse, parseCommandLine } from './cli_args';
 
 export const ADAPT_USAGE = `usage: bert-lstm-label adapt [--model DIR] --train FILE [--train FILE...] --out DIR [--force]
 Retrains the model's token head on the labels of annotation files and writes a bundle (the
@@ -26,31 +26,23 @@ model's files and the adapted head, adapted_head.json) that --model and Select M
 const say = (s: string): void => void process.stderr.write(`bert-lstm-label adapt: ${s}\n`);
 
 export async function adaptMain(argv: string[], defaultModel: string): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string' },
-        train: { type: 'string', multiple: true },
-        out: { type: 'string' },
-        force: { type: 'boolean' },
-        l2: { type: 'string' },
-        steps: { type: 'string' },
-        folds: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    say(`${(e as Error).message}\n${ADAPT_USAGE}`);
-    return 2;
-  }
+  const args = parseCommandLine(
+    argv,
+    {
+      model: { type: 'string' },
+      train: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      force: { type: 'boolean' },
+      l2: { type: 'string' },
+      steps: { type: 'string' },
+      folds: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    ADAPT_USAGE,
+    say,
+  );
+  if (typeof args === 'number') return args;
   const { values, positionals } = args;
-  if (values.help) {
-    process.stdout.write(ADAPT_USAGE + '\n');
-    return 0;
-  }
   const trainFiles = [...(values.train ?? []), ...positionals];
   if (!trainFiles.length || !values.out) {
     say(`--train FILE and --out DIR are needed\n${ADAPT_USAGE}`);
@@ -86,7 +78,7 @@ export async function adaptMain(argv: string[], defaultModel: string): Promise<n
   }
   const opened = await Labeler.open(modelDir, { threads: 1, workers: 1 });
   if (!opened.ok) {
-    say(`the model cannot be used:\n${opened.problems.map((p) => `  - ${p}`).join('\n')}`);
+    say(cannotUse(opened.problems));
     return 1;
   }
   const labeler = opened.value;

@@ -1,9 +1,11 @@
 // Settings take effect without a reload. This is the one subscriber to configuration changes;
-// each group of settings says what it changes, in this order: the model (reloaded when its path,
-// threads or workers change), the labels (relabeled when the strategy, stride, prose setting or model change), the
-// look (redrawn), the correction style, live labeling, and the status bar.
+// each group of settings says what it changes, in this order: the correction style, the model
+// (reloaded when its path, threads or workers change), the labels (relabeled when the strategy,
+// stride, prose setting or model change), the look (redrawn), live labeling, the legend and the
+// Review view (each refreshed only while shown), and the status bar.
 import * as vscode from 'vscode';
 import { relabelOpenDocuments } from './labeling/relabel';
+import { LEGEND_REFRESH_COMMAND } from './legend/legend_view';
 import type { Services } from './services';
 
 export type SettingsServices = Pick<
@@ -44,6 +46,8 @@ export function registerSettingsReactions(s: SettingsServices): vscode.Disposabl
     }
     if (affects('live.enabled')) s.live.followSetting();
     if (affects('live.enabled', 'live.languages', 'live.maxDocumentLength')) s.live.labelVisible();
+    // the legend's rows show these (it refreshes only while shown)
+    if (affects('hiddenLabels', 'labelColors', 'modelPath')) void vscode.commands.executeCommand(LEGEND_REFRESH_COMMAND);
     // the Review view lists by these (it recomputes only while shown)
     if (affects('review.maxMargin', 'review.size', 'review.batchOutputs')) void vscode.commands.executeCommand('bertLstm.review.refresh');
     s.status.refresh();

@@ -42,11 +42,6 @@ export function meanHeads(a: WindowAttention, layer: number): Float32Array {
   return out;
 }
 
-/** From [CLS]: row 0 (how much [CLS] attends to each token). To [CLS]: column 0. */
-export function clsWeights(m: Float32Array, n: number, direction: Direction): Float32Array {
-  return tokenWeights(m, n, 0, direction === 'fromCls' ? 'from' : 'to');
-}
-
 /** `from`: how much the token attends to each token (its row); `to`: how much each token attends to it (its column). */
 export type TokenDirection = 'from' | 'to';
 

@@ -5,6 +5,7 @@
 // with the same labels, so they are kept, moved by the length the edits added; the words in or
 // touching the changed part are dropped until the next run labels them. No `vscode` import.
 import type { LabeledText, WordLabel } from './labeler';
+import { shiftWord } from './splice';
 
 /** Where two texts differ: [start, beforeEnd) of `before` became [start, afterEnd) of `after`. */
 export interface ChangedPart {
@@ -36,19 +37,7 @@ export function carryLabels(labels: LabeledText, before: string, after: string):
   const words: WordLabel[] = [];
   for (const w of labels.words) {
     if (w.end < c.start) words.push(w);
-    else if (w.start > c.beforeEnd) {
-      // field by field: words may be views over typed arrays (core/word_table.ts) with getters
-      words.push({
-        start: w.start + delta,
-        end: w.end + delta,
-        text: w.text,
-        label: w.label,
-        score: w.score,
-        alternatives: w.alternatives,
-        window: w.window,
-        pieces: w.pieces.map((p) => ({ text: p.text, label: p.label, score: p.score, start: p.start + delta, end: p.end + delta })),
-      });
-    }
+    else if (w.start > c.beforeEnd) words.push(shiftWord(w, delta));
   }
   const windows = labels.windows.map((w) => (w.end < c.start ? w : { ...w, start: move(w.start), end: move(w.end) }));
   return { ...labels, words, windows };

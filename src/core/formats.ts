@@ -348,20 +348,6 @@ export function* exportChunks(
 
 const optionsOf = (o: string | ExportOptions | undefined): ExportOptions => (typeof o === 'string' ? { documentName: o } : (o ?? {}));
 
-export function exportConll(text: string, words: Iterable<WordSpan>, annotations: readonly Annotation[], tagging: Tagging): Exported {
-  return exportAs('conll', text, words, annotations, tagging);
-}
-
-export function exportConllu(
-  text: string,
-  words: Iterable<WordSpan>,
-  annotations: readonly Annotation[],
-  tagging: Tagging,
-  options?: string | ExportOptions,
-): Exported {
-  return exportAs('conllu', text, words, annotations, tagging, options);
-}
-
 /** Code point offset -> UTF-16 offset (length: code points + 1). */
 function utf16Index(text: string): number[] {
   const out: number[] = [];

@@ -13,19 +13,25 @@
 import type { LabelScore } from './aggregate';
 import { uncovered, type Annotation } from './annotations';
 
-/** A label the queue may list (positions are UTF-16 offsets into its file's text). */
-export interface ReviewCandidate {
-  readonly file: string;
+/** A model label of a file with its uncertainty, before the queue looks at corrections
+ * (positions are UTF-16 offsets into its file's text). */
+export interface ScoredLabel {
   readonly start: number;
   readonly end: number;
   readonly text: string;
   readonly label: string;
-  /** The model's probability of the label; 0 for a correction whose text was edited since. */
+  /** The model's probability of the label. */
   readonly score: number;
   /** Top probability minus the next one (0..1): the smaller, the less certain. */
   readonly margin: number;
   /** The model's best labels, most probable first (may be only the label itself). */
   readonly alternatives: readonly LabelScore[];
+}
+
+/** A label the queue may list: a scored label of `file`, or a correction (its score 0 when its
+ * text was edited since). */
+export interface ReviewCandidate extends ScoredLabel {
+  readonly file: string;
   /** A correction or review whose text an edit changed: the user should look again. */
   readonly needsReview: boolean;
 }
@@ -84,11 +90,6 @@ export function reviewOrder(a: ReviewCandidate, b: ReviewCandidate): number {
 /** The `size` least certain candidates, flagged ones first (see `reviewOrder`). */
 export function reviewQueue(candidates: readonly ReviewCandidate[], size: number): ReviewCandidate[] {
   return [...candidates].sort(reviewOrder).slice(0, Math.max(0, size));
-}
-
-/** Whether a model label is uncertain enough to be listed (flagged ones always are). */
-export function needsReviewer(c: Pick<ReviewCandidate, 'margin' | 'needsReview'>, maxMargin: number): boolean {
-  return c.needsReview || c.margin <= maxMargin;
 }
 
 export interface FileGroup<T> {
@@ -193,17 +194,6 @@ export function sentenceAround(text: string, start: number, end: number, before 
 /** "37 of 200 reviewed": of the uncertain labels, how many a reviewer has settled. */
 export function reviewProgress(reviewed: number, total: number): string {
   return `${reviewed} of ${total} reviewed`;
-}
-
-/** A model label of a file with its uncertainty, before the queue looks at corrections. */
-export interface ScoredLabel {
-  readonly start: number;
-  readonly end: number;
-  readonly text: string;
-  readonly label: string;
-  readonly score: number;
-  readonly margin: number;
-  readonly alternatives: readonly LabelScore[];
 }
 
 /**

@@ -157,11 +157,6 @@ export function sidecarPath(documentPath: string, where: SidecarLocation = DEFAU
   return path.join(folder, path.basename(documentPath) + suffix);
 }
 
-/** Whether a file name is a sidecar (for the review view's search). */
-export function isSidecarName(name: string, where: SidecarLocation = DEFAULT_SIDECAR): boolean {
-  return name.endsWith(where.suffix.trim() || DEFAULT_SIDECAR.suffix);
-}
-
 /**
  * A sidecar as read: missing (no labels yet), its annotations, or why it cannot be used. `hash`
  * identifies the content read (contentHash), so that a writer can tell whether the file changed

@@ -5,26 +5,31 @@ import type { LabeledText, WordLabel } from './labeler';
 import { mergeRanges, type OffsetRange } from './ranges';
 
 /**
+ * A word moved by `delta` (its pieces with it) and its window index by `windowDelta`, copied
+ * field by field: words may be views (core/word_table.ts) whose fields are getters, which an
+ * object spread would not copy.
+ */
+export function shiftWord(w: WordLabel, delta: number, windowDelta = 0): WordLabel {
+  return {
+    start: w.start + delta,
+    end: w.end + delta,
+    text: w.text,
+    label: w.label,
+    score: w.score,
+    alternatives: w.alternatives,
+    window: w.window + windowDelta,
+    pieces: w.pieces.map((p) => ({ text: p.text, label: p.label, score: p.score, start: p.start + delta, end: p.end + delta })),
+  };
+}
+
+/**
  * The labels of a part of a text (offsets relative to the part, which starts at `offset` in the
  * document) moved to document offsets.
  */
 export function shiftLabels(part: LabeledText, offset: number, windowBase = 0): LabeledText {
   return {
     ...part,
-    // field by field: words may be views (core/word_table.ts) whose fields are getters, which
-    // an object spread would not copy
-    words: part.words.map(
-      (w): WordLabel => ({
-        start: w.start + offset,
-        end: w.end + offset,
-        text: w.text,
-        label: w.label,
-        score: w.score,
-        alternatives: w.alternatives,
-        window: w.window + windowBase,
-        pieces: w.pieces.map((p) => ({ text: p.text, label: p.label, score: p.score, start: p.start + offset, end: p.end + offset })),
-      }),
-    ),
+    words: part.words.map((w) => shiftWord(w, offset, windowBase)),
     windows: part.windows.map((w) => ({ ...w, start: w.start + offset, end: w.end + offset })),
   };
 }

@@ -135,12 +135,6 @@ export function wordPatternBacktrackingProblems(pattern: string, timeoutMs = WOR
   return [`can backtrack ${score} on some texts (nested or overlapping repetition, as in \`(\\w+\\s?)*\`); it would freeze the editor`];
 }
 
-/** Every problem of a word pattern, in this thread. */
-export function wordPatternProblemsHere(pattern: string, timeoutMs = WORD_PATTERN_CHECK_MS): string[] {
-  const shape = wordPatternShapeProblems(pattern);
-  return shape.length ? shape : wordPatternBacktrackingProblems(pattern, timeoutMs);
-}
-
 /**
  * Patterns whose check finished, with its problems: a bundle is loaded again on every model
  * reload (a settings change), and the proof of one pattern gives the same answer each time.

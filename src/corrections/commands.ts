@@ -17,12 +17,10 @@ import type { Labeler, WordLabel } from '../core/labeler';
 import { iterateSegments } from '../core/segments';
 import { splitTag } from '../core/spans';
 import { identicalPlaces } from '../core/identical';
-import { editorsOf } from '../editors';
 import { describeLabel } from '../core/label_info';
 import { LabelStore } from '../labeling/label_store';
 import { goToLabel, type NavigationResult } from '../review/navigation';
 import { choiceRows, labelChoices, typeProbabilities, typedChoice, type ChoiceRow, type LabelChoice } from './choices';
-import { ReviewMode } from './review_mode';
 import type { CorrectionsStore } from './store';
 import type { Services } from '../services';
 import { percent } from '../percent';
@@ -365,7 +363,7 @@ async function pickRow(rows: readonly ChoiceRow[], title: string): Promise<strin
   });
 }
 
-/** Registers the correction commands and the review mode's context key. */
+/** Registers the correction commands. */
 export function registerCorrectionCommands(s: CorrectionServices): vscode.Disposable[] {
   const corrections = new Corrections(s);
   const store = s.corrections;
@@ -383,9 +381,7 @@ export function registerCorrectionCommands(s: CorrectionServices): vscode.Dispos
       const doc = s.working.documentOr();
       return doc ? f(doc) : undefined;
     };
-  const review = new ReviewMode(s.labels);
   return [
-    review,
     vscode.commands.registerCommand('bertLstm.correctLabel', (args?: CorrectionArgs) => withEditor((e) => corrections.correct(e, args))()),
     vscode.commands.registerCommand(
       'bertLstm.acceptLabel',
@@ -419,24 +415,15 @@ export function registerCorrectionCommands(s: CorrectionServices): vscode.Dispos
     vscode.commands.registerCommand('bertLstm.settleSidecarConflict', (args?: { take?: 'ours' | 'theirs' }) =>
       withDocument((d) => store.settleConflict(d, args?.take === 'theirs' ? 'theirs' : 'ours'))(),
     ),
-    // For tests and automation (not in the command palette): the state of the document worked on.
-    vscode.commands.registerCommand('bertLstm.annotationsState', () => {
-      const doc = s.working.document();
-      return doc ? store.snapshot(doc, editorsOf(doc)[0]) : undefined;
-    }),
-    vscode.commands.registerCommand(
-      'bertLstm.correctionChoices',
-      withEditor(async (e) => (await corrections.choices(e, corrections.scheme() !== 'plain'))?.choices),
-    ),
-    // Whether the review key (Accept Label and Next) is live at this moment (for tests).
-    vscode.commands.registerCommand('bertLstm.reviewingState', () => review.reviewing),
-    // The correction pick's rows at the cursor (for tests): number, label and description, probability.
-    vscode.commands.registerCommand(
-      'bertLstm.correctionRows',
-      withEditor(async (e) => {
-        const found = await corrections.choices(e, corrections.scheme() !== 'plain');
-        return found && corrections.rows(found.choices);
-      }),
-    ),
   ];
+}
+
+/** The choices Correct Label offers at the cursor of `editor` (the selection, for span models), and the pick's rows (test hooks). */
+export async function correctionPick(
+  s: CorrectionServices,
+  editor: vscode.TextEditor,
+): Promise<{ choices: LabelChoice[]; rows: ChoiceRow[] } | undefined> {
+  const corrections = new Corrections(s);
+  const found = await corrections.choices(editor, corrections.scheme() !== 'plain');
+  return found && { choices: found.choices, rows: corrections.rows(found.choices) };
 }

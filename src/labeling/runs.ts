@@ -26,7 +26,7 @@ import type { Display } from '../display/display';
 import { displayName, editorsOf } from '../editors';
 import type { LabelStore } from './label_store';
 import type { ModelHost } from './model_host';
-import { DocumentProse } from './prose';
+import type { DocumentProse } from './prose';
 
 /** A labeling run still going after this long gets a progress notification with Cancel. */
 export const PROGRESS_DELAY_MS = 1000;
@@ -126,8 +126,6 @@ export class LabelingRuns implements vscode.Disposable {
   private readonly busyChanged = new vscode.EventEmitter<void>();
   /** Fires when a run starts or ends its work (the status bar's spinner). */
   readonly onDidChangeBusy = this.busyChanged.event;
-  /** What of each document is labeled (its prose, or all of it). */
-  private readonly prose: DocumentProse;
   private readonly progressChanged = new vscode.EventEmitter<LabelingRun>();
   /** Fires when a run's progress figure changes (the notification and the status bar). */
   readonly onDidProgress = this.progressChanged.event;
@@ -138,9 +136,9 @@ export class LabelingRuns implements vscode.Disposable {
     private readonly model: ModelHost,
     private readonly labels: LabelStore,
     private readonly display: Display,
-  ) {
-    this.prose = new DocumentProse(config, log);
-  }
+    /** What of each document is labeled (its prose, or all of it). */
+    private readonly prose: DocumentProse,
+  ) {}
 
   /** Whether any run's work is going. */
   get busy(): boolean {
@@ -455,7 +453,6 @@ export class LabelingRuns implements vscode.Disposable {
   dispose(): void {
     for (const r of this.runs.values()) r.controller.abort();
     this.busyChanged.dispose();
-    this.prose.dispose();
     this.progressChanged.dispose();
   }
 }

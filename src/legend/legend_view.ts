@@ -10,6 +10,7 @@
 import * as vscode from 'vscode';
 import { displayUnitsOf } from '../core/display_units';
 import { nextLabelIndex } from '../core/ranges';
+import { sayNoCurrentLabels, sayWrapped } from '../review/navigation';
 import type { Services } from '../services';
 import { labelsInForce, legendRows, type LabeledRange, type LegendRow } from './legend_rows';
 
@@ -17,6 +18,8 @@ export type LegendServices = Pick<Services, 'config' | 'model' | 'labels' | 'cor
 
 export const LEGEND_VIEW = 'bertLstm.legend';
 const NEXT_COMMAND = 'bertLstm.legend.nextOccurrence';
+/** Refreshes the legend's rows soon (settings.ts, on a change of the settings they show). */
+export const LEGEND_REFRESH_COMMAND = 'bertLstm.legend.refresh';
 
 /** What selecting the next occurrence found (returned for tests). */
 export interface LegendJump {
@@ -120,7 +123,7 @@ async function goToNext(p: LegendProvider, label: string): Promise<LegendJump | 
   const doc = editor.document;
   const units = p.unitsOf(doc);
   if (!units) {
-    void vscode.window.showInformationMessage('BERT+LSTM: this document has no current labels. Run "Label Document" first.');
+    sayNoCurrentLabels();
     return undefined;
   }
   const found = nextLabelIndex(units, doc.offsetAt(editor.selection.start), 1, (u) => u.label === label);
@@ -133,7 +136,7 @@ async function goToNext(p: LegendProvider, label: string): Promise<LegendJump | 
   // the legend keeps the focus, so that the next click or Enter steps on
   const shown = await vscode.window.showTextDocument(doc, { viewColumn: editor.viewColumn, selection: range, preserveFocus: true });
   shown.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-  if (found.wrapped) void vscode.window.setStatusBarMessage(`BERT+LSTM: wrapped around to the start of the document`, 3000);
+  if (found.wrapped) sayWrapped(1);
   return { start: u.start, end: u.end, label: u.label, wrapped: found.wrapped };
 }
 
@@ -174,9 +177,8 @@ export function registerLegend(s: LegendServices): vscode.Disposable[] {
     view.onDidChangeVisibility((e) => {
       if (e.visible) refreshSoon();
     }),
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (['hiddenLabels', 'labelColors', 'modelPath'].some((k) => s.config.affects(e, k))) refreshSoon();
-    }),
+    // settings.ts (the one subscriber to settings changes) calls this when the rows' settings change
+    vscode.commands.registerCommand(LEGEND_REFRESH_COMMAND, refreshSoon),
     view.onDidChangeCheckboxState(async (e) => {
       for (const [row, state] of e.items) await s.config.setLabelShown(row.label, state === vscode.TreeItemCheckboxState.Checked);
       await redraw();

@@ -18,6 +18,16 @@ export interface NavigationResult {
   readonly wrapped: boolean;
 }
 
+/** Tells the user that the document has no labels for its text as it is. */
+export function sayNoCurrentLabels(): void {
+  void vscode.window.showInformationMessage('BERT+LSTM: this document has no current labels. Run "Label Document" first.');
+}
+
+/** Tells the user, in the status bar, that a search went round the end (or the start) of the document. */
+export function sayWrapped(direction: Step): void {
+  void vscode.window.setStatusBarMessage(`BERT+LSTM: wrapped around to the ${direction === 1 ? 'start' : 'end'} of the document`, 3000);
+}
+
 /**
  * Selects the next (or previous) shown label from the cursor, only low-confidence ones if asked,
  * passing over the units `skip` says (Accept Label and Next: those already reviewed).
@@ -36,7 +46,7 @@ export async function goToLabel(
   if (!s.labels.current(doc) && running) await running.promise;
   const labels = s.labels.current(doc);
   if (!labels) {
-    void vscode.window.showInformationMessage('BERT+LSTM: this document has no current labels. Run "Label Document" first.');
+    sayNoCurrentLabels();
     return undefined;
   }
   const { scheme, hidden, threshold } = shownLabels(s.config, s.model);
@@ -54,9 +64,7 @@ export async function goToLabel(
   const range = new vscode.Range(doc.positionAt(u.start), doc.positionAt(u.end));
   editor.selection = new vscode.Selection(range.start, range.end);
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-  if (found.wrapped) {
-    void vscode.window.setStatusBarMessage(`BERT+LSTM: wrapped around to the ${direction === 1 ? 'start' : 'end'} of the document`, 3000);
-  }
+  if (found.wrapped) sayWrapped(direction);
   return { start: u.start, end: u.end, label: u.label, score: u.score, wrapped: found.wrapped };
 }
 

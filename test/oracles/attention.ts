@@ -1,7 +1,12 @@
 // Reference [CLS] attention for tests: one layer and head (or the mean over heads) of a window,
-// from the product's `meanHeads` and `clsWeights` (the labeler cuts each head's matrix itself and
-// the panel averages heads from those rows).
-import { clsWeights, meanHeads, type Direction, type WindowAttention } from '../../src/core/attention';
+// from the product's `meanHeads` and `tokenWeights` at token 0 (the labeler cuts each head's
+// matrix itself and the panel averages heads from those rows).
+import { meanHeads, tokenWeights, type Direction, type WindowAttention } from '../../src/core/attention';
+
+/** From [CLS]: row 0 (how much [CLS] attends to each token). To [CLS]: column 0. */
+export function clsWeights(m: Float32Array, n: number, direction: Direction): Float32Array {
+  return tokenWeights(m, n, 0, direction === 'fromCls' ? 'from' : 'to');
+}
 
 function matrixOf(a: WindowAttention, layer: number, head: number | 'mean'): Float32Array {
   if (head === 'mean') return meanHeads(a, layer);

@@ -5,6 +5,7 @@
 // about 580 KB, too big to commit).
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { repoRoot } from './repo';
 import { rng } from './rng';
 
 export interface LongTextOptions {
@@ -15,12 +16,6 @@ export interface LongTextOptions {
   /** Lines of text per paragraph. */
   readonly paragraphLines?: number;
   readonly seed?: number;
-}
-
-/** The repository's root, from out/test/shared (compiled) or test/shared (source). */
-function repoRoot(): string {
-  const above = path.resolve(__dirname, '..', '..');
-  return path.basename(above) === 'out' ? path.dirname(above) : above;
 }
 
 let sentences: string[] | undefined;

@@ -9,21 +9,10 @@ import * as vscode from 'vscode';
 import type { Annotation } from '../../src/core/annotations';
 import { parseSidecar } from '../../src/core/sidecar';
 import type { AnnotationsSnapshot } from '../../src/corrections/store';
-import type { LabelChoice } from '../../src/corrections/choices';
 import { api, bioBundle, closeAllEditors, waitFor } from './helpers';
-import { openTemp, state, waitForState } from './workflow_helpers';
+import { cursorAt, openTemp, state, waitForState } from './workflow_helpers';
 
 const TEXT = 'The cat sat on the mat. The dog saw the cat near the door.\n';
-
-function cursorAt(editor: vscode.TextEditor, word: string, nth = 0): number {
-  const text = editor.document.getText();
-  let at = -1;
-  for (let k = 0; k <= nth; k++) at = text.indexOf(word, at + 1);
-  assert.ok(at >= 0, `${word} not found`);
-  const pos = editor.document.positionAt(at + 1);
-  editor.selection = new vscode.Selection(pos, pos);
-  return at;
-}
 
 const sidecarOf = (file: string): Annotation[] => {
   const parsed = parseSidecar(readFileSync(file + '.labels.jsonl', 'utf8'));
@@ -45,7 +34,7 @@ suite('Corrections', () => {
     await vscode.commands.executeCommand('bertLstm.labelDocument');
     const cat = cursorAt(editor, 'cat');
     const word = a.labelsFor(editor.document)!.find((w) => w.start === cat)!;
-    const choices = (await vscode.commands.executeCommand<LabelChoice[]>('bertLstm.correctionChoices'))!;
+    const choices = (await (await api()).correctionChoices())!;
     const model = (await a.model())!;
     assert.deepEqual([...choices.map((c) => c.label)].sort(), [...model.labels].sort());
     const scores = choices.map((c) => c.score!);
@@ -76,7 +65,7 @@ suite('Corrections', () => {
     );
     assert.ok(s.decorations.some((d) => d.key.startsWith(`${other}|corrected`) && d.ranges.some(([x, y]) => x === cat && y === cat + 3)));
     // the current one is now marked in the choices
-    const again = (await vscode.commands.executeCommand<LabelChoice[]>('bertLstm.correctionChoices'))!;
+    const again = (await (await api()).correctionChoices())!;
     assert.deepEqual(
       again.filter((c) => c.current).map((c) => c.label),
       [other],
@@ -310,7 +299,7 @@ suite('Corrections with a BIO model', () => {
     const acme = text.indexOf('Acme');
     // a selection from inside "Acme" to inside "Corp"
     editor.selection = new vscode.Selection(editor.document.positionAt(acme + 2), editor.document.positionAt(acme + 7));
-    const choices = (await vscode.commands.executeCommand<LabelChoice[]>('bertLstm.correctionChoices'))!;
+    const choices = (await (await api()).correctionChoices())!;
     assert.deepEqual([...choices.map((c) => c.label)].sort(), ['ART', 'DATE', 'EVT', 'LOC', 'MISC', 'NUM', 'ORG', 'PER']);
     assert.equal(await vscode.commands.executeCommand('bertLstm.createSpan', { label: 'ORG' }), true);
     const s = await state();

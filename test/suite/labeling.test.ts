@@ -1,9 +1,8 @@
 // Extension-host tests: the real `vscode` API in code-server, the real default model.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { api, assertWholeWord, closeAllEditors, EXTENSION_ID, openSample, openText, SAMPLES, setLive, waitFor } from './helpers';
+import { api, assertWholeWord, closeAllEditors, EXTENSION_ID, openSample, openText, setLive, waitFor } from './helpers';
+import { goldSentences } from '../shared/gold_sentences';
 
 suite('Label Document', () => {
   suiteSetup(async () => {
@@ -79,14 +78,10 @@ suite('Label Document', () => {
     const a = await api();
     // held-out sentences with gold UPOS (written by the training code); an untrained or broken
     // bundle, or labels lost on the way through the editor layer, scores far below this
-    const lines = readFileSync(path.join(SAMPLES, '..', 'test', 'fixtures', 'brown-test-sentences.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .slice(0, 40);
+    const sentences = goldSentences().slice(0, 40);
     let right = 0;
     let total = 0;
-    for (const line of lines) {
-      const s = JSON.parse(line) as { text: string; words: [number, number][]; upos: string[] };
+    for (const s of sentences) {
       const r = await a.labelText(s.text);
       const byStart = new Map(r?.words.map((w) => [w.start, w.label]));
       s.words.forEach(([start], i) => {

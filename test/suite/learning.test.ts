@@ -11,19 +11,10 @@ import * as vscode from 'vscode';
 import type { LearnOutcome } from '../../src/adapt/learning';
 import { serializeSidecar } from '../../src/core/sidecar';
 import { api, closeAllEditors, setSetting, waitFor } from './helpers';
+import { goldSentences } from '../shared/gold_sentences';
 import { openTemp } from './workflow_helpers';
 
-const REPO = path.resolve(__dirname, '../../..');
-
-interface Sentence {
-  text: string;
-  words: Array<[number, number]>;
-  upos: string[];
-}
-const SENTENCES: Sentence[] = readFileSync(path.join(REPO, 'test/fixtures/brown-test-sentences.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((l) => JSON.parse(l) as Sentence);
+const SENTENCES = goldSentences();
 
 suite('Learning from corrections', () => {
   let headFile: string;

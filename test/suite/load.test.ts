@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { MAX_RANGES_PER_CALL } from '../../src/display/decorations';
 import { api, closeAllEditors, openText, setLive, waitFor } from './helpers';
 import { rng } from '../shared/rng';
+import { NEWS_WORDS, pick } from '../shared/words';
 
 const WORDS = 20_000;
 const EDITS = 1_000;
@@ -17,39 +18,12 @@ const EDITS = 1_000;
  * the labels of old segment texts; 20k words of labels take ~30 MB). */
 const HEAP_GROWTH_BOUND_MB = 150;
 
-const VOCAB = [
-  'the',
-  'committee',
-  'approved',
-  'a',
-  'budget',
-  'on',
-  'Monday',
-  'and',
-  'nobody',
-  'was',
-  'surprised',
-  'by',
-  'news',
-  'from',
-  'capital',
-  'week',
-  'she',
-  'laughed',
-  'river',
-  'ran',
-  'quickly',
-  'to',
-  'sea',
-  'prices',
-  'rose',
-  '1961',
-];
+const VOCAB = [...NEWS_WORDS, 'she', 'laughed', 'river', 'ran', 'quickly', 'to', 'sea', 'prices', 'rose', '1961'];
 
 function document(rand: () => number): string {
   const out: string[] = [];
   for (let i = 0; i < WORDS; i++) {
-    out.push(VOCAB[Math.floor(rand() * VOCAB.length)]);
+    out.push(pick(rand, VOCAB));
     const r = rand();
     out.push(r < 0.06 ? '. ' : r < 0.07 ? '.\n\n' : r < 0.1 ? ', ' : ' ');
   }
@@ -98,16 +72,7 @@ suite('Load: 1,000 random edits with live labeling', () => {
       const at = Math.floor(rand() * len);
       const del = Math.min(len - at, Math.floor(rand() * 12));
       const r = rand();
-      const insert =
-        r < 0.5
-          ? ` ${VOCAB[Math.floor(rand() * VOCAB.length)]}`
-          : r < 0.6
-            ? '. '
-            : r < 0.65
-              ? '\n\n'
-              : r < 0.8
-                ? ''
-                : VOCAB[Math.floor(rand() * VOCAB.length)];
+      const insert = r < 0.5 ? ` ${pick(rand, VOCAB)}` : r < 0.6 ? '. ' : r < 0.65 ? '\n\n' : r < 0.8 ? '' : pick(rand, VOCAB);
       const edit = new vscode.WorkspaceEdit();
       edit.replace(doc.uri, new vscode.Range(doc.positionAt(at), doc.positionAt(at + del)), insert);
       assert.ok(await vscode.workspace.applyEdit(edit), `edit ${i} was not applied`);

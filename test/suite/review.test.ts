@@ -92,9 +92,7 @@ suite('Review view', () => {
     assert.equal(await vscode.commands.executeCommand('bertLstm.review.accept', accepted), true);
     items = (await refresh()).filter((i) => i.file === file);
     assert.ok(!items.some((i) => i.start === accepted.start));
-    const state = await vscode.commands.executeCommand<{ corrections: Array<{ start: number; source: string; label: string }> }>(
-      'bertLstm.annotationsState',
-    );
+    const state = (await api()).annotationsState();
     assert.ok(state?.corrections.some((c) => c.start === accepted.start && c.source === 'reviewed' && c.label === accepted.label));
     const afterAccept = await progress();
     assert.deepEqual([afterAccept.reviewed, afterAccept.total], [before.reviewed + 1, before.total]);
@@ -105,9 +103,7 @@ suite('Review view', () => {
     assert.equal(await vscode.commands.executeCommand('bertLstm.review.correct', corrected, { label: other }), true);
     items = (await refresh()).filter((i) => i.file === file);
     assert.ok(!items.some((i) => i.start === corrected.start));
-    const state2 = await vscode.commands.executeCommand<{ corrections: Array<{ start: number; source: string; label: string }> }>(
-      'bertLstm.annotationsState',
-    );
+    const state2 = (await api()).annotationsState();
     assert.ok(state2?.corrections.some((c) => c.start === corrected.start && c.source === 'corrected' && c.label === other));
     const afterCorrect = await progress();
     assert.deepEqual([afterCorrect.reviewed, afterCorrect.total], [before.reviewed + 2, before.total]);

@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import { parseSidecar } from '../../src/core/sidecar';
 import type { AnnotationsSnapshot } from '../../src/corrections/store';
 import { api, closeAllEditors, waitFor } from './helpers';
-import { openTemp, state, waitForState } from './workflow_helpers';
+import { cursorAt, openTemp, state, waitForState } from './workflow_helpers';
 
 const TEXT = 'The cat sat on the mat. The dog saw the cat near the door.\n';
 
@@ -97,14 +97,6 @@ function makeReadOnly(dir: string): ReadOnly {
   throw new Error(
     `cannot make a folder read-only for root on this machine (needs CAP_SYS_ADMIN or CAP_LINUX_IMMUTABLE): ${tried.join('; ')}`,
   );
-}
-
-function cursorAt(editor: vscode.TextEditor, word: string): number {
-  const at = editor.document.getText().indexOf(word);
-  assert.ok(at >= 0, `${word} not found`);
-  const pos = editor.document.positionAt(at + 1);
-  editor.selection = new vscode.Selection(pos, pos);
-  return at;
 }
 
 async function correct(editor: vscode.TextEditor, word: string, label: string): Promise<number> {

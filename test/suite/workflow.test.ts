@@ -9,23 +9,12 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ChoiceRow } from '../../src/corrections/choices';
 import type { TransferResult } from '../../src/export/transfer';
 import type { NavigationResult } from '../../src/review/navigation';
 import { api, closeAllEditors, setLive, setSetting, waitFor, withSettings } from './helpers';
-import { openTemp, state } from './workflow_helpers';
+import { cursorAt, openTemp, state } from './workflow_helpers';
 
 const TEXT = 'The cat sat on the mat. The dog saw the cat near the door.\nTHE END came late.\n';
-
-function cursorAt(editor: vscode.TextEditor, word: string, nth = 0): number {
-  const text = editor.document.getText();
-  let at = -1;
-  for (let k = 0; k <= nth; k++) at = text.indexOf(word, at + 1);
-  assert.ok(at >= 0, `${word} not found`);
-  const pos = editor.document.positionAt(at + 1);
-  editor.selection = new vscode.Selection(pos, pos);
-  return at;
-}
 
 async function hoverText(doc: vscode.TextDocument, offset: number): Promise<string> {
   const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, doc.positionAt(offset));
@@ -250,7 +239,7 @@ suite('Workflow: hover, import, the correction pick, review keys', () => {
     await vscode.commands.executeCommand('bertLstm.labelDocument');
     const cat = cursorAt(editor, 'cat');
     const model = a.labelsFor(editor.document)!.find((w) => w.start === cat)!;
-    const rows = (await vscode.commands.executeCommand<ChoiceRow[]>('bertLstm.correctionRows'))!;
+    const rows = (await a.correctionRows())!;
     assert.equal(rows.length, (await a.model())!.labels.length);
     rows.forEach((r, i) => assert.match(r.text, new RegExp(`^${i + 1} ${r.label} — \\S`), `row ${i + 1} is numbered and described`));
     assert.equal(rows[0].label, model.label);
@@ -261,7 +250,7 @@ suite('Workflow: hover, import, the correction pick, review keys', () => {
     const a = await api();
     const { editor } = await openTemp(TEXT);
     await vscode.commands.executeCommand('bertLstm.labelDocument');
-    const reviewing = async (): Promise<boolean | undefined> => vscode.commands.executeCommand<boolean>('bertLstm.reviewingState');
+    const reviewing = async (): Promise<boolean> => a.reviewing();
     await withSettings({ confidenceThreshold: 1 }, async () => {
       const words = a.labelsFor(editor.document)!;
       editor.selection = new vscode.Selection(0, 0, 0, 0);

@@ -13,6 +13,7 @@ import { CancelledError } from '../../src/core/engine';
 import { Labeler, type LabeledText } from '../../src/core/labeler';
 import { REPO } from './fixtures';
 import { rng } from '../shared/rng';
+import { NEWS_WORDS, pick } from '../shared/words';
 
 const WORKER = path.join(REPO, 'out/src/core/engine_worker.js');
 const MODEL = path.join(REPO, 'models/default');
@@ -101,32 +102,11 @@ describe('bad documents are labeled soundly or refused, never hang', () => {
 
   it('a single 1 MB line (no line break, no sentence end) is labeled in full', { timeout: HANG_MS }, async () => {
     const rand = rng(11);
-    const vocab = [
-      'the',
-      'committee',
-      'approved',
-      'a',
-      'budget',
-      'on',
-      'Monday',
-      'and',
-      'nobody',
-      'was',
-      'surprised',
-      'by',
-      'news',
-      'from',
-      'capital',
-      'week',
-      'extraordinarily',
-      'x',
-      '1961',
-      'tax',
-    ];
+    const vocab = [...NEWS_WORDS, 'extraordinarily', 'x', '1961', 'tax'];
     const parts: string[] = [];
     let n = 0;
     while (n < 1_000_000) {
-      const w = vocab[Math.floor(rand() * vocab.length)];
+      const w = pick(rand, vocab);
       parts.push(w);
       n += w.length + 1;
     }

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { REPO } from './fixtures';
+import { jsonLines, REPO } from './fixtures';
 
 const CLI = path.join(REPO, 'dist/cli.js');
 const run = (args: string[], input?: string) =>
@@ -26,10 +26,7 @@ test('--format jsonl from stdin: UTF-16 offsets into the input, then the sequenc
   const text = 'Café 😀 ok.';
   const r = run(['--format', 'jsonl'], text);
   assert.equal(r.status, 0, r.stderr);
-  const lines = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+  const lines = jsonLines(r.stdout);
   const seq = lines.pop();
   assert.ok(Array.isArray(seq.sequence) && seq.sequence.length > 0);
   assert.deepEqual(

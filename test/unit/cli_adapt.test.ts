@@ -7,21 +7,14 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { FIXTURES, REPO } from './fixtures';
+import { jsonLines, REPO } from './fixtures';
+import { goldSentences, type GoldSentence as Sentence } from '../shared/gold_sentences';
 
 const CLI = path.join(REPO, 'dist/cli.js');
 const run = (args: string[], input?: string) =>
   spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', cwd: REPO, timeout: 300_000 });
 
-interface Sentence {
-  text: string;
-  words: Array<[number, number]>;
-  upos: string[];
-}
-const SENTENCES: Sentence[] = readFileSync(path.join(FIXTURES, 'brown-test-sentences.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((l) => JSON.parse(l) as Sentence);
+const SENTENCES = goldSentences();
 
 /** CoNLL-U of the sentences, `rule` applied to each gold tag. */
 function conllu(sentences: readonly Sentence[], rule: (tag: string) => string): string {
@@ -61,11 +54,7 @@ test('adapt learns a planted rule from a CoNLL-U file and writes a bundle that -
   const nounsTaggedX = (args: string[]): number => {
     const res = run(['--format', 'jsonl', '--workers', '1', ...args], input);
     assert.equal(res.status, 0, res.stderr);
-    const words = res.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
-      .filter((w) => 'label' in w);
+    const words = jsonLines(res.stdout).filter((w) => 'label' in w);
     const labelAt = new Map(words.map((w) => [w.start, w.label]));
     let base = 0,
       x = 0;

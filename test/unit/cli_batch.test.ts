@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { compileGlob, skipReason } from '../../src/core/batch';
 import { importAs, type ExportFormat } from '../../src/core/formats';
-import { REPO } from './fixtures';
+import { jsonLines, REPO } from './fixtures';
 
 const CLI = path.join(REPO, 'dist/cli.js');
 const run = (args: string[], input?: string) =>
@@ -67,11 +67,7 @@ test('--batch FOLDER: one record per file with word labels and sequence scores; 
   // the same labels as the single-file labeler's (whatever the model says)
   const single = run(['--format', 'jsonl', path.join(dir, 'a.txt')]);
   assert.equal(single.status, 0, single.stderr);
-  const singleWords = single.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { text?: string; label?: string })
-    .filter((w) => w.label);
+  const singleWords = jsonLines<{ text?: string; label?: string }>(single.stdout).filter((w) => w.label);
   assert.deepEqual(
     byName.get('a.txt')!.words!.map((w) => `${w.text}/${w.label}`),
     singleWords.map((w) => `${w.text}/${w.label}`),

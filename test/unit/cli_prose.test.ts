@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { markdownProse } from '../../src/core/prose_markdown';
 import { codePointRanges } from '../../src/core/prose_mask';
-import { REPO } from './fixtures';
+import { jsonLines, REPO } from './fixtures';
 
 const CLI = path.join(REPO, 'dist/cli.js');
 const GRAMMARS = path.join(REPO, '.cache/code-server/node_modules/code-server/lib/vscode/extensions');
@@ -21,17 +21,20 @@ const dir = mkdtempSync(path.join(tmpdir(), 'cli-prose-'));
 const mdFile = path.join(dir, 'note.md');
 writeFileSync(mdFile, MD);
 
+/** A --format jsonl run: its word lines, and its last line (sequence scores, labeled ranges). */
+function jsonlRun(args: string[]): { words: Array<{ start: number; end: number; text: string }>; last: { labeled_ranges?: unknown } } {
+  const r = run(['--format', 'jsonl', ...args]);
+  assert.equal(r.status, 0, r.stderr);
+  const words = jsonLines(r.stdout);
+  const last = words.pop();
+  return { words, last };
+}
+
 const inRanges = (ranges: ReadonlyArray<readonly [number, number]>, s: number, e: number): boolean =>
   ranges.some(([a, b]) => a <= s && e <= b);
 
 test('a Markdown file: words only in its prose, and the labeled ranges (UTF-16) after them', () => {
-  const r = run(['--format', 'jsonl', mdFile]);
-  assert.equal(r.status, 0, r.stderr);
-  const lines = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  const last = lines.pop();
+  const { words: lines, last } = jsonlRun([mdFile]);
   const expected = markdownProse(MD).map((x) => [x.start, x.end]);
   assert.deepEqual(last.labeled_ranges, expected);
   assert.ok(lines.length > 0);
@@ -56,13 +59,7 @@ test('spans and CoNLL-U say which ranges were labeled, in code points', () => {
 });
 
 test('--prose whole labels the markup too, and says no ranges', () => {
-  const r = run(['--format', 'jsonl', '--prose', 'whole', mdFile]);
-  assert.equal(r.status, 0, r.stderr);
-  const lines = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  const last = lines.pop();
+  const { words: lines, last } = jsonlRun(['--prose', 'whole', mdFile]);
   assert.equal(last.labeled_ranges, undefined);
   assert.ok(lines.some((w) => w.text === '#'));
 });
@@ -71,13 +68,8 @@ test('a Python file with --grammars: only comments, docstrings and strings', () 
   const py = '# A comment about cats\ndef f(x):\n    """Return the dog."""\n    return x + "more words"\n';
   const file = path.join(dir, 'code.py');
   writeFileSync(file, py);
-  const r = run(['--format', 'jsonl', '--grammars', GRAMMARS, file]);
-  assert.equal(r.status, 0, r.stderr);
-  const words = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l))
-    .filter((w) => w.text !== undefined)
+  const words = jsonlRun(['--grammars', GRAMMARS, file])
+    .words.filter((w) => w.text !== undefined)
     .map((w) => w.text);
   assert.deepEqual(words, ['A', 'comment', 'about', 'cats', 'Return', 'the', 'dog', '.', 'more', 'words']);
   // without grammars a code file is labeled whole

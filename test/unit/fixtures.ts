@@ -1,12 +1,29 @@
 // Shared fixture access for the unit tests (not a test file itself).
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import * as assert from 'node:assert/strict';
+import { Labeler } from '../../src/core/labeler';
 import { TextTokenizer } from '../../src/core/tokenize';
 
 /** test/fixtures, from out/test/unit (compiled) or test/unit (source). */
 const ABOVE = path.resolve(__dirname, '..', '..');
 export const REPO = path.basename(ABOVE) === 'out' ? path.dirname(ABOVE) : ABOVE;
 export const FIXTURES = path.join(REPO, 'test', 'fixtures');
+
+/** The records of a JSON Lines text (a CLI's --format jsonl output, a batch output). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const jsonLines = <T = any>(text: string): T[] =>
+  text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as T);
+
+/** The shipped model, opened with the compiled engine worker; a refusal fails the test with its problems. */
+export async function openShippedModel(): Promise<Labeler> {
+  const opened = await Labeler.open(path.join(REPO, 'models/default'), { workerPath: path.join(REPO, 'out/src/core/engine_worker.js') });
+  assert.ok(opened.ok, opened.ok ? '' : opened.problems.join('\n'));
+  return opened.value;
+}
 
 export function readFixtureJson<T = unknown>(...parts: string[]): T {
   return JSON.parse(readFileSync(path.join(FIXTURES, ...parts), 'utf8')) as T;

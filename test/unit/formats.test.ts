@@ -8,7 +8,6 @@ import { test } from 'node:test';
 import type { Annotation } from '../../src/core/annotations';
 import {
   exportAs,
-  exportConll,
   exportSpans,
   formatOfFile,
   importAs,
@@ -156,7 +155,7 @@ test('export: labels off word boundaries and overlapping labels are warned about
     { start: 0, end: 3, text: 'Mar', label: 'PER', source: 'corrected' },
     { start: 2, end: 13, text: TEXT.slice(2, 13), label: 'ORG', source: 'corrected' },
   ];
-  const r = exportConll(TEXT, words(TEXT), ann, 'iob2');
+  const r = exportAs('conll', TEXT, words(TEXT), ann, 'iob2');
   assert.match(r.content, /^Maria B-PER\nSchmidt O\n/);
   assert.equal(r.warnings.length, 2);
   assert.match(r.warnings[0].message, /"Mar" at 1:1 \(PER\) does not start and end at word boundaries/);
@@ -166,7 +165,7 @@ test('export: labels off word boundaries and overlapping labels are warned about
 test('removed labels (O) are not exported', () => {
   const ann: Annotation[] = [{ start: 0, end: 5, text: 'Maria', label: 'O', source: 'corrected' }];
   assert.deepEqual(JSON.parse(exportSpans(TEXT, ann).content).spans, []);
-  assert.match(exportConll(TEXT, words(TEXT), ann, 'iob2').content, /^Maria O\n/);
+  assert.match(exportAs('conll', TEXT, words(TEXT), ann, 'iob2').content, /^Maria O\n/);
 });
 
 test('file names suggest formats', () => {

@@ -4,7 +4,8 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { clsWeights, rollout, tokenAttention, tokenWeights, type WindowAttention } from '../../src/core/attention';
+import { rollout, tokenAttention, tokenWeights, type WindowAttention } from '../../src/core/attention';
+import { clsWeights } from '../oracles/attention';
 import { averageSequence, type WindowResult } from '../../src/core/labeler';
 import {
   capabilityNotes,

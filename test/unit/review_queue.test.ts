@@ -11,7 +11,6 @@ import {
   labelMargin,
   lineColumn,
   lineStarts,
-  needsReviewer,
   reviewOrder,
   reviewProgress,
   reviewQueue,
@@ -23,18 +22,15 @@ import {
 
 const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) < 1e-9, `${a} vs ${b}`);
 
+/** A label with its score, and the model's alternatives: the label itself first, then `others`. */
+const scored = (label: string, score: number, ...others: Array<[string, number]>) => ({
+  label,
+  score,
+  alternatives: [{ label, score }, ...others.map(([l, p]) => ({ label: l, score: p }))],
+});
+
 test('the margin is the top probability minus the next; without a second label, its bound 2p - 1', () => {
-  close(
-    labelMargin({
-      label: 'NOUN',
-      score: 0.55,
-      alternatives: [
-        { label: 'NOUN', score: 0.55 },
-        { label: 'PROPN', score: 0.4 },
-      ],
-    }),
-    0.15,
-  );
+  close(labelMargin(scored('NOUN', 0.55, ['PROPN', 0.4])), 0.15);
   // the label's own entry is skipped wherever it is; the best other label counts
   close(
     labelMargin({
@@ -52,22 +48,8 @@ test('the margin is the top probability minus the next; without a second label, 
   close(labelMargin({ label: 'X', score: 0.98, alternatives: [{ label: 'X', score: 0.98 }] }), 0.96);
   close(labelMargin({ label: 'X', score: 0.3 }), 0);
   // the same top probability, different margins: the top probability alone cannot tell them apart
-  const near = labelMargin({
-    label: 'A',
-    score: 0.5,
-    alternatives: [
-      { label: 'A', score: 0.5 },
-      { label: 'B', score: 0.45 },
-    ],
-  });
-  const far = labelMargin({
-    label: 'A',
-    score: 0.5,
-    alternatives: [
-      { label: 'A', score: 0.5 },
-      { label: 'B', score: 0.05 },
-    ],
-  });
+  const near = labelMargin(scored('A', 0.5, ['B', 0.45]));
+  const far = labelMargin(scored('A', 0.5, ['B', 0.05]));
   assert.ok(near < far);
 });
 
@@ -85,37 +67,10 @@ test('the bound never ranks a label surer than any distribution of the rest allo
 
 test("a span's margin is its least certain word's", () => {
   const words = [
-    {
-      start: 0,
-      end: 3,
-      label: 'B-PER',
-      score: 0.9,
-      alternatives: [
-        { label: 'B-PER', score: 0.9 },
-        { label: 'O', score: 0.05 },
-      ],
-    },
-    {
-      start: 4,
-      end: 9,
-      label: 'I-PER',
-      score: 0.5,
-      alternatives: [
-        { label: 'I-PER', score: 0.5 },
-        { label: 'O', score: 0.4 },
-      ],
-    },
+    { start: 0, end: 3, ...scored('B-PER', 0.9, ['O', 0.05]) },
+    { start: 4, end: 9, ...scored('I-PER', 0.5, ['O', 0.4]) },
     { start: 10, end: 12, label: 'O', score: 0.99 },
-    {
-      start: 13,
-      end: 17,
-      label: 'B-LOC',
-      score: 0.7,
-      alternatives: [
-        { label: 'B-LOC', score: 0.7 },
-        { label: 'B-ORG', score: 0.2 },
-      ],
-    },
+    { start: 13, end: 17, ...scored('B-LOC', 0.7, ['B-ORG', 0.2]) },
   ];
   const m = unitMargins(
     [
@@ -158,10 +113,27 @@ test('the queue: flagged first, then the smallest margin, then the lowest probab
   assert.equal(reviewOrder(items[0], items[0]), 0);
 });
 
+const label = (start: number, text: string, margin: number, score = 0.6): ScoredLabel => ({
+  start,
+  end: start + text.length,
+  text,
+  label: 'NOUN',
+  score,
+  margin,
+  alternatives: [],
+});
+
 test('confident labels are never listed: the threshold keeps margins at most maxMargin, and flagged ones', () => {
-  assert.equal(needsReviewer({ margin: 0.96, needsReview: false }, 0.5), false);
-  assert.equal(needsReviewer({ margin: 0.5, needsReview: false }, 0.5), true);
-  assert.equal(needsReviewer({ margin: 0.96, needsReview: true }, 0.5), true);
+  const out: ReviewCandidate[] = [];
+  const flagged: Annotation = { start: 6, end: 8, text: 'cc', label: 'NOUN', source: 'reviewed', needsReview: true };
+  addFileCandidates(out, '/f', [label(0, 'aa', 0.96), label(3, 'bb', 0.5), label(6, 'cc', 0.96)], [flagged], 0.5);
+  assert.deepEqual(
+    out.map((c) => [c.text, c.needsReview]),
+    [
+      ['bb', false],
+      ['cc', true],
+    ],
+  );
 });
 
 test('grouping by file keeps the order inside each file and orders files by their first item', () => {
@@ -250,16 +222,6 @@ test('the highlight always covers the word, whatever the text around it (fast-ch
       void b;
     }),
   );
-});
-
-const label = (start: number, text: string, margin: number, score = 0.6): ScoredLabel => ({
-  start,
-  end: start + text.length,
-  text,
-  label: 'NOUN',
-  score,
-  margin,
-  alternatives: [],
 });
 
 test('a file adds its uncertain uncovered labels and flagged corrections; progress counts the settled ones', () => {

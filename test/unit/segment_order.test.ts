@@ -3,7 +3,6 @@
 // order reports its progress, gives partial labels that agree with the whole, and ends with
 // exactly the labels of a run in document order.
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { carryLabels, changedPart } from '../../src/core/carry';
@@ -12,7 +11,7 @@ import { debounceDelay, endsAtMaxWait } from '../../src/core/max_wait';
 import { distanceToRanges, rangesDone, takeNearest } from '../../src/core/segment_order';
 import { SegmentCache } from '../../src/core/segments';
 import { longText } from '../shared/long_text';
-import { REPO } from './fixtures';
+import { openShippedModel } from './fixtures';
 
 const segs = (n: number, len = 10): { start: number; end: number }[] =>
   Array.from({ length: n }, (_, i) => ({ start: i * len, end: (i + 1) * len }));
@@ -222,9 +221,7 @@ describe('labels carried through edits', () => {
 describe('labeling in priority order (shipped model)', () => {
   let labeler: Labeler;
   before(async () => {
-    const opened = await Labeler.open(path.join(REPO, 'models/default'), { workerPath: path.join(REPO, 'out/src/core/engine_worker.js') });
-    assert.ok(opened.ok, !opened.ok ? opened.problems.join('; ') : '');
-    labeler = opened.value;
+    labeler = await openShippedModel();
   });
   after(async () => labeler?.dispose());
 

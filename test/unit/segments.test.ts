@@ -2,14 +2,13 @@
 // boundaries are local (an edit changes few segments), and incremental labels equal a full
 // run's after random edits (with the shipped model through the worker).
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { Labeler } from '../../src/core/labeler';
 import { SegmentCache, type SegmentLabels } from '../../src/core/segments';
 import { segmentText } from '../oracles/segments';
 import { allocateTable } from '../../src/core/word_table';
-import { patternTokenizer, REPO } from './fixtures';
+import { openShippedModel, patternTokenizer } from './fixtures';
 
 const SENTENCES = [
   'The council met on Monday.',
@@ -115,9 +114,7 @@ describe('SegmentCache', () => {
 describe('incremental labeling (shipped model)', () => {
   let labeler: Labeler;
   before(async () => {
-    const opened = await Labeler.open(path.join(REPO, 'models/default'), { workerPath: path.join(REPO, 'out/src/core/engine_worker.js') });
-    assert.ok(opened.ok, !opened.ok ? opened.problems.join('; ') : '');
-    labeler = opened.value;
+    labeler = await openShippedModel();
   });
   after(async () => labeler?.dispose());
 

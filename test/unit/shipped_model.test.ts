@@ -5,16 +5,11 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
+import { goldSentences } from '../shared/gold_sentences';
 import { Labeler } from '../../src/core/labeler';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const MODEL = path.join(ROOT, 'models/default');
-
-interface GoldSentence {
-  text: string;
-  words: Array<[number, number]>;
-  upos: string[];
-}
 
 let labeler: Labeler;
 
@@ -30,10 +25,7 @@ after(async () => {
 
 test('shipped model: UPOS accuracy on held-out Brown test sentences matches metrics.json', async () => {
   const metrics = JSON.parse(readFileSync(path.join(MODEL, 'metrics.json'), 'utf8'));
-  const sentences: GoldSentence[] = readFileSync(path.join(ROOT, 'test/fixtures/brown-test-sentences.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+  const sentences = goldSentences();
   let correct = 0;
   let total = 0;
   let unaligned = 0;

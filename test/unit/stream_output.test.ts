@@ -13,16 +13,13 @@ import { modelAnnotations } from '../../src/core/annotations';
 import { exportAs, exportSpans, spansRecord, type ExportFormat } from '../../src/core/formats';
 import { Labeler } from '../../src/core/labeler';
 import { chunkSpans, streamLabels, type OutputFormat } from '../../src/core/stream_output';
-import { REPO } from './fixtures';
+import { openShippedModel, REPO } from './fixtures';
 
-const WORKER = path.join(REPO, 'out/src/core/engine_worker.js');
 const CLI = path.join(REPO, 'dist/cli.js');
 let labeler: Labeler;
 
 before(async () => {
-  const opened = await Labeler.open(path.join(REPO, 'models/default'), { workerPath: WORKER });
-  assert.ok(opened.ok, opened.ok ? '' : opened.problems.join('\n'));
-  labeler = opened.value;
+  labeler = await openShippedModel();
 });
 after(() => labeler?.dispose());
 

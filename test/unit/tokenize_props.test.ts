@@ -132,16 +132,15 @@ const tricky = fc.constantFrom(
   '\u0663',
   '\u00bd',
 );
+/** Short texts of the tricky strings and any single code unit. */
+const trickyText = fc.string({ unit: fc.oneof(tricky, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 25 });
 
 const arbitraries: Array<[string, fc.Arbitrary<string>]> = [
   ['binary code points', fc.string({ unit: 'binary', maxLength: 40 })],
   ['graphemes', fc.string({ unit: 'grapheme', maxLength: 20 })],
   ['single-code-point graphemes', fc.string({ unit: 'grapheme-composite', maxLength: 30 })],
   ['binary ASCII (controls included)', fc.string({ unit: 'binary-ascii', maxLength: 40 })],
-  [
-    'tricky characters mixed with random ones',
-    fc.string({ unit: fc.oneof(tricky, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 25 }),
-  ],
+  ['tricky characters mixed with random ones', trickyText],
 ];
 
 const RUNS = 1500;
@@ -184,23 +183,19 @@ describe('TextTokenizer properties on random Unicode text', () => {
 
   it('countPieces(text, max) is the sum over tokenize(text) of min(max(pieces, 1), max), in both modes', () => {
     fc.assert(
-      fc.property(
-        fc.string({ unit: fc.oneof(tricky, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 25 }),
-        fc.integer({ min: 1, max: 6 }),
-        (text, max) => {
-          for (const tok of [patternTokenizer(), bertTokenizer()]) {
-            const words = tokenizeWords(tok, text);
-            assert.equal(
-              tok.countPieces(text),
-              words.reduce((a, w) => a + Math.max(w.pieces.length, 1), 0),
-            );
-            assert.equal(
-              tok.countPieces(text, max),
-              words.reduce((a, w) => a + Math.min(Math.max(w.pieces.length, 1), max), 0),
-            );
-          }
-        },
-      ),
+      fc.property(trickyText, fc.integer({ min: 1, max: 6 }), (text, max) => {
+        for (const tok of [patternTokenizer(), bertTokenizer()]) {
+          const words = tokenizeWords(tok, text);
+          assert.equal(
+            tok.countPieces(text),
+            words.reduce((a, w) => a + Math.max(w.pieces.length, 1), 0),
+          );
+          assert.equal(
+            tok.countPieces(text, max),
+            words.reduce((a, w) => a + Math.min(Math.max(w.pieces.length, 1), max), 0),
+          );
+        }
+      }),
       { numRuns: RUNS },
     );
   });
@@ -225,29 +220,25 @@ describe('TextTokenizer properties on random Unicode text', () => {
 
   it('tokenizeCompact is tokenize in flat arrays: at least one piece a word ([UNK] for none), at most max', () => {
     fc.assert(
-      fc.property(
-        fc.string({ unit: fc.oneof(tricky, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 25 }),
-        fc.integer({ min: 1, max: 6 }),
-        (text, max) => {
-          for (const tok of [patternTokenizer(), bertTokenizer()]) {
-            const words = tokenizeWords(tok, text);
-            const c = tokenizeCompact(tok, text, max);
-            assert.equal(c.words, words.length);
-            assert.equal(c.pieceFirst[0], 0);
-            words.forEach((w, i) => {
-              assert.deepEqual([c.wordStart[i], c.wordEnd[i]], [w.start, w.end]);
-              const expected = w.pieces.length
-                ? w.pieces.slice(0, max).map((p) => [p.id, p.start, p.end, p.text])
-                : [[tok.unkId, w.start, w.end, '[UNK]']];
-              const got = [];
-              for (let p = c.pieceFirst[i]; p < c.pieceFirst[i + 1]; p++)
-                got.push([c.pieceId[p], c.pieceStart[p], c.pieceEnd[p], c.pieceText[p]]);
-              assert.deepEqual(got, expected);
-            });
-            assert.equal(c.pieceFirst[c.words], c.pieceId.length);
-          }
-        },
-      ),
+      fc.property(trickyText, fc.integer({ min: 1, max: 6 }), (text, max) => {
+        for (const tok of [patternTokenizer(), bertTokenizer()]) {
+          const words = tokenizeWords(tok, text);
+          const c = tokenizeCompact(tok, text, max);
+          assert.equal(c.words, words.length);
+          assert.equal(c.pieceFirst[0], 0);
+          words.forEach((w, i) => {
+            assert.deepEqual([c.wordStart[i], c.wordEnd[i]], [w.start, w.end]);
+            const expected = w.pieces.length
+              ? w.pieces.slice(0, max).map((p) => [p.id, p.start, p.end, p.text])
+              : [[tok.unkId, w.start, w.end, '[UNK]']];
+            const got = [];
+            for (let p = c.pieceFirst[i]; p < c.pieceFirst[i + 1]; p++)
+              got.push([c.pieceId[p], c.pieceStart[p], c.pieceEnd[p], c.pieceText[p]]);
+            assert.deepEqual(got, expected);
+          });
+          assert.equal(c.pieceFirst[c.words], c.pieceId.length);
+        }
+      }),
       { numRuns: RUNS },
     );
   });
