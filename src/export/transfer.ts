@@ -173,7 +173,7 @@ export async function importLabels(
     return { ok: false, labels: 0, problems: [{ line: 0, message: why }], warnings: result.warnings };
   }
   const agreeing = args.agreeing ?? s.config.importAgreeingLabels;
-  const compared = labeled ? compareWithModel(result.annotations, s.corrections.modelLabels(doc), agreeing) : undefined;
+  const compared = labeled ? compareWithModel(result.annotations, s.corrections.modelOwnLabels(doc), agreeing) : undefined;
   const annotations = compared?.annotations ?? result.annotations;
   const applied = await s.corrections.set(doc, annotations, `Import ${name}`);
   if (!applied)
