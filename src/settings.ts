@@ -3,13 +3,14 @@
 // threads or workers change), the labels (relabeled when the strategy, stride, prose setting or model change), the
 // look (redrawn), the correction style, live labeling, and the status bar.
 import * as vscode from 'vscode';
+import type { Learning } from './adapt/learning';
 import { relabelOpenDocuments } from './labeling/relabel';
 import type { Services } from './services';
 
 export type SettingsServices = Pick<
   Services,
   'config' | 'log' | 'model' | 'labels' | 'runs' | 'live' | 'display' | 'diagnostics' | 'corrections' | 'status'
->;
+> & { readonly learning: Pick<Learning, 'followSettings'> };
 
 export function registerSettingsReactions(s: SettingsServices): vscode.Disposable {
   return vscode.workspace.onDidChangeConfiguration(async (e) => {
@@ -31,6 +32,8 @@ export function registerSettingsReactions(s: SettingsServices): vscode.Disposabl
       s.log.info('relabeling open documents after a settings change');
       relabelOpenDocuments(s.runs, s.live, s.labels, staleRuns);
     }
+    // the memory of corrections on or off, or its threshold (the open documents relabeled)
+    if (affects('learning.memory', 'learning.memoryThreshold')) s.learning.followSettings();
     if (affects('labelColors')) {
       const bad = cfg.invalidLabelColors;
       if (bad.length) {

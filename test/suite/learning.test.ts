@@ -84,14 +84,16 @@ suite('Learning from corrections', () => {
 
   test("a corrected word: the hover's and the panel's model label, Accept Label and an import compare with the model's own label, not the memory's", async () => {
     const a = await api();
-    const sentence = 'The old man walked to the harbour every morning.';
+    // a word no other test corrects (the memory keeps a closed document's corrections)
+    const sentence = 'The fisherman mended his nets by the quay at dawn.';
     const { editor, file } = await openTemp(`${sentence}\n\nShe reads the paper while the coffee cools.\n\n${sentence}\n`, 'notes.txt');
     await vscode.commands.executeCommand('bertLstm.labelDocument');
     const doc = editor.document;
-    const harbours = () => a.labelsFor(doc)?.filter((w) => w.text === 'harbour') ?? [];
-    await waitFor('labels', () => harbours().length === 2);
-    const model = harbours()[0].label;
-    assert.equal(harbours()[1].label, model, 'the same sentence: the same label');
+    const quays = () => a.labelsFor(doc)?.filter((w) => w.text === 'quay') ?? [];
+    await waitFor('labels', () => quays().length === 2);
+    const model = quays()[0].label;
+    assert.equal(quays()[1].label, model, 'the same sentence: the same label');
+    assert.ok(!quays()[0].reason, "the model's own label: nothing remembered of this word yet");
     const corrected = model === 'VERB' ? 'ADJ' : 'VERB';
     // the model's labels of the document, before any correction, as a CoNLL file to import later
     const conll = path.join(path.dirname(file), 'notes.conll');
@@ -101,13 +103,13 @@ suite('Learning from corrections', () => {
     });
     assert.ok(exported?.ok);
 
-    const first = doc.getText().indexOf('harbour');
-    const second = doc.getText().lastIndexOf('harbour');
+    const first = doc.getText().indexOf('quay');
+    const second = doc.getText().lastIndexOf('quay');
     editor.selection = new vscode.Selection(doc.positionAt(first + 1), doc.positionAt(first + 1));
     assert.equal(await vscode.commands.executeCommand('bertLstm.correctLabel', { label: corrected }), true);
-    await waitFor('the other "harbour" relabeled by the memory', () => harbours()[1]?.label === corrected);
+    await waitFor('the other "quay" relabeled by the memory', () => quays()[1]?.label === corrected);
     // the corrected word's own example is what the memory finds for it: the label in force echoes it
-    assert.equal(harbours()[0].reason?.source.line, 1);
+    assert.equal(quays()[0].reason?.source.line, 1);
 
     // the hover on the corrected word: the correction first, then the model's own opinion
     const hoverAt = async (offset: number): Promise<string> => {
@@ -127,7 +129,7 @@ suite('Learning from corrections', () => {
     assert.match(onOther, new RegExp(`^\\*\\*${corrected}\\*\\*`), onOther);
     assert.match(
       onOther,
-      new RegExp(`From your correction of "harbour" in .*notes\\.txt:1 \\(\\d+\\.\\d% similar\\); the model alone: ${model} \\d+\\.\\d%`),
+      new RegExp(`From your correction of "quay" in .*notes\\.txt:1 \\(\\d+\\.\\d% similar\\); the model alone: ${model} \\d+\\.\\d%`),
     );
 
     // the panel: the correction's label, the model's own beside it
@@ -148,7 +150,7 @@ suite('Learning from corrections', () => {
     assert.equal(await vscode.commands.executeCommand('bertLstm.acceptLabel'), true);
     const accepted = await waitForState((st) => st.corrections.some((c) => c.start === second));
     assert.deepEqual(
-      accepted.corrections.filter((c) => c.text === 'harbour').map((c) => [c.label, c.source]),
+      accepted.corrections.filter((c) => c.text === 'quay').map((c) => [c.label, c.source]),
       [
         [corrected, 'corrected'],
         [corrected, 'corrected'],
@@ -158,7 +160,7 @@ suite('Learning from corrections', () => {
     // an import that says `corrected` for both: two differ from the model, the rest agree
     const lines = readFileSync(conll, 'utf8')
       .split('\n')
-      .map((l) => (l.startsWith('harbour ') ? `harbour ${corrected}` : l));
+      .map((l) => (l.startsWith('quay ') ? `quay ${corrected}` : l));
     writeFileSync(conll, lines.join('\n'));
     const imported = await vscode.commands.executeCommand<TransferResult>('bertLstm.importLabels', {
       uri: vscode.Uri.file(conll),
@@ -166,6 +168,12 @@ suite('Learning from corrections', () => {
     });
     assert.ok(imported?.ok, JSON.stringify(imported));
     assert.deepEqual([imported.differ, imported.agree], [2, exported.labels - 2]);
+
+    // the memory turned off takes its labels away at once, and turned on brings them back
+    await setSetting('learning.memory', false);
+    await waitFor('the memory off', () => quays().length === 2 && quays().every((w) => !w.reason && w.label === model));
+    await setSetting('learning.memory', true);
+    await waitFor('the memory on again', () => quays().length === 2 && quays().every((w) => w.reason && w.label === corrected));
   });
 
   test('Learn from Corrections keeps a better head, saves it, and it is back after the model loads again', async () => {
@@ -235,9 +243,10 @@ suite('Learning from corrections: a model without token_features', () => {
     await setSetting('modelPath', PLAIN_BUNDLE);
   });
   suiteTeardown(async () => {
-    await setSetting('modelPath', undefined);
     await setSetting('learning.autoEvery', 0);
     await setSetting('learning.memory', false);
+    await setSetting('modelPath', undefined);
+    await (await api()).unloadModel();
   });
   teardown(closeAllEditors);
 
