@@ -31,7 +31,7 @@ for ax, sim in zip(axes[0], sims):
     ax.set_ylabel("held-out accuracy (%)")
     ax.set_title(TITLES.get(sim["name"], sim["name"]), fontsize=10)
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="best", fontsize=8, framealpha=0.85)
 fig.suptitle("Learning from corrections", fontsize=12)
 fig.tight_layout()
 out = ROOT / "docs" / "learning_curve.png"
