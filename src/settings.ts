@@ -4,6 +4,7 @@
 // stride, prose setting or model change), the look (redrawn), live labeling, the legend and the
 // Review view (each refreshed only while shown), and the status bar.
 import * as vscode from 'vscode';
+import type { Learning } from './adapt/learning';
 import { relabelOpenDocuments } from './labeling/relabel';
 import { LEGEND_REFRESH_COMMAND } from './legend/legend_view';
 import type { Services } from './services';
@@ -11,7 +12,7 @@ import type { Services } from './services';
 export type SettingsServices = Pick<
   Services,
   'config' | 'log' | 'model' | 'labels' | 'runs' | 'live' | 'display' | 'diagnostics' | 'corrections' | 'status'
->;
+> & { readonly learning: Pick<Learning, 'followSettings'> };
 
 export function registerSettingsReactions(s: SettingsServices): vscode.Disposable {
   return vscode.workspace.onDidChangeConfiguration(async (e) => {
@@ -33,6 +34,8 @@ export function registerSettingsReactions(s: SettingsServices): vscode.Disposabl
       s.log.info('relabeling open documents after a settings change');
       relabelOpenDocuments(s.runs, s.live, s.labels, staleRuns);
     }
+    // the memory of corrections on or off, or its threshold (the open documents relabeled)
+    if (affects('learning.memory', 'learning.memoryThreshold')) s.learning.followSettings();
     if (affects('labelColors')) {
       const bad = cfg.invalidLabelColors;
       if (bad.length) {

@@ -119,6 +119,22 @@ export class Learning implements vscode.Disposable {
     }, 0);
   }
 
+  /**
+   * `learning.memory` or `learning.memoryThreshold` changed: the memory is used or not, with
+   * the new threshold (its examples kept), and the open documents are labeled again.
+   */
+  followSettings(): void {
+    const labeler = this.labeler;
+    if (!labeler || labeler.learningOff || !this.memory) return;
+    if (this.memory.threshold !== this.config.learningMemoryThreshold) {
+      this.memory = new CorrectionMemory(this.memory.dim, this.config.learningMemoryThreshold);
+      for (const examples of this.docs.values()) for (const e of examples.values()) this.memory.add(e.features, 0, e.label, e.source);
+    }
+    labeler.setMemory(this.config.learningMemory ? this.memory : undefined, DEFAULT_MEMORY_WEIGHT);
+    this.changed.fire();
+    void this.relabelOpen();
+  }
+
   private async loadHead(labeler: Labeler): Promise<void> {
     const file = headFilePath(this.config);
     if (!file || labeler.adaptedHead) return; // a bundle's own adapted head comes first
@@ -151,7 +167,7 @@ export class Learning implements vscode.Disposable {
 
   private async syncNow(doc: vscode.TextDocument, t0: number): Promise<void> {
     const labeler = this.labeler;
-    const memory = this.memory;
+    let memory = this.memory;
     if (!labeler || !memory || doc.isClosed) return;
     const text = doc.getText();
     const name = vscode.workspace.asRelativePath(doc.uri);
@@ -191,7 +207,8 @@ export class Learning implements vscode.Disposable {
         next.set(key, { features, label: a.label, source: { file: name, line: doc.positionAt(a.start).line + 1, word: a.text, kind } });
       });
     }
-    if (this.labeler !== labeler || doc.isClosed) return; // another model meanwhile
+    if (this.labeler !== labeler || doc.isClosed || !this.memory) return; // another model meanwhile
+    memory = this.memory; // a new threshold meanwhile makes a new memory (followSettings)
     memory.forgetFile(name);
     for (const e of next.values()) memory.add(e.features, 0, e.label, e.source);
     this.docs.set(doc.uri.toString(), next);

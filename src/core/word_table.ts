@@ -19,12 +19,15 @@ export interface PieceLabel {
 
 /**
  * Why a unit has its label when the model's own output is not the whole story: the remembered
- * example (learning from corrections, core/adapt/memory.ts) it matched, for the hover.
+ * example (learning from corrections, core/adapt/memory.ts) it matched, for the hover, and what
+ * the model itself said (what comparisons with the user's labels read, core/adapt/opinion.ts).
  */
 export interface LabelReason {
   readonly label: string;
   readonly similarity: number;
   readonly source: { readonly file: string; readonly line: number; readonly word: string; readonly kind: 'correction' | 'accepted' };
+  /** The model's own best labels for the unit (the head in use, before the memory), best first. */
+  readonly model: readonly LabelScore[];
 }
 
 export interface WordLabel {

@@ -74,7 +74,7 @@ export class Corrections {
     const words = await this.words(doc);
     const text = doc.getText();
     const merged = this.store.merged(doc);
-    const model = this.store.modelLabels(doc);
+    const model = this.store.modelOwnLabels(doc); // a review of the model's own label, not of the memory's
     const sel = editor.selection;
     if (useSelection && !sel.isEmpty && words) {
       const s = doc.offsetAt(sel.start);
@@ -201,8 +201,13 @@ export class Corrections {
       void vscode.window.showInformationMessage('BERT+LSTM: no label at the cursor to accept.');
       return false;
     }
-    const reviewed: Annotation = { ...current, source: current.source === 'corrected' ? 'corrected' : 'reviewed', needsReview: undefined };
+    // a label the memory of corrections gave, where the model's own differs, is the user's, not a review of the model's
+    const m = target.model;
+    const modelSaysIt = current.source !== 'model' || (m?.label === current.label && m.start === current.start && m.end === current.end);
+    const source = current.source === 'corrected' || !modelSaysIt ? 'corrected' : 'reviewed';
+    const reviewed: Annotation = { ...current, source, needsReview: undefined };
     delete (reviewed as { needsReview?: boolean }).needsReview;
+    if (!modelSaysIt) delete (reviewed as { score?: number }).score; // a correction carries no model score
     return this.store.set(
       editor.document,
       replaceCorrections(this.store.corrections(editor.document), current, [reviewed]),
@@ -299,7 +304,7 @@ export class Corrections {
       return 0;
     }
     let next = [...this.store.corrections(doc)];
-    const model = this.store.modelLabels(doc);
+    const model = this.store.modelOwnLabels(doc);
     for (const p of places) {
       const m = model.find((a) => a.start === p.start && a.end === p.end);
       const same = m?.label === label;

@@ -17,6 +17,7 @@
 // again with the same text.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { modelOwnAnnotations } from '../core/adapt/opinion';
 import { mergeAnnotations, modelAnnotations, type Annotation, type TextChange } from '../core/annotations';
 import { sidecarPath } from '../core/sidecar';
 import type { Config } from '../config';
@@ -134,6 +135,16 @@ export class CorrectionsStore implements vscode.Disposable {
     if (!result) return [];
     const scheme = this.model.loaded?.bundle.config.labelScheme ?? 'plain';
     return modelAnnotations(doc.getText(), result.words, scheme);
+  }
+
+  /**
+   * The model's own labels, the memory of corrections left out: what the user's labels are
+   * compared with (imports, Correct Label's review-or-correction; core/adapt/opinion.ts).
+   */
+  modelOwnLabels(doc: vscode.TextDocument): Annotation[] {
+    const result = this.labels.current(doc);
+    if (!result) return [];
+    return modelOwnAnnotations(doc.getText(), result.words, this.model.loaded?.bundle.config.labelScheme ?? 'plain');
   }
 
   /** Corrections over the model's labels. */

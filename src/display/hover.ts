@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { BundleConfig } from '../core/bundle';
 import type { WordLabel, WindowResult } from '../core/labeler';
 import { reasonLine } from '../adapt/reason';
+import { modelOpinion } from '../core/adapt/opinion';
 import { describeLabel, describeSequenceLabel, type LabelDescriptions } from '../core/label_info';
 import type { Config } from '../config';
 import { correctionHoverPart } from '../corrections/hover';
@@ -38,7 +39,10 @@ export function segmentLine(window: WindowResult | undefined, descriptions: Labe
 
 /**
  * The model's paragraphs about a word: its label (as "Model: …" when a correction is in force
- * above it), the alternatives, the pieces and the segment's label.
+ * above it), the alternatives, the pieces and the segment's label. Below a correction it is the
+ * model's own opinion, the memory of corrections left out (core/adapt/opinion.ts): the memory
+ * would echo the correction back. Elsewhere it is the label in force, and when a remembered
+ * correction decided it, the line that says which and what the model alone said.
  */
 export function modelHoverLines(
   word: WordLabel,
@@ -46,12 +50,13 @@ export function modelHoverLines(
   opts: { strategy: string; threshold: number; descriptions?: LabelDescriptions; belowCorrection?: boolean },
 ): string[] {
   const descriptions = opts.descriptions ?? NO_DESCRIPTIONS;
-  const low = word.score < opts.threshold ? ' $(warning) low confidence' : '';
+  const shown = opts.belowCorrection ? modelOpinion(word) : word;
+  const low = shown.score < opts.threshold ? ' $(warning) low confidence' : '';
   const lead = opts.belowCorrection ? 'Model: ' : '';
-  const lines = [`${lead}**${word.label}** ${percent(word.score)}${meaning(describeLabel(word.label, descriptions))}${low}`];
-  const alts = word.alternatives.slice(1).map((a) => `${a.label} ${percent(a.score)}`);
+  const lines = [`${lead}**${shown.label}** ${percent(shown.score)}${meaning(describeLabel(shown.label, descriptions))}${low}`];
+  const alts = shown.alternatives.slice(1).map((a) => `${a.label} ${percent(a.score)}`);
   if (alts.length) lines.push(`Alternatives: ${alts.join(' · ')}`);
-  if (word.reason) lines.push(reasonLine(word.reason));
+  if (word.reason && !opts.belowCorrection) lines.push(reasonLine(word.reason));
   if (word.pieces.length > 1 || (word.pieces[0] && word.pieces[0].text !== word.text.toLowerCase())) {
     const pieces = word.pieces.map((p) => `${code(p.text)} ${p.label} ${percent(p.score)}`);
     lines.push(`Pieces (${opts.strategy}): ${pieces.join(' · ')}`);

@@ -118,6 +118,7 @@ export class StatusDisplay implements vscode.Disposable {
       {
         label: '$(mortar-board) Learn from Corrections',
         description: this.model.loaded?.learningOff ? 'off for this model' : this.model.loaded?.adaptedInfo ? 'adapted now' : undefined,
+        detail: this.model.loaded?.learningOff, // why, in words
         command: 'bertLstm.learnFromCorrections',
       },
     );

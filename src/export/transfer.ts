@@ -19,6 +19,7 @@ import {
   type FormatProblem,
   type SentenceLayout,
 } from '../core/formats';
+import { modelOwnAnnotations } from '../core/adapt/opinion';
 import { compareWithModel, comparisonSummary, type AgreeingLabels } from '../core/import_compare';
 import { codePointRanges } from '../core/prose_mask';
 import { writeFileAtomic } from '../core/sidecar';
@@ -167,15 +168,18 @@ export class LabelTransfer {
     }
     for (const w of result.warnings) s.log.warn(`import ${name}: ${describe(w)}`);
     // Only the labels that differ from the model's are corrections: the model's labels of this
-    // text are needed (labeled first if the document has none for its version).
-    const labeled = s.labels.current(doc) ?? (await s.live.labelDocument(doc));
+    // text are needed, all of them (labeled first if the document has no complete labels for its
+    // version: a run going on has drawn only part of them).
+    const labeled = s.labels.complete(doc) ?? (await s.live.labelDocument(doc));
     if (doc.isClosed || doc.getText() !== text) {
       const why = doc.isClosed ? 'the document was closed' : 'the document changed';
       void vscode.window.showWarningMessage(`BERT+LSTM: nothing imported from ${name}: ${why} while it was being read. Import it again.`);
       return { ok: false, labels: 0, problems: [{ line: 0, message: why }], warnings: result.warnings };
     }
     const agreeing = args.agreeing ?? s.config.importAgreeingLabels;
-    const compared = labeled ? compareWithModel(result.annotations, s.corrections.modelLabels(doc), agreeing) : undefined;
+    // the model's own labels, not the memory's (docs/ADAPT.md): the user's labels are not compared with themselves
+    const scheme = s.model.loaded?.bundle.config.labelScheme ?? 'plain';
+    const compared = labeled ? compareWithModel(result.annotations, modelOwnAnnotations(text, labeled.words, scheme), agreeing) : undefined;
     const annotations = compared?.annotations ?? result.annotations;
     const applied = await s.corrections.set(doc, annotations, `Import ${name}`);
     if (!applied)

@@ -10,6 +10,7 @@
 // labels in force (corrections over the model's) are sent again without running the model.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { modelOpinion } from '../core/adapt/opinion';
 import { REMOVED_LABEL } from '../core/annotations';
 import { rollout, tokenAttention, type WindowAttention } from '../core/attention';
 import type { AttentionToken, Labeler } from '../core/labeler';
@@ -194,14 +195,17 @@ export class AnalysisPanel implements vscode.Disposable {
         word: t.word ?? -1,
       };
       if (t.special) return row;
-      const model = LabelStore.wordAt(words, row.start)?.label;
+      const word = LabelStore.wordAt(words, row.start);
+      const model = word?.label;
       // the innermost correction over the piece
       let c: (typeof corrections)[number] | undefined;
       for (const x of corrections) if (x.start <= row.start && row.start < x.end && (!c || x.end - x.start < c.end - c.start)) c = x;
       if (!c) return { ...row, ...(model !== undefined ? { label: model } : {}) };
       const label = c.label === REMOVED_LABEL ? REMOVED_LABEL : c.label;
       const source = c.source === 'model' ? 'model' : c.source;
-      return { ...row, label, source, ...(model !== undefined && source !== 'model' ? { modelLabel: model } : {}) };
+      // beside a correction, the model's own label: not the memory's, which would echo the correction
+      const own = word && modelOpinion(word).label;
+      return { ...row, label, source, ...(own !== undefined && source !== 'model' ? { modelLabel: own } : {}) };
     });
   }
 

@@ -2,7 +2,10 @@
 // headless Chromium. The workspace's document has a sidecar with one correction of the first
 // "harbour"; the same sentence further down is labeled with the corrected label, and the hover
 // over that second "harbour" says which correction decided it ("From your correction of
-// "harbour" in notes.txt:1"). The screenshot goes to test-artifacts/e2e-learning-hover.png.
+// "harbour" in notes.txt:1") and what the model alone said; the hover over the corrected word
+// itself shows the correction, then the model's own label (never the correction echoed back by
+// its own remembered example). Screenshots: test-artifacts/e2e-learning-hover.png and
+// e2e-learning-hover-corrected.png.
 //
 //   node --test test/e2e/learning.e2e.test.mjs        (packages the extension first)
 import assert from 'node:assert/strict';
@@ -47,9 +50,9 @@ e2eTest(
     await waitForLabelDecorations(page, { min: 10 });
 
     e2e.step('find the second "harbour" (the third paragraph)');
-    const second = await waitFor('labeling', 'the second "harbour" drawn', async () => {
+    const [first, second] = await waitFor('labeling', 'both "harbour"s drawn', async () => {
       const decos = (await waitForLabelDecorations(page, { min: 10 })).filter((d) => d.text === 'harbour');
-      return decos.length === 2 ? decos.sort((x, y) => x.rect.top - y.rect.top)[1] : undefined;
+      return decos.length === 2 ? decos.sort((x, y) => x.rect.top - y.rect.top) : undefined;
     });
     log(`second harbour: ${JSON.stringify(second)}`);
 
@@ -57,9 +60,22 @@ e2eTest(
     const hover = await hoverDecoration(page, second, { pattern: /From your correction of "harbour" in notes\.txt:1/, timeout: 60_000 });
     log(`hover: ${String(hover).replace(/\s+/g, ' ').slice(0, 300)}`);
     assert.match(hover, new RegExp(`^\\s*${CORRECTED}\\b`), "the remembered label is the word's label");
+    const alone = /the model alone: (\w+) \d+\.\d%/.exec(hover);
+    assert.ok(alone && alone[1] !== CORRECTED, `the model's own label beside it: ${hover}`);
     await settled(page);
     const shot = path.join(ARTIFACTS, 'e2e-learning-hover.png');
     await page.screenshot({ path: shot, fullPage: true });
     log(`screenshot: ${path.relative(ROOT, shot)}`);
+
+    e2e.step("the corrected word's hover: the correction, then the model's own label (not the correction echoed back)");
+    const own = await hoverDecoration(page, first, { pattern: /Model:/, timeout: 60_000 });
+    log(`hover: ${String(own).replace(/\s+/g, ' ').slice(0, 300)}`);
+    assert.match(own, new RegExp(`^\\s*${CORRECTED}\\s+corrected`), 'the correction first');
+    assert.equal(/Model: (\w+)/.exec(own)?.[1], alone[1], "the model's own label");
+    assert.doesNotMatch(own, /From your correction/);
+    await settled(page);
+    const shot2 = path.join(ARTIFACTS, 'e2e-learning-hover-corrected.png');
+    await page.screenshot({ path: shot2, fullPage: true });
+    log(`screenshot: ${path.relative(ROOT, shot2)}`);
   },
 );

@@ -123,6 +123,14 @@ test('the memory matches a near vector, not a far one, and says where the exampl
   assert.equal(m.nearest(Float32Array.of(0, 1, 0, 0.5), 0)?.source.line, 51);
 });
 
+test('of two examples of the same word in the same context, the one added last answers', () => {
+  const m = new CorrectionMemory(2, 0.9);
+  m.add(Float32Array.of(1, 0.5), 0, 'NOUN', { file: 'old.txt', line: 1, word: 'harbour', kind: 'correction' });
+  m.add(Float32Array.of(1, 0.5), 0, 'VERB', { file: 'new.txt', line: 3, word: 'harbour', kind: 'correction' });
+  const match = m.nearest(Float32Array.of(1, 0.5), 0, 'harbour');
+  assert.deepEqual([match?.label, match?.source.file], ['VERB', 'new.txt']);
+});
+
 test('the memory looks only among examples of the same word form, and says which texts a change concerns', () => {
   const m = new CorrectionMemory(2, 0.9);
   const v0 = m.version;

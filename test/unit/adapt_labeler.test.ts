@@ -1,6 +1,7 @@
 // Learning from corrections in the labeler, on the shipped model run by onnxruntime-node: the
 // shipped head recomputed from `token_features` gives the model's labels, a remembered correction
-// relabels the same word elsewhere (and only the segments that hold it run again), adapted head
+// relabels the same word elsewhere (and only the segments that hold it run again) while the
+// model's own labels are kept beside it for comparisons with the user's, adapted head
 // files for another model or cut off are refused in words, and a bundle without features says
 // why learning is off.
 import * as assert from 'node:assert/strict';
@@ -10,6 +11,9 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ADAPTED_HEAD_FILE, serializeAdaptedHead } from '../../src/core/adapt/head_file';
 import { CorrectionMemory } from '../../src/core/adapt/memory';
+import { modelOpinion, modelOwnAnnotations } from '../../src/core/adapt/opinion';
+import { modelAnnotations } from '../../src/core/annotations';
+import { compareWithModel } from '../../src/core/import_compare';
 import { Labeler, type LabeledText } from '../../src/core/labeler';
 import { SegmentCache } from '../../src/core/segments';
 import { FIXTURES, REPO } from './fixtures';
@@ -86,6 +90,47 @@ test('a remembered correction relabels the same word elsewhere; only segments wi
       [model, model],
     );
     assert.equal(back.words.find((w) => w.text === 'harbour')?.reason, undefined);
+  } finally {
+    labeler.setMemory(undefined);
+  }
+});
+
+test("the model's own labels are kept beside the memory's: a corrected word's own example does not answer for it", async () => {
+  const memory = new CorrectionMemory(labeler.baseHead!.dim, 0.9);
+  labeler.setMemory(memory);
+  try {
+    const first = await labeler.label(SAMPLE);
+    const harbours = first.words.filter((w) => w.text === 'harbour');
+    const model = harbours[0].label;
+    const corrected = model === 'VERB' ? 'ADJ' : 'VERB';
+    const f = await labeler.wordFeatures(SAMPLE, [harbours[0]]);
+    assert.ok(f.ok && f.value.features[0]);
+    memory.add(f.value.features[0], 0, corrected, { file: 'notes.md', line: 1, word: 'harbour', kind: 'correction' });
+    const again = await labeler.label(SAMPLE);
+    const [own, other] = again.words.filter((w) => w.text === 'harbour');
+    // the corrected word itself: its own example is the nearest, so the label in force echoes it
+    assert.equal(own.label, corrected);
+    assert.ok(own.reason && own.reason.similarity > 0.999, 'its own example');
+    // what it is compared with is the model's own opinion, the memory left out
+    const opinion = modelOpinion(own);
+    assert.equal(opinion.label, model);
+    assert.ok(Math.abs(opinion.score - harbours[0].score) < 0.02, `${opinion.score} vs ${harbours[0].score}`);
+    assert.equal(opinion.alternatives[0].label, model);
+    assert.equal(modelOpinion(other).label, harbours[1].label);
+    const word = again.words.find((w) => w.text === 'coffee')!;
+    assert.deepEqual(modelOpinion(word), { label: word.label, score: word.score, alternatives: word.alternatives });
+
+    // an import that says `corrected` for both: two differ from the model, the rest agree
+    const imported = modelAnnotations(SAMPLE, first.words, 'plain').map((a) =>
+      a.text === 'harbour' ? { ...a, label: corrected, source: 'corrected' as const } : a,
+    );
+    const byOwn = compareWithModel(imported, modelOwnAnnotations(SAMPLE, again.words, 'plain'), 'reviewed');
+    assert.deepEqual([byOwn.differ, byOwn.agree], [2, imported.length - 2]);
+    // against the labels in force the user's labels would be compared with themselves
+    const inForce = compareWithModel(imported, modelAnnotations(SAMPLE, again.words, 'plain'), 'reviewed');
+    assert.deepEqual([inForce.differ, inForce.agree], [0, imported.length]);
+    const triples = (as: Array<{ start: number; end: number; label: string }>) => as.map((a) => `${a.start}:${a.end}:${a.label}`);
+    assert.deepEqual(triples(modelOwnAnnotations(SAMPLE, again.words, 'plain')), triples(modelAnnotations(SAMPLE, first.words, 'plain')));
   } finally {
     labeler.setMemory(undefined);
   }

@@ -8,7 +8,9 @@
 // it holds (a map lookup per word); a matched word's vector is made again from its pieces'
 // logits and blended with the remembered label: p = (1 - weight)·p_model + weight·onehot, so the
 // remembered label wins whenever weight >= 0.5 and its score says how much the model agreed.
-import { aggregateInto, softmaxInto, topKInto, type AggregationStrategy } from '../aggregate';
+// The model's own labels for a blended word are kept in its reason: what is drawn is the label
+// in force, what the user's labels are compared with is the model's (core/adapt/opinion.ts).
+import { aggregateInto, softmaxInto, topKInto, type AggregationStrategy, type LabelScore } from '../aggregate';
 import type { OutputTensor } from '../engine_protocol';
 import type { CompactTokens } from '../tokenize';
 import type { Window } from '../windows';
@@ -71,9 +73,15 @@ export function applyMemory(
     for (let p = 0; p < count; p++) softmaxInto(logits.data, (row * seqLen + pos + p) * n, n, scratch, p * n);
     if (strategy === 'simple' || count === 1) word.set(scratch.subarray(0, n));
     else aggregateInto(scratch, count, n, strategy, word);
+    // the model's own labels (fillRows wrote them to the row): kept, since comparisons read them
+    const model: LabelScore[] = [];
+    for (let j = 0; j < t.k; j++) {
+      const at = unit * t.stride + j;
+      model.push({ label: t.labels[t.top[at]] ?? String(t.top[at]), score: t.topScore[at] });
+    }
     for (let l = 0; l < n; l++) word[l] = (1 - blend.weight) * word[l] + (l === li ? blend.weight : 0);
     topKInto(word, 0, n, k, t.top, t.topScore, unit * t.stride);
-    (t.reasons ??= new Map()).set(unit, { label: match.label, similarity: match.similarity, source: match.source });
+    (t.reasons ??= new Map()).set(unit, { label: match.label, similarity: match.similarity, source: match.source, model });
   };
   let pos = 1; // after [CLS]
   for (let i = w.firstWord; i < w.endWord; i++) {

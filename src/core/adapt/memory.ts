@@ -144,7 +144,8 @@ export class CorrectionMemory {
 
   /**
    * The most similar remembered example (of the word form `form`, when given), if its cosine
-   * similarity reaches the threshold.
+   * similarity reaches the threshold. Of equally similar ones (the same word in the same
+   * context, labeled twice) the one added last: the user's latest word.
    */
   nearest(features: Float32Array, offset: number, form?: string): MemoryMatch | undefined {
     const d = this.dim;
@@ -162,7 +163,7 @@ export class CorrectionMemory {
       let s = 0;
       const row = r * d;
       for (let j = 0; j < d; j++) s += this.vectors[row + j] * features[offset + j];
-      if (s > bestSim) {
+      if (s >= bestSim) {
         bestSim = s;
         best = r;
       }
