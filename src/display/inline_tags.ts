@@ -4,8 +4,11 @@
 // Inlay hints also give the tags the editor's own look for injected text: muted
 // (`editorInlayHint.*` colors), spaced (padding) and at `editor.inlayHints.fontSize`, which
 // package.json's configurationDefaults sets smaller than the text for plain text and Markdown
-// (VS Code draws hints at the text's size otherwise, and never larger). The label's color stays
-// on the word's underline (decorations.ts). Only the requested range's tags
+// (VS Code draws hints at the text's size otherwise, and never larger). The editor also cuts a
+// line's hints after `editor.inlayHints.maximumLength` characters in all (43 by default, about
+// ten tags), which would leave a paragraph written on one long line untagged after its first
+// words: the same configurationDefaults lift that limit (0) for plain text and Markdown. The
+// label's color stays on the word's underline (decorations.ts). Only the requested range's tags
 // are made (the editor asks for the visible lines).
 import * as vscode from 'vscode';
 import type { DisplayUnit } from '../core/display_units';
