@@ -58,6 +58,8 @@ export class Container implements Services, vscode.Disposable {
     this.display = this.own(new Display(this.config, this.model, this.labels, this.corrections, this.diagnostics));
     this.runs = this.own(new LabelingRuns(this.config, this.log, this.model, this.labels, this.display));
     this.live = this.own(new LiveLabeling(this.config, this.log, this.labels, this.runs));
+    // the inline style's tags wait for the labels of a document labeled live (inline_tags.ts)
+    this.display.inlineTags.expectLabels((doc) => this.config.displayStyle === 'inline' && this.live.applies(doc));
     this.status = this.own(new StatusDisplay(this.config, this.model, this.labels, this.runs, this.live));
     this.panels = this.own(new Panels(this, extensionContext.extensionUri));
     this.working = this.own(new WorkingDocument(this.panels));

@@ -205,7 +205,7 @@ e2eTest(
     const tokens = text.split(/\s+/).filter(Boolean).length;
     // each caller then waits until the editor is drawn in the style chosen
     const setStyle = async (style) => {
-      await chooseSetting(page, 'bertLstm.displayStyle', style);
+      await chooseSetting(e2e, 'bertLstm.displayStyle', style);
       await quickOpen(page, SAMPLE);
     };
 
@@ -305,17 +305,20 @@ e2eTest(
 
       e2e.step(`${t.name}: inline tag style`);
       await setStyle('inline');
-      const tags = await waitUntil(
+      // the tags are muted (the editor's inlay-hint look); the word's faint underline has the label's color
+      const faint = async () => (await labelDecorations(page)).filter((d) => ['dotted', 'double'].includes(d.style));
+      const { tags, words } = await waitUntil(
         page,
-        `inline tags after at least ${Math.ceil(tokens / 2)} words and no background decorations left`,
+        `inline tags and faint underlines under at least ${Math.ceil(tokens / 2)} words, and no background decorations left`,
         async () => {
           const g = await inlineTags(page, [...labels]);
-          return g.length >= Math.ceil(tokens / 2) && (await backgroundBoxes(page)).length === 0 ? g : undefined;
+          const w = await faint();
+          return g.length >= Math.ceil(tokens / 2) && w.length >= Math.ceil(tokens / 2) && (await backgroundBoxes(page)).length === 0
+            ? { tags: g, words: w }
+            : undefined;
         },
       );
       for (const g of tags) assert.ok(labels.has(g.text.replace(/\?$/, '')), `the tag "${g.text}" is a label of the model`);
-      // the tags are muted (the editor's inlay-hint look); the word's faint underline has the label's color
-      const words = (await labelDecorations(page)).filter((d) => ['dotted', 'double'].includes(d.style));
       const wordColors = new Set(words.map((d) => d.color));
       assert.ok(wordColors.size >= 3, `inline underlines in several label colors (${[...wordColors].join(', ')})`);
       const allowedFg = new Set(
