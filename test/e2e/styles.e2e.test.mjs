@@ -1,15 +1,19 @@
 // End-to-end: the display styles in a light and a dark theme. One code-server; the theme is
-// switched as a user does (Preferences: Color Theme). For each style (underline, background,
-// inline tag, an inlay hint) the user settings file is changed and the page reloaded, as after editing the
-// file elsewhere (a file changed behind the workbench's back is not always noticed live; after
-// a reload it is read for certain), the DOM is checked for that style's rendering in the
-// label's theme color, and a screenshot is saved to test-artifacts/. Also read from the DOM: the
-// hover's content, the status bar item's text, and the quick pick its click opens.
+// switched as a user does (Preferences: Color Theme), and so is the style (bertLstm.displayStyle
+// chosen in the Settings editor, which the extension hears of at once). For each style
+// (underline, background, inline tag, an inlay hint) the test waits until the editor is drawn in
+// it, checks that style's rendering in the label's theme color, and saves a screenshot to
+// test-artifacts/. Also read from the DOM: the hover's content, the status bar item's text, and
+// the quick pick its click opens. With word wrap on, a paragraph on one long line in the inline
+// style: the view lines stay within the text area, every word but punctuation (PUNCT,
+// bertLstm.inline.hiddenLabels by default) has a tag up to the line's end, and the tags are
+// smaller than the text, muted and spaced from their words
+// (test-artifacts/styles-<theme>-inline-wrap.png).
 //
 //   node --test test/e2e/styles.e2e.test.mjs        (packages the extension first)
 //   E2E_VSIX=path/to.vsix node --test test/e2e/styles.e2e.test.mjs
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   ARTIFACTS,
@@ -25,8 +29,24 @@ import {
   waitForLabelDecorations,
 } from '../harness/codeserver.mjs';
 import { e2eTest, installedConfig } from '../harness/fixture.mjs';
+import { chooseSetting } from '../harness/settings_ui.mjs';
 
 const SAMPLE = 'sentences.txt';
+// a paragraph on one line, far wider than the editor: word wrap breaks it into view lines
+const LONG_FILE = 'long.txt';
+const LONG = Array.from(
+  { length: 6 },
+  (_, i) => `The committee said on Tuesday that prices rose again in ${1960 + i}, and the workers in the old mills asked for more pay.`,
+).join(' ');
+const LONG_WORDS = LONG.match(/[A-Za-z0-9]+/g).length;
+
+const workspace = (base) => {
+  const dir = path.join(base, 'workspace');
+  mkdirSync(dir);
+  copyFileSync(path.join(SAMPLES, SAMPLE), path.join(dir, SAMPLE));
+  writeFileSync(path.join(dir, LONG_FILE), LONG + '\n');
+  return dir;
+};
 // theme: the workbench.colorTheme setting's value; label: the name the Color Theme picker shows
 const THEMES = [
   { name: 'light', theme: 'Default Light Modern', label: 'Light Modern', kind: 'light' },
@@ -80,23 +100,75 @@ function backgroundBoxes(page) {
 
 /**
  * Inline tags: the inlay hints this extension gives in the inline style (VS Code injects an inlay
- * hint's text into the line, in a span with a dynamic class), those whose text is a label.
+ * hint's text into the line, in a span with a dynamic class), those whose text is a label. Each
+ * with its color, font size, page rectangle, the index of its view line, and the text before it
+ * on that view line (the word it follows): that text's color and the gap between them.
  */
 function inlineTags(page, labels) {
   return page.evaluate((names) => {
     const editor = document.querySelector('.editor-instance .monaco-editor');
     if (!editor) return [];
     const known = new Set(names);
+    const lines = [...editor.querySelectorAll('.view-lines .view-line')].sort(
+      (a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top,
+    );
     const out = [];
     for (const el of editor.querySelectorAll('.view-lines .view-line span span')) {
       const text = (el.textContent ?? '').replace(/\u00a0/g, ' ').trim();
       if (el.children.length || !known.has(text.replace(/\?$/, ''))) continue;
       if (![...el.classList].some((c) => /^dyn-rule-/.test(c))) continue;
       const cs = getComputedStyle(el);
-      out.push({ text, color: cs.color, fontSize: parseFloat(cs.fontSize) });
+      const r = el.getBoundingClientRect();
+      // the nearest span before it with visible text (the padding is an empty span between them)
+      let prev = el.previousElementSibling;
+      while (prev && !(prev.textContent ?? '').replace(/\u00a0/g, ' ').trim()) prev = prev.previousElementSibling;
+      const p = prev?.getBoundingClientRect();
+      const sameLine = p && Math.abs(p.top + p.height / 2 - (r.top + r.height / 2)) < r.height;
+      out.push({
+        text,
+        color: cs.color,
+        fontSize: parseFloat(cs.fontSize),
+        rect: { left: r.left, right: r.right, top: r.top },
+        line: lines.indexOf(el.closest('.view-line')),
+        before: sameLine ? { text: prev.textContent.trim(), color: getComputedStyle(prev).color, gap: r.left - p.right } : undefined,
+      });
     }
     return out;
   }, labels);
+}
+
+/**
+ * The active editor's view lines (top to bottom) with the right edge of each one's last
+ * character, and the right edge of its text area (the scrollable part, left of the scrollbar).
+ */
+function lineExtents(page) {
+  return page.evaluate(() => {
+    const editor = document.querySelector('.editor-instance .monaco-editor');
+    const area = editor?.querySelector('.monaco-scrollable-element.editor-scrollable');
+    if (!editor || !area) return undefined;
+    const range = document.createRange();
+    const lines = [...editor.querySelectorAll('.view-lines .view-line')]
+      .map((l) => {
+        let right = 0;
+        const walker = document.createTreeWalker(l, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          range.selectNodeContents(node);
+          for (const c of range.getClientRects()) if (c.width > 0) right = Math.max(right, c.right);
+        }
+        return { top: l.getBoundingClientRect().top, right, text: l.textContent.replace(/\u00a0/g, ' ') };
+      })
+      .sort((a, b) => a.top - b.top);
+    const a = area.getBoundingClientRect();
+    const hbar = area.querySelector(':scope > .scrollbar.horizontal');
+    const hslider = hbar?.querySelector('.slider');
+    return {
+      lines,
+      areaLeft: a.left,
+      areaRight: a.right,
+      // the horizontal scrollbar's slider spans the whole bar (or is absent) when nothing is out of view
+      hscroll: hbar && hslider ? { bar: hbar.getBoundingClientRect().width, slider: hslider.getBoundingClientRect().width } : undefined,
+    };
+  });
 }
 
 /** The status bar entry of the extension: its text. */
@@ -123,19 +195,18 @@ e2eTest(
   'display styles in a light and a dark theme: underline, background and inline tag render in the label colors; hover, status bar and its quick pick',
   {
     name: 'styles-e2e',
-    settings: { 'workbench.colorTheme': THEMES[0].theme },
+    workspace,
+    settings: { 'workbench.colorTheme': THEMES[0].theme, 'editor.wordWrap': 'on' },
   },
   async (e2e) => {
     const { page, log } = e2e;
     const labels = new Set(Object.values(installedConfig(e2e).id2label ?? {}));
     const text = readFileSync(path.join(SAMPLES, SAMPLE), 'utf8');
     const tokens = text.split(/\s+/).filter(Boolean).length;
-    const settingsFile = path.join(e2e.server.userDataDir, 'User', 'settings.json');
-    const readSettings = () => JSON.parse(readFileSync(settingsFile, 'utf8'));
+    // each caller then waits until the editor is drawn in the style chosen
     const setStyle = async (style) => {
-      writeFileSync(settingsFile, JSON.stringify({ ...readSettings(), 'bertLstm.displayStyle': style }, null, 2));
-      await e2e.reload();
-      await quickOpen(page, SAMPLE); // the restored editor, or the sample opened again
+      await chooseSetting(e2e, 'bertLstm.displayStyle', style);
+      await quickOpen(page, SAMPLE);
     };
 
     e2e.step(`open ${SAMPLE}`);
@@ -143,18 +214,7 @@ e2eTest(
     for (const [i, t] of THEMES.entries()) {
       if (i > 0) {
         e2e.step(`${t.name}: Preferences: Color Theme > ${t.label}`);
-        const before = readSettings()['workbench.colorTheme'];
         await selectColorTheme(page, t.label, t.kind);
-        // the style changes below rewrite settings.json: the workbench has written the theme first
-        // (under the id it uses for the theme, which need not be the older name set at the start)
-        await waitFor(
-          'ui',
-          `settings.json recording the color theme ${t.label} (workbench.colorTheme no longer "${before}")`,
-          () => readSettings()['workbench.colorTheme'] !== before,
-          {
-            detail: () => `settings.json: ${readFileSync(settingsFile, 'utf8')}`,
-          },
-        );
       }
 
       e2e.step(`${t.name}: live labeling draws underlines`);
@@ -245,17 +305,20 @@ e2eTest(
 
       e2e.step(`${t.name}: inline tag style`);
       await setStyle('inline');
-      const tags = await waitUntil(
+      // the tags are muted (the editor's inlay-hint look); the word's faint underline has the label's color
+      const faint = async () => (await labelDecorations(page)).filter((d) => ['dotted', 'double'].includes(d.style));
+      const { tags, words } = await waitUntil(
         page,
-        `inline tags after at least ${Math.ceil(tokens / 2)} words and no background decorations left`,
+        `inline tags and faint underlines under at least ${Math.ceil(tokens / 2)} words, and no background decorations left`,
         async () => {
           const g = await inlineTags(page, [...labels]);
-          return g.length >= Math.ceil(tokens / 2) && (await backgroundBoxes(page)).length === 0 ? g : undefined;
+          const w = await faint();
+          return g.length >= Math.ceil(tokens / 2) && w.length >= Math.ceil(tokens / 2) && (await backgroundBoxes(page)).length === 0
+            ? { tags: g, words: w }
+            : undefined;
         },
       );
       for (const g of tags) assert.ok(labels.has(g.text.replace(/\?$/, '')), `the tag "${g.text}" is a label of the model`);
-      // the tags are muted (the editor's inlay-hint look); the word's faint underline has the label's color
-      const words = (await labelDecorations(page)).filter((d) => ['dotted', 'double'].includes(d.style));
       const wordColors = new Set(words.map((d) => d.color));
       assert.ok(wordColors.size >= 3, `inline underlines in several label colors (${[...wordColors].join(', ')})`);
       const allowedFg = new Set(
@@ -278,6 +341,52 @@ e2eTest(
       );
       await settled(page);
       await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-inline.png`) });
+
+      e2e.step(`${t.name}: inline style on a long line with word wrap`);
+      await quickOpen(page, LONG_FILE);
+      await parkCursor(page);
+      // every word but punctuation tagged, up to the line's end (the editor cuts a line's tags
+      // after editor.inlayHints.maximumLength characters unless the extension's default lifts it)
+      const minTags = Math.ceil(LONG_WORDS * 0.9);
+      let seen = [];
+      const wrapped = await waitUntil(
+        page,
+        `${LONG_FILE} wrapped onto several view lines with inline tags after at least ${minTags} of its ${LONG_WORDS} words, up to its last view line`,
+        async () => {
+          seen = await inlineTags(page, [...labels]);
+          const ext = await lineExtents(page);
+          const last = ext ? ext.lines.filter((l) => l.text.trim()).length - 1 : -1;
+          return seen.length >= minTags && last >= 3 && seen.some((g) => g.line === last) ? { tags: seen, ext } : undefined;
+        },
+      );
+      const { tags: longTags, ext } = wrapped;
+      const lineRights = ext.lines.filter((l) => l.text.trim()).map((l) => l.right);
+      log(
+        `${t.name}: ${longTags.length} tags for ${LONG_WORDS} words on ${lineRights.length} view lines; the text area ends at ${ext.areaRight.toFixed(0)}, the lines at ${lineRights.map((r) => r.toFixed(0)).join(' ')}; horizontal scrollbar ${JSON.stringify(ext.hscroll)}`,
+      );
+      for (const [i, right] of lineRights.entries())
+        assert.ok(right <= ext.areaRight + 0.5, `view line ${i} ends at ${right}, past the text area's right edge ${ext.areaRight}`);
+      if (ext.hscroll)
+        assert.ok(
+          ext.hscroll.slider >= ext.hscroll.bar - 1,
+          `nothing out of view sideways (slider ${ext.hscroll.slider} of ${ext.hscroll.bar})`,
+        );
+      for (const g of longTags) {
+        assert.notEqual(g.text.replace(/\?$/, ''), 'PUNCT', 'PUNCT has no tag (bertLstm.inline.hiddenLabels by default)');
+        assert.ok(g.fontSize < textSize, `the tag ${g.text} (${g.fontSize}px) is smaller than the text (${textSize}px)`);
+        if (!g.before) continue; // a tag at the start of a view line
+        assert.ok(g.before.gap >= 2, `the tag ${g.text} is spaced from "${g.before.text}" (${g.before.gap}px)`);
+        assert.notEqual(g.color, g.before.color, `the tag ${g.text} is muted (not the color of "${g.before.text}")`);
+      }
+      assert.ok(
+        longTags.some((g) => g.before),
+        `tags follow their words on the same view line: ${JSON.stringify(longTags.slice(0, 3))}`,
+      );
+      log(
+        `${t.name}: tags ${[...new Set(longTags.map((g) => `${g.fontSize}px ${g.color}`))].join(', ')} after text ${[...new Set(longTags.map((g) => g.before?.color).filter(Boolean))].join(', ')} at ${textSize}px; gaps ${Math.min(...longTags.filter((g) => g.before).map((g) => g.before.gap)).toFixed(1)}-${Math.max(...longTags.filter((g) => g.before).map((g) => g.before.gap)).toFixed(1)}px`,
+      );
+      await settled(page);
+      await page.screenshot({ path: path.join(ARTIFACTS, `styles-${t.name}-inline-wrap.png`) });
 
       e2e.step(`${t.name}: back to underlines`);
       await setStyle('underline');
