@@ -276,7 +276,20 @@ suite('Workflow: hover, import, the correction pick, review keys', () => {
       const wrapped = await vscode.commands.executeCommand<NavigationResult>('bertLstm.acceptLabelAndNext');
       // the first label below the threshold that is not reviewed (a label at exactly 100% is not below it)
       const firstLow = words.find((w, i) => i !== 1 && i !== 2 && w.score < 1)!;
-      assert.equal(wrapped?.start, firstLow.start);
+      const settings = vscode.workspace.getConfiguration('bertLstm');
+      assert.equal(
+        wrapped?.start,
+        firstLow.start,
+        `wrapped to ${JSON.stringify(wrapped)}; words ${JSON.stringify(words.slice(0, 5).map((w) => [w.start, w.label, w.score]))}; ` +
+          `labels now ${JSON.stringify(
+            a
+              .labelsFor(editor.document)
+              ?.slice(0, 5)
+              .map((w) => [w.start, w.label, w.score]),
+          )}; ` +
+          `corrections ${JSON.stringify((await state()).corrections.map((c) => [c.start, c.source]))}; ` +
+          `hiddenLabels ${JSON.stringify(settings.inspect('hiddenLabels'))}; threshold ${JSON.stringify(settings.inspect('confidenceThreshold'))}`,
+      );
       assert.equal(wrapped.wrapped, true);
       const past = await vscode.commands.executeCommand<NavigationResult>('bertLstm.acceptLabelAndNext');
       const nextLow = words.find((w, i) => i > 2 && w.score < 1 && w.start > firstLow.start)!;
