@@ -58,9 +58,9 @@ export class Container implements Services, vscode.Disposable {
     this.display = this.own(new Display(this.config, this.model, this.labels, this.corrections, this.diagnostics));
     this.runs = this.own(new LabelingRuns(this.config, this.log, this.model, this.labels, this.display));
     this.live = this.own(new LiveLabeling(this.config, this.log, this.labels, this.runs));
-    this.status = this.own(new StatusDisplay(this.config, this.model, this.labels, this.runs, this.live));
     this.panels = this.own(new Panels(this, extensionContext.extensionUri));
     this.working = this.own(new WorkingDocument(this.panels));
+    this.status = this.own(new StatusDisplay(this.config, this.model, this.labels, this.runs, this.live, this.working));
     this.learning = this.own(new Learning(this.config, this.log, this.model, this.labels, this.corrections, this.live, this.runs));
     this.documents = this.own(new Documents(this));
     this.disposables.push(
