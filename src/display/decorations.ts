@@ -233,22 +233,28 @@ export class LabelDecorations implements vscode.Disposable {
    * Draws the labels on the editor, replacing what was drawn before. With a BIO or BIOES label
    * scheme, words are merged into entity spans drawn with the entity type. A document with many
    * words is drawn near `visible` (offset ranges) first; the promise resolves when all are drawn
-   * or a newer drawing of the editor took over. The steps: the units touching the visible ranges
-   * grouped and set (`setFirstPass`), then all units grouped into parts (`groupParts`), the
-   * parts no longer drawn cleared, and every part set, nearest first (`setInTurns`).
+   * or a newer drawing of the editor took over. The steps: the units in the lines in view
+   * grouped and set at once, then those touching the visible ranges (`setNear`), then all units
+   * grouped into parts (`groupParts`), the parts no longer drawn cleared, and every part set,
+   * nearest first (`setInTurns`).
    */
   async apply(editor: vscode.TextEditor, words: readonly WordLabel[], opts: DrawOptions, visible?: readonly OffsetRange[]): Promise<void> {
     const drawing = this.begin(editor, words.length > CHUNK_UNITS);
-    // after the labeling run's last slice, in a turn of its own
-    if (drawing.chunked && !(await drawing.yieldTurn())) return;
     const applied = new Map(this.applied.get(editor) ?? []);
     this.applied.set(editor, applied);
     const sort = new Sorter(notCorrected(opts.corrected ?? []), this.kinds(opts.threshold));
-    const firstPass =
-      visible?.length && words.length > PROGRESSIVE_UNITS
-        ? await this.setFirstPass(drawing, applied, sort, words, opts, visible)
-        : undefined;
+    const progressive = !!visible?.length && words.length > PROGRESSIVE_UNITS;
+    // the lines in view at once, in the turn that stored the labels for the document as it is
+    // (no edit can come in between): drawn however fast the edits come
+    if (progressive && (await this.setNear(drawing, applied, sort, words, opts, inView(editor))) === false) return;
+    // the rest after the labeling run's last slice, in a turn of its own
+    if (drawing.chunked && !(await drawing.yieldTurn())) return;
+    const firstPass = progressive ? await this.setNear(drawing, applied, sort, words, opts, visible!) : undefined;
     if (firstPass === false) return;
+    if (firstPass !== undefined) {
+      this.stats.set(editor, { units: firstPass, firstPass, firstPassRanges: visible!, calls: 0, largestCall: 0 });
+      drawing.largestCall = 0;
+    }
     const grouped = await this.groupParts(drawing, sort, words, opts);
     if (!grouped) return;
     for (const [k, p] of [...applied]) {
@@ -316,40 +322,27 @@ export class LabelDecorations implements vscode.Disposable {
   }
 
   /**
-   * The units touching the visible ranges, found by binary search and grouped alone (the work
-   * is in proportion to the visible lines), set as the first parts of each label (the full pass
-   * sets the parts near the visible ranges first): the lines in view first, often in one call
-   * per label, then all of `visible` (the lines in view and their margin). The number of units
-   * set, or false when a newer drawing took over.
+   * The units touching `ranges` (the lines in view, or those and their margin), found by binary
+   * search and grouped alone (the work is in proportion to those lines, not to the document),
+   * set as the first parts of each label (the full pass sets the parts near the visible ranges
+   * first); the number of units set, or false when a newer drawing took over.
    */
-  private async setFirstPass(
+  private async setNear(
     drawing: Drawing,
     applied: Map<string, AppliedPart>,
     sort: Sorter,
     words: readonly WordLabel[],
     opts: DrawOptions,
-    visible: readonly OffsetRange[],
+    ranges: readonly OffsetRange[],
   ): Promise<number | false> {
+    const near = new Map<string, Part>();
+    const filling = new Map<string, Part>();
     let units = 0;
-    for (const ranges of [inView(drawing.editor), visible]) {
-      const near = new Map<string, Part>();
-      const filling = new Map<string, Part>();
-      units = 0;
-      for (const chunk of unitsTouchingChunks(words, opts.scheme, opts.hidden, ranges, CHUNK_UNITS)) {
-        units += sort.add(chunk, near, filling);
-        if (performance.now() - drawing.lastYield >= FIRST_PASS_SLICE_MS && !(await drawing.yieldTurn())) return false;
-      }
-      if (!(await this.setInTurns(drawing, applied, near.values()))) return false;
+    for (const chunk of unitsTouchingChunks(words, opts.scheme, opts.hidden, ranges, CHUNK_UNITS)) {
+      units += sort.add(chunk, near, filling);
+      if (performance.now() - drawing.lastYield >= FIRST_PASS_SLICE_MS && !(await drawing.yieldTurn())) return false;
     }
-    this.stats.set(drawing.editor, {
-      units,
-      firstPass: units,
-      firstPassRanges: visible,
-      calls: 0,
-      largestCall: 0,
-    });
-    drawing.largestCall = 0;
-    drawing.sinceYield = 0;
+    if (!(await this.setInTurns(drawing, applied, near.values()))) return false;
     return units;
   }
 
