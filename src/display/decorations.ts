@@ -1,14 +1,16 @@
 // Label decorations: one decoration type per (label, confidence bucket, display style, color),
 // created once and reused; a change of style or colors disposes the types that no longer apply.
 // Colors come from colors.ts unless `bertLstm.labelColors` gives the label a color of its own.
-// Long documents are drawn in two passes: the units near the visible ranges first, then all of
-// them, built in chunks that yield to the event loop. The first pass finds its units by binary
-// search (core/near_units.ts) and groups only those, so that its work is in proportion to the
-// visible lines, not the document: a drawing stops at the next edit (its offsets belong to one
-// version), and under continuous typing the first pass must fit between two keystrokes. A (label, bucket) with many ranges is set
-// in parts of at most MAX_RANGES_PER_CALL ranges, each part a decoration type of its own: VS Code
-// serializes one call's ranges synchronously, so one call with a long document's ranges would
-// block the extension host (docs/RELIABILITY.md has the measured cost per range).
+// Long documents are drawn in two passes: the units near the visible ranges first (the lines in
+// view, then their margin), then all of them, built in chunks that yield to the event loop. The
+// first pass finds its units by binary search (core/near_units.ts) and groups only those, so
+// that its work is in proportion to the visible lines, not to the document: a drawing stops at
+// the next edit (its offsets belong to one version), so under continuous typing only what is
+// drawn between two keystrokes is seen; the lines in view are set in the very turn the labels
+// come in, before the first yield. A (label, bucket) with many ranges is set in parts of at
+// most MAX_RANGES_PER_CALL ranges, each part a decoration type of its own: VS Code serializes
+// one call's ranges synchronously, so one call with a long document's ranges would block the
+// extension host (docs/RELIABILITY.md has the measured cost per range).
 import * as vscode from 'vscode';
 import type { LabelScheme } from '../core/bundle';
 import { displayUnitChunks, type DisplayUnit } from '../core/display_units';
