@@ -340,9 +340,13 @@ export class LabelDecorations implements vscode.Disposable {
     const near = new Map<string, Part>();
     const filling = new Map<string, Part>();
     let units = 0;
+    // a yield between two chunks only: lines in view of at most a chunk's words are grouped and
+    // set in the turn the drawing began
+    let first = true;
     for (const chunk of unitsTouchingChunks(words, opts.scheme, opts.hidden, ranges, CHUNK_UNITS)) {
+      if (!first && performance.now() - drawing.lastYield >= FIRST_PASS_SLICE_MS && !(await drawing.yieldTurn())) return false;
+      first = false;
       units += sort.add(chunk, near, filling);
-      if (performance.now() - drawing.lastYield >= FIRST_PASS_SLICE_MS && !(await drawing.yieldTurn())) return false;
     }
     if (!(await this.setInTurns(drawing, applied, near.values()))) return false;
     return units;

@@ -119,28 +119,47 @@ suite('First screen of a long document', () => {
       await waitFor('the editor shows the end', () => editor.visibleRanges.some((r) => r.end.line === doc.lineCount - 1));
       const c0 = a.counters();
       const typedFrom = doc.offsetAt(end);
-      const words = 'and the council voted on the plan again while the town waited '.repeat(20);
+      const typedDrawn = (): vscode.Range | undefined =>
+        a
+          .decorationsFor(editor)
+          .flatMap((d) => d.ranges)
+          .find((r) => doc.offsetAt(r.start) >= typedFrom);
+      // watched apart from the typing: the first time a run is seen to have ended, is a typed word drawn?
+      let firstEnd: { runs: number; drawn: boolean } | undefined;
+      let typing = true;
+      const watching = (async () => {
+        while (typing && !firstEnd) {
+          const runs = a.counters().completed - c0.completed;
+          if (runs > 0) firstEnd = { runs, drawn: !!typedDrawn() };
+          await new Promise((r) => setTimeout(r, 0));
+        }
+      })();
+      // the first word in one edit: every run started after it has a whole typed word to label
+      const words = ['and ', ...'the council voted on the plan again while the town waited and '.repeat(20)];
       let labeledTyped: vscode.Range | undefined;
       let edits = 0;
       const t0 = performance.now();
       for (const ch of words) {
         await editor.edit((e) => e.insert(doc.positionAt(doc.getText().length), ch));
         edits++;
-        labeledTyped = a
-          .decorationsFor(editor)
-          .flatMap((d) => d.ranges)
-          .find((r) => doc.offsetAt(r.start) >= typedFrom);
+        labeledTyped = typedDrawn();
         if (labeledTyped) break;
         if (performance.now() - t0 > 30_000) break;
         if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
       }
       const typingMs = performance.now() - t0;
+      typing = false;
+      await watching;
       const c1 = a.counters();
       console.log(
         `  ${what} at the end of ${doc.lineCount} lines: a typed word was drawn after ${edits} edits (${typingMs.toFixed(0)} ms), ` +
           `${c1.completed - c0.completed} run(s) ended meanwhile, ${c1.carried - c0.carried} carried through edits`,
       );
       assert.ok(labeledTyped, `no word typed during ${edits} edits (${typingMs.toFixed(0)} ms) was drawn while typing went on`);
+      // the lines in view are drawn in the turn the labels come in: by the time the end of the
+      // first run is seen, with edits coming all the while, its labels of the typed words are there
+      assert.ok(firstEnd, 'the end of a run was seen while the typing went on');
+      assert.ok(firstEnd.drawn, `when the end of the first run was seen (${firstEnd.runs} run(s) ended), no typed word was drawn`);
       assert.ok(typingMs > 1000, 'the typing went on for longer than the maximum wait');
       // a run ended while the edits went on (when it took longer than an edit's interval, its
       // labels were carried onto the text; a quicker one labeled the version it read)
