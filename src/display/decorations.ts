@@ -290,6 +290,7 @@ export class LabelDecorations implements vscode.Disposable {
       yieldTurn: async () => {
         await nextTurn();
         drawing.lastYield = performance.now();
+        drawing.sinceYield = 0;
         return stillMine();
       },
     };
@@ -363,7 +364,6 @@ export class LabelDecorations implements vscode.Disposable {
       const n = p.offsets.length / 2;
       if (drawing.sinceYield > 0 && drawing.sinceYield + n > MAX_RANGES_PER_CALL) {
         if (!(await drawing.yieldTurn())) return false;
-        drawing.sinceYield = 0;
       }
       this.set(drawing.editor, applied, { key: p.key, part: p.part, look: p.look, offsets: Int32Array.from(p.offsets) });
       drawing.sinceYield += n;
@@ -432,7 +432,7 @@ interface Drawing {
   /** Ranges set since the last yield, and the most one call was given. */
   sinceYield: number;
   largestCall: number;
-  /** When it last yielded (performance.now()). */
+  /** When it last yielded (performance.now()); a yield sets `sinceYield` to 0. */
   lastYield: number;
   /** Yields to the event loop; false when a newer drawing (or an edit) took over meanwhile. */
   yieldTurn(): Promise<boolean>;
