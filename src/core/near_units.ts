@@ -64,3 +64,19 @@ export function unitsTouching(
   for (const chunk of unitsTouchingChunks(words, scheme, hidden, ranges, words.length)) for (const u of chunk) out.push(u);
   return out;
 }
+
+/** How many of the words (sorted by offset, disjoint) touch one of the ranges: binary searches only. */
+export function wordsTouching(words: readonly WordLabel[], ranges: readonly OffsetRange[]): number {
+  let n = 0;
+  let done = 0; // a word touching two ranges is counted once
+  for (const r of mergeRanges(ranges)) {
+    const from = Math.max(
+      done,
+      partitionPoint(words.length, (i) => words[i].end >= r.start),
+    );
+    const to = partitionPoint(words.length, (i) => words[i].start > r.end);
+    n += Math.max(0, to - from);
+    done = Math.max(done, to);
+  }
+  return n;
+}

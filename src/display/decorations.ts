@@ -15,7 +15,7 @@ import * as vscode from 'vscode';
 import type { LabelScheme } from '../core/bundle';
 import { displayUnitChunks, type DisplayUnit } from '../core/display_units';
 import type { WordLabel } from '../core/labeler';
-import { unitsTouchingChunks } from '../core/near_units';
+import { unitsTouchingChunks, wordsTouching } from '../core/near_units';
 import { distanceTo, partitionPoint, type OffsetRange } from '../core/ranges';
 import { nextTurn } from '../core/turns';
 import type { DisplayStyle } from '../config';
@@ -251,7 +251,10 @@ export class LabelDecorations implements vscode.Disposable {
     if (progressive && (await this.setNear(drawing, applied, sort, words, opts, inView(editor))) === false) return;
     // the rest after the labeling run's last slice, in a turn of its own
     if (drawing.chunked && !(await drawing.yieldTurn())) return;
-    const firstPass = progressive ? await this.setNear(drawing, applied, sort, words, opts, visible!) : undefined;
+    // the margin too, unless it holds most of the document (long lines): the full pass sets the
+    // parts nearest the visible ranges first anyway
+    const margin = progressive && wordsTouching(words, visible!) <= words.length / 2;
+    const firstPass = margin ? await this.setNear(drawing, applied, sort, words, opts, visible!) : undefined;
     if (firstPass === false) return;
     if (firstPass !== undefined) {
       this.stats.set(editor, { units: firstPass, firstPass, firstPassRanges: visible!, calls: 0, largestCall: 0 });

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import type { LabelScheme } from '../../src/core/bundle';
 import { displayUnits } from '../../src/core/display_units';
 import type { WordLabel } from '../../src/core/labeler';
-import { unitsTouching } from '../../src/core/near_units';
+import { unitsTouching, wordsTouching } from '../../src/core/near_units';
 import { touchesAny } from '../../src/core/ranges';
 
 const word = (start: number, end: number, label: string, score = 0.9): WordLabel => ({
@@ -85,6 +85,7 @@ test('property: unitsTouching is every unit of the document that touches a range
         const ranges = rawRanges.map((r) => ({ start: r.start, end: r.start + r.len }));
         const reference = displayUnits(words, scheme, hidden).filter((u) => touchesAny(u, ranges));
         assert.deepEqual(unitsTouching(words, scheme, hidden, ranges), reference);
+        assert.equal(wordsTouching(words, ranges), words.filter((w) => touchesAny(w, ranges)).length);
       },
     ),
     { numRuns: 1000 },
