@@ -65,10 +65,10 @@ export class Container implements Services, vscode.Disposable {
     this.live = this.own(new LiveLabeling(this.config, this.log, this.labels, this.runs));
     // the inline style's tags wait for the labels of a document labeled live (inline_tags.ts)
     this.display.inlineTags.expectLabels((doc) => this.config.displayStyle === 'inline' && this.live.applies(doc));
-    this.status = this.own(new StatusDisplay(this.config, this.model, this.labels, this.runs, this.live));
     this.reviewMode = this.own(new ReviewMode(this.labels));
     this.panels = this.own(new Panels(this, extensionContext.extensionUri));
     this.working = this.own(new WorkingDocument(this.panels));
+    this.status = this.own(new StatusDisplay(this.config, this.model, this.labels, this.runs, this.live, this.working));
     this.learning = this.own(new Learning(this.config, this.log, this.model, this.labels, this.corrections, this.live, this.runs));
     this.documents = this.own(new Documents(this));
     this.disposables.push(

@@ -73,6 +73,16 @@ export class WorkingDocument implements vscode.Disposable {
     return open(this.panel.followedDocument()) ?? open(this.last?.editor.document);
   }
 
+  /**
+   * Where the cursor is in a document: the selection of an editor showing it (the active one
+   * first), else the one it had when last seen active; undefined when it was never seen.
+   */
+  selectionOf(doc: vscode.TextDocument): vscode.Selection | undefined {
+    const active = vscode.window.activeTextEditor;
+    if (active?.document === doc) return active.selection;
+    return editorsOf(doc)[0]?.selection ?? (this.last?.editor.document === doc ? this.last.selection : undefined);
+  }
+
   /** The document worked on; undefined after telling the user `message` when there is none. */
   documentOr(message = NO_EDITOR): vscode.TextDocument | undefined {
     const doc = this.document();

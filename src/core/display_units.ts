@@ -50,24 +50,37 @@ export function* displayUnitChunks(
 ): Generator<DisplayUnit[]> {
   for (let from = 0; from < words.length; ) {
     let to = Math.min(words.length, from + Math.max(1, size));
-    if (scheme === 'plain') {
-      const out: DisplayUnit[] = [];
-      for (let i = from; i < to; i++) {
-        const w = words[i];
-        const label = w.label;
-        if (!hidden.has(label)) out.push({ start: w.start, end: w.end, label, score: w.score, word: i });
-      }
-      yield out;
-    } else {
-      while (!startsSpan(words, to, scheme)) to++;
-      yield decodeSpans(words, scheme, hidden, from, to).map((s) => ({
-        start: s.start,
-        end: s.end,
-        label: s.label,
-        score: s.score,
-        word: s.first,
-      }));
-    }
+    if (scheme !== 'plain') while (!startsSpan(words, to, scheme)) to++;
+    yield unitsBetween(words, scheme, hidden, from, to);
     from = to;
   }
+}
+
+/**
+ * The units of words [from, to), which should be where `startsSpan` holds (as each chunk of
+ * `displayUnitChunks` is), or spans crossing them are cut.
+ */
+export function unitsBetween(
+  words: readonly WordLabel[],
+  scheme: LabelScheme,
+  hidden: ReadonlySet<string>,
+  from: number,
+  to: number,
+): DisplayUnit[] {
+  if (scheme === 'plain') {
+    const out: DisplayUnit[] = [];
+    for (let i = from; i < to; i++) {
+      const w = words[i];
+      const label = w.label;
+      if (!hidden.has(label)) out.push({ start: w.start, end: w.end, label, score: w.score, word: i });
+    }
+    return out;
+  }
+  return decodeSpans(words, scheme, hidden, from, to).map((s) => ({
+    start: s.start,
+    end: s.end,
+    label: s.label,
+    score: s.score,
+    word: s.first,
+  }));
 }

@@ -1,27 +1,35 @@
 // Label decorations: one decoration type per (label, confidence bucket, display style, color),
 // created once and reused; a change of style or colors disposes the types that no longer apply.
 // Colors come from colors.ts unless `bertLstm.labelColors` gives the label a color of its own.
-// Long documents are drawn in two passes: the units near the visible ranges first, then all of
-// them, built in chunks that yield to the event loop. A (label, bucket) with many ranges is set
-// in parts of at most MAX_RANGES_PER_CALL ranges, each part a decoration type of its own: VS Code
-// serializes one call's ranges synchronously, so one call with a long document's ranges would
-// block the extension host (docs/RELIABILITY.md has the measured cost per range).
+// Long documents are drawn in two passes: the units near the visible ranges first (the lines in
+// view, then their margin), then all of them, built in chunks that yield to the event loop. The
+// first pass finds its units by binary search (core/near_units.ts) and groups only those, so
+// that its work is in proportion to the visible lines, not to the document: a drawing stops at
+// the next edit (its offsets belong to one version), so under continuous typing only what is
+// drawn between two keystrokes is seen; the lines in view are set in the very turn the labels
+// come in, before the first yield. A (label, bucket) with many ranges is set in parts of at
+// most MAX_RANGES_PER_CALL ranges, each part a decoration type of its own: VS Code serializes
+// one call's ranges synchronously, so one call with a long document's ranges would block the
+// extension host (docs/RELIABILITY.md has the measured cost per range).
 import * as vscode from 'vscode';
 import type { LabelScheme } from '../core/bundle';
 import { displayUnitChunks, type DisplayUnit } from '../core/display_units';
 import type { WordLabel } from '../core/labeler';
-import { distanceTo, partitionPoint, touchesAny, type OffsetRange } from '../core/ranges';
+import { unitsTouchingChunks, wordsTouching } from '../core/near_units';
+import { distanceTo, partitionPoint, type OffsetRange } from '../core/ranges';
 import { nextTurn } from '../core/turns';
 import type { DisplayStyle } from '../config';
 import { backgroundColorIdFor, colorIdFor, entityOf, lineStyleFor, translucent } from './colors';
 import { inlineTag } from './inline_tags';
 
-/** Documents with more drawn units than this are drawn near the visible ranges first. */
+/** Documents with more words than this are drawn near the visible ranges first. */
 export const PROGRESSIVE_UNITS = 2000;
 /** Lines above and below the visible ranges drawn in the first pass. */
 export const VISIBLE_MARGIN_LINES = 100;
 /** Units turned into ranges between two yields to the event loop. */
 const CHUNK_UNITS = 2000;
+/** The first pass yields to the event loop once it has worked this long. */
+const FIRST_PASS_SLICE_MS = 4;
 /** Most ranges given to one setDecorations call (and so one decoration type). */
 export const MAX_RANGES_PER_CALL = 1500;
 
@@ -226,22 +234,34 @@ export class LabelDecorations implements vscode.Disposable {
   /**
    * Draws the labels on the editor, replacing what was drawn before. With a BIO or BIOES label
    * scheme, words are merged into entity spans drawn with the entity type. A document with many
-   * units is drawn near `visible` (offset ranges) first; the promise resolves when all are drawn
-   * or a newer drawing of the editor took over. The steps: the units grouped into parts
-   * (`groupParts`), the parts near the visible ranges set first (`setFirstPass`), the parts no
-   * longer drawn cleared, then every part set, nearest first (`setAll`).
+   * words is drawn near `visible` (offset ranges) first; the promise resolves when all are drawn
+   * or a newer drawing of the editor took over. The steps: the units in the lines in view
+   * grouped and set at once, then those touching the visible ranges (`setNear`), then all units
+   * grouped into parts (`groupParts`), the parts no longer drawn cleared, and every part set,
+   * nearest first (`setInTurns`).
    */
   async apply(editor: vscode.TextEditor, words: readonly WordLabel[], opts: DrawOptions, visible?: readonly OffsetRange[]): Promise<void> {
     const drawing = this.begin(editor, words.length > CHUNK_UNITS);
-    // after the labeling run's last slice, in a turn of its own
-    if (drawing.chunked && !(await drawing.yieldTurn())) return;
-    const grouped = await this.groupParts(drawing, words, opts, visible);
-    if (!grouped) return;
     const applied = new Map(this.applied.get(editor) ?? []);
     this.applied.set(editor, applied);
-    const firstPass =
-      visible?.length && grouped.units > PROGRESSIVE_UNITS ? await this.setFirstPass(drawing, applied, grouped, visible) : undefined;
+    const sort = new Sorter(notCorrected(opts.corrected ?? []), this.kinds(opts.threshold));
+    const progressive = !!visible?.length && words.length > PROGRESSIVE_UNITS;
+    // the lines in view at once, in the turn that stored the labels for the document as it is
+    // (no edit can come in between): drawn however fast the edits come
+    if (progressive && (await this.setNear(drawing, applied, sort, words, opts, inView(editor))) === false) return;
+    // the rest after the labeling run's last slice, in a turn of its own
+    if (drawing.chunked && !(await drawing.yieldTurn())) return;
+    // the margin too, unless it holds most of the document (long lines): the full pass sets the
+    // parts nearest the visible ranges first anyway
+    const margin = progressive && wordsTouching(words, visible!) <= words.length / 2;
+    const firstPass = margin ? await this.setNear(drawing, applied, sort, words, opts, visible!) : undefined;
     if (firstPass === false) return;
+    if (firstPass !== undefined) {
+      this.stats.set(editor, { units: firstPass, firstPass, firstPassRanges: visible!, calls: 0, largestCall: 0 });
+      drawing.largestCall = 0;
+    }
+    const grouped = await this.groupParts(drawing, sort, words, opts);
+    if (!grouped) return;
     for (const [k, p] of [...applied]) {
       if (!grouped.parts.has(k)) this.set(editor, applied, { ...p, offsets: new Int32Array(0) });
     }
@@ -264,56 +284,33 @@ export class LabelDecorations implements vscode.Disposable {
     // offsets belong to this version: after an edit, a newer labeling run draws again
     const version = doc.version;
     const stillMine = (): boolean => this.generation.get(editor) === gen && !doc.isClosed && doc.version === version;
-    return {
+    const drawing: Drawing = {
       editor,
       chunked,
       sinceYield: 0,
       largestCall: 0,
+      lastYield: performance.now(),
       yieldTurn: async () => {
         await nextTurn();
+        drawing.lastYield = performance.now();
+        drawing.sinceYield = 0;
         return stillMine();
       },
     };
+    return drawing;
   }
 
   /**
    * Each (label, bucket)'s units in parts of at most MAX_RANGES_PER_CALL (see the file comment),
    * as offset pairs: no object per unit outlives its chunk (a long document's units would be
-   * tens of thousands of objects for the garbage collector to copy). The units touching the
-   * visible ranges are also gathered apart, by (label, bucket). Undefined when a newer drawing
-   * took over.
+   * tens of thousands of objects for the garbage collector to copy). Undefined when a newer
+   * drawing took over.
    */
-  private async groupParts(
-    drawing: Drawing,
-    words: readonly WordLabel[],
-    opts: DrawOptions,
-    visible: readonly OffsetRange[] | undefined,
-  ): Promise<Grouped | undefined> {
-    const keep = notCorrected(opts.corrected ?? []);
-    const kindOf = this.kinds(opts.threshold);
-    const grouped: Grouped = { parts: new Map(), near: new Map(), units: 0, nearUnits: 0 };
-    /** The part of each (label, bucket) being filled. */
+  private async groupParts(drawing: Drawing, sort: Sorter, words: readonly WordLabel[], opts: DrawOptions): Promise<Grouped | undefined> {
+    const grouped: Grouped = { parts: new Map(), units: 0 };
     const filling = new Map<string, Part>();
     for (const chunk of displayUnitChunks(words, opts.scheme, opts.hidden, CHUNK_UNITS)) {
-      for (const u of chunk) {
-        if (!keep(u)) continue;
-        grouped.units++;
-        const { key, look } = kindOf(u);
-        let p = filling.get(key);
-        if (!p || p.offsets.length === 2 * MAX_RANGES_PER_CALL) {
-          p = { key, part: p ? p.part + 1 : 0, look, offsets: [], start: u.start, end: u.end };
-          filling.set(key, p);
-          grouped.parts.set(partKey(key, p.part), p);
-        }
-        p.offsets.push(u.start, u.end);
-        p.end = u.end;
-        if (visible?.length && touchesAny(u, visible)) {
-          let n = grouped.near.get(key);
-          if (!n) grouped.near.set(key, (n = { key, part: 0, look, offsets: [], start: u.start, end: u.end }));
-          n.offsets.push(u.start, u.end);
-          grouped.nearUnits++;
-        }
-      }
+      grouped.units += sort.add(chunk, grouped.parts, filling);
       if (drawing.chunked && !(await drawing.yieldTurn())) return undefined;
     }
     return grouped;
@@ -331,25 +328,32 @@ export class LabelDecorations implements vscode.Disposable {
   }
 
   /**
-   * The units near the visible ranges, set as part 0 of each label (the full pass sets the parts
-   * near the visible ranges first); the number of units set, or false when a newer drawing took over.
+   * The units touching `ranges` (the lines in view, or those and their margin), found by binary
+   * search and grouped alone (the work is in proportion to those lines, not to the document),
+   * set as the first parts of each label (the full pass sets the parts near the visible ranges
+   * first); the number of units set, or false when a newer drawing took over.
    */
-  private async setFirstPass(
+  private async setNear(
     drawing: Drawing,
     applied: Map<string, AppliedPart>,
-    grouped: Grouped,
-    visible: readonly OffsetRange[],
+    sort: Sorter,
+    words: readonly WordLabel[],
+    opts: DrawOptions,
+    ranges: readonly OffsetRange[],
   ): Promise<number | false> {
-    if (!(await this.setInTurns(drawing, applied, grouped.near.values()))) return false;
-    this.stats.set(drawing.editor, {
-      units: grouped.units,
-      firstPass: grouped.nearUnits,
-      firstPassRanges: visible,
-      calls: 0,
-      largestCall: 0,
-    });
-    drawing.largestCall = 0;
-    return grouped.nearUnits;
+    const near = new Map<string, Part>();
+    const filling = new Map<string, Part>();
+    let units = 0;
+    // a yield between two chunks only: lines in view of at most a chunk's words are grouped and
+    // set in the turn the drawing began
+    let first = true;
+    for (const chunk of unitsTouchingChunks(words, opts.scheme, opts.hidden, ranges, CHUNK_UNITS)) {
+      if (!first && performance.now() - drawing.lastYield >= FIRST_PASS_SLICE_MS && !(await drawing.yieldTurn())) return false;
+      first = false;
+      units += sort.add(chunk, near, filling);
+    }
+    if (!(await this.setInTurns(drawing, applied, near.values()))) return false;
+    return units;
   }
 
   /**
@@ -363,7 +367,6 @@ export class LabelDecorations implements vscode.Disposable {
       const n = p.offsets.length / 2;
       if (drawing.sinceYield > 0 && drawing.sinceYield + n > MAX_RANGES_PER_CALL) {
         if (!(await drawing.yieldTurn())) return false;
-        drawing.sinceYield = 0;
       }
       this.set(drawing.editor, applied, { key: p.key, part: p.part, look: p.look, offsets: Int32Array.from(p.offsets) });
       drawing.sinceYield += n;
@@ -432,16 +435,55 @@ interface Drawing {
   /** Ranges set since the last yield, and the most one call was given. */
   sinceYield: number;
   largestCall: number;
+  /** When it last yielded (performance.now()); a yield sets `sinceYield` to 0. */
+  lastYield: number;
   /** Yields to the event loop; false when a newer drawing (or an edit) took over meanwhile. */
   yieldTurn(): Promise<boolean>;
 }
 
-/** A drawing's units grouped into parts, and the units near the visible ranges. */
+/** A drawing's units grouped into parts. */
 interface Grouped {
   readonly parts: Map<string, Part>;
-  readonly near: Map<string, Part>;
   units: number;
-  nearUnits: number;
+}
+
+/** Puts units into the parts of their (label, bucket), leaving out those under a correction. */
+class Sorter {
+  constructor(
+    private readonly keep: (u: OffsetRange) => boolean,
+    private readonly kindOf: (u: DisplayUnit) => { key: string; look: Look },
+  ) {}
+
+  /**
+   * Adds units (in document order) to `parts`: each (label, bucket)'s to the part `filling`
+   * holds for it, a new part once that has MAX_RANGES_PER_CALL; returns how many were kept.
+   */
+  add(units: readonly DisplayUnit[], parts: Map<string, Part>, filling: Map<string, Part>): number {
+    let kept = 0;
+    for (const u of units) {
+      if (!this.keep(u)) continue;
+      kept++;
+      const { key, look } = this.kindOf(u);
+      let p = filling.get(key);
+      if (!p || p.offsets.length === 2 * MAX_RANGES_PER_CALL) {
+        p = { key, part: p ? p.part + 1 : 0, look, offsets: [], start: u.start, end: u.end };
+        filling.set(key, p);
+        parts.set(partKey(key, p.part), p);
+      }
+      p.offsets.push(u.start, u.end);
+      p.end = u.end;
+    }
+    return kept;
+  }
+}
+
+/** The lines an editor shows, as document offsets (no margin). */
+function inView(editor: vscode.TextEditor): OffsetRange[] {
+  const doc = editor.document;
+  return editor.visibleRanges.map((r) => ({
+    start: doc.offsetAt(new vscode.Position(r.start.line, 0)),
+    end: doc.offsetAt(doc.lineAt(r.end.line).range.end),
+  }));
 }
 
 /** The parts in the order they are set: nearest the visible ranges first. */

@@ -1,10 +1,14 @@
 // Status bar item: the label under the cursor and its confidence, the model's name and the
-// last run's latency; the tooltip says what the label and the segment's label mean; a spinner while runs are going, with the fraction of the active
-// document's segments done; a note when the document is too large to
-// be labeled live. Click: a quick pick of actions.
+// last run's latency; the tooltip says what the label and the segment's label mean; a spinner
+// while runs are going, with the fraction of the document's segments done; a note when the
+// document is too large to be labeled live. Click: a quick pick of actions. It shows the
+// document worked on (editors.ts `WorkingDocument`), the one every document command acts on:
+// the active text editor's, else the one the analysis panel follows, else the last active
+// text editor's, so that it says the same while the panel or another view has focus.
 import * as vscode from 'vscode';
 import type { Config } from '../config';
 import { labelWithDescription } from '../core/label_info';
+import { displayName, editorsOf, type WorkingDocument } from '../editors';
 import { segmentLine } from './hover';
 import { LabelStore } from '../labeling/label_store';
 import { documentLength, type LiveLabeling } from '../labeling/live';
@@ -26,6 +30,7 @@ export class StatusDisplay implements vscode.Disposable {
     private readonly labels: LabelStore,
     private readonly runs: LabelingRuns,
     private readonly live: LiveLabeling,
+    private readonly working: WorkingDocument,
   ) {
     this.item.name = 'BERT+LSTM Labeler';
     this.item.command = 'bertLstm.showActions';
@@ -33,17 +38,20 @@ export class StatusDisplay implements vscode.Disposable {
       this.item,
       vscode.commands.registerCommand('bertLstm.showActions', () => this.showActions()),
       vscode.window.onDidChangeActiveTextEditor(() => this.refresh()),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.refresh()),
       vscode.window.onDidChangeTextEditorSelection(() => this.refresh()),
+      // a closed tab's document is not worked on any more
+      vscode.window.tabGroups.onDidChangeTabs(() => this.refresh()),
       runs.onDidChangeBusy(() => this.refresh()),
       runs.onDidProgress((run) => {
-        if (run.doc === vscode.window.activeTextEditor?.document) this.refresh();
+        if (run.doc === this.working.document()) this.refresh();
       }),
       labels.onDidChange(() => {
-        const editor = vscode.window.activeTextEditor;
-        const current = editor && labels.current(editor.document);
+        const doc = this.working.document();
+        const current = doc && labels.current(doc);
         // runs served wholly from the segment cache did no work: keep the last real latency
         // (and partial labels are not a run's end)
-        if (current && current.segments.run > 0 && !labels.get(editor.document)?.partial) this.lastLatencyMs = current.timing.totalMs;
+        if (current && current.segments.run > 0 && !labels.get(doc)?.partial) this.lastLatencyMs = current.timing.totalMs;
         this.refresh();
       }),
     );
@@ -62,12 +70,13 @@ export class StatusDisplay implements vscode.Disposable {
   }
 
   refresh(): void {
-    const editor = vscode.window.activeTextEditor;
+    const doc = this.working.document();
     const model = this.model.loaded?.bundle.config.name;
-    const current = editor && this.labels.current(editor.document);
-    const word = current && editor ? LabelStore.wordAt(current.words, editor.document.offsetAt(editor.selection.active)) : undefined;
-    const tooLarge = editor && !current && this.live.whyNot(editor.document) === 'tooLarge';
-    const progress = editor && this.runs.progress(editor.document);
+    const current = doc && this.labels.current(doc);
+    const selection = doc && this.working.selectionOf(doc);
+    const word = current && selection ? LabelStore.wordAt(current.words, doc.offsetAt(selection.active)) : undefined;
+    const tooLarge = doc && !current && this.live.whyNot(doc) === 'tooLarge';
+    const progress = doc && this.runs.progress(doc);
     const parts = [this.runs.busy ? '$(sync~spin)' : '$(symbol-key)'];
     if (word) parts.push(`${word.label} ${(word.score * 100).toFixed(0)}%`);
     else parts.push('BERT+LSTM');
@@ -77,6 +86,7 @@ export class StatusDisplay implements vscode.Disposable {
     this.item.text = parts.join(' ');
     this.item.accessibilityInformation = { label: `BERT+LSTM: ${parts.slice(1).join(' ')}`, role: 'button' };
     const lines = [`**BERT+LSTM Labeler**`, `Model: ${model ?? 'not loaded yet'}`];
+    if (doc) lines.push(`Document: ${displayName(doc)}`);
     const bundle = this.model.loaded?.bundle.config;
     if (word && bundle) {
       // what the label under the cursor and its segment's label mean (the bundle's card, else UD's names)
@@ -86,9 +96,9 @@ export class StatusDisplay implements vscode.Disposable {
     }
     if (this.runs.busy) lines.push(progress && progress.total > 0 ? `Labeling: ${progressMessage(progress)}` : 'Labeling…');
     if (this.lastLatencyMs !== undefined) lines.push(`Last run: ${this.lastLatencyMs.toFixed(0)} ms`);
-    if (tooLarge && editor) {
+    if (tooLarge && doc) {
       lines.push(
-        `This document (${documentLength(editor.document).toLocaleString('en-US')} characters) is longer than ` +
+        `This document (${documentLength(doc).toLocaleString('en-US')} characters) is longer than ` +
           `\`bertLstm.live.maxDocumentLength\` (${this.config.liveMaxDocumentLength.toLocaleString('en-US')}), so it is not labeled live. ` +
           'Run **Label Document** to label it.',
       );
@@ -100,13 +110,14 @@ export class StatusDisplay implements vscode.Disposable {
 
   /** The actions offered by the status bar item, for the current state. */
   actions(): StatusAction[] {
-    const editor = vscode.window.activeTextEditor;
-    const doc = editor?.document;
+    const doc = this.working.document();
     const items: StatusAction[] = [];
     if (doc) {
       items.push({ label: '$(play) Label Document', command: 'bertLstm.labelDocument' });
-      if (editor && editor.selections.some((s) => !s.isEmpty))
-        items.push({ label: '$(selection) Label Selection', command: 'bertLstm.labelSelection' });
+      const editor = vscode.window.activeTextEditor?.document === doc ? vscode.window.activeTextEditor : editorsOf(doc)[0];
+      const remembered = this.working.selectionOf(doc);
+      const selections = editor?.selections ?? (remembered ? [remembered] : []);
+      if (selections.some((s) => !s.isEmpty)) items.push({ label: '$(selection) Label Selection', command: 'bertLstm.labelSelection' });
       if (this.runs.isRunning(doc)) items.push({ label: '$(stop-circle) Cancel Labeling', command: 'bertLstm.cancelLabeling' });
       items.push({ label: '$(warning) Next Low-Confidence Label', command: 'bertLstm.nextLowConfidenceLabel' });
     }

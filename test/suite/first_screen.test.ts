@@ -2,11 +2,14 @@
 // scrolled to its middle gets the visible lines labeled first (the first decorations drawn
 // are there, not at the start of the document), its run reports progress as a fraction (the
 // status bar), and the end is every word, as a run in document order labels them; continuous
-// typing (an edit every 100 ms for longer than live.maxWaitMs) still gets labels before it
-// stops. The time from Label Document to the first visible labels is printed, not asserted (a
+// typing (for longer than live.maxWaitMs, at the end of a 2,000-line document: an edit every
+// 100 ms, or each edit as soon as the last is applied) still gets the typed words labeled and
+// drawn before it stops (a drawing stops at the next edit: the lines in view are drawn in the
+// turn the labels come in, whatever the document's length). The time from Label Document to the first visible labels is printed, not asserted (a
 // timing).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { PROGRESSIVE_UNITS } from '../../src/display/decorations';
 import { progressMessage } from '../../src/labeling/runs';
 import { longText } from '../shared/long_text';
 import { api, closeAllEditors, openText, setLive, settled, waitFor, withSettings } from './helpers';
@@ -96,38 +99,67 @@ suite('First screen of a long document', () => {
     }
   });
 
-  test('continuous typing (an edit every 100 ms) gets labels before it stops', async () => {
+  /**
+   * Types at the end of a document of `lines` lines, where the cursor is and the editor shows, with
+   * `pauseMs` between an edit's being applied and the next one (at the end, the offsets of what
+   * was typed stay where they were set), until a typed word's label is drawn or 30 s have gone.
+   */
+  async function typeAtTheEnd(lines: number, pauseMs: number, what: string): Promise<void> {
     const a = await api();
     await a.model();
     await withSettings({ 'live.debounceMs': 300, 'live.maxWaitMs': 1000 }, async () => {
-      const editor = await openText(longText({ lines: 600, seed: 7 }));
+      const editor = await openText(longText({ lines, seed: 7 }));
       const doc = editor.document;
-      await settled(a, doc);
+      assert.ok(doc.lineCount >= lines, `${doc.lineCount} lines`);
+      const labeled = await settled(a, doc);
+      assert.ok(labeled.words.length > PROGRESSIVE_UNITS, `${labeled.words.length} words: drawn near the visible lines first`);
+      const end = doc.lineAt(doc.lineCount - 1).range.end;
+      editor.selection = new vscode.Selection(end, end);
+      editor.revealRange(new vscode.Range(end, end), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+      await waitFor('the editor shows the end', () => editor.visibleRanges.some((r) => r.end.line === doc.lineCount - 1));
       const c0 = a.counters();
-      // type at the end, so that the offsets of what was typed stay where they were set
-      const typedFrom = doc.offsetAt(doc.lineAt(doc.lineCount - 1).range.end);
-      const words = 'and the council voted on the plan again while the town waited '.repeat(10);
+      const typedFrom = doc.offsetAt(end);
+      const typedDrawn = (): vscode.Range | undefined =>
+        a
+          .decorationsFor(editor)
+          .flatMap((d) => d.ranges)
+          .find((r) => doc.offsetAt(r.start) >= typedFrom);
+      // watched apart from the typing: the first time a run is seen to have ended, is a typed word drawn?
+      let firstEnd: { runs: number; drawn: boolean } | undefined;
+      let typing = true;
+      const watching = (async () => {
+        while (typing && !firstEnd) {
+          const runs = a.counters().completed - c0.completed;
+          if (runs > 0) firstEnd = { runs, drawn: !!typedDrawn() };
+          await new Promise((r) => setTimeout(r, 0));
+        }
+      })();
+      // the first word in one edit: every run started after it has a whole typed word to label
+      const words = ['and ', ...'the council voted on the plan again while the town waited and '.repeat(20)];
       let labeledTyped: vscode.Range | undefined;
       let edits = 0;
       const t0 = performance.now();
       for (const ch of words) {
         await editor.edit((e) => e.insert(doc.positionAt(doc.getText().length), ch));
         edits++;
-        labeledTyped = a
-          .decorationsFor(editor)
-          .flatMap((d) => d.ranges)
-          .find((r) => doc.offsetAt(r.start) >= typedFrom);
-        if (labeledTyped) break;
+        labeledTyped = typedDrawn();
+        if (labeledTyped && firstEnd) break;
         if (performance.now() - t0 > 30_000) break;
-        await new Promise((r) => setTimeout(r, 100));
+        if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
       }
       const typingMs = performance.now() - t0;
+      typing = false;
+      await watching;
       const c1 = a.counters();
       console.log(
-        `  typing every 100 ms: a typed word was labeled after ${edits} edits (${typingMs.toFixed(0)} ms), ` +
-          `${c1.carried - c0.carried} run(s) carried through edits`,
+        `  ${what} at the end of ${doc.lineCount} lines: a typed word was drawn after ${edits} edits (${typingMs.toFixed(0)} ms), ` +
+          `${c1.completed - c0.completed} run(s) ended meanwhile, ${c1.carried - c0.carried} carried through edits`,
       );
-      assert.ok(labeledTyped, `no word typed during ${edits} edits (${typingMs.toFixed(0)} ms) was labeled while typing went on`);
+      assert.ok(labeledTyped, `no word typed during ${edits} edits (${typingMs.toFixed(0)} ms) was drawn while typing went on`);
+      // the lines in view are drawn in the turn the labels come in: by the time the end of the
+      // first run is seen, with edits coming all the while, its labels of the typed words are there
+      assert.ok(firstEnd, 'the end of a run was seen while the typing went on');
+      assert.ok(firstEnd.drawn, `when the end of the first run was seen (${firstEnd.runs} run(s) ended), no typed word was drawn`);
       assert.ok(typingMs > 1000, 'the typing went on for longer than the maximum wait');
       // a run ended while the edits went on (when it took longer than an edit's interval, its
       // labels were carried onto the text; a quicker one labeled the version it read)
@@ -146,5 +178,13 @@ suite('First screen of a long document', () => {
         direct!.words.map((w) => `${w.start}:${w.label}`),
       );
     });
-  });
+  }
+
+  test('continuous typing (an edit every 100 ms) at the end of a 2,000-line document gets labels drawn before it stops', () =>
+    typeAtTheEnd(2000, 100, 'typing every 100 ms'));
+
+  // the edits come as fast as a held key repeats: a drawing that groups the whole document
+  // before it draws the lines in view is stopped by the next edit
+  test('continuous typing (each edit as soon as the last is applied) at the end of a 2,000-line document gets labels drawn before it stops', () =>
+    typeAtTheEnd(2000, 0, 'typing without a pause'));
 });
