@@ -269,7 +269,10 @@ suite('Workflow: hover, import, the correction pick, review keys', () => {
         ],
       );
       // around the end, the reviewed ones are passed over: word 0 comes next, then word 3 again
-      editor.selection = new vscode.Selection(
+      // (the selection set as the user sets it: in the editor shown, whichever object that is)
+      const shown = vscode.window.activeTextEditor!;
+      assert.equal(shown.document, editor.document, 'the document is still the one shown');
+      shown.selection = new vscode.Selection(
         editor.document.positionAt(words.at(-1)!.start),
         editor.document.positionAt(words.at(-1)!.end),
       );
@@ -288,7 +291,8 @@ suite('Workflow: hover, import, the correction pick, review keys', () => {
               .map((w) => [w.start, w.label, w.score]),
           )}; ` +
           `corrections ${JSON.stringify((await state()).corrections.map((c) => [c.start, c.source]))}; ` +
-          `hiddenLabels ${JSON.stringify(settings.inspect('hiddenLabels'))}; threshold ${JSON.stringify(settings.inspect('confidenceThreshold'))}`,
+          `hiddenLabels ${JSON.stringify(settings.inspect('hiddenLabels'))}; threshold ${JSON.stringify(settings.inspect('confidenceThreshold'))}; ` +
+          `the test's editor is the active one: ${vscode.window.activeTextEditor === editor}; the active selection ${JSON.stringify(vscode.window.activeTextEditor?.selection)}`,
       );
       assert.equal(wrapped.wrapped, true);
       const past = await vscode.commands.executeCommand<NavigationResult>('bertLstm.acceptLabelAndNext');
