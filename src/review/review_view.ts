@@ -159,7 +159,9 @@ class ReviewProvider implements vscode.TreeDataProvider<Node> {
     if (!isItem(node)) {
       const t = new vscode.TreeItem(vscode.Uri.file(node.file), vscode.TreeItemCollapsibleState.Expanded);
       t.id = `file:${node.file}`;
-      t.description = `${node.items.length} to review · ${path.dirname(vscode.workspace.asRelativePath(node.file))}`;
+      // the folder beside the count, except for a file at the workspace's top (its folder is ".")
+      const folder = path.dirname(vscode.workspace.asRelativePath(node.file));
+      t.description = `${node.items.length} to review${folder === '.' ? '' : ` · ${folder}`}`;
       t.tooltip = node.file;
       t.contextValue = 'bertLstmReviewFile';
       return t;
