@@ -70,6 +70,18 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
   }
 }
 
+/** Waits until the model in use is the bundle in `dir` (a settings change reaches the extension a moment later); fails naming the model loaded and its problems. */
+export async function waitForModel(dir: string, ms = 10_000): Promise<void> {
+  const a = await api();
+  const deadline = Date.now() + ms;
+  let model = await a.model();
+  while (model?.dir !== dir && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    model = await a.model();
+  }
+  assert.equal(model?.dir, dir, `model is ${model?.dir}; problems: ${a.modelProblems().join('; ')}`);
+}
+
 /** Sets a `bertLstm.*` user setting (undefined removes it). */
 export async function setSetting(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration('bertLstm').update(key, value, vscode.ConfigurationTarget.Global);

@@ -15,7 +15,7 @@ import type { LearnOutcome } from '../../src/adapt/learning';
 import { modelOpinion } from '../../src/core/adapt/opinion';
 import { serializeSidecar } from '../../src/core/sidecar';
 import type { TransferResult } from '../../src/export/transfer';
-import { api, closeAllEditors, setSetting, waitFor } from './helpers';
+import { api, waitForModel, closeAllEditors, setSetting, waitFor } from './helpers';
 import { goldSentences } from '../shared/gold_sentences';
 import { repoRoot } from '../shared/repo';
 import { openTemp, state, waitForState } from './workflow_helpers';
@@ -254,12 +254,7 @@ suite('Learning from corrections: a model without token_features', () => {
   test('corrections are kept and labels drawn; the memory and Learn from Corrections say why they are off', async () => {
     const a = await api();
     const { editor } = await openTemp('The committee approved the new budget on Friday.\n\nThe committee met again.\n', 'plain.txt');
-    let model = await a.model();
-    for (let i = 0; i < 100 && model?.dir !== PLAIN_BUNDLE; i++) {
-      await new Promise((r) => setTimeout(r, 100)); // the settings change reaches the extension
-      model = await a.model();
-    }
-    assert.equal(model?.dir, PLAIN_BUNDLE, `model is ${model?.dir}; problems: ${a.modelProblems().join('; ')}`);
+    await waitForModel(PLAIN_BUNDLE);
     await vscode.commands.executeCommand('bertLstm.labelDocument');
     const doc = editor.document;
     const committees = () => a.labelsFor(doc)?.filter((w) => w.text === 'committee') ?? [];

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Labeler } from '../../src/core/labeler';
-import { api, closeAllEditors, openText, waitFor, withSettings } from './helpers';
+import { api, waitForModel, closeAllEditors, openText, waitFor, withSettings } from './helpers';
 
 const PLAIN_BUNDLE = path.resolve(__dirname, '../../../test/fixtures/plain-bert-bundle');
 const DEFAULT_MODEL = path.resolve(__dirname, '../../../models/default');
@@ -227,12 +227,7 @@ suite('Analysis panel: a model without a sequence head or attentions', () => {
   test('says what is missing and still shows the word labels', async () => {
     const a = await api();
     const editor = await openText('The committee approved the new budget on Friday.');
-    let model = await a.model();
-    for (let i = 0; i < 100 && model?.dir !== PLAIN_BUNDLE; i++) {
-      await new Promise((r) => setTimeout(r, 100)); // the settings change reaches the extension
-      model = await a.model();
-    }
-    assert.equal(model?.dir, PLAIN_BUNDLE, `model is ${model?.dir}; problems: ${a.modelProblems().join('; ')}`);
+    await waitForModel(PLAIN_BUNDLE);
     await vscode.commands.executeCommand('bertLstm.labelDocument');
     assert.ok((a.labelsFor(editor.document)?.length ?? 0) > 0, 'the plain bundle still labels words');
     editor.selection = new vscode.Selection(0, 4, 0, 13);
