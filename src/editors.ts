@@ -123,6 +123,32 @@ export class WorkingDocument implements vscode.Disposable {
 }
 
 /** The visible editors showing a document. */
+/** How long `select` waits for VS Code to report a selection back before going on anyway. */
+const SELECTION_ECHO_MS = 1000;
+
+/**
+ * Selects `selection` in `editor` and waits until VS Code reports it back. An extension's
+ * selection takes effect in the editor a moment later, and VS Code reports each change back to
+ * the extension host in order: a command run in between (Accept Label and Next held down) could
+ * read an older selection reported late, and act on another word. After the report, the
+ * extension host's selection is the one set.
+ */
+export async function select(editor: vscode.TextEditor, selection: vscode.Selection): Promise<void> {
+  if (editor.selection.isEqual(selection)) return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      sub.dispose();
+      resolve();
+    };
+    const timer = setTimeout(done, SELECTION_ECHO_MS);
+    const sub = vscode.window.onDidChangeTextEditorSelection((e) => {
+      if (e.textEditor === editor && e.selections[0]?.isEqual(selection)) done();
+    });
+    editor.selection = selection;
+  });
+}
+
 export function editorsOf(doc: vscode.TextDocument): vscode.TextEditor[] {
   return vscode.window.visibleTextEditors.filter((e) => e.document === doc);
 }

@@ -26,6 +26,7 @@ import {
   type ScoreRow,
 } from './protocol';
 import type { Services } from '../services';
+import { select } from '../editors';
 
 export type PanelServices = Pick<Services, 'config' | 'log' | 'model' | 'labels' | 'runs' | 'corrections'>;
 
@@ -144,7 +145,7 @@ export class AnalysisPanel implements vscode.Disposable {
     if (start > len || end > len) return;
     const range = new vscode.Range(editor.document.positionAt(start), editor.document.positionAt(end));
     const shown = await vscode.window.showTextDocument(editor.document, { viewColumn: editor.viewColumn, preserveFocus: false });
-    shown.selection = new vscode.Selection(range.start, range.end);
+    await select(shown, new vscode.Selection(range.start, range.end));
     shown.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 

@@ -6,6 +6,7 @@ import { displayUnitsOf, type DisplayUnit } from '../core/display_units';
 import { nextLabelIndex, type Step } from '../core/ranges';
 import { shownLabels } from '../display/shown';
 import type { Services } from '../services';
+import { select } from '../editors';
 
 export type NavigationServices = Pick<Services, 'config' | 'model' | 'labels' | 'runs' | 'working'>;
 
@@ -62,7 +63,7 @@ export async function goToLabel(
   }
   const u = units[found.index];
   const range = new vscode.Range(doc.positionAt(u.start), doc.positionAt(u.end));
-  editor.selection = new vscode.Selection(range.start, range.end);
+  await select(editor, new vscode.Selection(range.start, range.end));
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   if (found.wrapped) sayWrapped(direction);
   return { start: u.start, end: u.end, label: u.label, score: u.score, wrapped: found.wrapped };

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TransferResult } from '../../src/export/transfer';
+import { select } from '../../src/editors';
 import type { NavigationResult } from '../../src/review/navigation';
 import { api, closeAllEditors, setLive, setSetting, waitFor, withSettings } from './helpers';
 import { cursorAt, openTemp, state } from './workflow_helpers';
@@ -253,7 +254,7 @@ suite('Workflow: hover, import, the correction pick, review keys', () => {
     const reviewing = async (): Promise<boolean> => a.reviewing();
     await withSettings({ confidenceThreshold: 1 }, async () => {
       const words = a.labelsFor(editor.document)!;
-      editor.selection = new vscode.Selection(0, 0, 0, 0);
+      await select(editor, new vscode.Selection(0, 0, 0, 0));
       const first = await vscode.commands.executeCommand<NavigationResult>('bertLstm.nextLowConfidenceLabel');
       assert.equal(first?.start, words[1].start, 'from the start of the text: the second word');
       await eventually('the review key live on the selected label', async () => (await reviewing()) || undefined);
@@ -269,12 +270,10 @@ suite('Workflow: hover, import, the correction pick, review keys', () => {
         ],
       );
       // around the end, the reviewed ones are passed over: word 0 comes next, then word 3 again
-      // (the selection set as the user sets it: in the editor shown, whichever object that is)
-      const shown = vscode.window.activeTextEditor!;
-      assert.equal(shown.document, editor.document, 'the document is still the one shown');
-      shown.selection = new vscode.Selection(
-        editor.document.positionAt(words.at(-1)!.start),
-        editor.document.positionAt(words.at(-1)!.end),
+      // (selected as a user does: in effect in the editor before the next key)
+      await select(
+        editor,
+        new vscode.Selection(editor.document.positionAt(words.at(-1)!.start), editor.document.positionAt(words.at(-1)!.end)),
       );
       const wrapped = await vscode.commands.executeCommand<NavigationResult>('bertLstm.acceptLabelAndNext');
       // the first label below the threshold that is not reviewed (a label at exactly 100% is not below it)
