@@ -10,7 +10,7 @@
 // Each row shows the sentence around the word with the word highlighted, the label, its
 // probability and line:column; its inline actions reuse the correction commands on the word
 // (Accept Label, Correct Label) after opening it, so the view never has its own copy of them.
-// The view's description says how far the review is ("37 of 200 reviewed").
+// The view's description and its message say how far the review is ("37 of 200 reviewed").
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -315,14 +315,19 @@ export function registerReviewView(s: ReviewServices): vscode.Disposable[] {
   const view = vscode.window.createTreeView('bertLstm.review', { treeDataProvider: provider, showCollapseAll: true });
   provider.isVisible = () => view.visible;
   provider.onComputed = (snap) => {
-    view.description = snap.total ? reviewProgress(snap.reviewed, snap.total) : undefined;
+    const progress = snap.total ? reviewProgress(snap.reviewed, snap.total) : undefined;
+    view.description = progress;
+    // The message carries the progress too: while the view is alone in its container, VS Code
+    // merges its header into the container's title, which shows the view's name but not its
+    // description, so the message at the top of the list is the one place always drawn.
     const margin = s.config.reviewMaxMargin.toFixed(2);
-    view.message =
+    const more =
       snap.open > snap.items.length
-        ? `The ${snap.items.length} least certain of ${snap.open} labels to review (margin at most ${margin}).`
+        ? `the ${snap.items.length} least certain of ${snap.open} labels to review are listed (margin at most ${margin}).`
         : snap.total && !snap.open
-          ? `All ${snap.total} uncertain labels (margin at most ${margin}) are reviewed.`
+          ? `all the uncertain labels (margin at most ${margin}) are reviewed.`
           : undefined;
+    view.message = progress && (more ? `${progress}: ${more}` : `${progress}.`);
   };
   const watcher = vscode.workspace.createFileSystemWatcher(s.config.reviewBatchGlob);
   return [
