@@ -223,7 +223,7 @@ async function widenSidebar(page, width) {
 
 /** Clicks a hovered row's inline action (the mouse stays over the row, so the actions stay shown). */
 async function clickAction(page, row, name) {
-  const a = row.actions.find((x) => x.name === name);
+  const a = row.actions.find((x) => x.name.startsWith(name));
   assert.ok(a, `the row "${row.name}" has the inline action ${name}: ${JSON.stringify(row.actions)}`);
   await page.mouse.move(a.x, a.y, { steps: 2 });
   await page.mouse.click(a.x, a.y);
@@ -300,10 +300,10 @@ e2eTest(
 
       e2e.step(`${t.name}: hover a row: its inline Accept and Correct`);
       const toAccept = await hoverRow(page, items[0]);
-      assert.deepEqual(
-        toAccept.actions.map((a) => a.name),
-        ['Accept (Mark Reviewed)', 'Correct…'],
-        `${t.name}: the row's inline actions`,
+      const names = toAccept.actions.map((a) => a.name);
+      assert.ok(
+        names.length === 2 && names[0].startsWith('Accept (Mark Reviewed)') && names[1].startsWith('Correct…'),
+        `${t.name}: the row's inline actions are Accept and Correct: ${JSON.stringify(names)}`,
       );
       await settled(page);
       await page.screenshot({ path: path.join(ARTIFACTS, `review-${t.name}.png`) });
