@@ -77,7 +77,9 @@ function reviewView(page) {
       const r = e.getBoundingClientRect();
       return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden';
     };
+    // (a sticky scroll header repeats a row: not one of the list's own)
     const rows = [...pane.querySelectorAll('.pane-body .monaco-list-row')]
+      .filter((row) => !row.closest('.monaco-tree-sticky-container'))
       .map((row) => {
         const r = row.getBoundingClientRect();
         return {
