@@ -151,7 +151,7 @@ const FORWARD_BOUNDARY = /[.!?\u2026]['"\u2019\u201d)\]]*(?=\s|$)|\r?\n[ \t]*\r?
 /**
  * The sentence around text[start, end): back to the previous sentence end or blank line, forward
  * to the next sentence end (included) or blank line, at most `before` characters before and
- * `after` after (then clipped with "…"). Whitespace runs, line breaks included, read as one
+ * `after` after (then clipped at a word boundary, with "…"). Whitespace runs, line breaks included, read as one
  * space. Less reach before than after: a row shows its start, so the word stays in view.
  */
 export function sentenceAround(text: string, start: number, end: number, before = 30, after = 2 * before): Context {
@@ -180,6 +180,15 @@ export function sentenceAround(text: string, start: number, end: number, before 
   if (f) {
     to = end + f.index + (/^[\r\n]/.test(f[0]) ? 0 : f[0].length);
     foundForward = true;
+  }
+  // a clipped side ends at a word boundary, so that it never shows part of a word ("…he said")
+  if (!foundBack && from > 0 && !/\s/.test(text[from - 1])) {
+    const space = text.slice(from, start).search(/\s/);
+    if (space >= 0) from += space + 1;
+  }
+  if (!foundForward && to < text.length && !/\s/.test(text[to])) {
+    const space = text.slice(end, to).search(/\s\S*$/);
+    if (space >= 0) to = end + space;
   }
   // one line: whitespace runs (line breaks included) become one space, none at either end
   const squeeze = (t: string): string => t.replace(/\s+/g, ' ');

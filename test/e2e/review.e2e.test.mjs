@@ -58,6 +58,15 @@ const sentencesOf = (text) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/** Whether `part` is in `sentence` from a word's start to a word's end. */
+function wholeWordsOf(sentence, part) {
+  for (let i = sentence.indexOf(part); i >= 0; i = sentence.indexOf(part, i + 1)) {
+    const j = i + part.length;
+    if ((i === 0 || sentence[i - 1] === ' ') && (j === sentence.length || sentence[j] === ' ')) return true;
+  }
+  return false;
+}
+
 const PROGRESS = /(\d+) of (\d+) reviewed/;
 
 /**
@@ -282,8 +291,8 @@ e2eTest(
         const inside = row.name.replace(/^…|…$/g, '');
         assert.ok(inside.includes(row.highlight), `${t.name}: the context "${row.name}" holds its word "${row.highlight}"`);
         assert.ok(
-          sentencesOf(text).some((s) => s.includes(inside)),
-          `${t.name}: the context "${row.name}" is within one sentence of ${row.file} (not the whole line or file)`,
+          sentencesOf(text).some((s) => wholeWordsOf(s, inside)),
+          `${t.name}: the context "${row.name}" is whole words of one sentence of ${row.file} (not the whole line or file, no part of a word)`,
         );
       }
       // rows of a file are not mixed with the other file's: each file's rows follow its name

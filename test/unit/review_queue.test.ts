@@ -198,6 +198,11 @@ test('the sentence around a word: from the previous sentence end to the next, on
   assert.ok(l.text.startsWith('…') && l.text.endsWith('…'), l.text);
   assert.equal(l.text.slice(...l.highlight), 'target');
   assert.ok(l.text.length <= 20 + 40 + 6 + 2, l.text);
+  // ... at word boundaries: no part of a word shows next to the ellipsis
+  assert.match(l.text, /^…word (word )*target (more )*more…$/);
+  const clipped = sentenceAround('She planted roses near the wall.', 31, 32);
+  assert.equal(clipped.text, '…planted roses near the wall.');
+  assert.equal(clipped.text.slice(...clipped.highlight), '.');
   // less reach before the word than after it: a row's start is what stays in view
   const b = sentenceAround(long, 500, 506);
   assert.ok(b.highlight[0] <= 32 && b.text.length - b.highlight[1] > 32, JSON.stringify(b));
