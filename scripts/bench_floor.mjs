@@ -10,6 +10,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
+import { bundleVocab, syntheticWindow } from './bundle_vocab.mjs';
 
 const WARM = 5;
 const RUNS = 40;
@@ -89,7 +90,7 @@ export async function kernelFloor(ort, modelDir, threads, tmpDir, fetches) {
   const S = manifest.length;
   const floorOf = (L) => parts.reduce((s, k) => s + (k.count * k.us * (Math.min(L, S) / S) ** k.scale) / 1000, 0);
   // the real model on one full window, with the labeler's fetches
-  const ids = BigInt64Array.from({ length: S }, (_, i) => BigInt(i === 0 ? 101 : i === S - 1 ? 102 : 1000 + ((i * 7919) % 20000)));
+  const ids = BigInt64Array.from(syntheticWindow(bundleVocab(modelDir), S, (i) => ((i * 7919) % 20000) / 20000).map(BigInt));
   const mask = new BigInt64Array(S).fill(1n);
   const model = await profiled(ort, path.join(modelDir, 'model.onnx'), 'prof-model', dir, threads, (s) =>
     s.run(

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { bundleVocab, syntheticWindow } from './bundle_vocab.mjs';
 
 const require = createRequire(import.meta.url);
 const ort = require('onnxruntime-node');
@@ -34,10 +35,9 @@ if (windowsFile) {
   let seed = 1;
   const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const L = cfg.max_length ?? 128;
-  const V = cfg.bert?.vocab_size ?? 30522;
-  windows = Array.from({ length: 300 }, () =>
-    Array.from({ length: L }, (_, i) => (i === 0 ? 101 : i === L - 1 ? 102 : 1000 + Math.floor(rand() * (V - 1000)))),
-  );
+  // ids every bundle given knows: those of the smallest vocabulary
+  const vocab = bundles.map(bundleVocab).reduce((a, b) => (b.size < a.size ? b : a));
+  windows = Array.from({ length: 300 }, () => syntheticWindow(vocab, L, rand));
 }
 const pieces = windows.reduce((s, w) => s + w.length, 0);
 const feeds = windows.map((ids) => ({
