@@ -102,9 +102,9 @@ export class WorkingDocument implements vscode.Disposable {
     if (!doc) return undefined;
     const visible = editorsOf(doc)[0];
     const last = this.last?.editor.document === doc ? this.last : undefined;
-    // the editor object's own selection: set by this extension or the user a moment ago, it is
-    // newer than the one remembered from the last selection event (events come a turn later)
-    const selection = visible?.selection ?? last?.editor.selection ?? last?.selection;
+    // the editor object's own selection (its last one, if it was closed): set by this extension
+    // or the user a moment ago, it is newer than any reported by a selection event
+    const selection = visible?.selection ?? last?.editor.selection;
     try {
       return await vscode.window.showTextDocument(doc, {
         viewColumn: visible?.viewColumn ?? last?.viewColumn,

@@ -155,7 +155,7 @@ def read_training_file(path: Path, splitter, scheme: str = "plain") -> list[Labe
                 continue
             s, e = a["start"], a["end"]
             if e >= len(cp) or doc_text[cp[s]:cp[e]] != a.get("text"):
-                continue  # the document changed since: the label no longer fits (the extension re-anchors it)
+                continue  # a label whose text differs from the document there is skipped (the extension re-anchors it)
             spans.append((cp[s], cp[e], a["label"]))
         return [s for para in _paragraphs(doc_text) for s in _from_spans_at(doc_text, para, spans, splitter, scheme)]
     if name.endswith(".conllu"):

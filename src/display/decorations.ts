@@ -237,7 +237,7 @@ export class LabelDecorations implements vscode.Disposable {
    * words is drawn near `visible` (offset ranges) first; the promise resolves when all are drawn
    * or a newer drawing of the editor took over. The steps: the units in the lines in view
    * grouped and set at once, then those touching the visible ranges (`setNear`), then all units
-   * grouped into parts (`groupParts`), the parts no longer drawn cleared, and every part set,
+   * grouped into parts (`groupParts`), the parts without labels in this drawing cleared, and every part set,
    * nearest first (`setInTurns`).
    */
   async apply(editor: vscode.TextEditor, words: readonly WordLabel[], opts: DrawOptions, visible?: readonly OffsetRange[]): Promise<void> {

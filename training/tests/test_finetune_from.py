@@ -50,7 +50,7 @@ def test_finetune_from_learns_a_planted_rule_and_writes_a_bundle(tmp_path):
     outs = ort_outputs(out / "model.onnx", ids)
     assert {"token_logits", "sequence_logits", "token_features"} <= set(outs)
     x = cfg["label2id"]["X"]
-    assert int(np.argmax(outs["token_logits"][0][2])) == x, "a noun (man) is X now"
+    assert int(np.argmax(outs["token_logits"][0][2])) == x, "the fine-tuned model tags the noun (man) X, as the annotations say"
 
 
 def test_unreadable_training_files_are_refused_in_words(tmp_path):
