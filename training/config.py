@@ -29,6 +29,7 @@ class FinetuneConfig:
     lr_head: float = 1e-3
     freeze_bert: bool = False  # the article's cheaper option: only the LSTM and heads learn
     sequence_weight: float = 0.5  # weight of the sequence head's loss next to the token head's
+    augment: bool = True  # vary some training sentences (training/augment.py)
     time_budget_s: float = 30 * 60
     seed: int = 13
     threads: int = 2

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import regex
 
+from . import augment as augment_mod
 from . import ud_rules, ud_words
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -322,10 +323,13 @@ def label_words(sentence: BrownSentence,
     return ud_rules.sentence_upos(sentence.words, sentence.tags, splitter or SPLITTER)
 
 
-def tagged_windows(tok: WordPieceTokenizer, fileids: list[str], max_len: int) -> list[TaggedWindow]:
+def tagged_windows(tok: WordPieceTokenizer, fileids: list[str], max_len: int,
+                   augment: "augment_mod.AugmentConfig | None" = None) -> list[TaggedWindow]:
     """Consecutive sentences of a document packed into windows of at most max_len pieces (with
     [CLS] and [SEP]), as the extension cuts documents into segments. A sentence longer than a
-    window is cut at a word boundary."""
+    window is cut at a word boundary. With `augment` (training documents only), some sentences
+    are varied by training/augment.py."""
+    rng = random.Random(augment.seed) if augment else None
     cats = brown_categories()
     upos_id = {t: i for i, t in enumerate(UPOS)}
     budget = max_len - 2
@@ -344,6 +348,8 @@ def tagged_windows(tok: WordPieceTokenizer, fileids: list[str], max_len: int) ->
 
         for sentence in read_brown_file(BROWN_DIR / fileid):
             words, tags = label_words(sentence, tok.splitter)
+            if augment:
+                words, tags = augment_mod.vary(words, tags, rng, augment)
             s_ids, s_labels = [], []
             for w, t in zip(words, tags):
                 pieces = tok.encode_word(w) or [tok.unk_id]

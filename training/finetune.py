@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from . import data, run_tokenizer
+from . import augment, data, run_tokenizer
 from .config import FinetuneConfig
 from .loop import length_batches, linear_schedule, log, seed_all, train_loop
 from .model import BertLstmTagger, TaggerConfig
@@ -45,7 +45,8 @@ def finetune(run_dir: Path, bert_ckpt: Path | None, tagger_config: TaggerConfig,
     train_docs = splits["train"][:cfg.limit_docs] if cfg.limit_docs else splits["train"]
     dev_docs = splits["dev"][: max(1, cfg.limit_docs // 4)] if cfg.limit_docs else splits["dev"]
     max_len = tagger_config.bert.max_position_embeddings
-    train = data.tagged_windows(tok, train_docs, max_len)
+    train = data.tagged_windows(tok, train_docs, max_len,
+                                augment=augment.AugmentConfig() if cfg.augment else None)
     dev = data.tagged_windows(tok, dev_docs, max_len)
     log(run_dir, f"finetune: {len(train)} train windows, {len(dev)} dev windows, "
                  f"freeze_bert={cfg.freeze_bert}")
