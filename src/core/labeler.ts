@@ -268,7 +268,7 @@ export class Labeler {
 
   /** `label` in document order, each segment sent on as soon as it is cut (no progress figures). */
   private async labelAsSegmented(run: DocumentRun, text: string): Promise<void> {
-    for (const seg of this.segments(text)) {
+    for (const seg of this.segments(text, run.options.cache)) {
       if (seg && this.preprocessSegment(run, seg)) await this.postprocessPlace(run);
       if (run.pending.length === SEGMENTS_PER_CHUNK) {
         await this.forwardChunk(run);
@@ -287,7 +287,7 @@ export class Labeler {
    * segments nearest the priority ranges. Chunks overlap in the worker as in document order.
    */
   private async labelInOrder(run: DocumentRun, text: string): Promise<void> {
-    for (const seg of this.segments(text)) {
+    for (const seg of this.segments(text, run.options.cache)) {
       if (seg && this.preprocessSegment(run, seg)) await this.postprocessPlace(run);
       await run.pause.maybe(run.signal);
     }
@@ -342,10 +342,11 @@ export class Labeler {
   }
 
   /** Preprocess: the text's segments (undefined between them: a place to yield). */
-  private segments(text: string): Iterable<Segment | undefined> {
+  private segments(text: string, cache?: SegmentCache): Iterable<Segment | undefined> {
     const budget = this.bundle.config.maxLength - 2;
     // Counting stops past the budget: a sentence of a million characters is not tokenized here.
-    const countPieces = (s: string): number => this.tokenizer.countPieces(s, budget, budget);
+    const count = (s: string): number => this.tokenizer.countPieces(s, budget, budget);
+    const countPieces = cache ? cache.pieceCounter(this.tokenizer, count) : count;
     return segmentSteps(text, { budget, countPieces });
   }
 

@@ -169,11 +169,39 @@ export function fillViews(placed: PlacedSegment, table: WordTable, from: number,
   for (let i = from; i < to; i++) placed.words[i] = new TableWord(at, i);
 }
 
-/** Most recently used segment results by text; bounded. */
+/**
+ * Most recently used segment results by text; bounded. Keys are copies, not slices of the
+ * document: V8 keeps a slice's whole parent string alive, so a key sliced from each edited
+ * version would keep every version of a long document in memory.
+ *
+ * It also keeps the piece counts of the last run's sentences, which segmenting the next
+ * version of the same text reads instead of tokenizing every sentence again: after a one-line
+ * edit only the changed sentences are counted. Only the last run's counts are kept (their keys
+ * are slices of the text of that run, one version).
+ */
 export class SegmentCache {
   private readonly map = new Map<string, SegmentLabels>();
+  private counts = new Map<string, number>();
+  private countedBy: object | undefined;
 
   constructor(private readonly capacity = 20_000) {}
+
+  /**
+   * `count` for one run of segmenting, answered from the counts of the last run made with the
+   * same `counter` (a tokenizer and budget: another counts otherwise) where the sentence is the same.
+   */
+  pieceCounter(counter: object, count: (sentence: string) => number): (sentence: string) => number {
+    const last = this.countedBy === counter ? this.counts : undefined;
+    const current = new Map<string, number>();
+    this.counts = current;
+    this.countedBy = counter;
+    return (sentence) => {
+      let n = last?.get(sentence);
+      if (n === undefined) n = count(sentence);
+      current.set(sentence, n);
+      return n;
+    };
+  }
 
   /** The labels of a segment's text made with `settings`, if kept. */
   get(text: string, settings: string): SegmentLabels | undefined {
@@ -186,7 +214,7 @@ export class SegmentCache {
 
   set(text: string, labels: SegmentLabels): void {
     this.map.delete(text);
-    this.map.set(text, labels);
+    this.map.set(ownCopy(text), labels);
     while (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as string);
   }
 
@@ -196,5 +224,11 @@ export class SegmentCache {
 
   clear(): void {
     this.map.clear();
+    this.counts = new Map();
   }
+}
+
+/** A string with the same text that shares no storage with `s` (JSON's parser builds a new one). */
+function ownCopy(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
 }

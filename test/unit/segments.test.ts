@@ -2,6 +2,7 @@
 // boundaries are local (an edit changes few segments), and incremental labels equal a full
 // run's after random edits (with the shipped model through the worker).
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { Labeler } from '../../src/core/labeler';
@@ -108,6 +109,57 @@ describe('SegmentCache', () => {
     c.set('a', labels('first'));
     assert.equal(c.get('a', 'average'), undefined);
     assert.equal(c.get('a', 'first')?.settings, 'first');
+  });
+
+  test('segmenting an edited text counts only the changed sentences, with the same cuts', () => {
+    fc.assert(
+      fc.property(docArb, fc.nat(), fc.constantFrom(' And so it goes.', 'x', '\n\n'), (doc, at, insert) => {
+        const tok = { id: 'tokenizer' };
+        const cache = new SegmentCache();
+        const counted: string[] = [];
+        const count = (s: string): number => (counted.push(s), s.split(/\s+/).length);
+        const cuts = (text: string, countPieces: (s: string) => number) =>
+          segmentText(text, { budget: 24, countPieces }).map((g) => [g.start, g.end]);
+        cuts(doc, cache.pieceCounter(tok, count));
+        const i = doc.length ? at % doc.length : 0;
+        const edited = doc.slice(0, i) + insert + doc.slice(i);
+        counted.length = 0;
+        const reused = cuts(edited, cache.pieceCounter(tok, count));
+        const sentencesCounted = counted.length;
+        counted.length = 0;
+        assert.deepEqual(reused, cuts(edited, count));
+        // a sentence is counted again only if the edit touched it (at most the two around it, and the inserted ones)
+        assert.ok(sentencesCounted <= 4, `${sentencesCounted} sentences counted again`);
+        // another counter (another tokenizer) reads none of these counts
+        counted.length = 0;
+        cuts(edited, count);
+        const all = counted.length;
+        counted.length = 0;
+        cuts(edited, cache.pieceCounter({ id: 'other' }, count));
+        assert.equal(counted.length, all);
+      }),
+    );
+  });
+
+  test("keeps no version of a document alive through its keys (a key is not a slice of the document's text)", () => {
+    const script = `
+      const { SegmentCache } = require(${JSON.stringify(require.resolve('../../src/core/segments'))});
+      const { allocateTable } = require(${JSON.stringify(require.resolve('../../src/core/word_table'))});
+      const used = () => { gc(); gc(); return process.memoryUsage().heapUsed; };
+      const cache = new SegmentCache();
+      const base = used();
+      for (let v = 0; v < 40; v++) {
+        const text = ('Version ' + v + ' of a long document. ').repeat(50_000); // ~1.5 MB each
+        cache.set(text.slice(1000, 1400), { table: allocateTable('', ['X'], 0, 0, 1, []), windows: [], settings: 's' });
+      }
+      console.log(JSON.stringify({ grownMB: (used() - base) / 2 ** 20, size: cache.size }));
+    `;
+    const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const m = JSON.parse(r.stdout.trim()) as { grownMB: number; size: number };
+    assert.equal(m.size, 40);
+    // 40 versions of ~1.5 MB would be ~60 MB (~120 MB as two-byte strings) if the keys were slices
+    assert.ok(m.grownMB < 10, `the cache kept ${m.grownMB.toFixed(1)} MiB after 40 versions`);
   });
 });
 
