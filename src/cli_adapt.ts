@@ -1,11 +1,15 @@
 // `bert-lstm-label adapt`: the token head retrained on annotation files from a terminal, written
-// as a bundle (the base model's files and the adapted head) that --model and Select Model load.
-// The same core as the editor's Learn from Corrections: collectExamples, then learnHead
-// (core/adapt/learn.ts); here training runs on the CLI's own thread, which has nothing else to do.
+// as a bundle (the base model's files, the adapted head and the memory of the examples) that
+// --model and Select Model load. The same core as the editor's Learn from Corrections:
+// collectExamples, then learnHead (core/adapt/learn.ts); here training runs on the CLI's own
+// thread, which has nothing else to do. What the bundle holds is chosen by held-out accuracy on
+// the same folds: the retrained head, the memory, or both (bestParts).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ADAPTED_HEAD_FILE, serializeAdaptedHead } from './core/adapt/head_file';
-import { adaptedHeadInfo, collectExamples, learnHead, type TrainingDocument } from './core/adapt/learn';
+import { adaptedHeadInfo, bestParts, collectExamples, learnHead, memoryOf, type TrainingDocument } from './core/adapt/learn';
+import { CorrectionMemory, DEFAULT_MEMORY_THRESHOLD, wordForm } from './core/adapt/memory';
+import { ADAPTED_MEMORY_FILE, serializeMemory } from './core/adapt/memory_file';
 import { readTrainingFile } from './core/adapt/training_files';
 import { writeFileAtomic } from './core/atomic_write';
 import { describeFsError } from './core/fs_errors';
@@ -13,12 +17,15 @@ import { Labeler } from './core/labeler';
 import { cannotUse, parseCommandLine } from './cli_args';
 
 export const ADAPT_USAGE = `usage: bert-lstm-label adapt [--model DIR] --train FILE [--train FILE...] --out DIR [--force]
-Retrains the model's token head on the labels of annotation files and writes a bundle (the
-model's files and the adapted head, adapted_head.json) that --model and Select Model load.
+Retrains the model's token head on the labels of annotation files and writes a bundle that
+--model and Select Model load: the model's files, and what is better on held-out words of the
+files (cross-validation): the retrained head (adapted_head.json), the memory of the labeled
+words with their features (adapted_memory.json: a word near a remembered one takes its label),
+or both.
   --train FILE   CoNLL-U (.conllu: UPOS, or MISC NE=), CoNLL-2003 (.conll/.iob/.bio), JSON Lines
                  spans (.jsonl: Prodigy/doccano) or a sidecar (.labels.jsonl, next to its document)
   --out DIR      the new bundle's folder (created; not the model's own folder)
-  --force        write the bundle even when the retrained head is not better on held-out words
+  --force        write the bundle (head and memory) even when neither is better on held-out words
   --l2 X         pull toward the model's own weights (default 0.01)
   --steps N      optimiser steps (default 300)
   --folds N      cross-validation folds (default 3)`;
@@ -102,21 +109,35 @@ export async function adaptMain(argv: string[], defaultModel: string): Promise<n
       return 1;
     }
     const featuresMs = performance.now() - t0;
-    const learned = learnHead(base, examples, { l2, steps, folds });
+    const forms = collected.value.sources.map((src) => wordForm(src.word));
+    const learned = learnHead(base, examples, { l2, steps, folds, forms, threshold: DEFAULT_MEMORY_THRESHOLD });
     say(
       `learned from ${examples.count} tokens, ${labelCounts.size} labels, ${documents} document${documents === 1 ? '' : 's'} ` +
         `in ${((featuresMs + learned.ms) / 1000).toFixed(1)} s (features ${(featuresMs / 1000).toFixed(1)} s, training and cross-validation ${(learned.ms / 1000).toFixed(1)} s)`,
     );
     say(learned.verdict);
-    if (!learned.better && !values.force) {
-      say(`no bundle written (--force writes it anyway)`);
+    const parts = bestParts(learned) ?? (values.force ? { head: true, memory: true } : undefined);
+    if (!parts) {
+      say(
+        'neither the retrained head nor the memory of the examples is better than the model on held-out words: no bundle written (--force writes both anyway)',
+      );
       return 1;
     }
+    const memory = new CorrectionMemory(base.dim, DEFAULT_MEMORY_THRESHOLD);
+    if (labeler.bundleMemory) memory.addAll(labeler.bundleMemory);
+    memory.addAll(memoryOf(collected.value, labeler.labels, DEFAULT_MEMORY_THRESHOLD));
+    const stamp = { name: labeler.bundle.config.name, sha256: await labeler.modelSha256() };
     await writeBundle(modelDir, outDir, {
-      head: learned.head,
-      info: await adaptedHeadInfo(labeler, collected.value, learned),
+      head: parts.head
+        ? serializeAdaptedHead({ head: learned.head, info: await adaptedHeadInfo(labeler, collected.value, learned) })
+        : undefined,
+      memory: parts.memory ? serializeMemory(memory, stamp) : undefined,
     });
-    say(`wrote ${outDir} (the model's files, and the adapted head in ${ADAPTED_HEAD_FILE})`);
+    const wrote = [
+      ...(parts.head ? [`the retrained head (${ADAPTED_HEAD_FILE})`] : []),
+      ...(parts.memory ? [`${memory.size} remembered words (${ADAPTED_MEMORY_FILE})`] : []),
+    ];
+    say(`wrote ${outDir}: the model's files and ${wrote.join(' and ')}`);
     return 0;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -130,12 +151,16 @@ export async function adaptMain(argv: string[], defaultModel: string): Promise<n
   }
 }
 
-/** The base bundle's files copied into `outDir`, then the adapted head written atomically. */
-async function writeBundle(modelDir: string, outDir: string, adapted: Parameters<typeof serializeAdaptedHead>[0]): Promise<void> {
+/**
+ * The base bundle's files copied into `outDir`, then the new parts written atomically over
+ * their copies (a part not written stays the base bundle's own, if it has one).
+ */
+async function writeBundle(modelDir: string, outDir: string, parts: { head?: string; memory?: string }): Promise<void> {
   await fs.mkdir(outDir, { recursive: true });
   for (const entry of await fs.readdir(modelDir, { withFileTypes: true })) {
-    if (!entry.isFile() || entry.name === ADAPTED_HEAD_FILE) continue;
+    if (!entry.isFile()) continue;
     await fs.copyFile(path.join(modelDir, entry.name), path.join(outDir, entry.name));
   }
-  await writeFileAtomic(path.join(outDir, ADAPTED_HEAD_FILE), serializeAdaptedHead(adapted));
+  if (parts.head !== undefined) await writeFileAtomic(path.join(outDir, ADAPTED_HEAD_FILE), parts.head);
+  if (parts.memory !== undefined) await writeFileAtomic(path.join(outDir, ADAPTED_MEMORY_FILE), parts.memory);
 }

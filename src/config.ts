@@ -4,6 +4,7 @@
 // the panel's selection scores, corrections, batch) labels with the same strategy and stride.
 import * as vscode from 'vscode';
 import { AGGREGATION_STRATEGIES, type AggregationStrategy } from './core/aggregate';
+import { DEFAULT_MEMORY_THRESHOLD } from './core/adapt/memory';
 import type { LabelOptions } from './core/labeler';
 import { AGREEING_LABELS, type AgreeingLabels } from './core/import_compare';
 import { settingInJsonc } from './core/settings_file';
@@ -274,8 +275,8 @@ export class Config {
 
   /** Least cosine similarity between a word's features and a remembered example's for a match. */
   get learningMemoryThreshold(): number {
-    const v = this.cfg.get<number>('learning.memoryThreshold', 0.8);
-    return Number.isFinite(v) ? Math.min(1, Math.max(0.5, v)) : 0.8;
+    const v = this.cfg.get<number>('learning.memoryThreshold', DEFAULT_MEMORY_THRESHOLD);
+    return Number.isFinite(v) ? Math.min(1, Math.max(0.5, v)) : DEFAULT_MEMORY_THRESHOLD;
   }
 
   /** Learn from Corrections runs by itself after this many new corrections (0: never). */

@@ -23,7 +23,8 @@ import type { OutputTensor } from './engine_protocol';
 import { applyMemory, headTensor, type MemoryBlend } from './adapt/apply';
 import type { TokenHead } from './adapt/head';
 import { ADAPTED_HEAD_FILE, fileSha256, readAdaptedHead, readBaseHead, type AdaptedHeadInfo } from './adapt/head_file';
-import type { CorrectionMemory } from './adapt/memory';
+import { DEFAULT_MEMORY_THRESHOLD, type CorrectionMemory } from './adapt/memory';
+import { ADAPTED_MEMORY_FILE, readMemoryFile } from './adapt/memory_file';
 import { emptyTable, fillRows } from './label_rows';
 import { CompactTokensBuilder, TextTokenizer, type CompactTokens } from './tokenize';
 import { maskOutside } from './prose_mask';
@@ -136,6 +137,8 @@ export class Labeler {
   private memoryGeneration = 0;
   /** The memory version each cached segment's labels were made (or last checked) with. */
   private readonly memoryVersions = new WeakMap<SegmentLabels, number>();
+  /** The examples an adapted bundle ships (adapted_memory.json), in use as the memory unless replaced. */
+  bundleMemory: CorrectionMemory | undefined = undefined;
   /** What the adapted head in use was learned from (undefined with the base head). */
   adaptedInfo: AdaptedHeadInfo | undefined;
   /** Problems that did not stop the model but turned something off (a refused head file), in words. */
@@ -192,6 +195,12 @@ export class Labeler {
       const adapted = await readAdaptedHead(path.join(dir, ADAPTED_HEAD_FILE), await labeler.headTarget());
       if (adapted && !adapted.ok) labeler.warnings.push(...adapted.problems.map((p) => `${p}; the model's own head is used`));
       else if (adapted) labeler.setHead(adapted.value.head, adapted.value.info);
+      const memory = await readMemoryFile(path.join(dir, ADAPTED_MEMORY_FILE), await labeler.headTarget(), DEFAULT_MEMORY_THRESHOLD);
+      if (memory && !memory.ok) labeler.warnings.push(...memory.problems.map((p) => `${p}; labels come without it`));
+      else if (memory) {
+        labeler.bundleMemory = memory.value;
+        labeler.setMemory(memory.value);
+      }
     }
     return { ok: true, value: labeler };
   }

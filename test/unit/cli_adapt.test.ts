@@ -42,8 +42,8 @@ test('adapt learns a planted rule from a CoNLL-U file and writes a bundle that -
   const r = run(['adapt', '--train', train, '--out', out]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /learned from \d+ tokens, \d+ labels, 1 document in [\d.]+ s/);
-  const held = /held-out accuracy ([\d.]+)% → ([\d.]+)%/.exec(r.stderr);
-  assert.ok(held && Number(held[2]) > Number(held[1]) + 5, r.stderr);
+  const held = heldOut(r.stderr);
+  assert.ok(held.head > held.model + 5, r.stderr);
   assert.ok(existsSync(path.join(out, 'adapted_head.json')));
   const head = JSON.parse(readFileSync(path.join(out, 'adapted_head.json'), 'utf8'));
   assert.match(head.base_model.sha256, /^[0-9a-f]{64}$/);
@@ -70,6 +70,58 @@ test('adapt learns a planted rule from a CoNLL-U file and writes a bundle that -
   assert.ok(nounsTaggedX([]) < nouns * 0.05, 'the shipped model does not tag nouns X');
   const adapted = nounsTaggedX(['--model', out]);
   assert.ok(adapted > nouns * 0.8, `${adapted} of ${nouns} held-out nouns tagged X`);
+});
+
+/** The held-out accuracies `adapt` prints (percent). */
+function heldOut(stderr: string): { model: number; head: number; memory: number; both: number } {
+  const m =
+    /held-out accuracy \(\d+-fold cross-validation over \d+ words\): model ([\d.]+)%, retrained head ([\d.]+)%, memory of the examples ([\d.]+)%, both ([\d.]+)%/.exec(
+      stderr,
+    );
+  assert.ok(m, stderr);
+  return { model: Number(m[1]), head: Number(m[2]), memory: Number(m[3]), both: Number(m[4]) };
+}
+
+test('adapt ships the memory of the examples when it is better held out: a convention for one word applies to held-out text through --model', () => {
+  // the planted convention: `that` is always PRON (a treebank whose annotators say so), every
+  // other tag as the gold has it
+  const dir = mkdtempSync(path.join(tmpdir(), 'adapt-memory-'));
+  const train = path.join(dir, 'that.conllu');
+  const withThat = SENTENCES.filter((s) => s.words.some(([a, b]) => s.text.slice(a, b).toLowerCase() === 'that'));
+  assert.ok(withThat.length > 60, `${withThat.length} gold sentences with "that"`);
+  const ruled = (s: Sentence) => s.upos.map((u, i) => (s.text.slice(...s.words[i]).toLowerCase() === 'that' ? 'PRON' : u));
+  const half = Math.floor(withThat.length / 2);
+  writeFileSync(
+    train,
+    conllu(
+      withThat.slice(0, half).map((s) => ({ ...s, upos: ruled(s) })),
+      (t) => t,
+    ),
+  );
+  const out = path.join(dir, 'adapted');
+  // a head held at the shipped weights (--l2 1000) cannot learn the rule: the memory must
+  const r = run(['adapt', '--train', train, '--out', out, '--l2', '1000']);
+  assert.equal(r.status, 0, r.stderr);
+  const held = heldOut(r.stderr);
+  assert.ok(held.memory > held.model + 1 && held.memory >= held.head, r.stderr);
+  assert.match(r.stderr, /wrote .*\d+ remembered words \(adapted_memory\.json\)/);
+  const memory = JSON.parse(readFileSync(path.join(out, 'adapted_memory.json'), 'utf8'));
+  assert.equal(memory.format, 'bert-lstm-adapted-memory/1');
+  assert.equal(memory.examples.length, memory.count);
+
+  const test_ = withThat.slice(half);
+  const input = test_.map((s) => s.text).join('\n');
+  const thatAsPron = (args: string[]): { pron: number; all: number } => {
+    const res = run(['--format', 'jsonl', '--workers', '1', ...args], input);
+    assert.equal(res.status, 0, res.stderr);
+    const words = jsonLines(res.stdout).filter((w) => 'label' in w);
+    const thats = words.filter((w) => String(w.text).toLowerCase() === 'that');
+    return { pron: thats.filter((w) => w.label === 'PRON').length, all: thats.length };
+  };
+  const before = thatAsPron([]);
+  const after = thatAsPron(['--model', out]);
+  assert.ok(before.all > 30, `${before.all} held-out "that"`);
+  assert.ok(after.pron > before.pron + before.all * 0.2, `PRON "that": ${before.pron} → ${after.pron} of ${after.all}`);
 });
 
 test('adapt: bad input gets a clear message and writes nothing', () => {

@@ -182,7 +182,14 @@ export interface CrossValidation {
  * never split between training and scoring): each fold is scored by the base head and by a head
  * retrained on the other folds. With fewer than two groups there is nothing to hold out.
  */
-export function crossValidate(base: TokenHead, ex: HeadExamples, options: TrainOptions = {}, k = 5): CrossValidation | undefined {
+export function crossValidate(
+  base: TokenHead,
+  ex: HeadExamples,
+  options: TrainOptions = {},
+  k = 5,
+  /** Called with each fold's rows and retrained head (to score something else on the same folds). */
+  onFold?: (train: readonly number[], test: readonly number[], head: TokenHead) => void,
+): CrossValidation | undefined {
   const groups = ex.groups ?? Int32Array.from({ length: ex.count }, (_, i) => i);
   const ids = [...new Set(groups)].sort((a, b) => a - b);
   if (ids.length < 2) return undefined;
@@ -200,6 +207,7 @@ export function crossValidate(base: TokenHead, ex: HeadExamples, options: TrainO
     okBefore += accuracy(base, ex, test) * test.length;
     okAfter += accuracy(head, ex, test) * test.length;
     scored += test.length;
+    onFold?.(train, test, head);
   }
   return { before: okBefore / scored, after: okAfter / scored, folds, scored };
 }

@@ -1,7 +1,7 @@
 // Learning from corrections, the one implementation behind the editor's Learn from Corrections
 // and the CLI's `adapt`: examples from labeled documents (each corrected or accepted word with
 // the features the token head read for it), then the head retrained on them and checked by
-// cross-validation.
+// cross-validation; and the same examples as a memory, which `adapt` ships beside the head.
 //
 // Why the check decides: a head retrained on a few hundred words can fit them and be worse on
 // the next document. The examples are grouped by segment (a sentence or a few, as labeling cuts
@@ -12,7 +12,8 @@ import type { Annotation } from '../annotations';
 import type { Labeler } from '../labeler';
 import type { Result } from '../bundle';
 import type { AdaptedHeadInfo } from './head_file';
-import { crossValidate, trainHead, type CrossValidation, type HeadExamples, type TokenHead, type TrainOptions } from './head';
+import { CorrectionMemory, DEFAULT_MEMORY_THRESHOLD, type ExampleSource } from './memory';
+import { crossValidate, predict, trainHead, type CrossValidation, type HeadExamples, type TokenHead, type TrainOptions } from './head';
 
 /** A document with the labels to learn from (its corrected and accepted annotations). */
 export interface TrainingDocument {
@@ -29,6 +30,8 @@ export interface CollectedExamples {
   readonly documents: number;
   /** Annotations left out, and why, in words (e.g. "3 with labels the model does not have: FOO"). */
   readonly skipped: readonly string[];
+  /** Where each example came from (document, 1-based line, word), in the examples' order. */
+  readonly sources: readonly ExampleSource[];
 }
 
 /**
@@ -44,6 +47,7 @@ export async function collectExamples(
   const rows: Float32Array[] = [];
   const labels: number[] = [];
   const groups: number[] = [];
+  const sources: ExampleSource[] = [];
   const counts = new Map<string, number>();
   const unknown = new Map<string, number>();
   let noWord = 0;
@@ -56,6 +60,7 @@ export async function collectExamples(
     if (!f.ok) return f;
     let any = false;
     let maxSeg = -1;
+    const lineOf = lineFinder(doc.text);
     usable.forEach((a, i) => {
       const v = f.value.features[i];
       if (!v) {
@@ -65,6 +70,7 @@ export async function collectExamples(
       rows.push(v);
       labels.push(labelIndex.get(a.label)!);
       groups.push(groupBase + f.value.segment[i]);
+      sources.push({ file: doc.name, line: lineOf(a.start), word: a.text, kind: a.source === 'corrected' ? 'correction' : 'accepted' });
       maxSeg = Math.max(maxSeg, f.value.segment[i]);
       counts.set(a.label, (counts.get(a.label) ?? 0) + 1);
       any = true;
@@ -88,8 +94,34 @@ export async function collectExamples(
       labelCounts: counts,
       documents,
       skipped,
+      sources,
     },
   };
+}
+
+/** The 1-based line of an offset of `text` (a binary search over its line starts). */
+function lineFinder(text: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0,
+      hi = starts.length;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid;
+    }
+    return lo + 1;
+  };
+}
+
+/** The collected examples as a memory (what `adapt` ships in its bundle beside the head). */
+export function memoryOf(collected: CollectedExamples, labelNames: readonly string[], threshold: number): CorrectionMemory {
+  const { examples, sources } = collected;
+  const dim = examples.count ? examples.features.length / examples.count : 1;
+  const memory = new CorrectionMemory(dim, threshold);
+  for (let i = 0; i < examples.count; i++) memory.add(examples.features, i * dim, labelNames[examples.labels[i]], sources[i]);
+  return memory;
 }
 
 /**
@@ -131,6 +163,19 @@ function wordTags(labeler: Labeler, text: string, a: Annotation, scheme: 'BIO' |
 export interface LearnOptions extends TrainOptions {
   /** Cross-validation folds (default 3). */
   readonly folds?: number;
+  /**
+   * Each example's word form (memory.ts `wordForm`): with them, the same folds also score the
+   * memory of the training folds' examples, alone and with the retrained head (what `adapt`
+   * chooses from). `threshold` is the memory's (default DEFAULT_MEMORY_THRESHOLD).
+   */
+  readonly forms?: readonly string[];
+  readonly threshold?: number;
+}
+
+/** Held-out accuracy of the memory of the other folds' examples, over the model's and over the retrained head's labels. */
+export interface MemoryValidation {
+  readonly memory: number;
+  readonly both: number;
 }
 
 export interface Learned {
@@ -138,6 +183,8 @@ export interface Learned {
   readonly head: TokenHead;
   /** Held-out accuracy before (base head) and after (retrained), when there were groups to hold out. */
   readonly cv: CrossValidation | undefined;
+  /** The memory on the same folds, when the examples' forms were given. */
+  readonly memoryCv: MemoryValidation | undefined;
   /** Whether the retrained head is better on held-out examples (the only case it should be used). */
   readonly better: boolean;
   /** Why it is or is not better, in words. */
@@ -150,15 +197,60 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 /** Retrains `base` on the examples and cross-validates it (pure: the editor runs it in a worker). */
 export function learnHead(base: TokenHead, ex: HeadExamples, options: LearnOptions = {}): Learned {
   const t0 = performance.now();
-  const cv = ex.count ? crossValidate(base, ex, options, options.folds ?? 3) : undefined;
+  const forms = options.forms;
+  let memoryOk = 0,
+    bothOk = 0;
+  const scoreMemory = (train: readonly number[], test: readonly number[], head: TokenHead): void => {
+    if (!forms) return;
+    const memory = new CorrectionMemory(base.dim, options.threshold ?? DEFAULT_MEMORY_THRESHOLD);
+    for (const r of train) memory.add(ex.features, r * base.dim, base.labels[ex.labels[r]], { ...NO_SOURCE, word: forms[r] });
+    const model = predict(base, ex, test);
+    const retrained = predict(head, ex, test);
+    test.forEach((r, i) => {
+      const match = memory.nearest(ex.features, r * base.dim, forms[r]);
+      const remembered = match ? base.labels.indexOf(match.label) : -1;
+      memoryOk += (match ? remembered : model[i]) === ex.labels[r] ? 1 : 0;
+      bothOk += (match ? remembered : retrained[i]) === ex.labels[r] ? 1 : 0;
+    });
+  };
+  const cv = ex.count ? crossValidate(base, ex, options, options.folds ?? 3, scoreMemory) : undefined;
+  const memoryCv = cv && forms ? { memory: memoryOk / cv.scored, both: bothOk / cv.scored } : undefined;
   const head = trainHead(base, ex, options);
   const better = !!cv && cv.after > cv.before;
   let verdict: string;
   if (!ex.count) verdict = 'there are no corrected or accepted words to learn from';
   else if (!cv) verdict = 'all the examples are in one segment, so nothing could be held out to check the new head';
-  else
-    verdict = `held-out accuracy ${pct(cv.before)} → ${pct(cv.after)} (${cv.folds}-fold cross-validation over ${cv.scored} words)${better ? '' : ': the retrained head is not better'}`;
-  return { head, cv, better, verdict, ms: performance.now() - t0 };
+  else {
+    const how = `${cv.folds}-fold cross-validation over ${cv.scored} words`;
+    verdict = memoryCv
+      ? `held-out accuracy (${how}): model ${pct(cv.before)}, retrained head ${pct(cv.after)}, memory of the examples ${pct(memoryCv.memory)}, both ${pct(memoryCv.both)}`
+      : `held-out accuracy ${pct(cv.before)} → ${pct(cv.after)} (${how})${better ? '' : ': the retrained head is not better'}`;
+  }
+  return { head, cv, memoryCv, better, verdict, ms: performance.now() - t0 };
+}
+
+/** The source of an example scored in cross-validation (the memory indexes it by its word). */
+const NO_SOURCE: ExampleSource = { file: '', line: 0, word: '', kind: 'correction' };
+
+/**
+ * What a bundle written from `learned` should hold, by held-out accuracy: the retrained head,
+ * the memory, both, or neither (nothing beat the model). Of equal scores the simpler choice.
+ */
+export function bestParts(learned: Learned): { readonly head: boolean; readonly memory: boolean; readonly accuracy: number } | undefined {
+  const { cv, memoryCv } = learned;
+  if (!cv) return undefined;
+  const choices = [
+    { head: false, memory: false, accuracy: cv.before },
+    { head: true, memory: false, accuracy: cv.after },
+    ...(memoryCv
+      ? [
+          { head: false, memory: true, accuracy: memoryCv.memory },
+          { head: true, memory: true, accuracy: memoryCv.both },
+        ]
+      : []),
+  ];
+  const best = choices.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
+  return best.head || best.memory ? best : undefined;
 }
 
 /** The stamp of a head learned from `collected`: the base model it belongs to, what it learned from, how it scored. */

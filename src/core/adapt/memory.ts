@@ -30,6 +30,9 @@ export interface MemoryMatch {
   readonly source: ExampleSource;
 }
 
+/** The least cosine similarity of a word's features to a remembered example's for a match (docs/ADAPT.md says how it was chosen). */
+export const DEFAULT_MEMORY_THRESHOLD = 0.8;
+
 /** A word's form as the memory indexes it: its text, lower-cased. */
 export const wordForm = (text: string): string => text.toLowerCase();
 
@@ -83,6 +86,18 @@ export class CorrectionMemory {
   /** The remembered examples' labels and sources, in the order they were added. */
   examples(): Array<{ readonly label: string; readonly source: ExampleSource }> {
     return this.labels.map((label, i) => ({ label, source: this.sources[i] }));
+  }
+
+  /** The remembered examples with their unit-length vectors (row i of `vectors` is example i). */
+  snapshot(): { readonly vectors: Float32Array; readonly labels: readonly string[]; readonly sources: readonly ExampleSource[] } {
+    return { vectors: this.vectors.slice(0, this.labels.length * this.dim), labels: [...this.labels], sources: [...this.sources] };
+  }
+
+  /** Every example of `other` (same dimension) added to this memory, in its order. */
+  addAll(other: CorrectionMemory): void {
+    if (other.dim !== this.dim) throw new RangeError(`a memory of ${other.dim} features cannot join one of ${this.dim}`);
+    const { vectors, labels, sources } = other.snapshot();
+    labels.forEach((label, i) => this.add(vectors, i * this.dim, label, sources[i]));
   }
 
   /** Remembers a word's features (`features` from `offset`, `dim` values) with its label. */
