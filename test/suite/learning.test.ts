@@ -5,8 +5,10 @@
 // head file is refused and the model's own head used; Revert to Base Model removes it. Beside a
 // correction, the hover, the panel, Accept Label and an import read the model's own label, not
 // the memory's (docs/ADAPT.md). A bundle without token_features still takes corrections, and the
-// status bar and Learn from Corrections say why learning is off.
+// status bar and Learn from Corrections say why learning is off. An adapted bundle's memory
+// (written by the CLI's `adapt`) labels open documents once the bundle is the model.
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -282,5 +284,64 @@ suite('Learning from corrections: a model without token_features', () => {
     const outcome = (await vscode.commands.executeCommand<LearnOutcome>('bertLstm.learnFromCorrections'))!;
     assert.equal(outcome.kept, false);
     assert.match(outcome.message, why);
+  });
+});
+
+suite("Learning from corrections: an adapted bundle's memory", () => {
+  // A bundle written by `bert-lstm-label adapt` with its memory (a convention for one word that a
+  // head held at the shipped weights cannot learn), selected as the model: its words relabel the
+  // same word in an open document, and the hover names the training file's line.
+  let bundle: string;
+  suiteSetup(async function () {
+    this.timeout(300_000);
+    const dir = mkdtempSync(path.join(tmpdir(), 'adapted-bundle-'));
+    const withThat = SENTENCES.filter((s) => s.words.some(([a, b]) => s.text.slice(a, b).toLowerCase() === 'that')).slice(0, 40);
+    const lines: string[] = [];
+    withThat.forEach((s, k) => {
+      lines.push(`# sent_id = s${k + 1}`, `# text = ${s.text}`);
+      s.words.forEach(([a, b], i) => {
+        const word = s.text.slice(a, b);
+        const tag = word.toLowerCase() === 'that' ? 'PRON' : s.upos[i];
+        const misc = s.words[i + 1]?.[0] === b ? 'SpaceAfter=No' : '_';
+        lines.push([i + 1, word, '_', tag, '_', '_', '_', '_', '_', misc].join('\t'));
+      });
+      lines.push('');
+    });
+    const train = path.join(dir, 'that.conllu');
+    writeFileSync(train, lines.join('\n') + '\n');
+    bundle = path.join(dir, 'adapted');
+    const cli = path.join(repoRoot(), 'dist/cli.js');
+    const r = spawnSync(process.execPath, [cli, 'adapt', '--train', train, '--out', bundle, '--l2', '1000'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(existsSync(path.join(bundle, 'adapted_memory.json')), r.stderr);
+    await setSetting('learning.memory', true);
+    await setSetting('modelPath', bundle);
+  });
+  suiteTeardown(async () => {
+    await setSetting('learning.memory', false);
+    await setSetting('modelPath', undefined);
+    await (await api()).unloadModel();
+  });
+  teardown(closeAllEditors);
+
+  test("the bundle's remembered words label the same word in an open document, and the hover names the training file", async () => {
+    const a = await api();
+    const { editor } = await openTemp('He said that the plan was sound.\n\nShe knew that it would rain.\n', 'that.txt');
+    await waitForModel(bundle);
+    await vscode.commands.executeCommand('bertLstm.labelDocument');
+    const doc = editor.document;
+    const thats = () => a.labelsFor(doc)?.filter((w) => w.text === 'that') ?? [];
+    const remembered = await waitFor('a "that" labeled from the bundle\'s memory', () =>
+      thats().find((w) => w.reason && w.label === 'PRON'),
+    );
+    assert.match(remembered.reason?.source.file ?? '', /that\.conllu$/);
+    assert.ok(a.learningState().memorySize >= 40, `${a.learningState().memorySize} examples remembered`);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      doc.uri,
+      doc.positionAt(remembered.start + 1),
+    );
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
+    assert.match(text, /From your correction of "that" in .*that\.conllu:\d+ \(\d+\.\d% similar\)/);
   });
 });

@@ -213,3 +213,17 @@ test('learnHead keeps a head only when held-out words say it is better, and says
     /no corrected or accepted words/,
   );
 });
+
+test('learnHead chooses the pull toward the shipped weights by held-out accuracy on the same folds', () => {
+  const rng = seeded(11);
+  const base = baseHead();
+  const ex = examples(rng, 200, true);
+  const held = learnHead(base, ex, { l2: 1000 });
+  const free = learnHead(base, ex, { l2: 0.01 });
+  assert.ok(free.cv!.after > held.cv!.after + 0.05, `${free.verdict} / ${held.verdict}`);
+  const chosen = learnHead(base, ex, { l2Choices: [1000, 0.01] });
+  assert.equal(chosen.l2, 0.01);
+  assert.equal(chosen.cv!.after, free.cv!.after);
+  assert.deepEqual(Array.from(chosen.head.weight), Array.from(free.head.weight));
+  assert.match(chosen.verdict, /pull toward the model's weights 0\.01 of 1000, 0\.01, by the same folds$/);
+});

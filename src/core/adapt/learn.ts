@@ -170,6 +170,12 @@ export interface LearnOptions extends TrainOptions {
    */
   readonly forms?: readonly string[];
   readonly threshold?: number;
+  /**
+   * Pulls toward the shipped weights to choose from by held-out accuracy (`l2` is then
+   * ignored): the one whose retrained head scores best on the same folds (with the memory, when
+   * the forms are given) is the one the final head is trained with.
+   */
+  readonly l2Choices?: readonly number[];
 }
 
 /** Held-out accuracy of the memory of the other folds' examples, over the model's and over the retrained head's labels. */
@@ -190,6 +196,8 @@ export interface Learned {
   /** Why it is or is not better, in words. */
   readonly verdict: string;
   readonly ms: number;
+  /** The pull toward the shipped weights the head was trained with. */
+  readonly l2: number;
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
@@ -197,6 +205,41 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 /** Retrains `base` on the examples and cross-validates it (pure: the editor runs it in a worker). */
 export function learnHead(base: TokenHead, ex: HeadExamples, options: LearnOptions = {}): Learned {
   const t0 = performance.now();
+  const choices = options.l2Choices?.length ? options.l2Choices : [options.l2 ?? DEFAULT_L2];
+  let chosen = validate(base, ex, { ...options, l2: choices[0] });
+  for (const l2 of choices.slice(1)) {
+    const v = validate(base, ex, { ...options, l2 });
+    if (score(v) > score(chosen)) chosen = v;
+  }
+  const { cv, memoryCv, l2 } = chosen;
+  const head = trainHead(base, ex, { ...options, l2 });
+  const better = !!cv && cv.after > cv.before;
+  let verdict: string;
+  if (!ex.count) verdict = 'there are no corrected or accepted words to learn from';
+  else if (!cv) verdict = 'all the examples are in one segment, so nothing could be held out to check the new head';
+  else {
+    const how = `${cv.folds}-fold cross-validation over ${cv.scored} words`;
+    const pull = choices.length > 1 ? `; pull toward the model's weights ${l2} of ${choices.join(', ')}, by the same folds` : '';
+    verdict = memoryCv
+      ? `held-out accuracy (${how}): model ${pct(cv.before)}, retrained head ${pct(cv.after)}, memory of the examples ${pct(memoryCv.memory)}, both ${pct(memoryCv.both)}${pull}`
+      : `held-out accuracy ${pct(cv.before)} → ${pct(cv.after)} (${how})${better ? '' : ': the retrained head is not better'}${pull}`;
+  }
+  return { head, cv, memoryCv, better, verdict, ms: performance.now() - t0, l2 };
+}
+
+const DEFAULT_L2 = 1e-2;
+
+interface Validation {
+  readonly l2: number;
+  readonly cv: CrossValidation | undefined;
+  readonly memoryCv: MemoryValidation | undefined;
+}
+
+/** The best held-out accuracy a validation offers (the head alone, or with the memory). */
+const score = (v: Validation): number => Math.max(v.cv?.after ?? -1, v.memoryCv?.both ?? -1);
+
+/** Cross-validation of a head retrained with `options.l2`, and of the memory on the same folds when the forms are given. */
+function validate(base: TokenHead, ex: HeadExamples, options: LearnOptions & { readonly l2: number }): Validation {
   const forms = options.forms;
   let memoryOk = 0,
     bothOk = 0;
@@ -215,18 +258,7 @@ export function learnHead(base: TokenHead, ex: HeadExamples, options: LearnOptio
   };
   const cv = ex.count ? crossValidate(base, ex, options, options.folds ?? 3, scoreMemory) : undefined;
   const memoryCv = cv && forms ? { memory: memoryOk / cv.scored, both: bothOk / cv.scored } : undefined;
-  const head = trainHead(base, ex, options);
-  const better = !!cv && cv.after > cv.before;
-  let verdict: string;
-  if (!ex.count) verdict = 'there are no corrected or accepted words to learn from';
-  else if (!cv) verdict = 'all the examples are in one segment, so nothing could be held out to check the new head';
-  else {
-    const how = `${cv.folds}-fold cross-validation over ${cv.scored} words`;
-    verdict = memoryCv
-      ? `held-out accuracy (${how}): model ${pct(cv.before)}, retrained head ${pct(cv.after)}, memory of the examples ${pct(memoryCv.memory)}, both ${pct(memoryCv.both)}`
-      : `held-out accuracy ${pct(cv.before)} → ${pct(cv.after)} (${how})${better ? '' : ': the retrained head is not better'}`;
-  }
-  return { head, cv, memoryCv, better, verdict, ms: performance.now() - t0 };
+  return { l2: options.l2, cv, memoryCv };
 }
 
 /** The source of an example scored in cross-validation (the memory indexes it by its word). */
