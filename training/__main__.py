@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     al.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "models" / "default")
     al.add_argument("--budget-minutes", type=float, default=None,
                     help="wall-clock cap of the training steps, a guard for slow machines "
-                         "(default training/budget.py: pretraining 20%%, fine-tuning 74%%, the "
+                         "(default training/budget.py: pretraining 15%%, fine-tuning 80%%, the "
                          "frozen variant 4%%); the step counts decide the model")
     return p
 
