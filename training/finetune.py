@@ -4,7 +4,6 @@ scores. Writes `tagger.pt` in the run folder; resumes from its checkpoint, repla
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import torch
@@ -84,18 +83,17 @@ def finetune(run_dir: Path, bert_ckpt: Path | None, tagger_config: TaggerConfig,
         log(run_dir, f"dev after step {step}: upos {scores['upos_accuracy']:.4f} "
                      f"sequence {scores['sequence_accuracy']:.4f}")
 
-    start = time.time()
-    step = train_loop(run_dir, model, opt, sched, rng, total_steps=total_steps,
-                      time_budget_s=cfg.time_budget_s, log_every=cfg.log_every,
-                      checkpoint_every=cfg.checkpoint_every,
-                      epoch_batches=lambda r: length_batches(train, cfg.batch_size, r),
-                      loss_of=loss_of, on_epoch_start=epoch_start, on_epoch_end=epoch_end)
+    pos = train_loop(run_dir, model, opt, sched, rng, total_steps=total_steps,
+                     time_budget_s=cfg.time_budget_s, log_every=cfg.log_every,
+                     checkpoint_every=cfg.checkpoint_every,
+                     epoch_batches=lambda r: length_batches(train, cfg.batch_size, r),
+                     loss_of=loss_of, on_epoch_start=epoch_start, on_epoch_end=epoch_end)
     out = run_dir / "tagger.pt"
     scores = evaluate(model, dev, tok.pad_id)
     torch.save({"config": tagger_config.to_dict(), "state_dict": model.state_dict(),
-                "steps": step, "freeze_bert": cfg.freeze_bert, "dev": scores,
+                "steps": pos.step, "freeze_bert": cfg.freeze_bert, "dev": scores,
                 "tokenizer": tok.spec(),
-                "train_seconds": time.time() - start}, out)
+                "train_seconds": pos.seconds}, out)
     (run_dir / "dev_scores.json").write_text(json.dumps(scores, indent=1))
     log(run_dir, "fine-tuning done: dev " + json.dumps(
         {k: scores[k] for k in ("upos_accuracy", "sequence_accuracy")}))

@@ -71,12 +71,15 @@ def linear_schedule(opt, warmup, total):
 
 @dataclass
 class Position:
-    """Where a run stands: steps taken, epochs begun, batches done in the current epoch, and the
-    run RNG's state when the current epoch's batches were drawn (None: draw a new epoch)."""
+    """Where a run stands: steps taken, epochs begun, batches done in the current epoch, the
+    run RNG's state when the current epoch's batches were drawn (None: draw a new epoch), and
+    the seconds the run has trained so far, over all its invocations (a resumed run's time is
+    the whole run's)."""
     step: int = 0
     epoch: int = 0
     epoch_batch: int = 0
     epoch_rng: tuple | None = None
+    seconds: float = 0.0
 
 
 class Checkpointer:
@@ -89,7 +92,7 @@ class Checkpointer:
         state = {"model": self.model.state_dict(), "opt": self.opt.state_dict(),
                  "sched": self.sched.state_dict(), "step": pos.step, "epoch": pos.epoch,
                  "epoch_batch": pos.epoch_batch, "epoch_rng": pos.epoch_rng,
-                 "rng": self.rng.getstate(), "torch_rng": torch.get_rng_state(),
+                 "seconds": pos.seconds, "rng": self.rng.getstate(), "torch_rng": torch.get_rng_state(),
                  "python_rng": random.getstate(), "numpy_rng": np.random.get_state()}
         tmp = self.path.with_suffix(".tmp")
         torch.save(state, tmp)
@@ -108,7 +111,8 @@ class Checkpointer:
         torch.set_rng_state(state["torch_rng"])
         random.setstate(state["python_rng"])
         np.random.set_state(state["numpy_rng"])
-        return Position(state["step"], state["epoch"], state["epoch_batch"], state["epoch_rng"])
+        return Position(state["step"], state["epoch"], state["epoch_batch"], state["epoch_rng"],
+                        state.get("seconds", 0.0))
 
 
 def train_loop(run_dir: Path, model: nn.Module, opt, sched, rng: random.Random, *,
@@ -117,9 +121,9 @@ def train_loop(run_dir: Path, model: nn.Module, opt, sched, rng: random.Random, 
                loss_of: Callable[[Sequence], tuple[torch.Tensor, dict]],
                describe: Callable[[dict, int], str] = lambda sums, n: "",
                on_epoch_start: Callable[[], None] = lambda: None,
-               on_epoch_end: Callable[[int], None] = lambda step: None) -> int:
-    """Runs optimizer steps until `total_steps` or the time budget, resuming from the run's
-    checkpoint; returns the step reached. `loss_of(batch)` gives the loss and counters that are
+               on_epoch_end: Callable[[int], None] = lambda step: None) -> Position:
+    """Runs optimizer steps until `total_steps` or the time budget (of this invocation), resuming
+    from the run's checkpoint; returns where the run stands (its step and its seconds in all). `loss_of(batch)` gives the loss and counters that are
     summed between log lines and passed to `describe(sums, steps)`. The checkpoint is written
     every `checkpoint_every` steps and at the end."""
     ckpt = Checkpointer(run_dir / "checkpoint.pt", model, opt, sched, rng)
@@ -127,6 +131,12 @@ def train_loop(run_dir: Path, model: nn.Module, opt, sched, rng: random.Random, 
     if pos.step:
         log(run_dir, f"resumed at step {pos.step}")
     start = last_log = time.time()
+    before = pos.seconds
+
+    def save():
+        pos.seconds = before + time.time() - start
+        ckpt.save(pos)
+
     loss_sum, since, sums = 0.0, 0, {}
     while pos.step < total_steps:
         current = rng.getstate()
@@ -165,7 +175,7 @@ def train_loop(run_dir: Path, model: nn.Module, opt, sched, rng: random.Random, 
             if pos.epoch_batch == len(epoch):
                 pos.epoch_rng = None
             if pos.step % checkpoint_every == 0:
-                ckpt.save(pos)
+                save()
             if pos.step >= total_steps:
                 break
             if time.time() - start > time_budget_s:
@@ -177,5 +187,5 @@ def train_loop(run_dir: Path, model: nn.Module, opt, sched, rng: random.Random, 
         on_epoch_end(pos.step)
         if out_of_time:
             break
-    ckpt.save(pos)
-    return pos.step
+    save()
+    return pos

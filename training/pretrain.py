@@ -60,13 +60,13 @@ def pretrain(run_dir: Path, bert_config: BertConfig, cfg: PretrainConfig) -> Pat
                 f"lr {sched.get_last_lr()[0]:.2e} "
                 f"({s.get('pieces', 0) / max(1e-9, s['seconds']):.0f} tok/s) ")
 
-    step = train_loop(run_dir, model, opt, sched, rng, total_steps=cfg.steps,
-                      time_budget_s=cfg.time_budget_s, log_every=cfg.log_every,
-                      checkpoint_every=cfg.checkpoint_every,
-                      epoch_batches=lambda r: batches(chunks, cfg.batch_size, r),
-                      loss_of=loss_of, describe=describe, on_epoch_start=model.train)
+    pos = train_loop(run_dir, model, opt, sched, rng, total_steps=cfg.steps,
+                     time_budget_s=cfg.time_budget_s, log_every=cfg.log_every,
+                     checkpoint_every=cfg.checkpoint_every,
+                     epoch_batches=lambda r: batches(chunks, cfg.batch_size, r),
+                     loss_of=loss_of, describe=describe, on_epoch_start=model.train)
     out = run_dir / "bert.pt"
     torch.save({"config": bert_config.to_dict(), "state_dict": model.bert.state_dict(),
-                "steps": step, "tokenizer": tok.spec()}, out)
-    log(run_dir, f"pretraining done: {step} steps, encoder saved to {out}")
+                "steps": pos.step, "train_seconds": pos.seconds, "tokenizer": tok.spec()}, out)
+    log(run_dir, f"pretraining done: {pos.step} steps, encoder saved to {out}")
     return out

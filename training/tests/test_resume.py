@@ -62,10 +62,13 @@ def test_finetune_resumed_equals_uninterrupted(encoder, tmp_path, monkeypatch, k
         with pytest.raises(Killed):
             finetune(tmp_path / "killed", encoder, tagger, cfg)
     assert not (tmp_path / "killed" / "tagger.pt").exists()
+    first = torch.load(tmp_path / "killed" / "checkpoint.pt", weights_only=False)["seconds"]
     torch.manual_seed(999)  # a new process starts from other RNG states
     resumed = torch.load(finetune(tmp_path / "killed", encoder, tagger, cfg))
     assert f"resumed at step {kill_at}" in (tmp_path / "killed" / "log.txt").read_text()
     same_weights(whole["state_dict"], resumed["state_dict"])
+    # the run's time is both invocations' (the card reports it)
+    assert 0 < first < resumed["train_seconds"]
 
 
 def test_finetune_without_the_rng_state_would_differ(encoder, tmp_path, monkeypatch):
