@@ -98,8 +98,11 @@ suite('Analysis panel', () => {
 
   test('scores the selection with the configured stride, as the document is labeled', async () => {
     await api();
-    // one sentence longer than the model's length: its windows, and so its scores, depend on the stride
-    const long = Array.from({ length: 40 }, (_, i) => `the council met on day ${i} and voted on the plan`).join(', ');
+    // one sentence longer than the model's length: its windows, and so its scores, depend on the
+    // stride; its clauses alternate between two genres, so that no score is saturated at 100%
+    const long = Array.from({ length: 20 }, (_, i) =>
+      i % 2 ? `she smiled at him in the dark hall on night ${i}` : `the committee approved the budget for year ${i}`,
+    ).join(', ');
     await withSettings({ stride: 8 }, async () => {
       const editor = await openText(`${long}.`);
       editor.selection = new vscode.Selection(0, 0, 0, long.length);
