@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from . import ud_words
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 TLDS = ["com", "org", "net", "edu", "gov", "io", "co.uk", "de"]
@@ -61,7 +60,3 @@ def vary(words: list[str], tags: list[str], rng: random.Random,
         return words[:at] + [word] + words[at:], tags[:at] + ["SYM"] + tags[at:]
     return words, tags
 
-
-def is_one_word(word: str, splitter: ud_words.WordSplitter) -> bool:
-    spans = splitter.spans(word)
-    return len(spans) == 1 and spans[0] == (0, len(word))

@@ -17,7 +17,7 @@ export function headFilePath(config: Config): string | undefined {
   return folder ? path.join(folder.uri.fsPath, setting) : undefined;
 }
 
-export async function readWorkspaceHead(file: string, target: HeadTarget): Promise<Result<AdaptedHead> | undefined> {
+export async function readWorkspaceHead(file: string, target: () => Promise<HeadTarget>): Promise<Result<AdaptedHead> | undefined> {
   return readAdaptedHead(file, target, vscode.workspace.asRelativePath(file));
 }
 

@@ -145,7 +145,7 @@ export class Learning implements vscode.Disposable {
   private async loadHead(labeler: Labeler): Promise<void> {
     const file = headFilePath(this.config);
     if (!file || labeler.adaptedHead) return; // a bundle's own adapted head comes first
-    const read = await readWorkspaceHead(file, await labeler.headTarget());
+    const read = await readWorkspaceHead(file, () => labeler.headTarget());
     if (!read) return;
     if (!read.ok) {
       const message = `${read.problems.join('; ')}; the model's own head is used`;

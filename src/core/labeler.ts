@@ -192,10 +192,11 @@ export class Labeler {
     const labeler = new Labeler(bundle.value, tokenizer, engine.value, roles.value, head.head, head.off);
     if (head.problem) labeler.warnings.push(head.problem);
     if (head.head) {
-      const adapted = await readAdaptedHead(path.join(dir, ADAPTED_HEAD_FILE), await labeler.headTarget());
+      const target = () => labeler.headTarget();
+      const adapted = await readAdaptedHead(path.join(dir, ADAPTED_HEAD_FILE), target);
       if (adapted && !adapted.ok) labeler.warnings.push(...adapted.problems.map((p) => `${p}; the model's own head is used`));
       else if (adapted) labeler.setHead(adapted.value.head, adapted.value.info);
-      const memory = await readMemoryFile(path.join(dir, ADAPTED_MEMORY_FILE), await labeler.headTarget(), DEFAULT_MEMORY_THRESHOLD);
+      const memory = await readMemoryFile(path.join(dir, ADAPTED_MEMORY_FILE), target, DEFAULT_MEMORY_THRESHOLD);
       if (memory && !memory.ok) labeler.warnings.push(...memory.problems.map((p) => `${p}; labels come without it`));
       else if (memory) {
         labeler.bundleMemory = memory.value;

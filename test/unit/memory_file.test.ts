@@ -71,9 +71,9 @@ test('a memory for another model, of another size, with an unknown label or cut 
   assert.match(refused({ ...mine, format: 'x' }), /format "x"/);
   const dir = mkdtempSync(path.join(tmpdir(), 'memory-file-'));
   const file = path.join(dir, 'adapted_memory.json');
-  assert.equal(await readMemoryFile(file, TARGET, 0.8), undefined);
+  assert.equal(await readMemoryFile(file, async () => TARGET, 0.8), undefined);
   writeFileSync(file, JSON.stringify(mine).slice(0, 100));
-  const cut = await readMemoryFile(file, TARGET, 0.8);
+  const cut = await readMemoryFile(file, async () => TARGET, 0.8);
   assert.ok(cut && !cut.ok && /not valid JSON .*cut off/.test(cut.problems[0]), JSON.stringify(cut));
 });
 

@@ -84,13 +84,23 @@ export function headFromJson(v: unknown, what: string): Result<TokenHead> {
   return problems.length ? { ok: false, problems: problems.map((p) => `${what}: ${p}`) } : { ok: true, value: head };
 }
 
-async function readJsonFile(file: string, what: string): Promise<Result<unknown>> {
+/**
+ * A JSON file of a bundle or workspace, parsed; undefined when it does not exist. Problems in
+ * words, naming `what`; files over `limit` bytes (`kind` says what such a file is) are not read.
+ */
+export async function readJsonIfExists(
+  file: string,
+  what: string,
+  limit = MAX_HEAD_BYTES,
+  kind = 'a head file',
+): Promise<Result<unknown> | undefined> {
   let text: string;
   try {
     const st = await fs.stat(file);
-    if (st.size > MAX_HEAD_BYTES) return { ok: false, problems: [`${what} is ${st.size} bytes; a head file is at most ${MAX_HEAD_BYTES}`] };
+    if (st.size > limit) return { ok: false, problems: [`${what} is ${st.size} bytes; ${kind} is at most ${limit}`] };
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     return { ok: false, problems: [`${what} cannot be read: ${describeFsError(e)}`] };
   }
   try {
@@ -102,14 +112,8 @@ async function readJsonFile(file: string, what: string): Promise<Result<unknown>
 
 /** The bundle's shipped head (`token_head.json`), or undefined when the bundle has none. */
 export async function readBaseHead(bundleDir: string): Promise<Result<TokenHead> | undefined> {
-  const file = path.join(bundleDir, BASE_HEAD_FILE);
-  try {
-    await fs.access(file);
-  } catch {
-    return undefined;
-  }
-  const json = await readJsonFile(file, BASE_HEAD_FILE);
-  return json.ok ? headFromJson(json.value, BASE_HEAD_FILE) : json;
+  const json = await readJsonIfExists(path.join(bundleDir, BASE_HEAD_FILE), BASE_HEAD_FILE);
+  return json?.ok ? headFromJson(json.value, BASE_HEAD_FILE) : json;
 }
 
 /** What an adapted head must fit: the base model's identity, labels and feature dimension. */
@@ -162,19 +166,17 @@ export function adaptedFromJson(v: unknown, what: string, target: HeadTarget): R
   };
 }
 
-/** Reads an adapted head file for a model; undefined when the file does not exist. */
+/**
+ * Reads an adapted head file for a model; undefined when the file does not exist. `target` is
+ * asked for only when there is a file (it hashes model.onnx).
+ */
 export async function readAdaptedHead(
   file: string,
-  target: HeadTarget,
+  target: () => Promise<HeadTarget>,
   what = path.basename(file),
 ): Promise<Result<AdaptedHead> | undefined> {
-  try {
-    await fs.access(file);
-  } catch {
-    return undefined;
-  }
-  const json = await readJsonFile(file, what);
-  return json.ok ? adaptedFromJson(json.value, what, target) : json;
+  const json = await readJsonIfExists(file, what);
+  return json?.ok ? adaptedFromJson(json.value, what, await target()) : json;
 }
 
 const round7 = (x: number): number => Number(x.toPrecision(7));

@@ -115,13 +115,10 @@ function lineFinder(text: string): (offset: number) => number {
   };
 }
 
-/** The collected examples as a memory (what `adapt` ships in its bundle beside the head). */
-export function memoryOf(collected: CollectedExamples, labelNames: readonly string[], threshold: number): CorrectionMemory {
+/** The collected examples added to `memory` (what `adapt` ships in its bundle beside the head). */
+export function rememberExamples(memory: CorrectionMemory, collected: CollectedExamples, labelNames: readonly string[]): void {
   const { examples, sources } = collected;
-  const dim = examples.count ? examples.features.length / examples.count : 1;
-  const memory = new CorrectionMemory(dim, threshold);
-  for (let i = 0; i < examples.count; i++) memory.add(examples.features, i * dim, labelNames[examples.labels[i]], sources[i]);
-  return memory;
+  for (let i = 0; i < examples.count; i++) memory.add(examples.features, i * memory.dim, labelNames[examples.labels[i]], sources[i]);
 }
 
 /**
@@ -206,9 +203,11 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 export function learnHead(base: TokenHead, ex: HeadExamples, options: LearnOptions = {}): Learned {
   const t0 = performance.now();
   const choices = options.l2Choices?.length ? options.l2Choices : [options.l2 ?? DEFAULT_L2];
-  let chosen = validate(base, ex, { ...options, l2: choices[0] });
+  // the folds are the same for every choice, and so is each held-out word's match in the memory
+  const remembered = new Int32Array(ex.count).fill(NOT_LOOKED_UP);
+  let chosen = validate(base, ex, { ...options, l2: choices[0] }, remembered);
   for (const l2 of choices.slice(1)) {
-    const v = validate(base, ex, { ...options, l2 });
+    const v = validate(base, ex, { ...options, l2 }, remembered);
     if (score(v) > score(chosen)) chosen = v;
   }
   const { cv, memoryCv, l2 } = chosen;
@@ -238,22 +237,35 @@ interface Validation {
 /** The best held-out accuracy a validation offers (the head alone, or with the memory). */
 const score = (v: Validation): number => Math.max(v.cv?.after ?? -1, v.memoryCv?.both ?? -1);
 
-/** Cross-validation of a head retrained with `options.l2`, and of the memory on the same folds when the forms are given. */
-function validate(base: TokenHead, ex: HeadExamples, options: LearnOptions & { readonly l2: number }): Validation {
+const NOT_LOOKED_UP = -2;
+const NO_MATCH = -1;
+
+/**
+ * Cross-validation of a head retrained with `options.l2`, and of the memory on the same folds
+ * when the forms are given. `remembered` holds each held-out word's label from the memory of
+ * the other folds (NO_MATCH), filled the first time a fold is scored.
+ */
+function validate(base: TokenHead, ex: HeadExamples, options: LearnOptions & { readonly l2: number }, remembered: Int32Array): Validation {
   const forms = options.forms;
+  const labelIndex = new Map(base.labels.map((l, i) => [l, i]));
   let memoryOk = 0,
     bothOk = 0;
   const scoreMemory = (train: readonly number[], test: readonly number[], head: TokenHead): void => {
     if (!forms) return;
-    const memory = new CorrectionMemory(base.dim, options.threshold ?? DEFAULT_MEMORY_THRESHOLD);
-    for (const r of train) memory.add(ex.features, r * base.dim, base.labels[ex.labels[r]], { ...NO_SOURCE, word: forms[r] });
+    if (remembered[test[0]] === NOT_LOOKED_UP) {
+      const memory = new CorrectionMemory(base.dim, options.threshold ?? DEFAULT_MEMORY_THRESHOLD);
+      for (const r of train) memory.add(ex.features, r * base.dim, base.labels[ex.labels[r]], { ...NO_SOURCE, word: forms[r] });
+      for (const r of test) {
+        const match = memory.nearest(ex.features, r * base.dim, forms[r]);
+        remembered[r] = match ? labelIndex.get(match.label)! : NO_MATCH;
+      }
+    }
     const model = predict(base, ex, test);
     const retrained = predict(head, ex, test);
     test.forEach((r, i) => {
-      const match = memory.nearest(ex.features, r * base.dim, forms[r]);
-      const remembered = match ? base.labels.indexOf(match.label) : -1;
-      memoryOk += (match ? remembered : model[i]) === ex.labels[r] ? 1 : 0;
-      bothOk += (match ? remembered : retrained[i]) === ex.labels[r] ? 1 : 0;
+      const m = remembered[r];
+      memoryOk += (m !== NO_MATCH ? m : model[i]) === ex.labels[r] ? 1 : 0;
+      bothOk += (m !== NO_MATCH ? m : retrained[i]) === ex.labels[r] ? 1 : 0;
     });
   };
   const cv = ex.count ? crossValidate(base, ex, options, options.folds ?? 3, scoreMemory) : undefined;

@@ -10,10 +10,8 @@
 // 10,000 examples of 256 features are 2.5 MB this way (10 MB as float32, ~25 MB as JSON numbers).
 // Like the adapted head, the file is stamped with its base model (a memory is meaningful only for
 // the features of the model it was made with) and refused in words otherwise.
-import { promises as fs } from 'node:fs';
 import type { Result } from '../bundle';
-import { describeFsError } from '../fs_errors';
-import type { HeadTarget } from './head_file';
+import { readJsonIfExists, type HeadTarget } from './head_file';
 import { CorrectionMemory, type ExampleSource } from './memory';
 
 export const MEMORY_FORMAT = 'bert-lstm-adapted-memory/1';
@@ -80,28 +78,16 @@ export function memoryFromJson(v: unknown, what: string, target: HeadTarget, thr
   return { ok: true, value: memory };
 }
 
-/** Reads a bundle's memory file for a model; undefined when the file does not exist. */
+/**
+ * Reads a bundle's memory file for a model; undefined when the file does not exist. `target` is
+ * asked for only when there is a file (it hashes model.onnx).
+ */
 export async function readMemoryFile(
   file: string,
-  target: HeadTarget,
+  target: () => Promise<HeadTarget>,
   threshold: number,
   what = ADAPTED_MEMORY_FILE,
 ): Promise<Result<CorrectionMemory> | undefined> {
-  let text: string;
-  try {
-    const st = await fs.stat(file);
-    if (st.size > MAX_MEMORY_BYTES)
-      return { ok: false, problems: [`${what} is ${st.size} bytes; a memory file is at most ${MAX_MEMORY_BYTES}`] };
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    return { ok: false, problems: [`${what} cannot be read: ${describeFsError(e)}`] };
-  }
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    return { ok: false, problems: [`${what} is not valid JSON (${(e as Error).message}); it may be cut off or edited by hand`] };
-  }
-  return memoryFromJson(v, what, target, threshold);
+  const json = await readJsonIfExists(file, what, MAX_MEMORY_BYTES, 'a memory file');
+  return json?.ok ? memoryFromJson(json.value, what, await target(), threshold) : json;
 }
