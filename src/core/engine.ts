@@ -4,9 +4,11 @@
 // await in order get results in order whichever worker ran them; with one window per request and
 // one thread per session a worker's outputs do not depend on which worker ran the request.
 // Requests whose AbortSignal fires before they reach a worker are dropped (an edit makes the
-// previous run of a document obsolete). Up to `pipelineDepth` requests are posted to each worker
-// at once, so that it starts the next run as soon as one ends instead of waiting for the main
-// thread to read the result and post again. A worker that dies (a native crash, an out-of-memory
+// previous run of a document obsolete). Each worker is posted requests ahead of the one it runs,
+// up to `pipelinePieces`, so that it starts the next run as soon as one ends instead of waiting
+// for the main thread to read the result and post again: the main thread does that only between
+// its slices of tokenizing and postprocessing (up to a few milliseconds each, turns.ts), so what a
+// worker holds must outlast a slice. A worker that dies (a native crash, an out-of-memory
 // kill) is started again with the same model: the requests it held fail with the reason, the
 // next ones run on the others and on the new worker.
 import * as path from 'node:path';
@@ -34,10 +36,12 @@ export interface EngineOptions {
   readonly maxRestarts?: number;
   readonly restartWindowMs?: number;
   /**
-   * Requests posted to each worker ahead of their turn (default 2). A request already posted
-   * runs even if its signal fires, so a cancelled document costs at most this many runs a worker.
+   * Pieces (batch × sequence) posted to each worker at once, the run in progress included (at
+   * least one request; default 1,024: eight windows of 128, ~10 ms of runs on one core here).
+   * A request already posted runs even if its signal fires, so a cancelled document costs a
+   * worker at most this much.
    */
-  readonly pipelineDepth?: number;
+  readonly pipelinePieces?: number;
 }
 
 export interface InputBatch {
@@ -58,6 +62,11 @@ interface Loaded {
   readonly signature: ModelSignature;
   readonly loadMs: number;
 }
+
+/** See EngineOptions.pipelinePieces. */
+const DEFAULT_PIPELINE_PIECES = 1024;
+
+const piecesOf = (r: RunRequest): number => r.batch * r.sequence;
 
 /** How long a closing worker may take to finish its run before it is terminated anyway. */
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -127,6 +136,8 @@ interface Slot {
   restarting: Promise<void> | undefined;
   /** Requests this slot's workers answered with outputs. */
   runs: number;
+  /** Pieces of the requests in flight. */
+  pieces: number;
 }
 
 export class Engine {
@@ -152,7 +163,7 @@ export class Engine {
     private readonly modelPath: string,
     private readonly options: EngineOptions,
   ) {
-    this.slots = loaded.map((l) => ({ worker: l.worker, inFlight: [], restarting: undefined, runs: 0 }));
+    this.slots = loaded.map((l) => ({ worker: l.worker, inFlight: [], restarting: undefined, runs: 0, pieces: 0 }));
     this.signature = loaded[0].signature;
     this.loadMs = Math.max(...loaded.map((l) => l.loadMs));
     for (const slot of this.slots) this.attach(slot, slot.worker);
@@ -195,6 +206,17 @@ export class Engine {
     return this.slots.map((s) => s.runs);
   }
 
+  /** Requests posted to workers and not answered yet, and their pieces. */
+  get posted(): { readonly requests: number; readonly pieces: number } {
+    let requests = 0;
+    let pieces = 0;
+    for (const s of this.slots) {
+      requests += s.inFlight.length;
+      pieces += s.pieces;
+    }
+    return { requests, pieces };
+  }
+
   /** Requests waiting or running (0 when the engine is idle). */
   get pending(): number {
     return this.queue.length + this.slots.reduce((n, s) => n + s.inFlight.length, 0);
@@ -212,6 +234,7 @@ export class Engine {
   private crashed(slot: Slot, worker: Worker, message: string): void {
     if (this.dead || worker !== slot.worker || slot.restarting) return;
     for (const p of slot.inFlight.splice(0)) p.reject(new Error(message));
+    slot.pieces = 0;
     const now = Date.now();
     const windowMs = this.options.restartWindowMs ?? 60_000;
     this.crashTimes.push(now);
@@ -267,19 +290,20 @@ export class Engine {
     }
   }
 
-  /** Posts queued requests, each to the ready worker with the fewest in flight, up to the depth. */
+  /** Posts queued requests, each to the ready worker with the fewest pieces in flight, up to `pipelinePieces`. */
   private pump(): void {
-    const depth = Math.max(1, this.options.pipelineDepth ?? 2);
+    const limit = Math.max(1, this.options.pipelinePieces ?? DEFAULT_PIPELINE_PIECES);
     while (!this.dead && this.queue.length) {
       let best: Slot | undefined;
       for (const s of this.slots) {
-        if (s.restarting || s.inFlight.length >= depth) continue;
-        if (!best || s.inFlight.length < best.inFlight.length) best = s;
+        if (s.restarting || (s.inFlight.length > 0 && s.pieces >= limit)) continue;
+        if (!best || s.pieces < best.pieces) best = s;
       }
       if (!best) return;
       // (a request whose signal fired is not here: run() refuses it, dropAborted() removes it)
       const next = this.queue.shift()!;
       best.inFlight.push(next);
+      best.pieces += piecesOf(next.request);
       best.worker.postMessage(next.request);
     }
   }
@@ -288,6 +312,7 @@ export class Engine {
     const p = slot.inFlight[0];
     if (!p || (msg.kind !== 'result' && msg.kind !== 'runError') || msg.id !== p.request.id) return;
     slot.inFlight.shift();
+    slot.pieces -= piecesOf(p.request);
     if (msg.kind === 'result') {
       this.runMs += msg.runMs;
       slot.runs++;
@@ -309,6 +334,7 @@ export class Engine {
   async dispose(): Promise<void> {
     this.dead ??= 'the engine was disposed';
     const pending = [...this.slots.flatMap((s) => s.inFlight.splice(0)), ...this.queue.splice(0)];
+    for (const s of this.slots) s.pieces = 0;
     for (const p of pending) p.reject(new CancelledError());
     await Promise.all(this.slots.map((s) => s.restarting));
     await Promise.all(this.slots.map((s) => endWorker(s.worker, 0)));

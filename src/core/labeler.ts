@@ -521,9 +521,10 @@ export class Labeler {
 
   /** Words (pieces for `simple`) of a text with their pieces in typed arrays, yielding as it goes. */
   private async compactTokens(text: string, pause: Pause, signal: AbortSignal | undefined): Promise<CompactTokens> {
-    const b = new CompactTokensBuilder(this.tokenizer.unkId, this.bundle.config.maxLength - 2);
-    for (const [start, end] of this.tokenizer.wordSpans(text)) {
-      b.add(start, end, this.tokenizer.wordPieces(text.slice(start, end)));
+    const b = new CompactTokensBuilder(this.tokenizer.unkId, this.bundle.config.maxLength - 2, text.length >> 2);
+    const words = this.tokenizer.words(text);
+    while (words.next()) {
+      b.add(words.start, words.end, this.tokenizer.wordPieces(text.slice(words.start, words.end)));
       if ((b.words & 255) === 0) await pause.maybe(signal);
     }
     return b.finish();
@@ -583,7 +584,8 @@ export class Labeler {
     const outputs =
       only ?? [this.head ? undefined : this.roles.tokenLogits, this.roles.sequenceLogits, features].filter((o): o is string => !!o);
     const all = docs.flatMap((d, di) => d.plan.windows.map((w, wi) => ({ di, wi, w })));
-    all.sort((a, b) => a.w.pieces - b.w.pieces);
+    // sorted by length, batches are padded little; one window a batch has no padding to save
+    if (batchSize > 1) all.sort((a, b) => a.w.pieces - b.w.pieces);
     const batches: QueuedBatch[] = [];
     for (let i = 0; i < all.length; i += batchSize) {
       const rows = all.slice(i, i + batchSize);

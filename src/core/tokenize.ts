@@ -33,57 +33,99 @@ export interface CompactTokens {
   readonly pieceText: readonly string[];
 }
 
-/** Builds `CompactTokens` one word at a time (the caller may yield to the event loop between). */
+/**
+ * Builds `CompactTokens` one word at a time (the caller may yield to the event loop between),
+ * straight into typed arrays that double when full: a segment's words cost no object each, and
+ * `finish` copies each array once, at its length.
+ */
 export class CompactTokensBuilder {
-  private readonly wordStart: number[] = [];
-  private readonly wordEnd: number[] = [];
-  private readonly pieceFirst: number[] = [0];
-  private readonly pieceId: number[] = [];
-  private readonly pieceStart: number[] = [];
-  private readonly pieceEnd: number[] = [];
+  private wordStart: Int32Array;
+  private wordEnd: Int32Array;
+  private pieceFirst: Int32Array;
+  private pieceId: Int32Array;
+  private pieceStart: Int32Array;
+  private pieceEnd: Int32Array;
   private readonly pieceText: string[] = [];
+  private wordCount = 0;
+  private pieceCount = 0;
 
+  /** `sizeHint`: the words expected (a text's length over 4 is ample for prose); the arrays grow past it. */
   constructor(
     private readonly unkId: number,
     private readonly maxPerWord: number,
-  ) {}
+    sizeHint = 64,
+  ) {
+    const n = Math.max(16, sizeHint);
+    this.wordStart = new Int32Array(n);
+    this.wordEnd = new Int32Array(n);
+    this.pieceFirst = new Int32Array(n + 1);
+    this.pieceId = new Int32Array(n);
+    this.pieceStart = new Int32Array(n);
+    this.pieceEnd = new Int32Array(n);
+  }
 
   /** A word at [start, end) of the text with its pieces (offsets relative to the word). */
   add(start: number, end: number, pieces: readonly RelativePiece[]): void {
-    this.wordStart.push(start);
-    this.wordEnd.push(end);
+    const w = this.wordCount;
+    if (w === this.wordStart.length) {
+      this.wordStart = grown(this.wordStart, w * 2);
+      this.wordEnd = grown(this.wordEnd, w * 2);
+      this.pieceFirst = grown(this.pieceFirst, w * 2 + 1);
+    }
+    this.wordStart[w] = start;
+    this.wordEnd[w] = end;
+    const count = pieces.length === 0 ? 1 : Math.min(pieces.length, this.maxPerWord);
+    let p = this.pieceCount;
+    if (p + count > this.pieceId.length) {
+      const n = Math.max(this.pieceId.length * 2, p + count);
+      this.pieceId = grown(this.pieceId, n);
+      this.pieceStart = grown(this.pieceStart, n);
+      this.pieceEnd = grown(this.pieceEnd, n);
+    }
     if (pieces.length === 0) {
-      this.pieceId.push(this.unkId);
-      this.pieceStart.push(start);
-      this.pieceEnd.push(end);
+      this.pieceId[p] = this.unkId;
+      this.pieceStart[p] = start;
+      this.pieceEnd[p] = end;
       this.pieceText.push('[UNK]');
+      p++;
     }
-    const count = Math.min(pieces.length, this.maxPerWord);
-    for (let p = 0; p < count; p++) {
-      this.pieceId.push(pieces[p].id);
-      this.pieceStart.push(start + pieces[p].start);
-      this.pieceEnd.push(start + pieces[p].end);
-      this.pieceText.push(pieces[p].text);
+    for (let k = 0; k < count && k < pieces.length; k++, p++) {
+      const piece = pieces[k];
+      this.pieceId[p] = piece.id;
+      this.pieceStart[p] = start + piece.start;
+      this.pieceEnd[p] = start + piece.end;
+      this.pieceText.push(piece.text);
     }
-    this.pieceFirst.push(this.pieceId.length);
+    this.pieceCount = p;
+    this.wordCount = w + 1;
+    this.pieceFirst[w + 1] = p;
   }
 
   get words(): number {
-    return this.wordStart.length;
+    return this.wordCount;
   }
 
   finish(): CompactTokens {
+    const w = this.wordCount;
+    const p = this.pieceCount;
     return {
-      words: this.wordStart.length,
-      wordStart: Int32Array.from(this.wordStart),
-      wordEnd: Int32Array.from(this.wordEnd),
-      pieceFirst: Int32Array.from(this.pieceFirst),
-      pieceId: Int32Array.from(this.pieceId),
-      pieceStart: Int32Array.from(this.pieceStart),
-      pieceEnd: Int32Array.from(this.pieceEnd),
+      words: w,
+      wordStart: this.wordStart.slice(0, w),
+      wordEnd: this.wordEnd.slice(0, w),
+      pieceFirst: this.pieceFirst.slice(0, w + 1),
+      pieceId: this.pieceId.slice(0, p),
+      pieceStart: this.pieceStart.slice(0, p),
+      pieceEnd: this.pieceEnd.slice(0, p),
       pieceText: this.pieceText,
     };
   }
+}
+
+/** `a`'s values in a new array of length `n` (n >= a.length). */
+function grown(a: Int32Array, n: number): Int32Array {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
 }
 
 export interface RelativePiece {
@@ -132,10 +174,7 @@ const CJK_ANY = new RegExp(CJK.source, 'u');
 const FINAL_SIGMA = /(?<=\p{Cased}\p{Case_Ignorable}*)\u03A3(?!\p{Case_Ignorable}*\p{Cased})/uy;
 // BERT's pre-tokenization words on original text: runs of non-space, non-punctuation characters;
 // each punctuation mark or CJK ideograph alone. Control and format characters are dropped.
-const BERT_WORDS = new RegExp(
-  `${BERT_PUNCT.source}|${CJK.source}|(?:(?!${BERT_PUNCT.source}|${CJK.source})[^\\s\\p{Z}\\p{Cc}\\p{Cf}])+`,
-  'gu',
-);
+const BERT_WORDS_SOURCE = `${BERT_PUNCT.source}|${CJK.source}|(?:(?!${BERT_PUNCT.source}|${CJK.source})[^\\s\\p{Z}\\p{Cc}\\p{Cf}])+`;
 
 /** Whether offset i is between the two halves of a surrogate pair. */
 function splitsPair(text: string, i: number): boolean {
@@ -145,9 +184,77 @@ function splitsPair(text: string, i: number): boolean {
   return hi >= 0xd800 && hi <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff;
 }
 
+/**
+ * The words of text[from, to), one per `next()`, the current one at [start, end). The pattern is
+ * tried, sticky, at the next few positions in turn (a code point at a time), which finds the
+ * word after a separator of a character or two without the match array `exec` makes for each
+ * word (for a long document, most of the garbage tokenizing leaves); past a longer gap (the
+ * spaces a prose mask leaves, indentation) one global search jumps to the next word. Both find
+ * the first position where the pattern matches: the words of a global search. Cursors share
+ * the tokenizer's two RegExps, lastIndex set before each use, so that several can be suspended at
+ * once (the caller awaits between words); a new RegExp per call would be compiled again whenever
+ * V8 drops it from its cache, a long stall for a Unicode pattern.
+ */
+export class WordCursor {
+  start = 0;
+  end = 0;
+  private pos: number;
+  private readonly to: number;
+
+  constructor(
+    private readonly patterns: WordPatterns,
+    private readonly text: string,
+    from: number,
+    to: number,
+  ) {
+    // A range never keeps half a character: a unicode regex would start a match at the pair.
+    this.pos = splitsPair(text, from) ? from + 1 : from;
+    this.to = splitsPair(text, to) ? to - 1 : to;
+  }
+
+  /** Moves to the next word; false when there is none. */
+  next(): boolean {
+    const { text, to } = this;
+    const { sticky, global } = this.patterns;
+    let pos = this.pos;
+    for (let tries = 0; pos < to; tries++) {
+      let end = -1;
+      if (tries < STICKY_TRIES) {
+        sticky.lastIndex = pos;
+        if (sticky.test(text)) end = sticky.lastIndex;
+      } else {
+        global.lastIndex = pos;
+        const m = global.exec(text);
+        if (m === null || m.index >= to) break;
+        pos = m.index;
+        end = m.index + m[0].length;
+      }
+      if (end > pos) {
+        this.start = pos;
+        this.end = Math.min(end, to);
+        this.pos = end;
+        return true;
+      }
+      // no word here, or an empty match: step a whole code point (one unit into a pair would match there again)
+      pos += (text.codePointAt(pos) ?? 0) > 0xffff ? 2 : 1;
+    }
+    this.pos = to;
+    return false;
+  }
+}
+
+/** Positions tried one by one before a global search (words are mostly a space or two apart). */
+const STICKY_TRIES = 3;
+
+/** A word pattern compiled both ways `WordCursor` uses it. */
+interface WordPatterns {
+  readonly sticky: RegExp;
+  readonly global: RegExp;
+}
+
 export class TextTokenizer {
   readonly tokenizer: Tokenizer;
-  private readonly wordRegex: RegExp;
+  private readonly wordRegex: WordPatterns;
   private readonly normCache = new Map<number, string>();
   private readonly wordCache = new Map<string, RelativePiece[]>();
   private readonly cacheSize: number;
@@ -167,7 +274,8 @@ export class TextTokenizer {
    */
   constructor(tokenizerJson: object, options: TokenizerOptions = {}, built?: Tokenizer) {
     this.tokenizer = built ?? new Tokenizer(tokenizerJson, {});
-    this.wordRegex = options.wordPattern ? new RegExp(options.wordPattern, 'gu') : BERT_WORDS;
+    const source = options.wordPattern ?? BERT_WORDS_SOURCE;
+    this.wordRegex = { sticky: new RegExp(source, 'uy'), global: new RegExp(source, 'gu') };
     this.finalSigma = !!options.wordPattern;
     this.cacheSize = options.cacheSize ?? 50_000;
     // BERT's normalizer keeps every letter and digit (lowercased, accents stripped: at least one
@@ -233,26 +341,13 @@ export class TextTokenizer {
 
   /** Word spans [start, end) of text[from, to), as UTF-16 offsets into text. */
   *wordSpans(text: string, from = 0, to = text.length): Generator<[number, number]> {
-    // A range never keeps half a character: a unicode regex would start a match at the pair.
-    if (splitsPair(text, from)) from++;
-    if (splitsPair(text, to)) to--;
-    // One RegExp object for every call, its lastIndex set before each match: generators that
-    // are suspended (the caller awaits between words) can share it. A new RegExp per call is
-    // compiled again whenever V8 drops it from its cache: a long stall for this Unicode pattern.
-    const re = this.wordRegex;
-    let pos = from;
-    for (;;) {
-      re.lastIndex = pos;
-      const m = re.exec(text);
-      if (m === null || m.index >= to) return;
-      if (m[0].length === 0) {
-        // step a whole code point (one unit into a pair would match there again, forever)
-        pos = m.index + ((text.codePointAt(m.index) ?? 0) > 0xffff ? 2 : 1);
-        continue;
-      }
-      pos = m.index + m[0].length;
-      yield [m.index, Math.min(pos, to)];
-    }
+    const words = this.words(text, from, to);
+    while (words.next()) yield [words.start, words.end];
+  }
+
+  /** The words of text[from, to) one at a time, through one cursor (the hot paths' `wordSpans`). */
+  words(text: string, from = 0, to = text.length): WordCursor {
+    return new WordCursor(this.wordRegex, text, from, to);
   }
 
   /**
@@ -262,8 +357,9 @@ export class TextTokenizer {
    */
   countPieces(text: string, maxPerWord = Infinity, limit = Infinity): number {
     let n = 0;
-    for (const [s, e] of this.wordSpans(text)) {
-      n += Math.min(Math.max(this.wordPieces(text.slice(s, e)).length, 1), maxPerWord);
+    const words = this.words(text);
+    while (words.next()) {
+      n += Math.min(Math.max(this.wordPieces(text.slice(words.start, words.end)).length, 1), maxPerWord);
       if (n > limit) break;
     }
     return n;

@@ -338,3 +338,50 @@ describe('TextTokenizer with a word pattern that can match the empty string', ()
     assert.equal(r.status, 0, r.stderr);
   });
 });
+
+describe('the word cursor finds the words of a global search', () => {
+  // WordCursor tries the pattern sticky at the next positions before one global search: the
+  // words must be exactly those of a plain global search (exec from each word's end), in any
+  // range of any text: separators of any length (a prose mask's spaces), surrogate pairs,
+  // patterns that can match the empty string.
+  function globalSearch(source: string, text: string, from: number, to: number): Array<[number, number]> {
+    const re = new RegExp(source, 'gu');
+    const out: Array<[number, number]> = [];
+    const pair = (i: number): boolean => insidePair(text, i);
+    let pos = pair(from) ? from + 1 : from;
+    const end = pair(to) ? to - 1 : to;
+    for (;;) {
+      re.lastIndex = pos;
+      const m = re.exec(text);
+      if (m === null || m.index >= end) return out;
+      if (m[0].length === 0) {
+        pos = m.index + ((text.codePointAt(m.index) ?? 0) > 0xffff ? 2 : 1);
+        continue;
+      }
+      pos = m.index + m[0].length;
+      out.push([m.index, Math.min(pos, end)]);
+    }
+  }
+  const patterns = [WORD_PATTERN, '[\\p{L}\\p{N}]*', '(?<=\\s|^)\\S+', 'a+|\\s{3,}'];
+  const texts = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 60 }),
+    fc
+      .array(fc.oneof(fc.constantFrom('word', "don't", ' ', '      ', '\n', '😀', '.', 'aaa', '\u{20000}'), fc.string({ maxLength: 4 })), {
+        maxLength: 30,
+      })
+      .map((parts) => parts.join('')),
+  );
+  for (const source of patterns) {
+    it(`pattern ${JSON.stringify(source).slice(0, 40)}`, () => {
+      const tok = new TextTokenizer(tokenizerJsonFixture(), { wordPattern: source });
+      fc.assert(
+        fc.property(texts, fc.nat(), fc.nat(), (text, a, b) => {
+          const from = text.length ? a % (text.length + 1) : 0;
+          const to = from + (text.length - from ? b % (text.length - from + 1) : 0);
+          assert.deepEqual([...tok.wordSpans(text, from, to)], globalSearch(source, text, from, to));
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  }
+});
