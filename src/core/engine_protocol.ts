@@ -1,6 +1,15 @@
 // Messages between the engine (main thread) and its worker thread.
 import type { ModelSignature } from './bundle';
 
+/**
+ * The nice value of an inference thread on Linux. When every core runs inference, the extension
+ * host's thread (nice 0) then gets a core as soon as it has work, instead of waiting its turn
+ * behind the workers (the main thread's stalls with two workers on two cores, docs/RELIABILITY.md);
+ * idle cores still go to the workers. Linux keeps a nice value per thread (setpriority of pid 0
+ * is the calling thread); elsewhere it would lower the whole process, so it is left alone.
+ */
+export const WORKER_NICE = 10;
+
 export interface LoadRequest {
   readonly kind: 'load';
   readonly modelPath: string;

@@ -1,7 +1,16 @@
 // The worker thread that owns the ONNX Runtime session: `session.run` blocks its thread, so it
 // must never run on the extension host's main thread.
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { LoadRequest, OutputTensor, RunRequest, WorkerData, WorkerRequest, WorkerResponse } from './engine_protocol';
+import {
+  WORKER_NICE,
+  type LoadRequest,
+  type OutputTensor,
+  type RunRequest,
+  type WorkerData,
+  type WorkerRequest,
+  type WorkerResponse,
+} from './engine_protocol';
 
 type Ort = typeof import('onnxruntime-node');
 let ort: Ort | undefined;
@@ -14,6 +23,13 @@ function post(msg: WorkerResponse, transfer: ArrayBuffer[] = []): void {
 async function handle(msg: LoadRequest | RunRequest): Promise<void> {
   if (msg.kind === 'load') {
     const t0 = performance.now();
+    if (process.platform === 'linux') {
+      try {
+        setPriority(WORKER_NICE);
+      } catch {
+        // a sandbox that forbids it: the thread keeps its priority
+      }
+    }
     try {
       ort ??= (await import((workerData as WorkerData | undefined)?.runtimeModule ?? 'onnxruntime-node')) as Ort;
     } catch (e) {

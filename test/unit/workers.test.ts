@@ -2,8 +2,11 @@
 // in document order and identical to one worker's, every worker takes a share, and a worker that
 // dies is replaced while the others keep running.
 import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
+import { WORKER_NICE } from '../../src/core/engine_protocol';
 import { Labeler } from '../../src/core/labeler';
 import { REPO } from './fixtures';
 
@@ -81,3 +84,29 @@ test('a bad worker count is one worker, and pending counts drain to zero', async
     await opened.value.dispose();
   }
 });
+
+test(
+  'on Linux the inference threads run at a lower priority than the thread that labels',
+  { skip: process.platform !== 'linux' && 'nice values are per thread only on Linux' },
+  async () => {
+    // /proc/self/task/<tid>/stat: field 19 (after the parenthesised name) is the thread's nice value
+    const niceValues = (): Map<string, number> =>
+      new Map(
+        readdirSync('/proc/self/task').map((tid) => {
+          const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+          return [tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
+        }),
+      );
+    const before = niceValues();
+    const two = await Labeler.open(MODEL, { workerPath: WORKER, workers: 2 });
+    assert.ok(two.ok);
+    try {
+      const added = [...niceValues()].filter(([tid]) => !before.has(tid)).map(([, nice]) => nice);
+      assert.equal(niceValues().get(String(process.pid)), os.getPriority(), "the main thread keeps the process's priority");
+      const lowered = Math.min(19, os.getPriority() + WORKER_NICE);
+      assert.equal(added.filter((n) => n === lowered).length, 2, `the new threads' nice values: ${added.join(' ')}`);
+    } finally {
+      await two.value.dispose();
+    }
+  },
+);
