@@ -519,15 +519,27 @@ export class Labeler {
     return Math.max(1, options.batchSize ?? (this.bundle.config.dynamicQuantization ? 1 : 8));
   }
 
-  /** Words (pieces for `simple`) of a text with their pieces in typed arrays, yielding as it goes. */
-  private async compactTokens(text: string, pause: Pause, signal: AbortSignal | undefined): Promise<CompactTokens> {
-    const b = new CompactTokensBuilder(this.tokenizer.unkId, this.bundle.config.maxLength - 2, text.length >> 2);
+  /**
+   * Words (pieces for `simple`) of a text with their pieces in typed arrays, yielding as it goes;
+   * `b`: a builder to reuse (one per caller: the run awaits between words).
+   */
+  private async compactTokens(
+    text: string,
+    pause: Pause,
+    signal: AbortSignal | undefined,
+    b = this.tokensBuilder(),
+  ): Promise<CompactTokens> {
+    b.reset();
     const words = this.tokenizer.words(text);
     while (words.next()) {
       b.add(words.start, words.end, this.tokenizer.wordPieces(text.slice(words.start, words.end)));
       if ((b.words & 255) === 0) await pause.maybe(signal);
     }
     return b.finish();
+  }
+
+  private tokensBuilder(): CompactTokensBuilder {
+    return new CompactTokensBuilder(this.tokenizer.unkId, this.bundle.config.maxLength - 2);
   }
 
   private async planWindows(tokens: CompactTokens, stride: number, pause: Pause, signal: AbortSignal | undefined): Promise<WindowPlan> {
@@ -552,8 +564,9 @@ export class Labeler {
     const strategy = options.strategy ?? 'first';
     const k = Math.max(0, Math.min(options.topK ?? 3, cfg.labels.length));
     const docs: SegmentWork[] = [];
+    const builder = this.tokensBuilder();
     for (const text of texts) {
-      const tokens = await this.compactTokens(text, pause, options.signal);
+      const tokens = await this.compactTokens(text, pause, options.signal, builder);
       await pause.maybe(options.signal);
       const plan = await this.planWindows(tokens, stride, pause, options.signal);
       await pause.maybe(options.signal);

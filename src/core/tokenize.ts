@@ -35,8 +35,10 @@ export interface CompactTokens {
 
 /**
  * Builds `CompactTokens` one word at a time (the caller may yield to the event loop between),
- * straight into typed arrays that double when full: a segment's words cost no object each, and
- * `finish` copies each array once, at its length.
+ * straight into typed arrays that double when full: a segment's words cost no object each.
+ * `finish` copies them into views of one buffer at their lengths, and `reset` starts the next
+ * text in the same arrays (a document's thousands of segments would otherwise allocate a dozen
+ * typed arrays each).
  */
 export class CompactTokensBuilder {
   private wordStart: Int32Array;
@@ -45,7 +47,7 @@ export class CompactTokensBuilder {
   private pieceId: Int32Array;
   private pieceStart: Int32Array;
   private pieceEnd: Int32Array;
-  private readonly pieceText: string[] = [];
+  private pieceText: string[] = [];
   private wordCount = 0;
   private pieceCount = 0;
 
@@ -108,16 +110,31 @@ export class CompactTokensBuilder {
   finish(): CompactTokens {
     const w = this.wordCount;
     const p = this.pieceCount;
+    const buffer = new ArrayBuffer(4 * (3 * w + 1 + 3 * p));
+    let at = 0;
+    const copy = (from: Int32Array, n: number): Int32Array => {
+      const a = new Int32Array(buffer, at, n);
+      a.set(from.subarray(0, n));
+      at += 4 * n;
+      return a;
+    };
     return {
       words: w,
-      wordStart: this.wordStart.slice(0, w),
-      wordEnd: this.wordEnd.slice(0, w),
-      pieceFirst: this.pieceFirst.slice(0, w + 1),
-      pieceId: this.pieceId.slice(0, p),
-      pieceStart: this.pieceStart.slice(0, p),
-      pieceEnd: this.pieceEnd.slice(0, p),
+      wordStart: copy(this.wordStart, w),
+      wordEnd: copy(this.wordEnd, w),
+      pieceFirst: copy(this.pieceFirst, w + 1),
+      pieceId: copy(this.pieceId, p),
+      pieceStart: copy(this.pieceStart, p),
+      pieceEnd: copy(this.pieceEnd, p),
       pieceText: this.pieceText,
     };
+  }
+
+  /** Empties the builder for the next text (what `finish` returned stays as it was). */
+  reset(): void {
+    this.wordCount = 0;
+    this.pieceCount = 0;
+    this.pieceText = [];
   }
 }
 
