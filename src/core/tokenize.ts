@@ -51,13 +51,11 @@ export class CompactTokensBuilder {
   private wordCount = 0;
   private pieceCount = 0;
 
-  /** `sizeHint`: the words expected (a text's length over 4 is ample for prose); the arrays grow past it. */
   constructor(
     private readonly unkId: number,
     private readonly maxPerWord: number,
-    sizeHint = 64,
   ) {
-    const n = Math.max(16, sizeHint);
+    const n = 64; // words; the arrays double when full
     this.wordStart = new Int32Array(n);
     this.wordEnd = new Int32Array(n);
     this.pieceFirst = new Int32Array(n + 1);

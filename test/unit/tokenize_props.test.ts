@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { TextTokenizer } from '../../src/core/tokenize';
+import { CompactTokensBuilder, TextTokenizer, type CompactTokens } from '../../src/core/tokenize';
 import { bertTokenizer, patternTokenizer, tokenizerJsonFixture, vocabFixture, WORD_PATTERN } from './fixtures';
 import { tokenizeCompact, tokenizeWords } from '../oracles/tokenize';
 
@@ -384,4 +384,39 @@ describe('the word cursor finds the words of a global search', () => {
       );
     });
   }
+});
+
+describe('CompactTokensBuilder reused across texts', () => {
+  it('gives each text what tokenize gives, past its first arrays, and leaves earlier results as they were', () => {
+    const tok = patternTokenizer();
+    const b = new CompactTokensBuilder(tok.unkId, 4);
+    const flat = (c: CompactTokens): unknown[] => [
+      c.words,
+      [...c.wordStart],
+      [...c.wordEnd],
+      [...c.pieceFirst],
+      [...c.pieceId],
+      [...c.pieceStart],
+      [...c.pieceEnd],
+      [...c.pieceText],
+    ];
+    const texts = ['', "one word don't", 'Antidisestablishmentarianism and more. '.repeat(200), 'short again', 'x '.repeat(70)];
+    const results: Array<{ c: CompactTokens; expected: unknown[] }> = [];
+    for (const text of texts) {
+      b.reset();
+      for (const [s, e] of tok.wordSpans(text)) b.add(s, e, tok.wordPieces(text.slice(s, e)));
+      const c = b.finish();
+      const words = tokenizeWords(tok, text);
+      assert.equal(c.words, words.length);
+      words.forEach((w, i) => {
+        const got = [];
+        for (let p = c.pieceFirst[i]; p < c.pieceFirst[i + 1]; p++) got.push([c.pieceId[p], c.pieceStart[p], c.pieceEnd[p]]);
+        const want = w.pieces.length ? w.pieces.slice(0, 4).map((p) => [p.id, p.start, p.end]) : [[tok.unkId, w.start, w.end]];
+        assert.deepEqual(got, want, `word ${i} of a ${text.length}-character text`);
+      });
+      results.push({ c, expected: flat(c) });
+    }
+    assert.ok(results[2].c.words > 64 && results[2].c.pieceId.length > 256, 'the long text grows the arrays');
+    for (const { c, expected } of results) assert.deepEqual(flat(c), expected);
+  });
 });
