@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ADAPTED_HEAD_FILE, serializeAdaptedHead } from './core/adapt/head_file';
 import { adaptedHeadInfo, bestParts, collectExamples, learnHead, rememberExamples, type TrainingDocument } from './core/adapt/learn';
-import { CorrectionMemory, DEFAULT_MEMORY_THRESHOLD, wordForm } from './core/adapt/memory';
+import { DEFAULT_MEMORY_THRESHOLD, wordForm } from './core/adapt/memory';
 import { ADAPTED_MEMORY_FILE, serializeMemory } from './core/adapt/memory_file';
 import { readTrainingFile } from './core/adapt/training_files';
 import { writeFileAtomic } from './core/atomic_write';
@@ -128,8 +128,7 @@ export async function adaptMain(argv: string[], defaultModel: string): Promise<n
       );
       return 1;
     }
-    const memory = new CorrectionMemory(base.dim, DEFAULT_MEMORY_THRESHOLD);
-    if (labeler.bundleMemory) memory.addAll(labeler.bundleMemory);
+    const memory = labeler.newMemory(DEFAULT_MEMORY_THRESHOLD);
     rememberExamples(memory, collected.value, labeler.labels);
     const stamp = { name: labeler.bundle.config.name, sha256: await labeler.modelSha256() };
     await writeBundle(modelDir, outDir, {

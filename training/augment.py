@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 TLDS = ["com", "org", "net", "edu", "gov", "io", "co.uk", "de"]
 # the emoticons the shared splitter keeps whole (a colon or semicolon, a nose, a mouth)
@@ -59,4 +58,3 @@ def vary(words: list[str], tags: list[str], rng: random.Random,
         word = web_word(rng)
         return words[:at] + [word] + words[at:], tags[:at] + ["SYM"] + tags[at:]
     return words, tags
-

@@ -110,7 +110,7 @@ export class Learning implements vscode.Disposable {
       this.log.info(labeler.learningOff);
       return;
     }
-    this.memory = this.newMemory(labeler, labeler.baseHead!.dim);
+    this.memory = labeler.newMemory(this.config.learningMemoryThreshold);
     if (this.config.learningMemory) labeler.setMemory(this.memory, DEFAULT_MEMORY_WEIGHT);
     await this.loadHead(labeler);
     // the open documents' corrections, once the model is in use (their features need it)
@@ -127,19 +127,12 @@ export class Learning implements vscode.Disposable {
     const labeler = this.labeler;
     if (!labeler || labeler.learningOff || !this.memory) return;
     if (this.memory.threshold !== this.config.learningMemoryThreshold) {
-      this.memory = this.newMemory(labeler, this.memory.dim);
+      this.memory = labeler.newMemory(this.config.learningMemoryThreshold);
       for (const examples of this.docs.values()) for (const e of examples.values()) this.memory.add(e.features, 0, e.label, e.source);
     }
     labeler.setMemory(this.config.learningMemory ? this.memory : undefined, DEFAULT_MEMORY_WEIGHT);
     this.changed.fire();
     void this.relabelOpen();
-  }
-
-  /** An empty memory with the threshold of the settings, holding the examples an adapted bundle ships. */
-  private newMemory(labeler: Labeler, dim: number): CorrectionMemory {
-    const memory = new CorrectionMemory(dim, this.config.learningMemoryThreshold);
-    if (labeler.bundleMemory) memory.addAll(labeler.bundleMemory);
-    return memory;
   }
 
   private async loadHead(labeler: Labeler): Promise<void> {

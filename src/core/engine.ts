@@ -136,8 +136,13 @@ interface Slot {
   restarting: Promise<void> | undefined;
   /** Requests this slot's workers answered with outputs. */
   runs: number;
-  /** Pieces of the requests in flight. */
-  pieces: number;
+}
+
+/** Pieces of the requests a slot's worker holds. */
+function piecesInFlight(slot: Slot): number {
+  let n = 0;
+  for (const p of slot.inFlight) n += piecesOf(p.request);
+  return n;
 }
 
 export class Engine {
@@ -163,7 +168,7 @@ export class Engine {
     private readonly modelPath: string,
     private readonly options: EngineOptions,
   ) {
-    this.slots = loaded.map((l) => ({ worker: l.worker, inFlight: [], restarting: undefined, runs: 0, pieces: 0 }));
+    this.slots = loaded.map((l) => ({ worker: l.worker, inFlight: [], restarting: undefined, runs: 0 }));
     this.signature = loaded[0].signature;
     this.loadMs = Math.max(...loaded.map((l) => l.loadMs));
     for (const slot of this.slots) this.attach(slot, slot.worker);
@@ -212,14 +217,14 @@ export class Engine {
     let pieces = 0;
     for (const s of this.slots) {
       requests += s.inFlight.length;
-      pieces += s.pieces;
+      pieces += piecesInFlight(s);
     }
     return { requests, pieces };
   }
 
   /** Requests waiting or running (0 when the engine is idle). */
   get pending(): number {
-    return this.queue.length + this.slots.reduce((n, s) => n + s.inFlight.length, 0);
+    return this.queue.length + this.posted.requests;
   }
 
   private attach(slot: Slot, worker: Worker): void {
@@ -234,7 +239,6 @@ export class Engine {
   private crashed(slot: Slot, worker: Worker, message: string): void {
     if (this.dead || worker !== slot.worker || slot.restarting) return;
     for (const p of slot.inFlight.splice(0)) p.reject(new Error(message));
-    slot.pieces = 0;
     const now = Date.now();
     const windowMs = this.options.restartWindowMs ?? 60_000;
     this.crashTimes.push(now);
@@ -295,15 +299,17 @@ export class Engine {
     const limit = Math.max(1, this.options.pipelinePieces ?? DEFAULT_PIPELINE_PIECES);
     while (!this.dead && this.queue.length) {
       let best: Slot | undefined;
+      let bestPieces = Infinity;
       for (const s of this.slots) {
-        if (s.restarting || (s.inFlight.length > 0 && s.pieces >= limit)) continue;
-        if (!best || s.pieces < best.pieces) best = s;
+        const pieces = piecesInFlight(s);
+        if (s.restarting || (s.inFlight.length > 0 && pieces >= limit) || pieces >= bestPieces) continue;
+        best = s;
+        bestPieces = pieces;
       }
       if (!best) return;
       // (a request whose signal fired is not here: run() refuses it, dropAborted() removes it)
       const next = this.queue.shift()!;
       best.inFlight.push(next);
-      best.pieces += piecesOf(next.request);
       best.worker.postMessage(next.request);
     }
   }
@@ -312,7 +318,6 @@ export class Engine {
     const p = slot.inFlight[0];
     if (!p || (msg.kind !== 'result' && msg.kind !== 'runError') || msg.id !== p.request.id) return;
     slot.inFlight.shift();
-    slot.pieces -= piecesOf(p.request);
     if (msg.kind === 'result') {
       this.runMs += msg.runMs;
       slot.runs++;
@@ -334,7 +339,6 @@ export class Engine {
   async dispose(): Promise<void> {
     this.dead ??= 'the engine was disposed';
     const pending = [...this.slots.flatMap((s) => s.inFlight.splice(0)), ...this.queue.splice(0)];
-    for (const s of this.slots) s.pieces = 0;
     for (const p of pending) p.reject(new CancelledError());
     await Promise.all(this.slots.map((s) => s.restarting));
     await Promise.all(this.slots.map((s) => endWorker(s.worker, 0)));

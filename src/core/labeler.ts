@@ -23,7 +23,7 @@ import type { OutputTensor } from './engine_protocol';
 import { applyMemory, headTensor, type MemoryBlend } from './adapt/apply';
 import type { TokenHead } from './adapt/head';
 import { ADAPTED_HEAD_FILE, fileSha256, readAdaptedHead, readBaseHead, type AdaptedHeadInfo } from './adapt/head_file';
-import { DEFAULT_MEMORY_THRESHOLD, type CorrectionMemory } from './adapt/memory';
+import { CorrectionMemory, DEFAULT_MEMORY_THRESHOLD } from './adapt/memory';
 import { ADAPTED_MEMORY_FILE, readMemoryFile } from './adapt/memory_file';
 import { emptyTable, fillRows } from './label_rows';
 import { CompactTokensBuilder, TextTokenizer, type CompactTokens } from './tokenize';
@@ -243,6 +243,18 @@ export class Labeler {
     if (memory && this.learningOff) throw new Error(this.learningOff);
     this.memory = memory && { memory, weight, labelIndex: new Map(this.labels.map((l, i) => [l, i])) };
     this.memoryGeneration++;
+  }
+
+  /**
+   * A memory of corrected words for this model's features with the given match threshold,
+   * holding the examples the bundle ships (adapted_memory.json), if any: where the editor's and
+   * `adapt`'s memories start.
+   */
+  newMemory(threshold: number): CorrectionMemory {
+    if (!this.baseHead) throw new Error(this.learningOff ?? 'learning from corrections is off for this model');
+    const memory = new CorrectionMemory(this.baseHead.dim, threshold);
+    if (this.bundleMemory) memory.addAll(this.bundleMemory);
+    return memory;
   }
 
   /** Whether this run must fetch the features (an adapted head, or a memory with examples). */

@@ -27,8 +27,11 @@ export interface HeadExamples {
   readonly groups?: Int32Array;
 }
 
+/** The pull toward the base head's weights when none is given. */
+export const DEFAULT_L2 = 1e-2;
+
 export interface TrainOptions {
-  /** Strength of the pull toward the base head's weights (default 1e-2). */
+  /** Strength of the pull toward the base head's weights (default DEFAULT_L2). */
   readonly l2?: number;
   /** Optimiser steps (default 300). */
   readonly steps?: number;
@@ -98,7 +101,7 @@ export function trainHead(base: TokenHead, ex: HeadExamples, options: TrainOptio
   const which = rows ?? Array.from({ length: ex.count }, (_, i) => i);
   const L = base.labels.length;
   const d = base.dim;
-  const l2 = options.l2 ?? 1e-2;
+  const l2 = options.l2 ?? DEFAULT_L2;
   const steps = options.steps ?? 300;
   const lr = options.learningRate ?? 0.05;
   const batch = Math.min(which.length, Math.max(1, options.batchSize ?? 256));

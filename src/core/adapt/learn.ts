@@ -13,7 +13,17 @@ import type { Labeler } from '../labeler';
 import type { Result } from '../bundle';
 import type { AdaptedHeadInfo } from './head_file';
 import { CorrectionMemory, DEFAULT_MEMORY_THRESHOLD, type ExampleSource } from './memory';
-import { crossValidate, predict, trainHead, type CrossValidation, type HeadExamples, type TokenHead, type TrainOptions } from './head';
+import {
+  crossValidate,
+  DEFAULT_L2,
+  predict,
+  trainHead,
+  type CrossValidation,
+  type HeadExamples,
+  type TokenHead,
+  type TrainOptions,
+} from './head';
+import { lineColumn, lineStarts } from '../review_queue';
 
 /** A document with the labels to learn from (its corrected and accepted annotations). */
 export interface TrainingDocument {
@@ -60,7 +70,7 @@ export async function collectExamples(
     if (!f.ok) return f;
     let any = false;
     let maxSeg = -1;
-    const lineOf = lineFinder(doc.text);
+    const starts = lineStarts(doc.text);
     usable.forEach((a, i) => {
       const v = f.value.features[i];
       if (!v) {
@@ -70,7 +80,12 @@ export async function collectExamples(
       rows.push(v);
       labels.push(labelIndex.get(a.label)!);
       groups.push(groupBase + f.value.segment[i]);
-      sources.push({ file: doc.name, line: lineOf(a.start), word: a.text, kind: a.source === 'corrected' ? 'correction' : 'accepted' });
+      sources.push({
+        file: doc.name,
+        line: lineColumn(starts, a.start).line,
+        word: a.text,
+        kind: a.source === 'corrected' ? 'correction' : 'accepted',
+      });
       maxSeg = Math.max(maxSeg, f.value.segment[i]);
       counts.set(a.label, (counts.get(a.label) ?? 0) + 1);
       any = true;
@@ -96,22 +111,6 @@ export async function collectExamples(
       skipped,
       sources,
     },
-  };
-}
-
-/** The 1-based line of an offset of `text` (a binary search over its line starts). */
-function lineFinder(text: string): (offset: number) => number {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return (offset) => {
-    let lo = 0,
-      hi = starts.length;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (starts[mid] <= offset) lo = mid;
-      else hi = mid;
-    }
-    return lo + 1;
   };
 }
 
@@ -225,8 +224,6 @@ export function learnHead(base: TokenHead, ex: HeadExamples, options: LearnOptio
   }
   return { head, cv, memoryCv, better, verdict, ms: performance.now() - t0, l2 };
 }
-
-const DEFAULT_L2 = 1e-2;
 
 interface Validation {
   readonly l2: number;
