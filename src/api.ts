@@ -24,8 +24,10 @@ export interface BertLstmApi {
   resultFor(doc: vscode.TextDocument): LabeledText | undefined;
   /** Labels text with the current model and the configured options (loading the model if needed). */
   labelText(text: string): Promise<LabeledText | undefined>;
-  /** The current model, loading it if needed. */
-  model(): Promise<{ name: string; dir: string; labels: readonly string[]; sequenceLabels: readonly string[] } | undefined>;
+  /** The current model, loading it if needed, and the inference workers running it. */
+  model(): Promise<
+    { name: string; dir: string; labels: readonly string[]; sequenceLabels: readonly string[]; workers: number } | undefined
+  >;
 }
 
 /** Read-only views of the services for the extension's own tests (Test mode only). */
@@ -101,7 +103,7 @@ export function productApi(c: Container, activationMs: number): BertLstmApi {
       const l = await c.model.get();
       if (!l) return undefined;
       const cfg = l.bundle.config;
-      return { name: cfg.name, dir: l.bundle.dir, labels: cfg.labels, sequenceLabels: cfg.sequenceLabels };
+      return { name: cfg.name, dir: l.bundle.dir, labels: cfg.labels, sequenceLabels: cfg.sequenceLabels, workers: l.engine.workers };
     },
   };
 }

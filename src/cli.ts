@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { AGGREGATION_STRATEGIES, type AggregationStrategy } from './core/aggregate';
 import { modelAnnotations } from './core/annotations';
 import {
+  batchFilesAtOnce,
   BatchOutputError,
   DEFAULT_MAX_BYTES,
   expandInputs,
@@ -207,6 +208,7 @@ async function batchMain(
       maxBytes,
       skipped,
       signal: controller.signal,
+      filesAtOnce: batchFilesAtOnce(labeler.engine.workers),
       onProgress: (p: BatchProgress) => {
         const note = p.record && 'skipped' in p.record ? ` skipped: ${p.record.skipped}` : '';
         process.stderr.write(`[${p.done}/${p.total}] ${p.file}${note}\n`);

@@ -2,7 +2,9 @@
 // default and its bounds, so that a bad value in settings.json never reaches the services.
 // The labeler's options are built here once (`labelOptions`): every run (documents, selections,
 // the panel's selection scores, corrections, batch) labels with the same strategy and stride.
+import { availableParallelism } from 'node:os';
 import * as vscode from 'vscode';
+import { autoWorkers } from './core/engine';
 import { AGGREGATION_STRATEGIES, type AggregationStrategy } from './core/aggregate';
 import { DEFAULT_MEMORY_THRESHOLD } from './core/adapt/memory';
 import type { LabelOptions } from './core/labeler';
@@ -141,10 +143,10 @@ export class Config {
     return Number.isInteger(v) && v >= 1 ? Math.min(v, 16) : 1;
   }
 
-  /** Inference workers, each with its own ONNX Runtime session (`bertLstm.workers`). */
+  /** Inference workers, each with its own ONNX Runtime session (`bertLstm.workers`; 0: `autoWorkers`). */
   get workers(): number {
-    const v = this.cfg.get<number>('workers', 1);
-    return Number.isInteger(v) && v >= 1 ? Math.min(v, 16) : 1;
+    const v = this.cfg.get<number>('workers', 0);
+    return Number.isInteger(v) && v >= 1 ? Math.min(v, 16) : autoWorkers(availableParallelism());
   }
 
   get stride(): number | undefined {

@@ -189,6 +189,17 @@ export interface SkippedInput {
 export interface BatchRunOptions extends BatchOptions {
   /** Inputs known not to be labelable (a broken link, a FIFO, an unreadable folder): recorded as skipped with their reason. */
   readonly skipped?: readonly SkippedInput[];
+  /**
+   * Files read and labeled at once (default 1). Their records are still written in the files'
+   * order, so the output's bytes do not depend on it; with N inference workers, a corpus of
+   * files shorter than a window needs about 2N to keep every worker busy.
+   */
+  readonly filesAtOnce?: number;
+}
+
+/** Files at once for a labeler of `workers` inference workers: each worker's next file is read and tokenized while it runs one. */
+export function batchFilesAtOnce(workers: number): number {
+  return 2 * Math.max(1, workers);
 }
 
 /** The real path of a file (its folder's, when it does not exist yet), links resolved. */
@@ -229,9 +240,9 @@ export function batchOrder(files: readonly string[], skipped: readonly SkippedIn
 }
 
 /**
- * Labels `files` (absolute paths) into `output`, appending one line per file as soon as it is
- * done, so that an interrupted run loses at most the file it was on. Stops between files when
- * `signal` is aborted. The output is locked for the run (output_lock.ts): a second run on the
+ * Labels `files` (absolute paths) into `output`, appending one line per file, in the files'
+ * order, as soon as it and the files before it are done, so that an interrupted run loses at
+ * most the files it was on (`filesAtOnce`). Stops between files when `signal` is aborted. The output is locked for the run (output_lock.ts): a second run on the
  * same output is refused in words, and only the lock's holder repairs a cut-off last record.
  * The output itself, its lock and anything that resolves to them (through links) are never
  * inputs.
@@ -299,34 +310,69 @@ async function runLocked(
     if ((await handle.stat()).size === 0) {
       await appendLine(handle, output, BATCH_HEADER_LINE);
     }
-    for (const file of pending) {
-      if (options.signal?.aborted) {
-        cancelled = true;
-        break;
-      }
-      let record: BatchRecord;
-      try {
-        const reason = reasons.get(file);
-        const read = reason !== undefined ? { skipped: reason } : await readInput(file, maxBytes);
-        record =
-          'skipped' in read ? { file, skipped: read.skipped } : await labelFile(file, read.bytes, labelText, maxBytes, options.signal);
-      } catch (e) {
+    // Files are labeled up to `filesAtOnce` ahead of the one written next; a failure or the
+    // end of the run aborts those still going (their records are not written: a resumed run
+    // labels them).
+    const ahead = Math.max(1, Math.floor(options.filesAtOnce ?? 1));
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    const going: Promise<Outcome>[] = [];
+    try {
+      for (let i = 0; i < pending.length; i++) {
         if (options.signal?.aborted) {
           cancelled = true;
           break;
         }
-        if (!isFsError(e)) throw e; // a labeling failure, not a file problem: stop the run
-        record = { file, skipped: `cannot read: ${describeFsError(e)}` };
+        while (going.length < Math.min(pending.length, i + ahead))
+          going.push(recordOf(pending[going.length], reasons, labelText, maxBytes, signal));
+        const outcome = await going[i];
+        if (outcome.kind === 'failed') throw outcome.error;
+        if (outcome.kind === 'cancelled') {
+          cancelled = true;
+          break;
+        }
+        const record = outcome.record;
+        await appendRecord(handle, output, record);
+        if ('skipped' in record) skipped++;
+        else labeled++;
+        options.onProgress?.({ done: ++count, total: todo.length, file: record.file, record });
       }
-      await appendRecord(handle, output, record);
-      if ('skipped' in record) skipped++;
-      else labeled++;
-      options.onProgress?.({ done: ++count, total: todo.length, file, record });
+    } finally {
+      stop.abort();
+      await Promise.all(going);
     }
   } finally {
     await handle.close().catch(() => undefined);
   }
   return { labeled, skipped, resumed, cancelled, droppedPartialLine };
+}
+
+type Outcome =
+  | { readonly kind: 'record'; readonly record: BatchRecord }
+  | { readonly kind: 'cancelled' }
+  | { readonly kind: 'failed'; readonly error: unknown };
+
+/**
+ * One file's record: labeled, or skipped with the reason it cannot be read. Never rejects: a
+ * labeling failure (not a file problem) is returned as 'failed', for the run to stop on.
+ */
+async function recordOf(
+  file: string,
+  reasons: ReadonlyMap<string, string>,
+  labelText: LabelText,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<Outcome> {
+  try {
+    const reason = reasons.get(file);
+    const read = reason !== undefined ? { skipped: reason } : await readInput(file, maxBytes);
+    const record = 'skipped' in read ? { file, skipped: read.skipped } : await labelFile(file, read.bytes, labelText, maxBytes, signal);
+    return { kind: 'record', record };
+  } catch (e) {
+    if (signal.aborted) return { kind: 'cancelled' };
+    if (!isFsError(e)) return { kind: 'failed', error: e };
+    return { kind: 'record', record: { file, skipped: `cannot read: ${describeFsError(e)}` } };
+  }
 }
 
 /** A glob's fixed folder part and a matcher for the paths under it (`*`, `?`, `**`, `{a,b}`, `[...]`). */

@@ -63,6 +63,19 @@ interface Loaded {
   readonly loadMs: number;
 }
 
+/** Most workers `autoWorkers` gives: each holds its own session (about 25 MB). */
+const AUTO_WORKERS_MAX = 4;
+
+/**
+ * The editor's inference workers when none are set: one per core but one, so that the workbench
+ * and the extension host keep a core (on 2 cores a second worker made typing's 95th-percentile
+ * latency 30% longer while a long document was labeled, for a run 10% shorter:
+ * docs/RELIABILITY.md), at most AUTO_WORKERS_MAX. The command-line labeler takes every core.
+ */
+export function autoWorkers(cores: number): number {
+  return Math.min(AUTO_WORKERS_MAX, Math.max(1, cores - 1));
+}
+
 /** See EngineOptions.pipelinePieces. */
 const DEFAULT_PIPELINE_PIECES = 1024;
 

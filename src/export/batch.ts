@@ -4,7 +4,7 @@
 // { include?: string (a glob, or a folder path), output?: Uri }.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BatchOutputError, expandInputs, runBatch, type BatchSummary, type SkippedInput } from '../core/batch';
+import { BatchOutputError, batchFilesAtOnce, expandInputs, runBatch, type BatchSummary, type SkippedInput } from '../core/batch';
 import type { Services } from '../services';
 
 export type BatchServices = Pick<Services, 'config' | 'log' | 'model'>;
@@ -62,6 +62,7 @@ export async function batchLabel(s: BatchServices, args: BatchArgs = {}): Promis
           return await runBatch(files, outPath, (text, signal) => labeler.label(text, { ...s.config.labelOptions(), signal }), {
             maxBytes: s.config.batchMaxBytes,
             skipped,
+            filesAtOnce: batchFilesAtOnce(labeler.engine.workers),
             signal: controller.signal,
             onProgress: (p) => {
               if (p.record && 'skipped' in p.record) s.log.info(`batch: ${p.file} skipped: ${p.record.skipped}`);

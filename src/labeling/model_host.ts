@@ -92,7 +92,8 @@ export class ModelHost implements vscode.Disposable {
     const c = labeler.bundle.config;
     this.log.info(
       `loaded "${c.name}" (${c.architecture}, ${c.labels.length} token labels, ${c.sequenceLabels.length} sequence labels, ` +
-        `max length ${c.maxLength}) in ${(performance.now() - t0).toFixed(0)} ms`,
+        `max length ${c.maxLength}) in ${(performance.now() - t0).toFixed(0)} ms, ` +
+        `${labeler.engine.workers} inference worker${labeler.engine.workers === 1 ? '' : 's'}`,
     );
     return labeler;
   }

@@ -491,14 +491,21 @@ export async function labelDecorations(page) {
 }
 
 /**
- * Whether the extension's status bar item is shown and no labeling run is going (its spinner,
- * codicon-sync with the spin modifier, shows while any run is).
+ * The extension's status bar item: 'absent' (not shown: the extension not active yet),
+ * 'labeling' (its spinner, codicon-sync with the spin modifier, shows while any run is going) or
+ * 'idle'.
  */
-export function labelingIdle(page) {
+export function labelingState(page) {
   return page.evaluate(() => {
     const item = document.querySelector('.statusbar-item[id$="bertLstm.status"]');
-    return !!item && !item.querySelector('.codicon-modifier-spin, [class*="~spin"]');
+    if (!item) return 'absent';
+    return item.querySelector('.codicon-modifier-spin, [class*="~spin"]') ? 'labeling' : 'idle';
   });
+}
+
+/** Whether the extension's status bar item is shown and no labeling run is going. */
+export async function labelingIdle(page) {
+  return (await labelingState(page)) === 'idle';
 }
 
 /** Resolves once the page has drawn two more frames (what was set before is on screen). */

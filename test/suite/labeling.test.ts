@@ -1,7 +1,20 @@
 // Extension-host tests: the real `vscode` API in code-server, the real default model.
 import * as assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import * as vscode from 'vscode';
-import { api, assertWholeWord, closeAllEditors, EXTENSION_ID, openSample, openText, setLive, waitFor } from './helpers';
+import { autoWorkers } from '../../src/core/engine';
+import {
+  api,
+  assertWholeWord,
+  closeAllEditors,
+  EXTENSION_ID,
+  longDocument,
+  openSample,
+  openText,
+  setLive,
+  setSetting,
+  waitFor,
+} from './helpers';
 import { goldSentences } from '../shared/gold_sentences';
 
 suite('Label Document', () => {
@@ -91,6 +104,39 @@ suite('Label Document', () => {
     }
     assert.ok(total > 500, `${total} words`);
     assert.ok(right / total > 0.9, `accuracy ${(right / total).toFixed(3)} on ${total} words`);
+  });
+
+  test('bertLstm.workers: the model is loaded again with that many inference workers, and their labels of a long document are one worker’s', async () => {
+    const a = await api();
+    const workersNow = async (): Promise<number | undefined> => (await a.model())?.workers;
+    /** Sets the workers, waits for the model running that many, labels the document whole. */
+    const labelWith = async (workers: number | undefined, expect: number, editor: vscode.TextEditor) => {
+      await setSetting('workers', workers);
+      const deadline = Date.now() + 30_000;
+      while ((await workersNow()) !== expect) {
+        assert.ok(Date.now() < deadline, `the model runs ${await workersNow()} workers, not ${expect}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await vscode.commands.executeCommand('bertLstm.labelDocument');
+      const result = a.resultFor(editor.document);
+      assert.ok(result, 'no labels');
+      assert.equal(result.segments.run, result.segments.total, 'every segment was labeled by the model just loaded');
+      return result.words.map((w) => `${w.start}:${w.text}/${w.label}/${w.score.toFixed(6)}`);
+    };
+    await setLive(false);
+    try {
+      const editor = await openText(longDocument(150));
+      const one = await labelWith(1, 1, editor);
+      const three = await labelWith(3, 3, editor);
+      assert.ok(one.length > 3000, `${one.length} words`);
+      assert.deepEqual(three, one);
+      // unset (0): one per core but one, at most four
+      const auto = await labelWith(undefined, autoWorkers(availableParallelism()), editor);
+      assert.deepEqual(auto, one);
+    } finally {
+      await setSetting('workers', undefined);
+      await setLive(undefined);
+    }
   });
 
   test('without live labeling, an edit makes labels stale: they are not shown for the new version', async () => {

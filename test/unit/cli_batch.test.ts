@@ -155,3 +155,18 @@ test('skip reasons: size first, then NUL bytes, then invalid UTF-8', () => {
   assert.match(skipReason(new Uint8Array([0xc3, 0x28]), 100)!, /not UTF-8/);
   assert.equal(skipReason(new TextEncoder().encode('café 😀'), 100), undefined);
 });
+
+test('--batch with --workers 3 (six files at once) writes the bytes of --workers 1 over a folder of short files', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'batch-workers-'));
+  const sentences = ['The cat sat on the mat.', 'She did not know what to say.', 'Prices rose 3.5% in May.', 'Is it raining in Zürich?'];
+  for (let i = 0; i < 24; i++)
+    writeFileSync(path.join(dir, `s${String(i).padStart(2, '0')}.txt`), `${sentences[i % 4]} ${'Yes. '.repeat(i)}\n`);
+  const one = path.join(tmpdir(), `batch-workers-${process.pid}-1.jsonl`);
+  const three = path.join(tmpdir(), `batch-workers-${process.pid}-3.jsonl`);
+  const a = run(['--batch', one, '--workers', '1', dir]);
+  const b = run(['--batch', three, '--workers', '3', dir]);
+  assert.equal(a.status, 0, a.stderr);
+  assert.equal(b.status, 0, b.stderr);
+  assert.match(b.stderr, /24 labeled, 0 skipped/);
+  assert.equal(readFileSync(three, 'utf8'), readFileSync(one, 'utf8'));
+});

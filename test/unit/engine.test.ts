@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { CancelledError, Engine } from '../../src/core/engine';
+import { autoWorkers, CancelledError, Engine } from '../../src/core/engine';
 import { Labeler } from '../../src/core/labeler';
 import { REPO } from './fixtures';
 import { tokenizeWords } from '../oracles/tokenize';
@@ -200,5 +200,12 @@ test('strategies give their own labels from the segment cache (settings are part
   assert.deepEqual(
     again.words.map((w) => [w.start, w.label]),
     simple.words.map((w) => [w.start, w.label]),
+  );
+});
+
+test("the editor's automatic worker count: one per core but one, at least one, at most four", () => {
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 8, 64].map((cores) => autoWorkers(cores)),
+    [1, 1, 2, 3, 4, 4, 4],
   );
 });
