@@ -197,7 +197,7 @@ export interface BatchRunOptions extends BatchOptions {
   readonly filesAtOnce?: number;
 }
 
-/** Files at once for a labeler of `workers` inference workers: each worker's next file is read and tokenized while it runs one. */
+/** Files at once for a labeler of `workers` inference workers: each worker's next file is read and tokenized while it runs one (docs/RELIABILITY.md). */
 export function batchFilesAtOnce(workers: number): number {
   return 2 * Math.max(1, workers);
 }
