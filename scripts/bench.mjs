@@ -25,7 +25,8 @@
 //     activation and the time to the first labels of a 2,000-word document (BENCH_HOST=0 skips).
 // Prints a table, puts its section into bench/RESULTS.md (in place of the previous run's, the
 // rest of the file kept), and ends with one JSON line.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdirSync, openSync, readFileSync, readSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -53,6 +54,50 @@ const median = (xs) => {
 /** The median of the rounds' ratios a[i] / b[i]. */
 const medianRatio = (a, b) => median(a.map((x, i) => x / b[i]));
 /** Runs `f` and returns its wall-clock time in ms. */
+/**
+ * The PyTorch eager baseline on `batches` (scripts/bench_torch.py), kept running: run() times one
+ * pass over them, so that each pass comes right after the labeler's run it is compared with.
+ * Undefined (with the reason printed) when there are no weights or Python cannot build the model.
+ */
+async function torchBaseline(name, batches) {
+  if (!existsSync(torchWeights)) return undefined;
+  const f = path.join(ROOT, 'bench/tmp', `${name}.json`);
+  writeFileSync(
+    f,
+    JSON.stringify(
+      batches.map((b) => ({
+        batch: b.input.batch,
+        sequence: b.input.sequence,
+        input_ids: Array.from(b.input.inputs.input_ids, Number),
+        attention_mask: Array.from(b.input.inputs.attention_mask, Number),
+      })),
+    ),
+  );
+  const child = spawn('/usr/bin/python3', [path.join(ROOT, 'scripts/bench_torch.py'), torchWeights, f, String(THREADS)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const line = await lines.next();
+    if (line.done) throw new Error(`scripts/bench_torch.py exited (${child.exitCode ?? 'no exit code'}) before answering`);
+    return JSON.parse(line.value);
+  };
+  try {
+    await next(); // {"ready": true}: the model is built and warm
+  } catch (e) {
+    console.error(`PyTorch baseline skipped: ${e.message}`);
+    child.kill();
+    return undefined;
+  }
+  return {
+    run: async () => {
+      child.stdin.write('run\n');
+      return (await next()).ms;
+    },
+    close: () => child.stdin.end(),
+  };
+}
+
 async function timed(f) {
   const t0 = performance.now();
   await f();
@@ -189,10 +234,17 @@ for (const doc of docs) {
   const ours = [];
   const bare = [];
   const pooledMs = [];
-  for (let i = 0; i < REPEAT; i++) {
-    ours.push(await timed(() => labeler.label(doc.text)));
-    bare.push(await bareLoop(batches));
-    if (big) pooledMs.push(await timed(() => pool.label(doc.text)));
+  const torch = big ? undefined : await torchBaseline(doc.name, batches);
+  const torchRuns = [];
+  try {
+    for (let i = 0; i < REPEAT; i++) {
+      ours.push(await timed(() => labeler.label(doc.text)));
+      bare.push(await bareLoop(batches));
+      if (big) pooledMs.push(await timed(() => pool.label(doc.text)));
+      if (torch) torchRuns.push(await torch.run());
+    }
+  } finally {
+    torch?.close();
   }
   // The stalls, with N workers running: in runs of their own, the probes' timers on.
   loopDelay.reset();
@@ -218,27 +270,6 @@ for (const doc of docs) {
   const t1 = performance.now();
   const inc = await labeler.label(edited, { cache });
   const incMs = performance.now() - t1;
-  // batches for torch
-  let torchMs;
-  if (existsSync(torchWeights) && doc.name !== '100k') {
-    const f = path.join(ROOT, 'bench/tmp', `${doc.name}.json`);
-    writeFileSync(
-      f,
-      JSON.stringify(
-        batches.map((b) => ({
-          batch: b.input.batch,
-          sequence: b.input.sequence,
-          input_ids: Array.from(b.input.inputs.input_ids, Number),
-          attention_mask: Array.from(b.input.inputs.attention_mask, Number),
-        })),
-      ),
-    );
-    const r = spawnSync('/usr/bin/python3', [path.join(ROOT, 'scripts/bench_torch.py'), torchWeights, f, String(THREADS), String(REPEAT)], {
-      encoding: 'utf8',
-    });
-    if (r.status === 0) torchMs = JSON.parse(r.stdout.trim().split('\n').pop()).ms;
-    else console.error(r.stderr);
-  }
   rows.push({
     doc: doc.name,
     chars: doc.text.length,
@@ -250,7 +281,8 @@ for (const doc of docs) {
     bareMs: median(bare),
     oursOverBare: medianRatio(ours, bare),
     ...(big ? { pooledMs: median(pooledMs), poolSpeedup: medianRatio(ours, pooledMs) } : {}),
-    torchMs,
+    torchMs: torchRuns.length ? median(torchRuns) : undefined,
+    torchSpeedup: torchRuns.length ? medianRatio(torchRuns, ours) : undefined,
     incMs,
     incSegments: `${inc.segments.run}/${inc.segments.total}`,
     maxStallMs: probe.wallMs,
@@ -320,7 +352,7 @@ const summary = {
   workers_identical: workersIdentical,
   pieces_per_second_workers: Math.round(poolPiecesPerSec),
   ort_overhead_ratio: +big.oursOverBare.toFixed(3),
-  torch_speedup: ten?.torchMs ? +(ten.torchMs / ten.oursMs).toFixed(3) : null,
+  torch_speedup: ten?.torchSpeedup ? +ten.torchSpeedup.toFixed(3) : null,
   incremental_ratio: +(big.incMs / big.oursMs).toFixed(4),
   max_stall_ms: +Math.max(...rows.map((r) => r.maxStallMs)).toFixed(1),
   max_stall_cpu_ms: +Math.max(...rows.map((r) => r.maxStallCpuMs)).toFixed(1),
@@ -345,7 +377,7 @@ const table = [
   '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows.map(
     (r) =>
-      `| ${r.doc} | ${r.chars} | ${r.words} | ${r.windows} | ${r.pieces} | ${r.oursMs.toFixed(0)} | ${r.bareMs.toFixed(0)} | ${r.oursOverBare.toFixed(2)} | ${r.torchMs?.toFixed(0) ?? '–'} | ${r.torchMs ? (r.torchMs / r.oursMs).toFixed(2) : '–'} | ${r.incMs.toFixed(0)} (${r.incSegments}) | ${(r.incMs / r.oursMs).toFixed(3)} | ${r.maxStallMs.toFixed(1)} | ${r.maxStallCpuMs.toFixed(1)} | ${r.maxGcMs.toFixed(1)} | ${r.floorStallMs.toFixed(1)} (${r.floorStallCpuMs.toFixed(1)}) |`,
+      `| ${r.doc} | ${r.chars} | ${r.words} | ${r.windows} | ${r.pieces} | ${r.oursMs.toFixed(0)} | ${r.bareMs.toFixed(0)} | ${r.oursOverBare.toFixed(2)} | ${r.torchMs?.toFixed(0) ?? '–'} | ${r.torchSpeedup?.toFixed(2) ?? '–'} | ${r.incMs.toFixed(0)} (${r.incSegments}) | ${(r.incMs / r.oursMs).toFixed(3)} | ${r.maxStallMs.toFixed(1)} | ${r.maxStallCpuMs.toFixed(1)} | ${r.maxGcMs.toFixed(1)} | ${r.floorStallMs.toFixed(1)} (${r.floorStallCpuMs.toFixed(1)}) |`,
   ),
 ].join('\n');
 console.log(`\nmachine: ${machine}\nmodel: ${cfg.name} (${MODEL})\n`);

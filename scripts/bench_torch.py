@@ -1,9 +1,11 @@
 """PyTorch eager baseline for scripts/bench.mjs: the benchmarked bundle's own weights
 (scripts/torch_from_bundle.py; int8 weights dequantized to fp32), forward only, on the exact
 batches the extension sent. A training checkpoint (`tagger.pt`) may be given instead of a
-bundle folder. Prints {"ms": median, "source": ...}."""
+bundle folder. Prints {"ready": true, "source": ...} once the model is built and warm, then
+times one pass over the batches for each line read from standard input and prints
+{"ms": ...}: the benchmark asks for a pass right after each of its own timed runs, so that each
+ratio is between runs made one after the other (this kind of VM drifts over minutes)."""
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -14,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from torch_from_bundle import load_from_bundle  # noqa: E402
 
-weights, batches_file, threads, repeat = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+weights, batches_file, threads = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 torch.set_num_threads(threads)
 if weights.is_dir():
     model, source = load_from_bundle(weights), "bundle"
@@ -30,12 +32,11 @@ batches = []
 for b in json.loads(Path(batches_file).read_text()):
     shape = (b["batch"], b["sequence"])
     batches.append((torch.tensor(b["input_ids"]).view(shape), torch.tensor(b["attention_mask"]).view(shape)))
-times = []
 with torch.inference_mode():
     model(*batches[0])
-    for _ in range(repeat):
+    print(json.dumps({"ready": True, "source": source}), flush=True)
+    for _ in sys.stdin:
         t0 = time.perf_counter()
         for ids, mask in batches:
             model(ids, mask)
-        times.append((time.perf_counter() - t0) * 1000)
-print(json.dumps({"ms": statistics.median(times), "source": source}))
+        print(json.dumps({"ms": (time.perf_counter() - t0) * 1000}), flush=True)
