@@ -1,8 +1,11 @@
 // Batch labeling of many files into one JSON Lines output per run: one record per file with the
 // model's word labels and the sequence scores, or the reason the file was skipped (binary, too
 // large, not UTF-8, unreadable). Resumable: files already in the output are not labeled again,
-// and a record cut off by a crash is dropped before appending. Shared by the CLI and the
-// editor's Batch Label command (which finds its files with VS Code's own glob search).
+// and a record cut off by a crash is dropped before appending. Several files are labeled at
+// once (two per inference worker: a file shorter than a window keeps only one worker busy), their
+// records written in the files' order, so the output's bytes are those of one file at a time.
+// Shared by the CLI and the editor's Batch Label command (which finds its files with VS Code's
+// own glob search).
 import { createHash } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
