@@ -53,7 +53,6 @@ const median = (xs) => {
 };
 /** The median of the rounds' ratios a[i] / b[i]. */
 const medianRatio = (a, b) => median(a.map((x, i) => x / b[i]));
-/** Runs `f` and returns its wall-clock time in ms. */
 /**
  * The PyTorch eager baseline on `batches` (scripts/bench_torch.py), kept running: run() times one
  * pass over them, so that each pass comes right after the labeler's run it is compared with.
@@ -98,6 +97,7 @@ async function torchBaseline(name, batches) {
   };
 }
 
+/** Runs `f` and returns its wall-clock time in ms. */
 async function timed(f) {
   const t0 = performance.now();
   await f();

@@ -52,11 +52,13 @@ const CONFIGS = [
 /** In the page: each keydown's latency to the first task after the next frame, and Event Timing's durations. */
 function installProbe() {
   window.__keys = [];
+  window.__keydowns = 0;
   window.__events = [];
   document.addEventListener(
     'keydown',
     (e) => {
       const t0 = e.timeStamp;
+      window.__keydowns++;
       requestAnimationFrame(() => setTimeout(() => window.__keys.push(performance.now() - t0), 0));
     },
     true,
@@ -122,7 +124,7 @@ async function measure(config, vsixInstall, folder) {
       const wait = opened + (i + 1) * KEY_INTERVAL_MS - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
-    await waitFor('ui', 'the last keystrokes measured', () => page.evaluate(() => new Promise((r) => setTimeout(() => r(true), 200))));
+    await waitFor('ui', 'every keystroke measured', () => page.evaluate(() => window.__keys.length === window.__keydowns));
     const { keys, events } = await page.evaluate(() => ({ keys: window.__keys, events: window.__events }));
     return { keys, events, labeledMs: endedMs };
   } finally {

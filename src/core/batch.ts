@@ -245,8 +245,9 @@ export function batchOrder(files: readonly string[], skipped: readonly SkippedIn
 /**
  * Labels `files` (absolute paths) into `output`, appending one line per file, in the files'
  * order, as soon as it and the files before it are done, so that an interrupted run loses at
- * most the files it was on (`filesAtOnce`). Stops between files when `signal` is aborted. The output is locked for the run (output_lock.ts): a second run on the
- * same output is refused in words, and only the lock's holder repairs a cut-off last record.
+ * most the files it was on (`filesAtOnce`). Stops between files when `signal` is aborted. The
+ * output is locked for the run (output_lock.ts): a second run on the same output is refused in
+ * words, and only the lock's holder repairs a cut-off last record.
  * The output itself, its lock and anything that resolves to them (through links) are never
  * inputs.
  */

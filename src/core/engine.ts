@@ -315,7 +315,8 @@ export class Engine {
       let bestPieces = Infinity;
       for (const s of this.slots) {
         const pieces = piecesInFlight(s);
-        if (s.restarting || (s.inFlight.length > 0 && pieces >= limit) || pieces >= bestPieces) continue;
+        // an idle worker holds 0 pieces: it takes a request however many pieces that has
+        if (s.restarting || pieces >= limit || pieces >= bestPieces) continue;
         best = s;
         bestPieces = pieces;
       }

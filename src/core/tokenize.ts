@@ -74,7 +74,8 @@ export class CompactTokensBuilder {
     }
     this.wordStart[w] = start;
     this.wordEnd[w] = end;
-    const count = pieces.length === 0 ? 1 : Math.min(pieces.length, this.maxPerWord);
+    const kept = Math.min(pieces.length, this.maxPerWord);
+    const count = kept || 1; // a word without pieces is one [UNK]
     let p = this.pieceCount;
     if (p + count > this.pieceId.length) {
       const n = Math.max(this.pieceId.length * 2, p + count);
@@ -89,7 +90,7 @@ export class CompactTokensBuilder {
       this.pieceText.push('[UNK]');
       p++;
     }
-    for (let k = 0; k < count && k < pieces.length; k++, p++) {
+    for (let k = 0; k < kept; k++, p++) {
       const piece = pieces[k];
       this.pieceId[p] = piece.id;
       this.pieceStart[p] = start + piece.start;
