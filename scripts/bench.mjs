@@ -7,7 +7,10 @@
 //   - our full-document labeling (one worker) vs a bare ONNX Runtime loop over the very same batches;
 //   - vs the PyTorch eager forward of the same weights on the same batches (Debian torch,
 //     same thread count): the bundle's own model.onnx rebuilt as the eager model
-//     (scripts/torch_from_bundle.py, int8 weights dequantized), or BENCH_TORCH_WEIGHTS;
+//     (scripts/torch_from_bundle.py, int8 weights dequantized), or BENCH_TORCH_WEIGHTS; beside it
+//     the two kernels that bound that ratio, at the FFN's shape: PyTorch's fp32 Linear and ONNX
+//     Runtime's int8 MatMul (the MatMuls are most of both models' work, so a machine whose int8
+//     rate is not well above its fp32 rate cannot give a large PyTorch / ours);
 //   - N inference workers vs one on the 100k document (pieces/s, and that the labels agree);
 //   - the fraction of the kernel floor: one window's kernels (int8 MatMuls at the model's shapes,
 //     the attention core, the LSTM's steps, the element-wise passes) timed alone by ONNX
@@ -72,23 +75,29 @@ async function torchBaseline(name, batches) {
       })),
     ),
   );
-  const child = spawn('/usr/bin/python3', [path.join(ROOT, 'scripts/bench_torch.py'), torchWeights, f, String(THREADS)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    '/usr/bin/python3',
+    [path.join(ROOT, 'scripts/bench_torch.py'), torchWeights, f, String(THREADS), String(cfg.maxLength)],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async () => {
     const line = await lines.next();
     if (line.done) throw new Error(`scripts/bench_torch.py exited (${child.exitCode ?? 'no exit code'}) before answering`);
     return JSON.parse(line.value);
   };
+  let ready;
   try {
-    await next(); // {"ready": true}: the model is built and warm
+    ready = await next(); // {"ready": true, "fp32_gflops": ...}: the model is built and warm
   } catch (e) {
     console.error(`PyTorch baseline skipped: ${e.message}`);
     child.kill();
     return undefined;
   }
   return {
+    fp32Gflops: ready.fp32_gflops,
     run: async () => {
       child.stdin.write('run\n');
       return (await next()).ms;
@@ -283,6 +292,7 @@ for (const doc of docs) {
     ...(big ? { pooledMs: median(pooledMs), poolSpeedup: medianRatio(ours, pooledMs) } : {}),
     torchMs: torchRuns.length ? median(torchRuns) : undefined,
     torchSpeedup: torchRuns.length ? medianRatio(torchRuns, ours) : undefined,
+    torchFp32Gflops: torch?.fp32Gflops,
     incMs,
     incSegments: `${inc.segments.run}/${inc.segments.total}`,
     maxStallMs: probe.wallMs,
@@ -334,7 +344,11 @@ function floorLine() {
     `One ${floor.length}-piece window: floor ${floor.floorMs.toFixed(2)} ms; the model alone (bare ONNX Runtime, all outputs fetched) ` +
     `${floor.model.wallMs.toFixed(2)} ms a run, ${floor.model.kernelMs.toFixed(2)} ms of it in kernels (${top} ms): ` +
     `${((floor.floorMs / floor.model.wallMs) * 100).toFixed(0)}% of the floor. ${big.doc}: the floor of its ${big.windows} windows ` +
-    `(each at its length) ${floorMsBig.toFixed(0)} ms against ours ${big.oursMs.toFixed(0)} ms with one worker: fraction_of_floor ${(fractionOfFloor * 100).toFixed(1)}%.`
+    `(each at its length) ${floorMsBig.toFixed(0)} ms against ours ${big.oursMs.toFixed(0)} ms with one worker: fraction_of_floor ${(fractionOfFloor * 100).toFixed(1)}%.` +
+    (ten?.torchFp32Gflops && floor.int8Gops
+      ? ` At the FFN's shape ([1, ${floor.length}, ${H}] × [${H}, ${I}]) this machine runs ONNX Runtime's int8 MatMul at ${floor.int8Gops.toFixed(0)} GOP/s and PyTorch's fp32 Linear at ` +
+        `${ten.torchFp32Gflops.toFixed(0)} GFLOP/s: int8_over_fp32 ${(floor.int8Gops / ten.torchFp32Gflops).toFixed(2)}.`
+      : '')
   );
 }
 
@@ -364,6 +378,8 @@ const summary = {
   window_ms: +floor.model.wallMs.toFixed(3),
   window_kernel_ms: +floor.model.kernelMs.toFixed(3),
   int8_gops: floor.int8Gops ? Math.round(floor.int8Gops) : null,
+  torch_fp32_gflops: ten?.torchFp32Gflops ?? null,
+  int8_over_fp32: floor.int8Gops && ten?.torchFp32Gflops ? +(floor.int8Gops / ten.torchFp32Gflops).toFixed(2) : null,
   pieces_per_second: Math.round(piecesPerSec),
   model_gflops_per_piece: +(flopsPerPiece / 1e9).toFixed(5),
   activation_ms: hostMs(host.activate_ms),
