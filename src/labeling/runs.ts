@@ -8,7 +8,10 @@
 //   the fraction of segments done; the status bar shows the same fraction (`progress`).
 // - A whole-document run labels the segments nearest its editors' visible ranges and cursors
 //   first, and draws the labels it has as soon as the visible segments have theirs, then again
-//   at intervals (partial labels, stored as such), before the whole labels at the end.
+//   whenever the lines in view (or the cursors) have moved and their segments are labeled
+//   (partial labels, stored as such), before the whole labels at the end. Not on a clock: a
+//   draw of a long document's partial labels costs the workbench about what the final draw
+//   does, and redrawing lines already on screen would show nothing new.
 // - A run started to keep labels near continuous typing (`throughEdits`) is not aborted by the
 //   edits that follow; when it ends, its labels are carried onto the document as it is
 //   (core/carry.ts: the words the edits did not touch) and shown as partial labels.
@@ -101,6 +104,8 @@ interface RunState {
   /** When the next partial draw may start, and whether one has been made. */
   nextDrawAt: number;
   drawn: boolean;
+  /** The lines in view and the cursors (`viewKey`) when the last partial draw started. */
+  drawnView?: string;
   finished: boolean;
   /** The last partial labels this run stored. */
   partialShown?: LabeledText;
@@ -231,13 +236,16 @@ export class LabelingRuns implements vscode.Disposable {
     this.counts.progressReported++;
     this.progressChanged.fire(run);
     const state = this.states.get(run);
-    // partial labels are drawn only while more than a chunk's work remains
-    if (!state || state.drawing || state.finished || p.total - p.done <= SEGMENTS_PER_CHUNK) return;
-    const now = performance.now();
-    if (state.drawn ? now < state.nextDrawAt : !p.priorityDone) return;
+    // partial labels are drawn only while more than a chunk's work remains, once the lines in
+    // view have theirs, and again only for lines in view that were not when the last draw began
+    if (!state || state.drawing || state.finished || p.total - p.done <= SEGMENTS_PER_CHUNK || !p.priorityDone) return;
     const doc = run.doc;
     if (run.controller.signal.aborted || doc.isClosed || doc.version !== run.version) return;
+    const now = performance.now();
+    const view = viewKey(priorityRanges(doc));
+    if (state.drawn && (now < state.nextDrawAt || view === state.drawnView)) return;
     state.drawn = true;
+    state.drawnView = view;
     state.drawing = (async () => {
       try {
         const partial = await p.partial();
@@ -461,6 +469,11 @@ export class LabelingRuns implements vscode.Disposable {
  * What a document's run labels first: its editors' visible ranges, widened by a margin of
  * lines, and their cursors' lines (the active editor's first).
  */
+/** Ranges compared by value: the lines in view and the cursors a partial draw was made for. */
+function viewKey(ranges: readonly OffsetRange[]): string {
+  return ranges.map((r) => `${r.start}-${r.end}`).join(',');
+}
+
 function priorityRanges(doc: vscode.TextDocument): OffsetRange[] {
   if (doc.isClosed) return [];
   const out: OffsetRange[] = [];

@@ -1,7 +1,9 @@
 // The first screen of a long document, in a real extension host: a 5,000-line document
 // scrolled to its middle gets the visible lines labeled first (the first decorations drawn
-// are there, not at the start of the document), its run reports progress as a fraction (the
-// status bar), and the end is every word, as a run in document order labels them; continuous
+// are there, not at the start of the document, in the run's one partial draw while the view
+// stays), its run reports progress as a fraction (the status bar), and the end is every word,
+// as a run in document order labels them; scrolled during the run, the lines scrolled to are
+// labeled next and drawn (a second partial draw) before the run ends; continuous
 // typing (for longer than live.maxWaitMs, at the end of a 2,000-line document: an edit every
 // 100 ms, or each edit as soon as the last is applied) still gets the typed words labeled and
 // drawn before it stops (a drawing stops at the next edit: the lines in view are drawn in the
@@ -73,7 +75,8 @@ suite('First screen of a long document', () => {
         );
       }
       assert.ok(Math.min(...lines) > 100, `the first decorations start at line ${Math.min(...lines)}, not at the start of the document`);
-      assert.ok(c1.partialDraws > c0.partialDraws, 'partial labels were drawn');
+      // the view did not move: one partial draw (the lines in view), not one on a clock
+      assert.equal(c1.partialDraws - c0.partialDraws, 1, 'partial labels drawn once, when the lines in view had theirs');
 
       // progress as a fraction: reported per chunk, shown in the status bar
       assert.ok(c1.progressReported - c0.progressReported >= 3, `${c1.progressReported - c0.progressReported} progress figures`);
@@ -94,6 +97,55 @@ suite('First screen of a long document', () => {
         result.words.length,
         'in the end every word is drawn',
       );
+    } finally {
+      await setLive(undefined);
+    }
+  });
+
+  test('scrolled during the run: the lines scrolled to are drawn before the run ends', async () => {
+    const a = await api();
+    await a.model();
+    await setLive(false);
+    try {
+      const text = longText({ lines: 5000, seed: 3 });
+      const editor = await openText(text);
+      const doc = editor.document;
+      const reveal = async (line: number): Promise<{ first: number; last: number }> => {
+        const at = new vscode.Position(line, 0);
+        editor.selection = new vscode.Selection(at, at);
+        editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.AtTop);
+        await waitFor(`the editor scrolled to line ${line}`, () =>
+          editor.visibleRanges.some((r) => r.start.line <= line && r.end.line > line),
+        );
+        return { first: editor.visibleRanges[0].start.line, last: editor.visibleRanges[0].end.line };
+      };
+      const drawnIn = (v: { first: number; last: number }): boolean =>
+        a
+          .decorationsFor(editor)
+          .flatMap((d) => d.ranges)
+          .some((r) => r.start.line >= v.first && r.start.line <= v.last);
+      const middle = await reveal(2500);
+      const c0 = a.counters();
+      let done = false;
+      const run = Promise.resolve(vscode.commands.executeCommand('bertLstm.labelDocument')).finally(() => (done = true));
+      await waitFor('the lines in view drawn', () => drawnIn(middle) || done);
+      assert.ok(!done, 'the first lines were drawn while the run was going');
+      // near the end of the document: its segments were to be labeled last
+      const end = await reveal(4800);
+      const scrolled = performance.now();
+      assert.ok(!drawnIn(end), 'the lines scrolled to were not drawn yet');
+      await waitFor('the lines scrolled to drawn, or the run over', () => drawnIn(end) || done, 60_000);
+      const drawnWhileRunning = !done;
+      const drawnMs = performance.now() - scrolled;
+      const c1 = a.counters();
+      await run;
+      await settled(a, doc);
+      console.log(
+        `  scrolled during the run: the lines scrolled to drawn ${drawnMs.toFixed(0)} ms later, the run over ` +
+          `${(performance.now() - scrolled).toFixed(0)} ms after the scroll; ${a.counters().partialDraws - c0.partialDraws} partial draws`,
+      );
+      assert.ok(drawnWhileRunning, 'the lines scrolled to were drawn before the run ended');
+      assert.equal(c1.partialDraws - c0.partialDraws, 2, 'a partial draw for the first lines in view, one for those scrolled to');
     } finally {
       await setLive(undefined);
     }
