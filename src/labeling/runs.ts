@@ -469,11 +469,6 @@ export class LabelingRuns implements vscode.Disposable {
  * What a document's run labels first: its editors' visible ranges, widened by a margin of
  * lines, and their cursors' lines (the active editor's first).
  */
-/** Ranges compared by value: the lines in view and the cursors a partial draw was made for. */
-function viewKey(ranges: readonly OffsetRange[]): string {
-  return ranges.map((r) => `${r.start}-${r.end}`).join(',');
-}
-
 function priorityRanges(doc: vscode.TextDocument): OffsetRange[] {
   if (doc.isClosed) return [];
   const out: OffsetRange[] = [];
@@ -488,4 +483,9 @@ function priorityRanges(doc: vscode.TextDocument): OffsetRange[] {
     }
   }
   return out;
+}
+
+/** Ranges compared by value: the lines in view and the cursors a partial draw was made for. */
+function viewKey(ranges: readonly OffsetRange[]): string {
+  return ranges.map((r) => `${r.start}-${r.end}`).join(',');
 }
