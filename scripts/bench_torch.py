@@ -37,8 +37,7 @@ def fp32_gflops(linear: torch.nn.Linear, rows: int, blocks: int = 7, per_block: 
     return 2 * rows * linear.in_features * linear.out_features / sorted(times)[blocks // 2] / 1e9
 
 
-weights, batches_file, threads = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-length = int(sys.argv[4]) if len(sys.argv) > 4 else 128
+weights, batches_file, threads, length = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 torch.set_num_threads(threads)
 if weights.is_dir():
     model, source = load_from_bundle(weights), "bundle"

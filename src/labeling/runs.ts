@@ -101,10 +101,9 @@ type Work = (labeler: Labeler, signal: AbortSignal, run: LabelingRun) => Promise
 interface RunState {
   /** The partial draw going, awaited before the run's own labels are stored. */
   drawing?: Promise<void>;
-  /** When the next partial draw may start, and whether one has been made. */
+  /** When the next partial draw may start. */
   nextDrawAt: number;
-  drawn: boolean;
-  /** The lines in view and the cursors (`viewKey`) when the last partial draw started. */
+  /** The lines in view and the cursors (`viewKey`) when the last partial draw started; undefined before the first. */
   drawnView?: string;
   finished: boolean;
   /** The last partial labels this run stored. */
@@ -243,8 +242,7 @@ export class LabelingRuns implements vscode.Disposable {
     if (run.controller.signal.aborted || doc.isClosed || doc.version !== run.version) return;
     const now = performance.now();
     const view = viewKey(priorityRanges(doc));
-    if (state.drawn && (now < state.nextDrawAt || view === state.drawnView)) return;
-    state.drawn = true;
+    if (state.drawnView !== undefined && (now < state.nextDrawAt || view === state.drawnView)) return;
     state.drawnView = view;
     state.drawing = (async () => {
       try {
@@ -337,7 +335,7 @@ export class LabelingRuns implements vscode.Disposable {
     this.runs.get(key)?.controller.abort();
     const controller = new AbortController();
     this.counts.started++;
-    const state: RunState = { nextDrawAt: 0, drawn: false, finished: false };
+    const state: RunState = { nextDrawAt: 0, finished: false };
     let resolveRun!: (run: LabelingRun) => void;
     const ready = new Promise<LabelingRun>((r) => (resolveRun = r));
     const promise = this.whileBusy(ready.then((run) => this.execute(doc, controller, work, run, state)));

@@ -16,6 +16,15 @@ import { progressMessage } from '../../src/labeling/runs';
 import { longText } from '../shared/long_text';
 import { api, closeAllEditors, openText, setLive, settled, waitFor, withSettings } from './helpers';
 
+/** Puts the cursor on `line` and scrolls it to the top; resolves once the editor shows it: the lines in view. */
+async function revealAtTop(editor: vscode.TextEditor, line: number): Promise<{ first: number; last: number }> {
+  const at = new vscode.Position(line, 0);
+  editor.selection = new vscode.Selection(at, at);
+  editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.AtTop);
+  await waitFor(`the editor scrolled to line ${line}`, () => editor.visibleRanges.some((r) => r.start.line <= line && r.end.line > line));
+  return { first: editor.visibleRanges[0].start.line, last: editor.visibleRanges[0].end.line };
+}
+
 suite('First screen of a long document', () => {
   teardown(closeAllEditors);
 
@@ -29,10 +38,7 @@ suite('First screen of a long document', () => {
       const text = longText({ lines: 5000 });
       const editor = await openText(text);
       const doc = editor.document;
-      const middle = new vscode.Position(2500, 0);
-      editor.selection = new vscode.Selection(middle, middle);
-      editor.revealRange(new vscode.Range(middle, middle), vscode.TextEditorRevealType.AtTop);
-      await waitFor('the editor scrolled to the middle', () => editor.visibleRanges[0]?.start.line >= 2400);
+      await revealAtTop(editor, 2500);
       const visible = editor.visibleRanges.map((r) => ({ first: r.start.line, last: r.end.line }));
       const c0 = a.counters();
 
@@ -110,28 +116,19 @@ suite('First screen of a long document', () => {
       const text = longText({ lines: 5000, seed: 3 });
       const editor = await openText(text);
       const doc = editor.document;
-      const reveal = async (line: number): Promise<{ first: number; last: number }> => {
-        const at = new vscode.Position(line, 0);
-        editor.selection = new vscode.Selection(at, at);
-        editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.AtTop);
-        await waitFor(`the editor scrolled to line ${line}`, () =>
-          editor.visibleRanges.some((r) => r.start.line <= line && r.end.line > line),
-        );
-        return { first: editor.visibleRanges[0].start.line, last: editor.visibleRanges[0].end.line };
-      };
       const drawnIn = (v: { first: number; last: number }): boolean =>
         a
           .decorationsFor(editor)
           .flatMap((d) => d.ranges)
           .some((r) => r.start.line >= v.first && r.start.line <= v.last);
-      const middle = await reveal(2500);
+      const middle = await revealAtTop(editor, 2500);
       const c0 = a.counters();
       let done = false;
       const run = Promise.resolve(vscode.commands.executeCommand('bertLstm.labelDocument')).finally(() => (done = true));
       await waitFor('the lines in view drawn', () => drawnIn(middle) || done);
       assert.ok(!done, 'the first lines were drawn while the run was going');
       // near the end of the document: its segments were to be labeled last
-      const end = await reveal(4800);
+      const end = await revealAtTop(editor, 4800);
       const scrolled = performance.now();
       assert.ok(!drawnIn(end), 'the lines scrolled to were not drawn yet');
       await waitFor('the lines scrolled to drawn, or the run over', () => drawnIn(end) || done, 60_000);
